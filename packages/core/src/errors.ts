@@ -1,0 +1,63 @@
+/**
+ * Machine-readable error codes carried by every {@link TunekitError}.
+ *
+ * @example
+ * ```ts
+ * try { loadSafetensors(bytes) } catch (e) { if (isTunekitError(e, "SAFETENSORS_INVALID")) ... }
+ * ```
+ */
+export type TunekitErrorCode =
+  | "SHAPE_MISMATCH"
+  | "DTYPE_MISMATCH"
+  | "INVALID_ARGUMENT"
+  | "GRAPH_INVALID"
+  | "GRAD_UNSUPPORTED"
+  | "BACKEND_UNAVAILABLE"
+  | "BACKEND_EXECUTION"
+  | "SAFETENSORS_INVALID"
+  | "CONFIG_INVALID"
+  | "CHECKPOINT_MISMATCH"
+  | "TOKENIZER_INVALID"
+  | "DATA_INVALID"
+  | "IO_ERROR"
+  | "NOT_IMPLEMENTED";
+
+/**
+ * The one error base class of tunekit. Every error thrown on purpose by tunekit is a
+ * `TunekitError` with a stable {@link TunekitErrorCode} and a message that says what was
+ * received, what was expected, and how to fix it.
+ *
+ * @example
+ * ```ts
+ * throw new TunekitError("CONFIG_INVALID", "config.json: hidden_size must be a positive integer, got -3");
+ * ```
+ */
+export class TunekitError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: TunekitErrorCode;
+  /** Optional structured details (names, shapes, offsets) for programmatic use. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: TunekitErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "TunekitError";
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/**
+ * Narrows `e` to a {@link TunekitError}, optionally with a given code.
+ *
+ * @example
+ * ```ts
+ * if (isTunekitError(err, "SHAPE_MISMATCH")) console.error(err.message);
+ * ```
+ */
+export function isTunekitError(e: unknown, code?: TunekitErrorCode): e is TunekitError {
+  return e instanceof TunekitError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,2 @@
+export type { TunekitErrorCode } from "./errors.js";
+export { isTunekitError, TunekitError } from "./errors.js";
