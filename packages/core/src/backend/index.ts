@@ -1,0 +1,1 @@
+export type { Backend, CompileOptions, Executable } from "./backend.js";
