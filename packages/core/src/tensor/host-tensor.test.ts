@@ -8,7 +8,9 @@ describe("hostTensor", () => {
     expect(hostTensor("float32", [2], [1, 2]).data).toEqual(new Float32Array([1, 2]));
     expect(hostTensor("int32", [3]).data).toEqual(new Int32Array(3));
     expect(() => hostTensor("float32", [3], new Float32Array(2))).toThrow(/needs 3 elements/);
-    expect(() => hostTensor("int32", [2], new Float32Array(2) as unknown as Int32Array)).toThrow(/Float32Array but dtype is int32/);
+    expect(() => hostTensor("int32", [2], new Float32Array(2) as unknown as Int32Array)).toThrow(
+      /Float32Array but dtype is int32/,
+    );
     expect(() => hostTensor("float32", [-1])).toThrow(/non-negative/);
   });
 });

@@ -63,7 +63,10 @@ export function allocFor<D extends DType>(dtype: D, n: number): TypedArrayFor<D>
     case "bool":
       return new Uint8Array(n) as TypedArrayFor<D>;
     default:
-      throw new TunekitError("INVALID_ARGUMENT", `unknown dtype ${String(dtype)}; expected float32, int32 or bool`);
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `unknown dtype ${String(dtype)}; expected float32, int32 or bool`,
+      );
   }
 }
 
@@ -83,7 +86,10 @@ export function hostTensor<D extends DType>(
 ): HostTensor<D> {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new TunekitError("INVALID_ARGUMENT", `invalid shape [${shape.join(", ")}]: dimensions must be non-negative integers`);
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `invalid shape [${shape.join(", ")}]: dimensions must be non-negative integers`,
+      );
     }
   }
   const n = sizeOf(shape);
@@ -99,7 +105,10 @@ export function hostTensor<D extends DType>(
       (dtype === "int32" && arr instanceof Int32Array) ||
       (dtype === "bool" && arr instanceof Uint8Array);
     if (!ok) {
-      throw new TunekitError("DTYPE_MISMATCH", `hostTensor: data is a ${arr.constructor.name} but dtype is ${dtype}`);
+      throw new TunekitError(
+        "DTYPE_MISMATCH",
+        `hostTensor: data is a ${arr.constructor.name} but dtype is ${dtype}`,
+      );
     }
   }
   if (arr.length !== n) {
