@@ -1,0 +1,15 @@
+export { Dropout, nextDropoutSeed } from "./dropout.js";
+export { Embedding } from "./embedding.js";
+export type { InitOptions } from "./init.js";
+export { filledTensor, normalTensor, resolveInit } from "./init.js";
+export { LayerNorm } from "./layer-norm.js";
+export { Linear } from "./linear.js";
+export type { ForwardContext } from "./module.js";
+export { EVAL_CONTEXT, Layer, Module, ModuleList } from "./module.js";
+export { Parameter } from "./parameter.js";
+export type { ModuleParameterCount, ParameterReport } from "./parameter-report.js";
+export { formatParameterReport, parameterReport } from "./parameter-report.js";
+export type { LoadStateDictResult } from "./state-dict.js";
+export { describeMismatch, loadStateDict, stateDict } from "./state-dict.js";
+export type { NamePattern } from "./trainable.js";
+export { freezeAll, matchesName, setTrainable, trainableParameters, unfreezeAll } from "./trainable.js";
