@@ -1,0 +1,9 @@
+export { grad, valueAndGrad } from "./grad.js";
+export {
+  isDifferentiableInput,
+  isNonDifferentiableOp,
+  NON_DIFFERENTIABLE_OPS,
+} from "./non-differentiable.js";
+export type { VjpContext, VjpRule, VjpRuleTable } from "./vjp-rule.js";
+export { keptShape, unbroadcast } from "./vjp-rule.js";
+export { VJP_RULES } from "./vjp-rules.js";
