@@ -61,3 +61,26 @@ export {
 export type { DType, HostTensor, TypedArrayFor } from "./tensor/host-tensor.js";
 export { allocFor, hostTensor, sizeOf } from "./tensor/host-tensor.js";
 export type { Backend, CompileOptions, Executable } from "./backend/index.js";
+export type {
+  BertConfig,
+  BertHiddenAct,
+  ClassificationProblemType,
+  ReadSafetensorsOptions,
+  SafetensorsContents,
+  SafetensorsDType,
+  SafetensorsEntry,
+  SafetensorsHeader,
+} from "./io/index.js";
+export {
+  BERT_HIDDEN_ACTS,
+  bertConfigToJson,
+  parseBertConfig,
+  readBertConfig,
+  readSafetensors,
+  readSafetensorsFile,
+  readSafetensorsHeader,
+  SAFETENSORS_MAX_HEADER_BYTES,
+  writeFileAtomic,
+  writeSafetensors,
+  writeSafetensorsFile,
+} from "./io/index.js";

@@ -1,0 +1,418 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { TunekitError } from "../errors.js";
+import { describeValue, isJsonObject, quote } from "./json-checks.js";
+
+/**
+ * Activation names accepted in `hidden_act`. `gelu` is the exact (erf) form; `gelu_new`,
+ * `gelu_pytorch_tanh` and `gelu_fast` are the tanh approximation.
+ *
+ * @example
+ * ```ts
+ * BERT_HIDDEN_ACTS.includes("gelu"); // true
+ * ```
+ */
+export const BERT_HIDDEN_ACTS = [
+  "gelu",
+  "gelu_new",
+  "gelu_pytorch_tanh",
+  "gelu_fast",
+  "relu",
+  "silu",
+  "swish",
+  "tanh",
+] as const;
+
+/**
+ * A supported `hidden_act` value, see {@link BERT_HIDDEN_ACTS}.
+ *
+ * @example
+ * ```ts
+ * const act: BertHiddenAct = "gelu_pytorch_tanh";
+ * ```
+ */
+export type BertHiddenAct = (typeof BERT_HIDDEN_ACTS)[number];
+
+/**
+ * Hugging Face `problem_type` of a classification head.
+ *
+ * @example
+ * ```ts
+ * const p: ClassificationProblemType = "multi_label_classification";
+ * ```
+ */
+export type ClassificationProblemType =
+  | "single_label_classification"
+  | "multi_label_classification"
+  | "regression";
+
+const PROBLEM_TYPES: readonly ClassificationProblemType[] = [
+  "single_label_classification",
+  "multi_label_classification",
+  "regression",
+];
+
+/**
+ * A validated Hugging Face BERT `config.json`, with camelCase names. Keys tunekit does not
+ * interpret (`architectures`, `transformers_version`, `torch_dtype`, ...) are kept verbatim
+ * in `extra` so {@link bertConfigToJson} writes them back.
+ *
+ * @example
+ * ```ts
+ * const cfg: BertConfig = parseBertConfig(JSON.parse(text));
+ * cfg.hiddenSize / cfg.numAttentionHeads; // head size
+ * ```
+ */
+export interface BertConfig {
+  readonly modelType: "bert";
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly numHiddenLayers: number;
+  readonly numAttentionHeads: number;
+  readonly intermediateSize: number;
+  readonly hiddenAct: BertHiddenAct;
+  readonly hiddenDropoutProb: number;
+  readonly attentionProbsDropoutProb: number;
+  readonly maxPositionEmbeddings: number;
+  readonly typeVocabSize: number;
+  readonly initializerRange: number;
+  readonly layerNormEps: number;
+  /** Padding token id (its embedding row gets no gradient); absent when `pad_token_id` is null. */
+  readonly padTokenId?: number;
+  readonly positionEmbeddingType: "absolute";
+  /** Dropout before the classifier; absent means `hiddenDropoutProb` (HF `classifier_dropout: null`). */
+  readonly classifierDropout?: number;
+  /** Label names by id; `numLabels === id2label.length`. */
+  readonly id2label: readonly string[];
+  readonly label2id: Readonly<Record<string, number>>;
+  readonly numLabels: number;
+  readonly problemType?: ClassificationProblemType;
+  /** Other keys of the JSON file, passed through unchanged. */
+  readonly extra: Readonly<Record<string, unknown>>;
+}
+
+/** Upper bounds that reject absurd (or hostile) sizes before anything is allocated. */
+const LIMITS = {
+  vocab_size: 10_000_000,
+  hidden_size: 65_536,
+  num_hidden_layers: 512,
+  num_attention_heads: 65_536,
+  intermediate_size: 262_144,
+  max_position_embeddings: 1_048_576,
+  type_vocab_size: 65_536,
+  num_labels: 1_000_000,
+} as const;
+
+const KNOWN_KEYS = new Set([
+  "model_type",
+  "vocab_size",
+  "hidden_size",
+  "num_hidden_layers",
+  "num_attention_heads",
+  "intermediate_size",
+  "hidden_act",
+  "hidden_dropout_prob",
+  "attention_probs_dropout_prob",
+  "max_position_embeddings",
+  "type_vocab_size",
+  "initializer_range",
+  "layer_norm_eps",
+  "pad_token_id",
+  "position_embedding_type",
+  "classifier_dropout",
+  "id2label",
+  "label2id",
+  "num_labels",
+  "problem_type",
+]);
+
+/**
+ * Validates a parsed Hugging Face BERT `config.json` and returns a typed {@link BertConfig}.
+ * The size keys (`vocab_size`, `hidden_size`, `num_hidden_layers`, `num_attention_heads`,
+ * `intermediate_size`) are required; the others default like `transformers.BertConfig`. Labels
+ * come from `id2label` (ids 0..n-1, no gaps), else `num_labels`, else 2 labels `LABEL_0`,
+ * `LABEL_1`. Anything invalid or unsupported throws `TunekitError("CONFIG_INVALID")` naming the
+ * key, the received value and what is allowed.
+ *
+ * @example
+ * ```ts
+ * const cfg = parseBertConfig({ model_type: "bert", vocab_size: 64, hidden_size: 32,
+ *   num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64 });
+ * cfg.id2label; // ["LABEL_0", "LABEL_1"]
+ * ```
+ */
+export function parseBertConfig(json: unknown, source = "config.json"): BertConfig {
+  const fail = (key: string, msg: string): TunekitError =>
+    new TunekitError("CONFIG_INVALID", `${source}: ${msg}`, { details: { key } });
+  if (!isJsonObject(json)) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${source}: expected a JSON object at the top level, got ${describeValue(json)}`,
+    );
+  }
+  const cfg = json;
+
+  const int = (key: keyof typeof LIMITS, min: number, fallback?: number): number => {
+    const v = cfg[key];
+    if (v === undefined && fallback !== undefined) return fallback;
+    const max = LIMITS[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      throw fail(key, `${key} must be an integer in [${min}, ${max}], got ${describeValue(v)}`);
+    }
+    return v;
+  };
+  const real = (key: string, fallback: number, ok: (x: number) => boolean, allowed: string): number => {
+    const v = cfg[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
+      throw fail(key, `${key} must be ${allowed}, got ${describeValue(v)}`);
+    }
+    return v;
+  };
+  const probability = (key: string, fallback: number): number =>
+    real(key, fallback, (x) => x >= 0 && x < 1, "a number in [0, 1)");
+
+  const modelType = cfg.model_type;
+  if (modelType !== undefined && modelType !== "bert") {
+    throw fail(
+      "model_type",
+      `model_type must be "bert", got ${describeValue(modelType)}; only BERT checkpoints are supported`,
+    );
+  }
+
+  const vocabSize = int("vocab_size", 1);
+  const hiddenSize = int("hidden_size", 1);
+  const numHiddenLayers = int("num_hidden_layers", 1);
+  const numAttentionHeads = int("num_attention_heads", 1);
+  if (hiddenSize % numAttentionHeads !== 0) {
+    throw fail(
+      "num_attention_heads",
+      `num_attention_heads (${numAttentionHeads}) must divide hidden_size (${hiddenSize})`,
+    );
+  }
+  const intermediateSize = int("intermediate_size", 1);
+  const maxPositionEmbeddings = int("max_position_embeddings", 1, 512);
+  const typeVocabSize = int("type_vocab_size", 1, 2);
+
+  const hiddenAct = cfg.hidden_act ?? "gelu";
+  if (typeof hiddenAct !== "string" || !(BERT_HIDDEN_ACTS as readonly string[]).includes(hiddenAct)) {
+    throw fail(
+      "hidden_act",
+      `hidden_act must be one of ${BERT_HIDDEN_ACTS.map((a) => `"${a}"`).join(", ")}, got ${describeValue(hiddenAct)}`,
+    );
+  }
+  const positionType = cfg.position_embedding_type ?? "absolute";
+  if (positionType !== "absolute") {
+    throw fail(
+      "position_embedding_type",
+      `position_embedding_type must be "absolute" (relative position embeddings are not supported), got ${describeValue(positionType)}`,
+    );
+  }
+
+  let padTokenId: number | undefined = 0;
+  if (cfg.pad_token_id === null) padTokenId = undefined;
+  else if (cfg.pad_token_id !== undefined) {
+    const p = cfg.pad_token_id;
+    if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || p >= vocabSize) {
+      throw fail(
+        "pad_token_id",
+        `pad_token_id must be null or an integer in [0, vocab_size - 1 = ${vocabSize - 1}], got ${describeValue(p)}`,
+      );
+    }
+    padTokenId = p;
+  }
+
+  const classifierDropout =
+    cfg.classifier_dropout === null || cfg.classifier_dropout === undefined
+      ? undefined
+      : probability("classifier_dropout", 0);
+
+  let problemType: ClassificationProblemType | undefined;
+  if (cfg.problem_type !== undefined && cfg.problem_type !== null) {
+    if (!PROBLEM_TYPES.includes(cfg.problem_type as ClassificationProblemType)) {
+      throw fail(
+        "problem_type",
+        `problem_type must be null or one of ${PROBLEM_TYPES.map((p) => `"${p}"`).join(", ")}, got ${describeValue(cfg.problem_type)}`,
+      );
+    }
+    problemType = cfg.problem_type as ClassificationProblemType;
+  }
+
+  const { id2label, label2id } = parseLabels(cfg, fail, (key, min) => int(key, min));
+
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    if (!KNOWN_KEYS.has(k))
+      Object.defineProperty(extra, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+
+  return {
+    modelType: "bert",
+    vocabSize,
+    hiddenSize,
+    numHiddenLayers,
+    numAttentionHeads,
+    intermediateSize,
+    hiddenAct: hiddenAct as BertHiddenAct,
+    hiddenDropoutProb: probability("hidden_dropout_prob", 0.1),
+    attentionProbsDropoutProb: probability("attention_probs_dropout_prob", 0.1),
+    maxPositionEmbeddings,
+    typeVocabSize,
+    initializerRange: real("initializer_range", 0.02, (x) => x >= 0 && x <= 10, "a number in [0, 10]"),
+    layerNormEps: real("layer_norm_eps", 1e-12, (x) => x > 0 && x < 1, "a number in (0, 1)"),
+    ...(padTokenId === undefined ? {} : { padTokenId }),
+    positionEmbeddingType: "absolute",
+    ...(classifierDropout === undefined ? {} : { classifierDropout }),
+    id2label,
+    label2id,
+    numLabels: id2label.length,
+    ...(problemType === undefined ? {} : { problemType }),
+    extra,
+  };
+}
+
+function parseLabels(
+  cfg: Record<string, unknown>,
+  fail: (key: string, msg: string) => TunekitError,
+  int: (key: "num_labels", min: number) => number,
+): { id2label: string[]; label2id: Record<string, number> } {
+  const numLabels = cfg.num_labels === undefined ? undefined : int("num_labels", 1);
+  let id2label: string[];
+  const raw = cfg.id2label;
+  if (raw !== undefined) {
+    if (!isJsonObject(raw)) {
+      throw fail("id2label", `id2label must be an object {"0": "name", ...}, got ${describeValue(raw)}`);
+    }
+    const entries = Object.entries(raw);
+    if (entries.length === 0 || entries.length > LIMITS.num_labels) {
+      throw fail("id2label", `id2label must have 1 to ${LIMITS.num_labels} entries, got ${entries.length}`);
+    }
+    id2label = new Array<string>(entries.length);
+    for (const [k, v] of entries) {
+      if (!/^(0|[1-9]\d*)$/.test(k) || Number(k) >= entries.length) {
+        throw fail(
+          "id2label",
+          `id2label key ${quote(k)} is not an id in 0..${entries.length - 1}; keys must be the integers 0..n-1 without gaps`,
+        );
+      }
+      if (typeof v !== "string") {
+        throw fail("id2label", `id2label[${quote(k)}] must be a string label, got ${describeValue(v)}`);
+      }
+      id2label[Number(k)] = v;
+    }
+    // n distinct keys all in 0..n-1 means no gaps; check duplicates among names
+    const seen = new Map<string, number>();
+    id2label.forEach((name, id) => {
+      const prev = seen.get(name);
+      if (prev !== undefined) {
+        throw fail(
+          "id2label",
+          `id2label ids ${prev} and ${id} share the label ${quote(name)}; labels must be unique`,
+        );
+      }
+      seen.set(name, id);
+    });
+    if (numLabels !== undefined && numLabels !== id2label.length) {
+      throw fail(
+        "num_labels",
+        `num_labels (${numLabels}) disagrees with id2label, which has ${id2label.length} entries; remove num_labels or fix id2label`,
+      );
+    }
+  } else {
+    id2label = Array.from({ length: numLabels ?? 2 }, (_, i) => `LABEL_${i}`);
+  }
+
+  const label2id: Record<string, number> = {};
+  for (const [i, name] of id2label.entries()) {
+    Object.defineProperty(label2id, name, { value: i, enumerable: true, writable: true, configurable: true });
+  }
+  const given = cfg.label2id;
+  if (given !== undefined) {
+    if (!isJsonObject(given)) {
+      throw fail("label2id", `label2id must be an object {"name": id, ...}, got ${describeValue(given)}`);
+    }
+    const entries = Object.entries(given);
+    const consistent =
+      entries.length === id2label.length &&
+      entries.every(([name, id]) => typeof id === "number" && id2label[id] === name);
+    if (!consistent) {
+      throw fail(
+        "label2id",
+        `label2id ${describeValue(given)} is not the inverse of id2label ${describeValue(id2label)}; remove label2id or make it map each label of id2label to its id`,
+      );
+    }
+  }
+  return { id2label, label2id };
+}
+
+/**
+ * Converts a {@link BertConfig} back to Hugging Face `config.json` keys (extra keys first,
+ * then the known ones); `parseBertConfig(bertConfigToJson(cfg))` equals `cfg`.
+ *
+ * @example
+ * ```ts
+ * await writeFile("out/config.json", JSON.stringify(bertConfigToJson(cfg), null, 2));
+ * ```
+ */
+export function bertConfigToJson(cfg: BertConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg.extra)) {
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  Object.assign(out, {
+    model_type: cfg.modelType,
+    vocab_size: cfg.vocabSize,
+    hidden_size: cfg.hiddenSize,
+    num_hidden_layers: cfg.numHiddenLayers,
+    num_attention_heads: cfg.numAttentionHeads,
+    intermediate_size: cfg.intermediateSize,
+    hidden_act: cfg.hiddenAct,
+    hidden_dropout_prob: cfg.hiddenDropoutProb,
+    attention_probs_dropout_prob: cfg.attentionProbsDropoutProb,
+    max_position_embeddings: cfg.maxPositionEmbeddings,
+    type_vocab_size: cfg.typeVocabSize,
+    initializer_range: cfg.initializerRange,
+    layer_norm_eps: cfg.layerNormEps,
+    pad_token_id: cfg.padTokenId ?? null,
+    position_embedding_type: cfg.positionEmbeddingType,
+    classifier_dropout: cfg.classifierDropout ?? null,
+    id2label: Object.fromEntries(cfg.id2label.map((name, i) => [String(i), name])),
+    label2id: Object.fromEntries(cfg.id2label.map((name, i) => [name, i])),
+    problem_type: cfg.problemType ?? null,
+  });
+  return out;
+}
+
+/**
+ * Reads and validates `<folder>/config.json` with {@link parseBertConfig}. A missing file
+ * throws `TunekitError("IO_ERROR")`; invalid JSON or values throw `CONFIG_INVALID`.
+ *
+ * @example
+ * ```ts
+ * const cfg = await readBertConfig("checkpoints/bert-tiny");
+ * ```
+ */
+export async function readBertConfig(folder: string): Promise<BertConfig> {
+  const path = join(folder, "config.json");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new TunekitError("IO_ERROR", `could not read ${path}: ${reason}; is ${folder} a model folder?`, {
+      cause: e,
+      details: { path },
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+      { cause: e },
+    );
+  }
+  return parseBertConfig(json, path);
+}
