@@ -1,0 +1,410 @@
+import { readFile, stat } from "node:fs/promises";
+import { TunekitError } from "../errors.js";
+
+/**
+ * Text encodings of data files. `latin1` is ISO-8859-1 (each byte is the code point, as
+ * Python's `latin-1`); `windows-1252` maps 0x80..0x9F to typographic characters.
+ *
+ * @example
+ * ```ts
+ * const enc: TextEncoding = "latin1"; // mr/ and subj/ are latin-1
+ * ```
+ */
+export type TextEncoding = "utf-8" | "latin1" | "windows-1252";
+
+/**
+ * One parsed record: its cells and the 1-based line it starts on.
+ *
+ * @example
+ * ```ts
+ * const r: TableRecord = { line: 2, cells: ["hide new secretions", "0"] };
+ * ```
+ */
+export interface TableRecord {
+  readonly line: number;
+  readonly cells: readonly string[];
+  /** Set when the record is malformed but the rest of the file is readable (a bad row, not a bad file). */
+  readonly problem?: string;
+}
+
+/**
+ * Records of a file, plus the blank lines that were skipped (reported, not silently dropped).
+ *
+ * @example
+ * ```ts
+ * const { records, blankLines } = parseDelimited(text, { delimiter: "\t", quoting: "none", file: "x.tsv" });
+ * ```
+ */
+export interface ParsedTable {
+  readonly records: TableRecord[];
+  readonly blankLines: number[];
+}
+
+/**
+ * Limits that keep hostile files from hanging or exhausting memory.
+ *
+ * @example
+ * ```ts
+ * const limits: ReadLimits = { maxLineLength: 100_000, maxFileBytes: 1 << 28 };
+ * ```
+ */
+export interface ReadLimits {
+  /** Longest line (or quoted record) in characters. Default 1,000,000. */
+  readonly maxLineLength?: number;
+  /** Largest file in bytes. Default 512 MiB. */
+  readonly maxFileBytes?: number;
+}
+
+const DEFAULT_MAX_LINE = 1_000_000;
+const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Reads and decodes a text file: size limit, BOM stripped, NUL bytes and invalid UTF-8
+ * rejected with `DATA_INVALID` naming `file:line`.
+ *
+ * @example
+ * ```ts
+ * const text = await readTextFile("../shared/data/mr/all.txt", "latin1");
+ * ```
+ */
+export async function readTextFile(
+  path: string,
+  encoding: TextEncoding,
+  limits: ReadLimits = {},
+): Promise<string> {
+  const maxBytes = limits.maxFileBytes ?? DEFAULT_MAX_BYTES;
+  let bytes: Uint8Array;
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new Error("not a regular file");
+    if (s.size > maxBytes) {
+      throw new TunekitError(
+        "DATA_INVALID",
+        `${path}: ${s.size} bytes exceeds the ${maxBytes}-byte limit; raise maxFileBytes or split the file`,
+      );
+    }
+    bytes = await readFile(path);
+  } catch (e) {
+    if (e instanceof TunekitError) throw e;
+    throw new TunekitError(
+      "IO_ERROR",
+      `cannot read data file ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  return decodeText(bytes, encoding, path);
+}
+
+/**
+ * Decodes bytes of a text data file (see {@link readTextFile}).
+ *
+ * @example
+ * ```ts
+ * decodeText(new TextEncoder().encode("\uFEFFa\tb\n"), "utf-8", "x.tsv"); // "a\tb\n"
+ * ```
+ */
+export function decodeText(bytes: Uint8Array, encoding: TextEncoding, file: string): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new TunekitError(
+      "DATA_INVALID",
+      `${file}:${lineAt(bytes, nul)}: NUL byte at offset ${nul}; this looks like a binary file, not ${encoding} text`,
+    );
+  }
+  let text: string;
+  switch (encoding) {
+    case "utf-8": {
+      try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+      } catch {
+        const at = firstInvalidUtf8(bytes);
+        throw new TunekitError(
+          "DATA_INVALID",
+          `${file}:${lineAt(bytes, at)}: invalid UTF-8 at byte offset ${at}; ` +
+            "if the file is latin-1 set encoding: 'latin1' (or 'windows-1252')",
+        );
+      }
+      break;
+    }
+    case "latin1":
+      text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+      break;
+    case "windows-1252":
+      text = new TextDecoder("windows-1252").decode(bytes);
+      break;
+    default:
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `unknown encoding ${JSON.stringify(encoding)}; expected 'utf-8', 'latin1' or 'windows-1252'`,
+      );
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Splits text into lines (`\n` or `\r\n`; other Unicode line breaks stay inside the line),
+ * numbered from 1. A final newline does not start an extra line.
+ *
+ * @example
+ * ```ts
+ * splitLines("a\r\nb\n", "x.txt"); // [{ line: 1, text: "a" }, { line: 2, text: "b" }]
+ * ```
+ */
+export function splitLines(
+  text: string,
+  file: string,
+  limits: ReadLimits = {},
+): { line: number; text: string }[] {
+  const maxLine = limits.maxLineLength ?? DEFAULT_MAX_LINE;
+  const out: { line: number; text: string }[] = [];
+  let start = 0;
+  let line = 1;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    if (end - start > maxLine) {
+      throw new TunekitError(
+        "DATA_INVALID",
+        `${file}:${line}: line of ${end - start} characters exceeds maxLineLength ${maxLine}; ` +
+          "is this a data file? Raise maxLineLength if the lines are real",
+      );
+    }
+    let s = text.slice(start, end);
+    if (s.endsWith("\r")) s = s.slice(0, -1);
+    out.push({ line, text: s });
+    start = end + 1;
+    line++;
+  }
+  return out;
+}
+
+/**
+ * Parses delimiter-separated text. `quoting: 'none'` splits every line on the delimiter (GLUE
+ * TSVs: quotes are literal text); `'rfc4180'` honours RFC 4180 quoted fields with `""`
+ * escapes and embedded newlines. An unterminated quote is a `DATA_INVALID` error naming the
+ * line where it opened.
+ *
+ * @example
+ * ```ts
+ * parseDelimited('a,"b ""c""\nd"\n', { delimiter: ",", quoting: "rfc4180", file: "x.csv" }).records[0]?.cells;
+ * // ["a", 'b "c"\nd']
+ * ```
+ */
+export function parseDelimited(
+  text: string,
+  options: { delimiter: string; quoting: "none" | "rfc4180"; file: string } & ReadLimits,
+): ParsedTable {
+  const { delimiter, file } = options;
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`,
+    );
+  }
+  if (options.quoting === "none") {
+    const records: TableRecord[] = [];
+    const blankLines: number[] = [];
+    for (const { line, text: s } of splitLines(text, file, options)) {
+      if (s.trim() === "") blankLines.push(line);
+      else records.push({ line, cells: s.split(delimiter) });
+    }
+    return { records, blankLines };
+  }
+  return parseRfc4180(text, delimiter, file, options.maxLineLength ?? DEFAULT_MAX_LINE);
+}
+
+function parseRfc4180(text: string, delimiter: string, file: string, maxLine: number): ParsedTable {
+  const records: TableRecord[] = [];
+  const blankLines: number[] = [];
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  while (i < n) {
+    const startLine = line;
+    const startIndex = i;
+    const cells: string[] = [];
+    let problem: string | undefined;
+    let field = "";
+    let endOfRecord = false;
+    while (!endOfRecord) {
+      if (i - startIndex > maxLine) {
+        throw new TunekitError(
+          "DATA_INVALID",
+          `${file}:${startLine}: record runs over ${maxLine} characters; an unterminated quote? ` +
+            "Raise maxLineLength if the records are real",
+        );
+      }
+      if (text[i] === '"' && field === "") {
+        // Quoted field.
+        const openLine = line;
+        i++;
+        let parts = "";
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q < 0 || q - startIndex > maxLine) {
+            throw new TunekitError(
+              "DATA_INVALID",
+              `${file}:${openLine}: unterminated quoted field (no closing '"'); ` +
+                "fix the quoting or use quoting 'none' if quotes are literal text",
+            );
+          }
+          const chunk = text.slice(i, q);
+          line += countNewlines(chunk);
+          parts += chunk;
+          if (text[q + 1] === '"') {
+            parts += '"';
+            i = q + 2;
+          } else {
+            i = q + 1;
+            break;
+          }
+        }
+        field = parts;
+        const c = text[i];
+        if (i < n && c !== delimiter && c !== "\n" && c !== "\r") {
+          problem ??= `unexpected ${JSON.stringify(c)} after a closing quote`;
+          const stop = nextStop(text, i, delimiter);
+          field += text.slice(i, stop);
+          i = stop;
+        }
+        continue;
+      }
+      const stop = nextStop(text, i, delimiter);
+      field += text.slice(i, stop);
+      i = stop;
+      if (i >= n) {
+        cells.push(field);
+        endOfRecord = true;
+      } else if (text[i] === delimiter) {
+        cells.push(field);
+        field = "";
+        i++;
+      } else {
+        // \n or \r\n (a lone \r ends the record too)
+        cells.push(field);
+        if (text[i] === "\r" && text[i + 1] === "\n") i++;
+        i++;
+        line++;
+        endOfRecord = true;
+      }
+    }
+    if (cells.length === 1 && cells[0]!.trim() === "" && text[startIndex] !== '"') blankLines.push(startLine);
+    else
+      records.push(problem === undefined ? { line: startLine, cells } : { line: startLine, cells, problem });
+  }
+  return { records, blankLines };
+}
+
+function nextStop(text: string, from: number, delimiter: string): number {
+  for (let j = from; j < text.length; j++) {
+    const c = text[j];
+    if (c === delimiter || c === "\n" || c === "\r") return j;
+  }
+  return text.length;
+}
+
+function countNewlines(s: string): number {
+  let k = 0;
+  for (let j = s.indexOf("\n"); j >= 0; j = s.indexOf("\n", j + 1)) k++;
+  return k;
+}
+
+/**
+ * Parses JSON Lines: one JSON object (or array) a line. A line that is not valid JSON, or
+ * not an object/array, becomes a record with a `problem` (a bad row). Object records keep
+ * `keys` so columns can be picked by name.
+ *
+ * @example
+ * ```ts
+ * parseJsonLines('{"text": "hi", "label": 1}\n', "x.jsonl").records[0]; // { line: 1, value: {...} }
+ * ```
+ */
+export function parseJsonLines(
+  text: string,
+  file: string,
+  limits: ReadLimits = {},
+): { records: { line: number; value?: unknown; problem?: string }[]; blankLines: number[] } {
+  const records: { line: number; value?: unknown; problem?: string }[] = [];
+  const blankLines: number[] = [];
+  for (const { line, text: s } of splitLines(text, file, limits)) {
+    if (s.trim() === "") {
+      blankLines.push(line);
+      continue;
+    }
+    try {
+      const value: unknown = JSON.parse(s);
+      if (typeof value !== "object" || value === null) {
+        records.push({
+          line,
+          problem: `expected a JSON object or array, got ${value === null ? "null" : typeof value}`,
+        });
+      } else records.push({ line, value });
+    } catch (e) {
+      records.push({ line, problem: `invalid JSON (${e instanceof Error ? e.message : String(e)})` });
+    }
+  }
+  return { records, blankLines };
+}
+
+/**
+ * Parses the `<label> <text>` line format (SST-5, MR, SUBJ, CR, MPQA): the label is
+ * everything before the first space or tab; the text is the rest, trimmed.
+ *
+ * @example
+ * ```ts
+ * parseLabelPrefixed("1 a fine film . \n", "x.txt").records[0]?.cells; // ["1", "a fine film ."]
+ * ```
+ */
+export function parseLabelPrefixed(text: string, file: string, limits: ReadLimits = {}): ParsedTable {
+  const records: TableRecord[] = [];
+  const blankLines: number[] = [];
+  for (const { line, text: s } of splitLines(text, file, limits)) {
+    const t = s.trim();
+    if (t === "") {
+      blankLines.push(line);
+      continue;
+    }
+    const m = /[ \t]/.exec(t);
+    records.push(
+      m === null
+        ? { line, cells: [t, ""] }
+        : { line, cells: [t.slice(0, m.index), t.slice(m.index + 1).trim()] },
+    );
+  }
+  return { records, blankLines };
+}
+
+function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let j = 0; j < offset; j++) if (bytes[j] === 0x0a) line++;
+  return line;
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence (bytes.length if valid). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let need: number;
+    let min: number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) [need, min] = [1, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [need, min] = [2, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [need, min] = [3, 0x10000];
+    else return i;
+    if (i + need >= b.length) return i;
+    let cp = c & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const x = b[i + k]!;
+      if ((x & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return b.length;
+}
