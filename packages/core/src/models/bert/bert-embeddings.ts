@@ -1,0 +1,63 @@
+import { TunekitError } from "../../errors.js";
+import type { Tensor } from "../../ir/graph.js";
+import { add, full, slice } from "../../ir/ops.js";
+import type { Rng } from "../../data/random.js";
+import { Dropout } from "../../modules/dropout.js";
+import { Embedding } from "../../modules/embedding.js";
+import { LayerNorm } from "../../modules/layer-norm.js";
+import { EVAL_CONTEXT, type ForwardContext, type Layer, Module } from "../../modules/module.js";
+import type { BertConfig } from "../../io/bert-config.js";
+
+/**
+ * BERT embeddings: word + absolute position + token type, then LayerNorm and dropout.
+ * Children: `word_embeddings`, `position_embeddings`, `token_type_embeddings`,
+ * `LayerNorm`, `dropout` (Hugging Face names).
+ *
+ * @example
+ * ```ts
+ * const emb = new BertEmbeddings(config, mulberry32(0));
+ * const x = emb.forward(inputIds, tokenTypeIds, ctx); // [B, S, hidden]
+ * ```
+ */
+export class BertEmbeddings extends Module {
+  readonly maxPositions: number;
+
+  constructor(config: BertConfig, rng: Rng) {
+    super();
+    const h = config.hiddenSize;
+    const std = config.initializerRange;
+    this.maxPositions = config.maxPositionEmbeddings;
+    this.registerModule(
+      "word_embeddings",
+      new Embedding(config.vocabSize, h, { rng, std, paddingIdx: config.padTokenId }),
+    );
+    this.registerModule("position_embeddings", new Embedding(config.maxPositionEmbeddings, h, { rng, std }));
+    this.registerModule("token_type_embeddings", new Embedding(config.typeVocabSize, h, { rng, std }));
+    this.registerModule("LayerNorm", new LayerNorm(h, config.layerNormEps));
+    this.registerModule("dropout", new Dropout(config.hiddenDropoutProb));
+  }
+
+  /** `inputIds`, `tokenTypeIds`: int32 `[B, S]` (token types default to 0). */
+  forward(inputIds: Tensor, tokenTypeIds: Tensor | undefined, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+    const [, seqLen] = inputIds.shape;
+    if (inputIds.rank !== 2 || seqLen === undefined) {
+      throw new TunekitError(
+        "SHAPE_MISMATCH",
+        `BertEmbeddings: input_ids must be int32 [batch, seq], got ${inputIds.dtype}[${inputIds.shape.join(", ")}]`,
+      );
+    }
+    if (seqLen > this.maxPositions) {
+      throw new TunekitError(
+        "SHAPE_MISMATCH",
+        `BertEmbeddings: sequence length ${seqLen} exceeds max_position_embeddings ${this.maxPositions}; truncate inputs to ${this.maxPositions} tokens`,
+      );
+    }
+    const words = this.child<Layer>("word_embeddings").forward(inputIds);
+    const posTable = inputIds.graph.param(this.child<Embedding>("position_embeddings").weight);
+    const positions = slice(posTable, [0, 0], [seqLen, -1]); // [S, H], broadcast over batch
+    const types = tokenTypeIds ?? full(inputIds.graph, inputIds.shape, 0, "int32");
+    const typeEmb = this.child<Layer>("token_type_embeddings").forward(types);
+    const x = add(add(words, positions), typeEmb);
+    return this.child<Layer>("dropout").forward(this.child<Layer>("LayerNorm").forward(x), ctx);
+  }
+}

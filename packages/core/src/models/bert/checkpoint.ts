@@ -1,0 +1,142 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { TunekitError } from "../../errors.js";
+import { writeFileAtomic } from "../../io/atomic-write.js";
+import { type BertConfig, bertConfigToJson, readBertConfig } from "../../io/bert-config.js";
+import { readSafetensorsFile, writeSafetensorsFile } from "../../io/safetensors-file.js";
+import { stateDict } from "../../modules/state-dict.js";
+import { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
+import { BertModel } from "./bert-model.js";
+import { type BertCheckpointReport, loadBertWeights } from "./load-weights.js";
+import type { AnyBertModel } from "./trace-forward.js";
+
+/** Which BERT to build from a checkpoint folder. */
+export type BertTask = "sequence-classification" | "token-classification" | "base";
+
+/** The model class built for each {@link BertTask}. */
+export interface BertModelForTask {
+  "sequence-classification": BertForSequenceClassification;
+  "token-classification": BertForTokenClassification;
+  base: BertModel;
+}
+
+/**
+ * Options of {@link loadBertCheckpoint}.
+ *
+ * @example
+ * ```ts
+ * const opts: LoadBertCheckpointOptions = { task: "token-classification", numLabels: 9 };
+ * ```
+ */
+export interface LoadBertCheckpointOptions<T extends BertTask = BertTask> {
+  readonly task: T;
+  /** Number of labels of a fresh head (default: from `id2label` / `num_labels`). */
+  readonly numLabels?: number;
+  /** Discard the checkpoint's classifier (e.g. trained on other labels) and start fresh. */
+  readonly reinitializeHead?: boolean;
+  /** Seed of the random initialisation of anything not in the checkpoint (default 0). */
+  readonly seed?: number;
+}
+
+/**
+ * A loaded BERT: the model, its parsed config and what was loaded, initialised or ignored.
+ *
+ * @example
+ * ```ts
+ * const { model, report } = await loadBertCheckpoint(dir, { task: "base" });
+ * ```
+ */
+export interface LoadedBert<T extends BertTask = BertTask> {
+  readonly model: BertModelForTask[T];
+  readonly config: BertConfig;
+  readonly report: BertCheckpointReport;
+}
+
+/**
+ * Builds a BERT for `task` from a Hugging Face folder (`config.json` +
+ * `model.safetensors`) and loads its weights (see {@link loadBertWeights} for the
+ * matching rules: `bert.` prefix optional, mismatches are `CHECKPOINT_MISMATCH` errors,
+ * a fresh classification head is allowed and reported in `report.initialized`).
+ *
+ * @example
+ * ```ts
+ * const { model, report } = await loadBertCheckpoint("./bert-tiny", {
+ *   task: "sequence-classification",
+ *   numLabels: 2,
+ * });
+ * console.log(report.initialized); // ["classifier.weight", "classifier.bias"] for a base checkpoint
+ * ```
+ */
+export async function loadBertCheckpoint<T extends BertTask>(
+  folder: string,
+  options: LoadBertCheckpointOptions<T>,
+): Promise<LoadedBert<T>> {
+  const config = await readBertConfig(folder);
+  const model = createBertForTask(config, options);
+  const { tensors } = await readSafetensorsFile(join(folder, "model.safetensors"));
+  const report = loadBertWeights(
+    model,
+    tensors,
+    options.reinitializeHead === undefined ? {} : { reinitializeHead: options.reinitializeHead },
+  );
+  return { model, config, report };
+}
+
+/**
+ * A randomly initialised BERT for `task` built from a parsed config.
+ *
+ * @example
+ * ```ts
+ * const model = createBertForTask(parseBertConfig(json), { task: "sequence-classification" });
+ * ```
+ */
+export function createBertForTask<T extends BertTask>(
+  config: BertConfig,
+  options: LoadBertCheckpointOptions<T>,
+): BertModelForTask[T] {
+  const head = {
+    ...(options.numLabels === undefined ? {} : { numLabels: options.numLabels }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  };
+  switch (options.task) {
+    case "sequence-classification":
+      return new BertForSequenceClassification(config, head) as BertModelForTask[T];
+    case "token-classification":
+      return new BertForTokenClassification(config, head) as BertModelForTask[T];
+    case "base":
+      return new BertModel(
+        config,
+        options.seed === undefined ? {} : { seed: options.seed },
+      ) as BertModelForTask[T];
+    default:
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `unknown task "${String(options.task)}"; expected sequence-classification, token-classification or base`,
+      );
+  }
+}
+
+/**
+ * Writes `model` as a Hugging Face folder: `config.json` (with `architectures`,
+ * `id2label`/`label2id` for heads) and `model.safetensors` with Hugging Face names.
+ * Creates the folder if needed.
+ *
+ * @example
+ * ```ts
+ * await saveBertCheckpoint(model, "./out/checkpoint-100");
+ * ```
+ */
+export async function saveBertCheckpoint(model: AnyBertModel, folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  const base = model instanceof BertModel ? model : model.bert;
+  const json: Record<string, unknown> = { ...bertConfigToJson(base.config) };
+  if (model instanceof BertModel) json.architectures = ["BertModel"];
+  else {
+    json.architectures = [model.constructor.name];
+    json.id2label = Object.fromEntries(model.labels.map((l, i) => [String(i), l]));
+    json.label2id = Object.fromEntries(model.labels.map((l, i) => [l, i]));
+    delete json.num_labels;
+  }
+  await writeFileAtomic(join(folder, "config.json"), `${JSON.stringify(json, null, 2)}\n`);
+  await writeSafetensorsFile(join(folder, "model.safetensors"), stateDict(model), { format: "pt" });
+}

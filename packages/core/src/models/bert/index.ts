@@ -1,0 +1,24 @@
+export { BertEmbeddings } from "./bert-embeddings.js";
+export type { BertHeadOptions, BertHeadOutput, BertProblemType } from "./bert-heads.js";
+export { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
+export {
+  applyActivation,
+  BertAttention,
+  BertIntermediate,
+  BertLayer,
+  BertResidualOutput,
+  BertSelfAttention,
+} from "./bert-layer.js";
+export type { BertInputs, BertModelOptions } from "./bert-model.js";
+export { attentionMaskBias, BertEncoder, BertModel, BertPooler, FLOAT32_MIN } from "./bert-model.js";
+export type {
+  BertModelForTask,
+  BertTask,
+  LoadBertCheckpointOptions,
+  LoadedBert,
+} from "./checkpoint.js";
+export { createBertForTask, loadBertCheckpoint, saveBertCheckpoint } from "./checkpoint.js";
+export type { BertCheckpointReport, LoadBertWeightsOptions } from "./load-weights.js";
+export { loadBertWeights } from "./load-weights.js";
+export type { AnyBertModel, BertTrace, BertTraceShapes } from "./trace-forward.js";
+export { traceForward } from "./trace-forward.js";

@@ -1,0 +1,118 @@
+import { TunekitError } from "../../errors.js";
+import type { Module } from "../../modules/module.js";
+import type { HostTensor } from "../../tensor/host-tensor.js";
+
+/**
+ * What loading a checkpoint did: parameters loaded from it, parameters freshly initialised
+ * (only a classification head may be), and checkpoint entries deliberately not used
+ * (pre-training heads, buffers, a pooler or head the model does not have).
+ *
+ * @example
+ * ```ts
+ * const { report } = await loadBertCheckpoint(dir, { task: "sequence-classification", numLabels: 2 });
+ * if (report.initialized.length) console.warn("fresh head:", report.initialized);
+ * ```
+ */
+export interface BertCheckpointReport {
+  readonly loaded: string[];
+  readonly initialized: string[];
+  readonly ignored: string[];
+}
+
+/** Options of {@link loadBertWeights}. */
+export interface LoadBertWeightsOptions {
+  /** Ignore the checkpoint's `classifier.*` entries and keep the fresh head (e.g. other labels). */
+  readonly reinitializeHead?: boolean;
+}
+
+const HEAD = /^classifier\./;
+const describe = (t: HostTensor): string => `${t.dtype}[${t.shape.join(", ")}]`;
+
+function legacyName(key: string): string {
+  return key.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias");
+}
+
+/**
+ * Assigns checkpoint tensors to a BERT model's parameters. Keys are accepted with and
+ * without the `bert.` prefix (and legacy `LayerNorm.gamma/beta`). Missing parameters,
+ * unexpected keys and shape or dtype mismatches throw `CHECKPOINT_MISMATCH` listing names
+ * and shapes; the one allowed exception is a missing classification head, which keeps its
+ * random initialisation and is reported in `initialized`. Nothing is assigned on error.
+ *
+ * @example
+ * ```ts
+ * const { tensors } = await readSafetensorsFile(`${dir}/model.safetensors`);
+ * const report = loadBertWeights(model, tensors);
+ * ```
+ */
+export function loadBertWeights(
+  model: Module,
+  tensors: ReadonlyMap<string, HostTensor> | Readonly<Record<string, HostTensor>>,
+  options: LoadBertWeightsOptions = {},
+): BertCheckpointReport {
+  const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
+  const params = new Map(model.namedParameters());
+  const hasPooler = [...params.keys()].some((n) => /(^|\.)pooler\./.test(n));
+  const hasHead = [...params.keys()].some((n) => HEAD.test(n));
+  const assign = new Map<string, { key: string; value: HostTensor }>();
+  const ignored: string[] = [];
+  const unexpected: string[] = [];
+  const mismatched: string[] = [];
+  const mismatchedTargets = new Set<string>();
+  for (const [key, value] of entries) {
+    const k = legacyName(key);
+    const target = [k, k.replace(/^bert\./, ""), `bert.${k}`].find((n) => params.has(n));
+    if (target === undefined) {
+      const ignorable =
+        /^cls\./.test(k) ||
+        /(^|\.)position_ids$/.test(k) ||
+        (!hasPooler && /^(bert\.)?pooler\./.test(k)) ||
+        (!hasHead && HEAD.test(k));
+      if (ignorable) ignored.push(key);
+      else unexpected.push(`${key} ${describe(value)}`);
+      continue;
+    }
+    if (options.reinitializeHead && HEAD.test(target)) {
+      ignored.push(key);
+      continue;
+    }
+    const previous = assign.get(target);
+    if (previous) {
+      unexpected.push(`${key} ${describe(value)} (duplicate of ${previous.key}, both name ${target})`);
+      continue;
+    }
+    const p = params.get(target)!;
+    if (describe(p.value) !== describe(value)) {
+      mismatched.push(`${key}: checkpoint has ${describe(value)}, model expects ${describe(p.value)}`);
+      mismatchedTargets.add(target);
+      continue;
+    }
+    assign.set(target, { key, value });
+  }
+  const initialized: string[] = [];
+  const missing: string[] = [];
+  for (const [name, p] of params) {
+    if (assign.has(name) || mismatchedTargets.has(name)) continue;
+    if (HEAD.test(name)) initialized.push(name);
+    else missing.push(`${name} ${describe(p.value)}`);
+  }
+  if (missing.length + unexpected.length + mismatched.length > 0) {
+    const lines = ["checkpoint does not match the model:"];
+    if (missing.length) lines.push(`  missing (${missing.length}):`, ...missing.map((m) => `    ${m}`));
+    if (unexpected.length) {
+      lines.push(`  unexpected (${unexpected.length}):`, ...unexpected.map((m) => `    ${m}`));
+    }
+    if (mismatched.length) {
+      lines.push(`  shape mismatch (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));
+    }
+    lines.push(
+      "check that config.json and model.safetensors belong together and that the task and num_labels " +
+        "match the checkpoint (use reinitializeHead to replace a classification head of another size)",
+    );
+    throw new TunekitError("CHECKPOINT_MISMATCH", lines.join("\n"), {
+      details: { missing, unexpected, mismatched },
+    });
+  }
+  for (const [name, { value }] of assign) params.get(name)!.value = value;
+  return { loaded: [...assign.keys()], initialized, ignored };
+}

@@ -1,0 +1,37 @@
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+/**
+ * The repository root: the nearest folder at or above `from` that holds `turbo.json`.
+ *
+ * @example
+ * ```ts
+ * findRepoRoot(); // "/work/main"
+ * ```
+ */
+export function findRepoRoot(from: string = process.cwd()): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, "turbo.json"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * Parity fixture folders: `PARITY_FIXTURES` (colon-separated) or
+ * `../shared/reference/bert-tiny-parity`. Relative paths resolve against the repository
+ * root (the folder holding `turbo.json`, found upwards from the working directory), or
+ * the working directory when there is no such root.
+ *
+ * @example
+ * ```ts
+ * parityFixtureFolders(); // ["/work/shared/reference/bert-tiny-parity"]
+ * ```
+ */
+export function parityFixtureFolders(env: string | undefined = process.env.PARITY_FIXTURES): string[] {
+  const list = (env ?? "../shared/reference/bert-tiny-parity").split(":").filter((s) => s.trim() !== "");
+  const base = findRepoRoot() ?? process.cwd();
+  return list.map((p) => (isAbsolute(p) ? p : resolve(base, p.trim())));
+}
