@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../data/random.js";
 import { Graph, type Tensor } from "../ir/graph.js";
-import { hostTensor } from "../tensor/host-tensor.js";
+import { type HostTensor, hostTensor } from "../tensor/host-tensor.js";
 import { Dropout } from "./dropout.js";
 import { Embedding } from "./embedding.js";
 import { LayerNorm } from "./layer-norm.js";
@@ -145,7 +145,7 @@ describe("Module tree", () => {
     dst.getParameter("classifier.bias").value = hostTensor("float32", [2], [9, 9]);
     loadStateDict(dst, stateDict(src));
     expect(dst.getParameter("classifier.bias").value).toBe(src.getParameter("classifier.bias").value);
-    const bad = { ...stateDict(src), extra: hostTensor("float32", [1]) };
+    const bad: Record<string, HostTensor> = { ...stateDict(src), extra: hostTensor("float32", [1]) };
     bad["classifier.weight"] = hostTensor("float32", [3, 4]);
     delete bad["classifier.bias"];
     expect(() => loadStateDict(dst, bad)).toThrow(
