@@ -56,6 +56,41 @@ export interface ReadLimits {
 }
 
 const DEFAULT_MAX_LINE = 1_000_000;
+/** windows-1252 characters for bytes 0x80..0x9F (undefined bytes stay as C1 controls). */
+const CP1252_HIGH = [
+  "\u20ac",
+  "\u0081",
+  "\u201a",
+  "\u0192",
+  "\u201e",
+  "\u2026",
+  "\u2020",
+  "\u2021",
+  "\u02c6",
+  "\u2030",
+  "\u0160",
+  "\u2039",
+  "\u0152",
+  "\u008d",
+  "\u017d",
+  "\u008f",
+  "\u0090",
+  "\u2018",
+  "\u2019",
+  "\u201c",
+  "\u201d",
+  "\u2022",
+  "\u2013",
+  "\u2014",
+  "\u02dc",
+  "\u2122",
+  "\u0161",
+  "\u203a",
+  "\u0153",
+  "\u009d",
+  "\u017e",
+  "\u0178",
+];
 const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 
 /**
@@ -132,7 +167,9 @@ export function decodeText(bytes: Uint8Array, encoding: TextEncoding, file: stri
       text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
       break;
     case "windows-1252":
-      text = new TextDecoder("windows-1252").decode(bytes);
+      text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        .toString("latin1")
+        .replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] ?? c);
       break;
     default:
       throw new TunekitError(
