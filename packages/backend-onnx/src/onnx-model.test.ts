@@ -54,9 +54,9 @@ describe("encodeOnnxModel", () => {
     try {
       const x = new ort.Tensor("float32", new Float32Array([10, 20, 30, -40, -50, -60]), [2, 3]);
       const out = await session.run({ x });
-      expect(out.y?.dims).toEqual([3, 2]);
-      expect([...(out.y?.data as Float32Array)]).toEqual([11, -36, 22, -45, 33, -54]);
-      expect([...(out.z?.data as Float32Array)]).toEqual([11, -18, 22, -22.5, 33, -27]);
+      expect(out.y!.dims).toEqual([3, 2]);
+      expect([...(out.y!.data as Float32Array)]).toEqual([11, -36, 22, -45, 33, -54]);
+      expect([...(out.z!.data as Float32Array)]).toEqual([11, -18, 22, -22.5, 33, -27]);
     } finally {
       await session.release();
     }
