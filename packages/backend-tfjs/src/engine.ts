@@ -40,10 +40,15 @@ function isTfNamespace(m: unknown): m is Tf {
   );
 }
 
-/** Imports tfjs-node(-gpu) when installed; `undefined` when it is absent or fails to load. */
+/** Imports tfjs-node(-gpu) when it is resolvable from here; says why not otherwise. */
 async function importNodeEngine(
   pkg: string,
 ): Promise<{ tf: Tf; error?: undefined } | { tf?: undefined; error: string }> {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+  } catch {
+    return { error: "not installed" };
+  }
   try {
     // A variable specifier keeps TypeScript and bundlers from requiring the optional peer.
     const mod: unknown = await import(/* @vite-ignore */ pkg);
@@ -52,9 +57,7 @@ async function importNodeEngine(
     if (isTfNamespace(mod)) return { tf: mod };
     return { error: `${pkg} loaded but does not look like a TensorFlow.js namespace` };
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return { error: "not installed" };
-    return { error: `failed to load: ${(e as Error).message}` };
+    return { error: `installed but failed to load: ${(e as Error).message}` };
   }
 }
 
