@@ -84,3 +84,14 @@ export {
   writeSafetensors,
   writeSafetensorsFile,
 } from "./io/index.js";
+export type { VjpContext, VjpRule, VjpRuleTable } from "./autodiff/index.js";
+export {
+  grad,
+  isDifferentiableInput,
+  isNonDifferentiableOp,
+  keptShape,
+  NON_DIFFERENTIABLE_OPS,
+  unbroadcast,
+  VJP_RULES,
+  valueAndGrad,
+} from "./autodiff/index.js";
