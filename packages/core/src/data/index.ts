@@ -1,0 +1,28 @@
+export type { Batch, BatchPlanOptions, TokenizedDataset } from "./batching.js";
+export { collateRows, iterateBatches, planBatches, tokenizeDataset } from "./batching.js";
+export type { BadRow, BadRowReason } from "./dataset-rows.js";
+export type { Dataset, DatasetSplits, LoadReport } from "./dataset.js";
+export { loadDataset, subsetDataset } from "./dataset.js";
+export type { ColumnRef, DatasetConfig, DatasetFormat, SplitSource } from "./dataset-config.js";
+export { parseDatasetConfig, SPLIT_NAMES } from "./dataset-config.js";
+export type { EncodedRow, PaddedBatch, PaddingStrategy } from "./padding.js";
+export { effectiveBuckets, padBatch, paddedLength } from "./padding.js";
+export type { Rng } from "./random.js";
+export { mixSeeds, mulberry32, permutation, randomInt, shuffleInPlace } from "./random.js";
+export type { SpecialTemplate } from "./special-template.js";
+export { templateFromPostProcessor } from "./special-template.js";
+export type { HoldoutIndices } from "./split.js";
+export { holdoutIndices } from "./split.js";
+export type { ParsedTable, ReadLimits, TableRecord, TextEncoding } from "./table-reader.js";
+export {
+  decodeText,
+  parseDelimited,
+  parseJsonLines,
+  parseLabelPrefixed,
+  readTextFile,
+  splitLines,
+} from "./table-reader.js";
+export type { EncodeBatchOptions, EncodedBatch, EncodeOptions, Encoding, TextInput } from "./tokenizer.js";
+export { loadTokenizer, Tokenizer, tokenizerFromJson } from "./tokenizer.js";
+export type { TruncatedLengths, TruncationStrategy } from "./truncation.js";
+export { truncateLengths } from "./truncation.js";
