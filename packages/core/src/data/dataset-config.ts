@@ -1,5 +1,5 @@
 import { TunekitError } from "../errors.js";
-import type { TextEncoding } from "./table-reader.js";
+import type { TextEncoding } from "./text-decoding.js";
 
 /**
  * File layouts understood by {@link loadDataset}:

@@ -5,10 +5,10 @@ import {
   parseDelimited,
   parseJsonLines,
   parseLabelPrefixed,
-  readTextFile,
   splitLines,
   type TableRecord,
 } from "./table-reader.js";
+import { readTextFile } from "./text-decoding.js";
 
 /**
  * Why a row was not loaded.

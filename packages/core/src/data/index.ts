@@ -13,16 +13,16 @@ export type { SpecialTemplate } from "./special-template.js";
 export { templateFromPostProcessor } from "./special-template.js";
 export type { HoldoutIndices } from "./split.js";
 export { holdoutIndices } from "./split.js";
-export type { ParsedTable, ReadLimits, TableRecord, TextEncoding } from "./table-reader.js";
+export type { ParsedTable, ReadLimits, TableRecord } from "./table-reader.js";
 export {
-  decodeText,
   parseDelimited,
   parseJsonLines,
   parseLabelPrefixed,
-  readTextFile,
   splitLines,
 } from "./table-reader.js";
 export type { EncodeBatchOptions, EncodedBatch, EncodeOptions, Encoding, TextInput } from "./tokenizer.js";
 export { loadTokenizer, Tokenizer, tokenizerFromJson } from "./tokenizer.js";
 export type { TruncatedLengths, TruncationStrategy } from "./truncation.js";
 export { truncateLengths } from "./truncation.js";
+export type { TextEncoding } from "./text-decoding.js";
+export { decodeText, readTextFile } from "./text-decoding.js";

@@ -3,14 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isTunekitError } from "../errors.js";
-import {
-  decodeText,
-  parseDelimited,
-  parseJsonLines,
-  parseLabelPrefixed,
-  readTextFile,
-  splitLines,
-} from "./table-reader.js";
+import { parseDelimited, parseJsonLines, parseLabelPrefixed, splitLines } from "./table-reader.js";
+import { decodeText, readTextFile } from "./text-decoding.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dataError = (re: RegExp) => (e: unknown) =>
