@@ -1,6 +1,6 @@
 import type { OpAttrs } from "@tunekit/core";
 import type { Tf, TfTensor } from "./engine.js";
-import { type Kernel, oneHotFloat, scalarOf } from "./kernel.js";
+import { type Kernel, matMul, oneHotFloat, scalarOf } from "./kernel.js";
 
 type Reduce = "sum" | "mean" | "max";
 
@@ -66,7 +66,7 @@ export const LAYOUT_KERNELS = {
   concat: (tf, n, xs) => tf.concat([...xs], (n.attrs as OpAttrs["concat"]).axis),
   matmul: (tf, n, [a, b]) => {
     const { transposeA, transposeB } = n.attrs as OpAttrs["matmul"];
-    return tf.matMul(a!, b!, transposeA, transposeB);
+    return matMul(tf, a!, b!, transposeA, transposeB);
   },
   gather: (tf, _n, [params, indices]) => tf.gather(params!, indices!, 0),
   scatterAdd: (tf, n, [indices, updates]) =>

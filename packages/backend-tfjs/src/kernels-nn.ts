@@ -1,6 +1,6 @@
 import type { OpAttrs } from "@tunekit/core";
 import type { Tf, TfTensor } from "./engine.js";
-import { type Kernel, scalarOf } from "./kernel.js";
+import { type Kernel, matMul, scalarOf } from "./kernel.js";
 
 /**
  * Applies a last-axis TF.js op (`softmax`, `logSoftmax` only take the last axis) along any
@@ -35,8 +35,8 @@ function gelu(tf: Tf, x: TfTensor, approximate: OpAttrs["gelu"]["approximate"]):
 
 /** `softmax(q kᵀ · scale + bias) v` with batched matMuls and the fused last-axis softmax. */
 function attention(tf: Tf, q: TfTensor, k: TfTensor, v: TfTensor, bias: TfTensor, scale: number): TfTensor {
-  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scalarOf(tf, scale, "float32")), bias);
-  return tf.matMul(tf.softmax(scores), v);
+  const scores = tf.add(tf.mul(matMul(tf, q, k, false, true), scalarOf(tf, scale, "float32")), bias);
+  return matMul(tf, tf.softmax(scores), v, false, false);
 }
 
 /**

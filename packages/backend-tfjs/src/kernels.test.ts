@@ -366,6 +366,32 @@ describe.each(["wasm", "cpu"] as const)("tfjs-%s kernels against hand-computed v
     });
   }
 
+  it("matmul: large batched products (split into 2-D products on wasm) with transposes", async () => {
+    const [B, M, K, N] = [3, 128, 128, 160]; // M·K·N >= 2^21: the wasm split path
+    const av = Float32Array.from({ length: B * K * M }, (_, i) => Math.sin(i * 0.37));
+    const bv = Float32Array.from({ length: B * K * N }, (_, i) => Math.cos(i * 0.11));
+    // a is stored [B, K, M] (transposeA), b is [B, K, N]
+    const ref = new Float32Array(B * M * N);
+    for (let t = 0; t < B; t++)
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) {
+          let acc = 0;
+          for (let k = 0; k < K; k++) acc += av[t * K * M + k * M + i]! * bv[t * K * N + k * N + j]!;
+          ref[t * M * N + i * N + j] = acc;
+        }
+    const { out } = await runOnce(
+      backend,
+      (g) => ({
+        out: matmul(g.input("a", "float32", [B, K, M]), g.input("b", "float32", [B, K, N]), {
+          transposeA: true,
+        }),
+      }),
+      { a: hostTensor("float32", [B, K, M], av), b: hostTensor("float32", [B, K, N], bv) },
+    );
+    expect(out!.shape).toEqual([B, M, N]);
+    expect(mismatch(out!.data, ref, 1e-4)).toBeUndefined();
+  });
+
   it("dropoutMask: deterministic per seed, values in {0, 1/(1-rate)}, about rate dropped", async () => {
     const build = (g: Graph) => ({ m: dropoutMask(g.input("seed", "int32", []), [4000], 0.25) });
     const a = (await runOnce(backend, build, { seed: i32([], [7]) })).m!.data;
