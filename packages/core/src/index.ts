@@ -165,3 +165,5 @@ export {
   perClassScores,
   spearman,
 } from "./metrics/index.js";
+export type { Float64Tensor } from "./backend/index.js";
+export { createReferenceBackend, evaluateGraphFloat64 } from "./backend/index.js";

@@ -8,6 +8,11 @@ import type { DType, HostTensor } from "../tensor/host-tensor.js";
  * broadcasting (align trailing dimensions, a size-1 dimension stretches). Both inputs must
  * have the same dtype (use `cast`); nothing is promoted implicitly.
  *
+ * int32 arithmetic behaves like C int32: `add`/`sub`/`mul`/`sum` wrap modulo 2^32, `div`
+ * truncates toward zero (division by zero is unspecified; the reference gives 0), `pow` with
+ * a negative exponent truncates (0 unless the base is ±1). `maximum`/`minimum`/`max`
+ * propagate NaN. Comparisons with NaN are false.
+ *
  * @example
  * ```ts
  * const a: OpAttrs["transpose"] = { perm: [1, 0] };
@@ -26,7 +31,9 @@ export interface OpAttrs {
   /**
    * Inputs: `seed` (int32 scalar). A float32 mask of the node's shape whose elements are 0
    * with probability `rate` and `1 / (1 - rate)` otherwise: dropout's scaled keep-mask.
-   * Deterministic for a given seed on a given backend; backends need not agree.
+   * Deterministic for a given seed on a given backend; backends need not agree. (The
+   * reference draws mulberry32(seed) once per element in row-major order: 0 when the draw
+   * is < rate.)
    */
   dropoutMask: { rate: number };
   // ---- elementwise binary (broadcasting)
@@ -53,8 +60,10 @@ export interface OpAttrs {
   sign: Record<string, never>;
   /** `where(cond: bool, a, b)`, broadcasting all three. */
   where: Record<string, never>;
+  /** float32 -> int32 truncates toward zero; bool -> 0/1; anything -> bool is `x != 0`. */
   cast: { to: DType };
-  // ---- reductions (axes normalised to non-negative, sorted, unique)
+  // ---- reductions (axes normalised to non-negative, sorted, unique; over an empty axis:
+  // sum 0, mean NaN, max -Infinity (int32: -2^31))
   sum: { axes: number[]; keepDims: boolean };
   mean: { axes: number[]; keepDims: boolean };
   max: { axes: number[]; keepDims: boolean };
@@ -72,12 +81,16 @@ export interface OpAttrs {
    * transposes of the last two axes); batch axes broadcast. Both inputs have rank >= 2.
    */
   matmul: { transposeA: boolean; transposeB: boolean };
-  /** `gather(params [N, ...rest], indices int32 [...idx])` along axis 0 -> `[...idx, ...rest]`. */
+  /**
+   * `gather(params [N, ...rest], indices int32 [...idx])` along axis 0 -> `[...idx, ...rest]`.
+   * Indices must lie in `[0, N)` (negative indices are not wrapped); out-of-range indices are
+   * a run-time error on the reference backend (other backends may not check).
+   */
   gather: Record<string, never>;
   /**
    * `scatterAdd(indices int32 [...idx], updates [...idx, ...rest])` -> zeros `shape`
    * (`[N, ...rest]`) with each update row added at its index along axis 0 (duplicates sum).
-   * The VJP partner of `gather`.
+   * The VJP partner of `gather`. Indices must lie in `[0, N)` (same rule as `gather`).
    */
   scatterAdd: { shape: number[] };
   /** `oneHot(indices int32 [...])` -> float32 `[..., depth]`; out-of-range indices give a zero row. */
@@ -97,7 +110,8 @@ export interface OpAttrs {
   attention: { scale: number };
   /**
    * `crossEntropy(logits [N, C], labels int32 [N])` -> scalar mean negative log-likelihood
-   * over rows whose label is not `ignoreIndex` (0 when every row is ignored).
+   * over rows whose label is not `ignoreIndex` (0 when every row is ignored). Other labels
+   * must lie in `[0, C)`; anything else is unspecified (the reference backend throws).
    */
   crossEntropy: { ignoreIndex: number };
 }
