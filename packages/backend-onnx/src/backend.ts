@@ -1,0 +1,224 @@
+import {
+  type Backend,
+  type CompileOptions,
+  type Executable,
+  type Graph,
+  type HostTensor,
+  TunekitError,
+} from "@tunekit/core";
+import * as ort from "onnxruntime-node";
+import { validateFeeds } from "./feeds.js";
+import { type LoweredModel, lowerGraph } from "./lower.js";
+import { SessionCache } from "./session-cache.js";
+
+/**
+ * An onnxruntime execution provider: a name (`"cpu"`, `"cuda"`) or an object with a `name`
+ * and that provider's options, passed through to onnxruntime unchanged.
+ *
+ * @example
+ * ```ts
+ * const eps: OnnxExecutionProvider[] = [{ name: "cuda", deviceId: 0 }, "cpu"];
+ * ```
+ */
+export type OnnxExecutionProvider = "cpu" | "cuda" | ({ readonly name: string } & Record<string, unknown>);
+
+/**
+ * Options of {@link createOnnxBackend}.
+ *
+ * @example
+ * ```ts
+ * const options: OnnxBackendOptions = { intraOpNumThreads: 2, graphOptimizationLevel: "all" };
+ * ```
+ */
+export interface OnnxBackendOptions {
+  /** Execution providers in priority order (default `["cpu"]`). */
+  readonly executionProviders?: readonly OnnxExecutionProvider[];
+  /** Threads inside one op (default: onnxruntime's choice, one per physical core). */
+  readonly intraOpNumThreads?: number;
+  /** Threads across independent ops (used with parallel execution mode only). */
+  readonly interOpNumThreads?: number;
+  /** onnxruntime graph optimisation level (default `"all"`). */
+  readonly graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
+  /** onnxruntime log severity: 0 verbose … 4 fatal (default 3, errors). */
+  readonly logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /** Receives one line per compile (model size, node count, session shared or created). */
+  readonly log?: (message: string) => void;
+  /**
+   * Base seed of the ONNX `Dropout` nodes. Masks come from onnxruntime's per-node generator:
+   * the same sequence of runs of a fresh session gives the same masks, but the graph's int32
+   * `seed` input is not read (see the README).
+   */
+  readonly dropoutSeed?: number;
+}
+
+/**
+ * The backend returned by {@link createOnnxBackend}: a {@link Backend} plus session statistics.
+ *
+ * @example
+ * ```ts
+ * backend.sessionStats(); // { created: 1, live: 1 }
+ * ```
+ */
+export interface OnnxBackend extends Backend {
+  /** Sessions created so far (cache misses) and sessions alive now. */
+  sessionStats(): { readonly created: number; readonly live: number };
+}
+
+/** Largest model protobuf can hold without external data. */
+const PROTOBUF_LIMIT = 2 ** 31 - 1;
+
+function backendName(eps: readonly OnnxExecutionProvider[]): string {
+  const first = eps[0] ?? "cpu";
+  return `onnx-${typeof first === "string" ? first : first.name}`;
+}
+
+function toOrtTensor(value: HostTensor): ort.Tensor {
+  return new ort.Tensor(value.dtype, value.data, [...value.shape]);
+}
+
+function toHostTensor(
+  t: ort.Tensor,
+  expected: { shape: readonly number[]; dtype: HostTensor["dtype"] },
+): HostTensor {
+  const data = t.data;
+  const ok =
+    (expected.dtype === "float32" && data instanceof Float32Array) ||
+    (expected.dtype === "int32" && data instanceof Int32Array) ||
+    (expected.dtype === "bool" && data instanceof Uint8Array);
+  if (!ok) {
+    throw new TunekitError(
+      "BACKEND_EXECUTION",
+      `onnxruntime returned ${t.type} data (${data?.constructor?.name}) where ${expected.dtype} was expected`,
+    );
+  }
+  return { dtype: expected.dtype, shape: [...expected.shape], data: data as never };
+}
+
+class OnnxExecutable implements Executable {
+  private disposed = false;
+  private readonly required: string[];
+  private readonly bound: ReadonlySet<string>;
+
+  constructor(
+    private readonly name: string,
+    private readonly model: LoweredModel,
+    private readonly session: ort.InferenceSession,
+    private readonly onDispose: () => void,
+    bound: ReadonlySet<string>,
+  ) {
+    this.required = model.inputs.map((i) => i.name);
+    this.bound = bound;
+  }
+
+  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    if (this.disposed) {
+      throw new TunekitError("INVALID_ARGUMENT", `${this.name}: run() called on a disposed executable`);
+    }
+    validateFeeds(feeds, this.model.declared, this.required, this.bound);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const io of this.model.inputs) ortFeeds[io.onnxName] = toOrtTensor(feeds[io.name]!);
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(ortFeeds);
+    } catch (e) {
+      throw new TunekitError(
+        "BACKEND_EXECUTION",
+        `${this.name}: onnxruntime failed to run the lowered graph: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    const out: Record<string, HostTensor> = {};
+    for (const io of this.model.outputs) out[io.name] = toHostTensor(results[io.onnxName] as ort.Tensor, io);
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.onDispose();
+  }
+}
+
+/**
+ * Creates a backend that lowers each IR graph (forward, backward and optimizer update alike)
+ * to one standard ONNX model (opset 18, `ai.onnx` ops only) and runs it with
+ * onnxruntime-node. Values bound in `CompileOptions.constants` are stored in the model as
+ * initializers; identical lowered models share one `InferenceSession`.
+ *
+ * @example
+ * ```ts
+ * const backend = await createOnnxBackend({ intraOpNumThreads: 2 });
+ * const exe = await backend.compile(graph, { constants: frozen });
+ * const { loss } = await exe.run(feeds);
+ * backend.dispose();
+ * ```
+ */
+export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
+  const eps = options.executionProviders ?? ["cpu"];
+  const name = backendName(eps);
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: eps as ort.InferenceSession.ExecutionProviderConfig[],
+    graphOptimizationLevel: options.graphOptimizationLevel ?? "all",
+    logSeverityLevel: options.logSeverityLevel ?? 3,
+    ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    ...(options.interOpNumThreads !== undefined ? { interOpNumThreads: options.interOpNumThreads } : {}),
+  };
+  const cache = new SessionCache(async (bytes) => {
+    try {
+      return await ort.InferenceSession.create(bytes, sessionOptions);
+    } catch (e) {
+      throw new TunekitError(
+        "BACKEND_EXECUTION",
+        `${name}: onnxruntime rejected the lowered model (${bytes.length} bytes): ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  });
+  const live = new Set<OnnxExecutable>();
+  let disposed = false;
+
+  return {
+    name,
+    async compile(graph: Graph, compileOptions: CompileOptions = {}): Promise<Executable> {
+      if (disposed)
+        throw new TunekitError("INVALID_ARGUMENT", `${name}: compile() called on a disposed backend`);
+      const model = lowerGraph(graph, {
+        ...(compileOptions.constants ? { constants: compileOptions.constants } : {}),
+        ...(compileOptions.outputs ? { outputs: compileOptions.outputs } : {}),
+        ...(options.dropoutSeed !== undefined ? { lower: { dropoutSeed: options.dropoutSeed } } : {}),
+      });
+      if (model.bytes.length > PROTOBUF_LIMIT) {
+        throw new TunekitError(
+          "NOT_IMPLEMENTED",
+          `${name}: the lowered model is ${model.bytes.length} bytes, over protobuf's 2 GB limit; ` +
+            "external-data models are not supported yet: feed the large weights instead of binding them as constants",
+        );
+      }
+      const { key, session, hit } = await cache.acquire(model.bytes);
+      options.log?.(
+        `${name}: ${hit ? "reusing" : "created"} session for a model of ${model.onnxNodeCount} ONNX nodes, ` +
+          `${model.bytes.length} bytes, ${model.inputs.length} inputs, ${model.outputs.length} outputs`,
+      );
+      const bound = new Set(Object.keys(compileOptions.constants ?? {}));
+      const exe: OnnxExecutable = new OnnxExecutable(
+        name,
+        model,
+        session,
+        () => {
+          live.delete(exe);
+          cache.release(key);
+        },
+        bound,
+      );
+      live.add(exe);
+      return exe;
+    },
+    sessionStats: () => ({ created: cache.created, live: cache.size }),
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      for (const exe of [...live]) exe.dispose();
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { OpAttrs } from "@tunekit/core";
+import { attrInt, ONNX_DTYPE, rawBytes } from "./onnx-builder.js";
+import { castTo, filled, type LowerContext, type LowerRules } from "./lower-context.js";
+
+const binary =
+  (opType: string) =>
+  (c: LowerContext): string =>
+    c.b.node(opType, c.ins);
+
+/**
+ * Comparisons: ONNX has `Less`/`Greater`/`LessOrEqual`/`GreaterOrEqual` for numbers only,
+ * so bool operands are compared as int32 (false < true, as in the IR).
+ */
+const comparison =
+  (opType: string) =>
+  (c: LowerContext): string => {
+    const ins =
+      opType !== "Equal" && c.inNodes[0]!.dtype === "bool"
+        ? c.ins.map((v) => castTo(c.b, v, "int32"))
+        : c.ins;
+    return c.b.node(opType, ins);
+  };
+
+const unary =
+  (opType: string) =>
+  (c: LowerContext): string =>
+    c.b.node(opType, c.ins);
+
+/** Reductions take their axes as an int64 input (opset 18); no axes reduces nothing. */
+const reduction =
+  (opType: string) =>
+  (c: LowerContext<"sum" | "mean" | "max">): string => {
+    const { axes, keepDims } = c.node.attrs as OpAttrs["sum"];
+    if (axes.length === 0) return c.b.node("Identity", c.ins);
+    return c.b.node(opType, [c.ins[0]!, c.b.int64s(axes)], [attrInt("keepdims", keepDims ? 1 : 0)]);
+  };
+
+/**
+ * Lowering of leaves, elementwise ops, casts and reductions.
+ *
+ * - arithmetic: `Add`, `Sub`, `Mul`, `Div` (int32 truncates toward zero), `Pow`, `Max`, `Min`
+ * - comparisons: `Equal`, `Less`, `Greater`, `LessOrEqual`, `GreaterOrEqual`
+ * - unary: `Neg`, `Exp`, `Log`, `Sqrt`, `Tanh`, `Erf`, `Abs`, `Sign`
+ * - `where` → `Where` (bool branches go through int32: ORT has no bool `Where` kernel)
+ * - `cast` → `Cast`; `fill` → scalar initializer or `ConstantOfShape`
+ * - `constant` → initializer; `dropoutMask` → `Dropout(ones, ratio, training_mode=true)`
+ * - `sum`/`mean`/`max` → `ReduceSum`/`ReduceMean`/`ReduceMax` (axes input, opset 18)
+ *
+ * @example
+ * ```ts
+ * const name = ELEMENTWISE_RULES.add!(ctx);
+ * ```
+ */
+export const ELEMENTWISE_RULES: LowerRules = {
+  constant: (c) => {
+    const { value } = c.node.attrs;
+    return c.b.initializer(ONNX_DTYPE[value.dtype], value.shape, rawBytes(value.data));
+  },
+  fill: (c) => filled(c.b, c.node.dtype, c.node.shape, c.node.attrs.value),
+  dropoutMask: (c) => {
+    const { rate } = c.node.attrs;
+    if (rate === 0) return filled(c.b, "float32", c.node.shape, 1);
+    // onnxruntime removes a Dropout whose mask output is unused (EliminateDropout) and would
+    // constant-fold one whose inputs are all constants, so the keep-mask (output 1) is what we
+    // use, and the tensor it is drawn over is derived from the seed input (seed == seed → 1).
+    const one = castTo(c.b, c.b.node("Equal", [c.ins[0]!, c.ins[0]!]), "float32");
+    const ones = c.b.node("Expand", [one, c.b.int64s(c.node.shape)]);
+    const seed = (c.options.dropoutSeed + 7919 * c.node.id) % 2 ** 31;
+    const [, keep] = c.b.nodeMulti("Dropout", [ones, c.b.scalar("float32", rate), c.b.scalar("bool", 1)], 2, [
+      attrInt("seed", seed),
+    ]);
+    return c.b.node("Mul", [castTo(c.b, keep!, "float32"), c.b.scalar("float32", 1 / (1 - rate))]);
+  },
+  add: binary("Add"),
+  sub: binary("Sub"),
+  mul: binary("Mul"),
+  div: binary("Div"),
+  pow: binary("Pow"),
+  maximum: binary("Max"),
+  minimum: binary("Min"),
+  equal: comparison("Equal"),
+  less: comparison("Less"),
+  greater: comparison("Greater"),
+  lessEqual: comparison("LessOrEqual"),
+  greaterEqual: comparison("GreaterOrEqual"),
+  neg: unary("Neg"),
+  exp: unary("Exp"),
+  log: unary("Log"),
+  sqrt: unary("Sqrt"),
+  tanh: unary("Tanh"),
+  erf: unary("Erf"),
+  abs: unary("Abs"),
+  sign: unary("Sign"),
+  where: (c) => {
+    if (c.node.dtype !== "bool") return c.b.node("Where", c.ins);
+    const [cond, a, b] = c.ins as [string, string, string];
+    const picked = c.b.node("Where", [cond, castTo(c.b, a, "int32"), castTo(c.b, b, "int32")]);
+    return castTo(c.b, picked, "bool");
+  },
+  cast: (c) => castTo(c.b, c.ins[0]!, c.node.attrs.to),
+  sum: reduction("ReduceSum"),
+  mean: reduction("ReduceMean"),
+  max: reduction("ReduceMax"),
+};

@@ -1,0 +1,91 @@
+import { attrFloat, attrInt } from "./onnx-builder.js";
+import { castTo, type LowerRules, transposeLastTwo } from "./lower-context.js";
+import { OnnxDataType } from "./onnx-model.js";
+
+/**
+ * Lowering of matrix products and the composite ops (fused where ONNX has the op).
+ *
+ * - `matmul`: plain → `MatMul`; with transposes on two rank-2 operands → `Gemm(transA, transB)`;
+ *   otherwise `Transpose` of the last two axes + `MatMul` (ORT folds these into `FusedMatMul`)
+ * - `softmax` → `Softmax(axis)`, `logSoftmax` → `LogSoftmax(axis)` (opset-13 single-axis semantics)
+ * - `layerNorm` → `LayerNormalization(axis=-1, epsilon)` (opset 17)
+ * - `gelu` → `x · 0.5 · (1 + Erf(x / √2))` (the pattern ORT's Gelu fusion recognises);
+ *   tanh form → `x · 0.5 · (1 + Tanh(√(2/π) · (x + 0.044715 x³)))`
+ * - `attention` → `Softmax(MatMul(q, kᵀ) · scale + bias) · v`
+ * - `crossEntropy` → `LogSoftmax` + `GatherElements` at the label, masked mean over
+ *   non-ignored rows (0 when all are ignored, unlike `SoftmaxCrossEntropyLoss`, which gives NaN)
+ *
+ * @example
+ * ```ts
+ * const name = NN_RULES.matmul!(ctx);
+ * ```
+ */
+export const NN_RULES: LowerRules = {
+  matmul: (c) => {
+    const { transposeA, transposeB } = c.node.attrs;
+    const [a, b] = c.ins as [string, string];
+    if (!transposeA && !transposeB) return c.b.node("MatMul", [a, b]);
+    const ra = c.inNodes[0]!.shape.length;
+    const rb = c.inNodes[1]!.shape.length;
+    if (ra === 2 && rb === 2) {
+      return c.b.node(
+        "Gemm",
+        [a, b],
+        [attrInt("transA", transposeA ? 1 : 0), attrInt("transB", transposeB ? 1 : 0)],
+      );
+    }
+    const ta = transposeA ? transposeLastTwo(c.b, a, ra) : a;
+    const tb = transposeB ? transposeLastTwo(c.b, b, rb) : b;
+    return c.b.node("MatMul", [ta, tb]);
+  },
+  softmax: (c) => c.b.node("Softmax", c.ins, [attrInt("axis", c.node.attrs.axis)]),
+  logSoftmax: (c) => c.b.node("LogSoftmax", c.ins, [attrInt("axis", c.node.attrs.axis)]),
+  layerNorm: (c) =>
+    c.b.node("LayerNormalization", c.ins, [attrInt("axis", -1), attrFloat("epsilon", c.node.attrs.eps)]),
+  gelu: (c) => {
+    const { b } = c;
+    const x = c.ins[0]!;
+    if (c.node.attrs.approximate === "tanh") {
+      const cube = b.node("Mul", [b.node("Mul", [x, x]), x]);
+      const inner = b.node("Add", [x, b.node("Mul", [cube, b.scalar("float32", 0.044715)])]);
+      const t = b.node("Tanh", [b.node("Mul", [inner, b.scalar("float32", Math.sqrt(2 / Math.PI))])]);
+      const onePlus = b.node("Add", [t, b.scalar("float32", 1)]);
+      return b.node("Mul", [b.node("Mul", [x, b.scalar("float32", 0.5)]), onePlus]);
+    }
+    const e = b.node("Erf", [b.node("Div", [x, b.scalar("float32", Math.SQRT2)])]);
+    const onePlus = b.node("Add", [e, b.scalar("float32", 1)]);
+    return b.node("Mul", [b.node("Mul", [x, onePlus]), b.scalar("float32", 0.5)]);
+  },
+  attention: (c) => {
+    const { b } = c;
+    const [q, k, v, bias] = c.ins as [string, string, string, string];
+    const scores = b.node("MatMul", [q, transposeLastTwo(b, k, 4)]);
+    const scaled = b.node("Add", [b.node("Mul", [scores, b.scalar("float32", c.node.attrs.scale)]), bias]);
+    return b.node("MatMul", [b.node("Softmax", [scaled], [attrInt("axis", -1)]), v]);
+  },
+  crossEntropy: (c) => {
+    const { b } = c;
+    const [logits, labels] = c.ins as [string, string];
+    const [n, classes] = c.inNodes[0]!.shape as [number, number];
+    const logp = b.node("LogSoftmax", [logits], [attrInt("axis", 1)]);
+    const kept = b.node("Not", [b.node("Equal", [labels, b.scalar("int32", c.node.attrs.ignoreIndex)])]);
+    const inRange = b.node("And", [
+      b.node("GreaterOrEqual", [labels, b.scalar("int32", 0)]),
+      b.node("Less", [labels, b.scalar("int32", classes)]),
+    ]);
+    const picks = b.node("And", [kept, inRange]);
+    const safe = b.node("Where", [picks, labels, b.scalar("int32", 0)]);
+    const col = b.node("Unsqueeze", [
+      b.node("Cast", [safe], [attrInt("to", OnnxDataType.INT64)]),
+      b.int64s([1]),
+    ]);
+    const picked = b.node("Reshape", [
+      b.node("GatherElements", [logp, col], [attrInt("axis", 1)]),
+      b.int64s([n]),
+    ]);
+    const masked = b.node("Where", [picks, picked, b.scalar("float32", 0)]);
+    const total = b.node("Neg", [b.node("ReduceSum", [masked, b.int64s([0])], [attrInt("keepdims", 0)])]);
+    const count = b.node("ReduceSum", [castTo(b, kept, "float32"), b.int64s([0])], [attrInt("keepdims", 0)]);
+    return b.node("Div", [total, b.node("Max", [count, b.scalar("float32", 1)])]);
+  },
+};
