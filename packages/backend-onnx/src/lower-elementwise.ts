@@ -26,6 +26,42 @@ const unary =
   (c: LowerContext): string =>
     c.b.node(opType, c.ins);
 
+/**
+ * int32 division truncating toward zero, like the IR: ONNX `Div` truncates too, but a zero
+ * divisor (IR: result 0) or `INT32_MIN / -1` would trap in the C++ kernel, so those divisors
+ * are replaced by 1 and the results patched (`x / -1` is the wrapping negation).
+ */
+function intDiv(c: LowerContext): string {
+  const { b } = c;
+  const [x, y] = c.ins as [string, string];
+  const isZero = b.node("Equal", [y, b.scalar("int32", 0)]);
+  const isMinusOne = b.node("Equal", [y, b.scalar("int32", -1)]);
+  const safe = b.node("Where", [b.node("Or", [isZero, isMinusOne]), b.scalar("int32", 1), y]);
+  const q = b.node("Div", [x, safe]);
+  const negated = b.node("Neg", [x]);
+  return b.node("Where", [isZero, b.scalar("int32", 0), b.node("Where", [isMinusOne, negated, q])]);
+}
+
+/**
+ * int32 power: ONNX `Pow` goes through floating point, so negative exponents are patched to
+ * the IR's truncated results (1 for base 1, ±1 for base -1, else 0).
+ */
+function intPow(c: LowerContext): string {
+  const { b } = c;
+  const [x, e] = c.ins as [string, string];
+  const p = b.node("Pow", [x, e]);
+  const negExp = b.node("Less", [e, b.scalar("int32", 0)]);
+  const odd = b.node("Equal", [b.node("Mod", [e, b.scalar("int32", 2)]), b.scalar("int32", 1)]);
+  // x^-n: 1 if x == 1; x == -1 → 1 for even n, -1 for odd; else 0 (Mod with fmod=0 is floor mod).
+  const minusOne = b.node("Where", [odd, b.scalar("int32", -1), b.scalar("int32", 1)]);
+  const onBase = b.node("Where", [
+    b.node("Equal", [x, b.scalar("int32", 1)]),
+    b.scalar("int32", 1),
+    b.node("Where", [b.node("Equal", [x, b.scalar("int32", -1)]), minusOne, b.scalar("int32", 0)]),
+  ]);
+  return b.node("Where", [negExp, onBase, p]);
+}
+
 /** Reductions take their axes as an int64 input (opset 18); no axes reduces nothing. */
 const reduction =
   (opType: string) =>
@@ -38,7 +74,8 @@ const reduction =
 /**
  * Lowering of leaves, elementwise ops, casts and reductions.
  *
- * - arithmetic: `Add`, `Sub`, `Mul`, `Div` (int32 truncates toward zero), `Pow`, `Max`, `Min`
+ * - arithmetic: `Add`, `Sub`, `Mul`, `Div`, `Pow`, `Max`, `Min` (int32 `Div`/`Pow` guarded: see
+ *   `intDiv`, `intPow`)
  * - comparisons: `Equal`, `Less`, `Greater`, `LessOrEqual`, `GreaterOrEqual`
  * - unary: `Neg`, `Exp`, `Log`, `Sqrt`, `Tanh`, `Erf`, `Abs`, `Sign`
  * - `where` → `Where` (bool branches go through int32: ORT has no bool `Where` kernel)
@@ -74,8 +111,8 @@ export const ELEMENTWISE_RULES: LowerRules = {
   add: binary("Add"),
   sub: binary("Sub"),
   mul: binary("Mul"),
-  div: binary("Div"),
-  pow: binary("Pow"),
+  div: (c) => (c.node.dtype === "int32" ? intDiv(c) : c.b.node("Div", c.ins)),
+  pow: (c) => (c.node.dtype === "int32" ? intPow(c) : c.b.node("Pow", c.ins)),
   maximum: binary("Max"),
   minimum: binary("Min"),
   equal: comparison("Equal"),

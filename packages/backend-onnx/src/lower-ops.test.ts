@@ -6,13 +6,13 @@ afterAll(async () => (await testBackend()).dispose());
 
 // Hand-computed expectations on small inputs; tolerance 1e-5 (relative + absolute) for float32 math.
 describe("elementwise lowering", () => {
-  it("arithmetic with broadcasting, float32 and int32 (int division truncates toward zero)", async () => {
+  it("arithmetic with broadcasting, float32 and int32 (division truncates; x/0 = 0; negative powers)", async () => {
     const r = await runOnnx(
       (g) => {
         const a = g.input("a", "float32", [2, 2]);
         const b = g.input("b", "float32", [2]);
-        const i = g.input("i", "int32", [4]);
-        const j = g.input("j", "int32", [4]);
+        const i = g.input("i", "int32", [6]);
+        const j = g.input("j", "int32", [6]);
         return {
           add: tk.add(a, b),
           sub: tk.sub(a, b),
@@ -23,13 +23,18 @@ describe("elementwise lowering", () => {
           min: tk.minimum(a, b),
           idiv: tk.div(i, j),
           imul: tk.mul(i, j),
+          ipow: tk.pow(tk.slice(i, [0], [4]), tk.constant(g, "int32", [4], [2, -1, -2, 3])),
+          ipowNeg: tk.pow(
+            tk.constant(g, "int32", [4], [1, -1, -1, 0]),
+            tk.constant(g, "int32", [4], [-3, -3, -2, -1]),
+          ),
         };
       },
       {
         a: f32([2, 2], [1, -2, 3, 4]),
         b: f32([2], [2, -4]),
-        i: i32([4], [-7, 7, -8, 9]),
-        j: i32([4], [2, -2, 3, 3]),
+        i: i32([6], [-7, 7, -8, 9, -2147483648, 5]),
+        j: i32([6], [2, -2, 3, 0, -1, -1]),
       },
     );
     expectClose(r.add, [2, 2], [3, -6, 5, 0]);
@@ -40,8 +45,11 @@ describe("elementwise lowering", () => {
     expectClose(r.max, [2, 2], [2, -2, 3, 4]);
     expectClose(r.min, [2, 2], [1, -4, 2, -4]);
     expect(r.idiv?.dtype).toBe("int32");
-    expect([...r.idiv!.data]).toEqual([-3, -3, -2, 3]);
-    expect([...r.imul!.data]).toEqual([-14, -14, -24, 27]);
+    // x / 0 is 0 and INT32_MIN / -1 wraps, as in the IR (the raw ONNX kernel would trap).
+    expect([...r.idiv!.data]).toEqual([-3, -3, -2, 0, -2147483648, -5]);
+    expect([...r.imul!.data]).toEqual([-14, -14, -24, 0, -2147483648, -5]);
+    expect([...r.ipow!.data]).toEqual([49, 0, 0, 729]);
+    expect([...r.ipowNeg!.data]).toEqual([1, -1, 1, 0]);
   });
 
   it("comparisons on float32, int32 and bool give bool", async () => {
