@@ -4,9 +4,23 @@ import { type Kernel, matMul, oneHotFloat, scalarOf } from "./kernel.js";
 
 type Reduce = "sum" | "mean" | "max";
 
-/** `sum` / `mean` / `max` over `axes`; no axes is the identity (TF.js would reduce all). */
-function reduce(tf: Tf, op: Reduce, x: TfTensor, attrs: OpAttrs["sum"]): TfTensor {
+/**
+ * `sum` / `mean` / `max` over `axes`; no axes is the identity (TF.js would reduce all). Over
+ * an empty axis the IR says sum 0, mean NaN, max -Infinity (int32: -2^31); TF.js gives NaN or 0
+ * depending on the engine, so those are filled directly.
+ */
+function reduce(
+  tf: Tf,
+  op: Reduce,
+  x: TfTensor,
+  attrs: OpAttrs["sum"],
+  outShape: readonly number[],
+): TfTensor {
   if (attrs.axes.length === 0) return tf.clone(x);
+  if (attrs.axes.some((a) => x.shape[a] === 0)) {
+    const empty = { sum: 0, mean: Number.NaN, max: x.dtype === "int32" ? -2147483648 : -Infinity }[op];
+    return tf.fill([...outShape], empty, x.dtype);
+  }
   return tf[op](x, [...attrs.axes], attrs.keepDims);
 }
 
@@ -46,9 +60,9 @@ function scatterAdd(tf: Tf, shape: readonly number[], indices: TfTensor, updates
  * ```
  */
 export const LAYOUT_KERNELS = {
-  sum: (tf, n, [x]) => reduce(tf, "sum", x!, n.attrs as OpAttrs["sum"]),
-  mean: (tf, n, [x]) => reduce(tf, "mean", x!, n.attrs as OpAttrs["mean"]),
-  max: (tf, n, [x]) => reduce(tf, "max", x!, n.attrs as OpAttrs["max"]),
+  sum: (tf, n, [x]) => reduce(tf, "sum", x!, n.attrs as OpAttrs["sum"], n.shape),
+  mean: (tf, n, [x]) => reduce(tf, "mean", x!, n.attrs as OpAttrs["mean"], n.shape),
+  max: (tf, n, [x]) => reduce(tf, "max", x!, n.attrs as OpAttrs["max"], n.shape),
   reshape: (tf, n, [x]) => tf.reshape(x!, [...n.shape]),
   transpose: (tf, n, [x]) => tf.transpose(x!, [...(n.attrs as OpAttrs["transpose"]).perm]),
   broadcastTo: (tf, n, [x]) => tf.broadcastTo(x!, [...n.shape]),

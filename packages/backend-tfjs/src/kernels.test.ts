@@ -248,6 +248,37 @@ const CASES: Record<string, Case> = {
     expected: f32([3, 3], [0, 0, 1, 0, 0, 0, 0, 0, 0]),
   },
   "fill int32": { ops: ["fill"], build: (g) => full(g, [2], 3, "int32"), expected: i32([2], [3, 3]) },
+  "NaN propagates through maximum/minimum (either side) and sign": {
+    ops: ["maximum", "minimum", "sign"],
+    build: (g) => {
+      const a = g.input("a", "float32", [3]);
+      const b = g.input("b", "float32", [3]);
+      return concat([maximum(a, b), minimum(a, b), sign(a)], 0);
+    },
+    feeds: { a: f32([3], [Number.NaN, 1, 2]), b: f32([3], [1, Number.NaN, 3]) },
+    expected: f32([9], [Number.NaN, Number.NaN, 3, Number.NaN, Number.NaN, 2, Number.NaN, 1, 1]),
+  },
+  "int32 pow with negative exponents truncates (±1 bases exact)": {
+    ops: ["pow"],
+    build: (g) => pow(g.input("a", "int32", [6]), g.input("b", "int32", [6])),
+    feeds: { a: i32([6], [2, -1, 1, 0, -2, 3]), b: i32([6], [-1, -3, -2, -1, 3, 2]) },
+    expected: i32([6], [0, -1, 1, 0, -8, 9]),
+  },
+  "reductions over an empty axis: sum 0, mean NaN, max -Infinity": {
+    ops: ["sum", "mean", "max"],
+    build: (g) => {
+      const e = g.input("e", "float32", [2, 0]);
+      return concat([sum(e, 1), mean(e, 1), max(e, 1)], 0);
+    },
+    feeds: { e: f32([2, 0], []) },
+    expected: f32([6], [0, 0, Number.NaN, Number.NaN, -Infinity, -Infinity]),
+  },
+  "max of int32 over an empty axis is -2^31; bool fill is value != 0": {
+    ops: ["max", "fill"],
+    build: (g) => concat([max(g.input("e", "int32", [0, 2]), 0), cast(full(g, [1], 2, "bool"), "int32")], 0),
+    feeds: { e: i32([0, 2], []) },
+    expected: i32([3], [-2147483648, -2147483648, 1]),
+  },
   softmax: {
     ops: ["softmax"],
     build: (g) => softmax(gx(g)),

@@ -40,7 +40,12 @@ export function mismatch(
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    if (Number.isNaN(e) ? !Number.isNaN(a) : Math.abs(a - e) > tol * (1 + Math.abs(e))) {
+    const bad = Number.isNaN(e)
+      ? !Number.isNaN(a)
+      : !Number.isFinite(e)
+        ? a !== e
+        : !(Math.abs(a - e) <= tol * (1 + Math.abs(e)));
+    if (bad) {
       return `element ${i}: got ${a}, expected ${e} (tolerance ${tol})`;
     }
   }
