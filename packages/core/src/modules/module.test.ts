@@ -71,6 +71,15 @@ describe("Module tree", () => {
     expect(() => net.getSubmodule("bert.layer.7")).toThrow(/no submodule "bert.layer.7".*children: 0, 1/);
   });
 
+  it("rejects names that are invalid or already taken by the other kind", () => {
+    const m = new Module0();
+    m.registerModule("dense", new Linear(2, 2));
+    expect(() => m.registerModule("a.b", new Linear(2, 2))).toThrow(/not a valid child or parameter name/);
+    const lin = new Linear(2, 2);
+    expect(() => m.registerModule("dense2", lin)).not.toThrow();
+    expect(() => lin.setSubmodule("weight", new Linear(1, 1))).toThrow(/has no child "weight"/);
+  });
+
   it("swaps a submodule and shares (does not copy) parameters", () => {
     const net = new Net();
     const path = "bert.layer.0.dense";

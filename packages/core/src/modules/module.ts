@@ -50,6 +50,12 @@ export abstract class Module {
   /** Registers (or replaces) a parameter under `name` and renames it to its full path. */
   protected registerParameter<P extends Parameter>(name: string, p: P): P {
     checkName(name, this);
+    if (this.ownChildren.has(name)) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `${this.constructor.name}: "${name}" is already a child module`,
+      );
+    }
     this.ownParameters.set(name, p);
     this.root().assignParameterNames();
     return p;
@@ -58,6 +64,12 @@ export abstract class Module {
   /** Registers (or replaces) a child module under `name`. */
   protected registerModule<M extends Module>(name: string, m: M): M {
     checkName(name, this);
+    if (this.ownParameters.has(name)) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `${this.constructor.name}: "${name}" is already a parameter`,
+      );
+    }
     if (m === (this as Module)) {
       throw new TunekitError("INVALID_ARGUMENT", `module "${name}" cannot be its own child`);
     }
