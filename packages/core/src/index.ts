@@ -84,8 +84,15 @@ export {
   writeSafetensors,
   writeSafetensorsFile,
 } from "./io/index.js";
-export type { VjpContext, VjpRule, VjpRuleTable } from "./autodiff/index.js";
+export type {
+  GradCheckInput,
+  GradCheckResult,
+  VjpContext,
+  VjpRule,
+  VjpRuleTable,
+} from "./autodiff/index.js";
 export {
+  checkGradients,
   grad,
   isDifferentiableInput,
   isNonDifferentiableOp,

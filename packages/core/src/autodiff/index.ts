@@ -7,3 +7,5 @@ export {
 export type { VjpContext, VjpRule, VjpRuleTable } from "./vjp-rule.js";
 export { keptShape, unbroadcast } from "./vjp-rule.js";
 export { VJP_RULES } from "./vjp-rules.js";
+export type { GradCheckInput, GradCheckResult } from "./finite-difference.js";
+export { checkGradients } from "./finite-difference.js";
