@@ -68,6 +68,9 @@ const reduction =
   (c: LowerContext<"sum" | "mean" | "max">): string => {
     const { axes, keepDims } = c.node.attrs as OpAttrs["sum"];
     if (axes.length === 0) return c.b.node("Identity", c.ins);
+    // The mean over an empty axis is NaN in the IR; ReduceMean gives 0.
+    const count = axes.reduce((n, a) => n * c.inNodes[0]!.shape[a]!, 1);
+    if (opType === "ReduceMean" && count === 0) return filled(c.b, "float32", c.node.shape, Number.NaN);
     return c.b.node(opType, [c.ins[0]!, c.b.int64s(axes)], [attrInt("keepdims", keepDims ? 1 : 0)]);
   };
 

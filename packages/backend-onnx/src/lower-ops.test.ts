@@ -164,6 +164,41 @@ describe("elementwise lowering", () => {
   });
 });
 
+describe("IR edge semantics", () => {
+  it("NaN propagates through maximum/minimum/sign; empty-axis sum 0, mean NaN, max -Infinity / -2^31", async () => {
+    const r = await runOnnx(
+      (g) => {
+        const a = g.input("a", "float32", [3]);
+        const b = g.input("b", "float32", [3]);
+        const e = g.input("e", "float32", [2, 0]);
+        const ei = g.input("ei", "int32", [2, 0]);
+        return {
+          max: tk.maximum(a, b),
+          min: tk.minimum(b, a),
+          sign: tk.sign(a),
+          sum: tk.sum(e, 1),
+          mean: tk.mean(e, 1),
+          emax: tk.max(e, 1),
+          imax: tk.max(ei, 1),
+        };
+      },
+      {
+        a: f32([3], [Number.NaN, 1, 2]),
+        b: f32([3], [1, Number.NaN, 3]),
+        e: f32([2, 0], []),
+        ei: i32([2, 0], []),
+      },
+    );
+    expectClose(r.max, [3], [Number.NaN, Number.NaN, 3]);
+    expectClose(r.min, [3], [Number.NaN, Number.NaN, 2]);
+    expectClose(r.sign, [3], [Number.NaN, 1, 1]);
+    expectClose(r.sum, [2], [0, 0]);
+    expectClose(r.mean, [2], [Number.NaN, Number.NaN]);
+    expectClose(r.emax, [2], [-Infinity, -Infinity]);
+    expect([...r.imax!.data]).toEqual([-2147483648, -2147483648]);
+  });
+});
+
 describe("layout and indexing lowering", () => {
   it("reshape, transpose, broadcastTo, slice, pad, concat", async () => {
     const r = await runOnnx(
