@@ -75,9 +75,14 @@ describe("Module tree", () => {
     const m = new Module0();
     m.registerModule("dense", new Linear(2, 2));
     expect(() => m.registerModule("a.b", new Linear(2, 2))).toThrow(/not a valid child or parameter name/);
-    const lin = new Linear(2, 2);
-    expect(() => m.registerModule("dense2", lin)).not.toThrow();
-    expect(() => lin.setSubmodule("weight", new Linear(1, 1))).toThrow(/has no child "weight"/);
+    class Clash extends Linear {
+      constructor() {
+        super(2, 2);
+        this.registerModule("weight", new Linear(1, 1));
+      }
+    }
+    expect(() => new Clash()).toThrow(/"weight" is already a parameter/);
+    expect(() => new Linear(2, 2).setSubmodule("weight", new Linear(1, 1))).toThrow(/has no child "weight"/);
   });
 
   it("swaps a submodule and shares (does not copy) parameters", () => {
