@@ -73,6 +73,28 @@ function wasmBatchedMatMul(tf: Tf, a: TfTensor, b: TfTensor): TfTensor {
 }
 
 /**
+ * TF.js `matMul` gets batch broadcasting wrong when both operands have several batch entries
+ * in different layouts (`[2, 1, ·, ·]` · `[3, ·, ·]` computes only 3 of the 6 products): such
+ * operands are broadcast to the common batch shape first. One-sided broadcasting (a weight
+ * matrix against a batch) is handled by TF.js and left alone, so weights are never copied.
+ */
+function broadcastBatches(tf: Tf, a: TfTensor, b: TfTensor): [TfTensor, TfTensor] {
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const size = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
+  const rank = Math.max(batchA.length, batchB.length);
+  const padded = (s: readonly number[]) => [...Array(rank - s.length).fill(1), ...s];
+  const pa = padded(batchA);
+  const pb = padded(batchB);
+  if (size(batchA) <= 1 || size(batchB) <= 1 || pa.every((d, i) => d === pb[i])) return [a, b];
+  const batch = pa.map((d, i) => Math.max(d, pb[i]!));
+  return [
+    tf.broadcastTo(a, [...batch, ...a.shape.slice(-2)]),
+    tf.broadcastTo(b, [...batch, ...b.shape.slice(-2)]),
+  ];
+}
+
+/**
  * Batched `matMul` with optional transposes of the last two axes. On wasm and cpu the
  * transposes are materialised first: the wasm `BatchMatMul` kernel only takes its fast
  * (XNNPACK) path without transpose flags, so e.g. `[1024, 1024]ᵀ · [1024, 256]` took ~900 ms
@@ -85,6 +107,7 @@ function wasmBatchedMatMul(tf: Tf, a: TfTensor, b: TfTensor): TfTensor {
  * ```
  */
 export function matMul(tf: Tf, a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean): TfTensor {
+  [a, b] = broadcastBatches(tf, a, b);
   const backend = tf.getBackend();
   if (backend === "tensorflow") return tf.matMul(a, b, transposeA, transposeB);
   const ta = transposeA ? transposeLast2(tf, a) : a;

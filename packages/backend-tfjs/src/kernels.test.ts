@@ -223,6 +223,13 @@ const CASES: Record<string, Case> = {
     feeds: { a: f32([2, 1, 2], [1, 2, 3, 4]), b: f32([2, 2], [1, 0, 1, 1]) },
     expected: f32([2, 1, 2], [1, 3, 3, 7]),
   },
+  "matmul with batch broadcasting on both sides": {
+    ops: ["matmul"],
+    // TF.js alone computes only 3 of these 6 products
+    build: (g) => matmul(g.input("a", "float32", [2, 1, 1, 2]), g.input("b", "float32", [3, 2, 1])),
+    feeds: { a: f32([2, 1, 1, 2], [1, 2, 3, 4]), b: f32([3, 2, 1], [1, 0, 0, 1, 1, 1]) },
+    expected: f32([2, 3, 1, 1], [1, 2, 3, 3, 4, 7]),
+  },
   gather: {
     ops: ["gather", "constant"],
     build: (g) => gather(constant(g, "float32", [3, 2], [1, 2, 3, 4, 5, 6]), g.input("i", "int32", [2, 2])),
