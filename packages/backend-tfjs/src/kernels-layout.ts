@@ -1,6 +1,7 @@
 import type { OpAttrs } from "@tunekit/core";
 import type { Tf, TfTensor } from "./engine.js";
-import { type Kernel, matMul, oneHotFloat, scalarOf } from "./kernel.js";
+import { type Kernel, oneHotFloat, scalarOf } from "./kernel.js";
+import { matMul } from "./matmul.js";
 
 type Reduce = "sum" | "mean" | "max";
 

@@ -1,6 +1,7 @@
 import type { OpAttrs } from "@tunekit/core";
 import type { Tf, TfTensor } from "./engine.js";
-import { type Kernel, matMul, scalarOf } from "./kernel.js";
+import { type Kernel, scalarOf } from "./kernel.js";
+import { matMul } from "./matmul.js";
 
 /**
  * Applies a last-axis TF.js op (`softmax`, `logSoftmax` only take the last axis) along any
