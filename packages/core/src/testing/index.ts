@@ -1,0 +1,21 @@
+export type { ConformanceCase, FeedSpec, VjpConformanceCase } from "./conformance-case.js";
+export { DEFAULT_ATOL, DEFAULT_RTOL } from "./conformance-case.js";
+export { conformanceCases } from "./conformance-cases.js";
+export type { Tolerance } from "./conformance-compare.js";
+export {
+  caseTolerance,
+  compareOutputs,
+  conformanceFeeds,
+  randomHostTensor,
+  runConformanceCase,
+  runOnce,
+} from "./conformance-compare.js";
+export {
+  buildVjpGraph,
+  missingForwardCoverage,
+  missingVjpCoverage,
+  runVjpConformanceCase,
+} from "./conformance-run.js";
+export { vjpConformanceCases } from "./conformance-vjp-cases.js";
+export type { BackendConformanceOptions } from "./conformance.js";
+export { describeBackendConformance } from "./conformance.js";
