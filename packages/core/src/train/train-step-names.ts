@@ -1,0 +1,47 @@
+/** Name of the float32 scalar input holding the 1-based optimizer step number. */
+export const STEP_INPUT = "step";
+/** Name of the float32 scalar input holding the learning rate. */
+export const LR_INPUT = "lr";
+/** Name of the int32 scalar input seeding dropout masks (only when dropout is on). */
+export const SEED_INPUT = "seed";
+/** Name of the scalar loss output. */
+export const LOSS_OUTPUT = "loss";
+/** Name of the output holding the global gradient norm before clipping (only when clipping). */
+export const GRAD_NORM_OUTPUT = "grad_norm";
+
+/**
+ * Input name of an optimizer state slot of a parameter: `<param>::<slot>`.
+ *
+ * @example
+ * ```ts
+ * stateInputName("bert.pooler.dense.weight", "m"); // "bert.pooler.dense.weight::m"
+ * ```
+ */
+export function stateInputName(param: string, slot: string): string {
+  return `${param}::${slot}`;
+}
+
+/**
+ * Input name of a parameter's gradient accumulator (gradient accumulation only).
+ *
+ * @example
+ * ```ts
+ * accumulatorInputName("classifier.weight"); // "classifier.weight::grad_acc"
+ * ```
+ */
+export function accumulatorInputName(param: string): string {
+  return `${param}::grad_acc`;
+}
+
+/**
+ * Output name of the new value of a parameter, state slot or accumulator: `<name>::new`.
+ *
+ * @example
+ * ```ts
+ * newValueName("classifier.weight"); // "classifier.weight::new"
+ * newValueName(stateInputName("classifier.weight", "v")); // "classifier.weight::v::new"
+ * ```
+ */
+export function newValueName(name: string): string {
+  return `${name}::new`;
+}

@@ -1,0 +1,361 @@
+import type { Backend, Executable } from "../backend/backend.js";
+import { mixSeeds } from "../data/random.js";
+import { TunekitError } from "../errors.js";
+import type { Graph } from "../ir/graph.js";
+import type { Optimizer, OptimizerConfig } from "../optim/optimizer.js";
+import type { HostTensor } from "../tensor/host-tensor.js";
+import { hostTensor } from "../tensor/host-tensor.js";
+import type { ForwardFn, InputSpec, TrainableParameterLike, TrainStep } from "./train-step.js";
+import { buildEvalStep, buildTrainStep } from "./train-step.js";
+import {
+  accumulatorInputName,
+  GRAD_NORM_OUTPUT,
+  LOSS_OUTPUT,
+  LR_INPUT,
+  newValueName,
+  SEED_INPUT,
+  STEP_INPUT,
+  stateInputName,
+} from "./train-step-names.js";
+
+/**
+ * Options of {@link TrainStepRunner}.
+ *
+ * @example
+ * ```ts
+ * const opts: TrainStepRunnerOptions = { backend, params, forward, optimizer: adamw(), clipNorm: 1, dropout: true, seed: 42 };
+ * ```
+ */
+export interface TrainStepRunnerOptions {
+  readonly backend: Backend;
+  readonly params: readonly TrainableParameterLike[];
+  readonly forward: ForwardFn;
+  readonly optimizer: Optimizer;
+  readonly clipNorm?: number;
+  /** Micro-batches per optimizer update (default 1). */
+  readonly gradientAccumulation?: number;
+  /** Dropout on during training steps (default false). */
+  readonly dropout?: boolean;
+  /** Base seed of the per-step dropout seeds (default 0). */
+  readonly seed?: number;
+}
+
+/**
+ * The result of one {@link TrainStepRunner.step}: the (micro-)batch loss, the gradient norm
+ * before clipping (when clipping and an update was applied), the forward's extra outputs,
+ * and whether this call applied an optimizer update (always, without accumulation).
+ *
+ * @example
+ * ```ts
+ * const { loss, applied } = await runner.step(batch, { lr: 2e-5 });
+ * ```
+ */
+export interface TrainStepResult {
+  readonly loss: number;
+  readonly gradNorm?: number;
+  readonly applied: boolean;
+  readonly outputs: Record<string, HostTensor>;
+}
+
+/**
+ * Everything a checkpoint needs to resume training exactly: updates done, micro-batches
+ * accumulated toward the next update, optimizer state by `<param>::<slot>`, gradient
+ * accumulators by `<param>::grad_acc`, and the optimizer config.
+ *
+ * @example
+ * ```ts
+ * const state: TrainStepState = runner.getState();
+ * writeSafetensorsFile("optimizer.safetensors", { ...state.optimizer });
+ * ```
+ */
+export interface TrainStepState {
+  readonly step: number;
+  readonly microStep: number;
+  readonly optimizer: Readonly<Record<string, HostTensor>>;
+  readonly accumulators: Readonly<Record<string, HostTensor>>;
+  readonly optimizerConfig: OptimizerConfig;
+}
+
+const fmt = (s: readonly number[]): string => `[${s.join(", ")}]`;
+
+function specsOf(batch: Readonly<Record<string, HostTensor>>): Record<string, InputSpec> {
+  const specs: Record<string, InputSpec> = {};
+  for (const name of Object.keys(batch).sort()) {
+    const t = batch[name]!;
+    specs[name] = { dtype: t.dtype, shape: t.shape };
+  }
+  return specs;
+}
+
+function signatureOf(specs: Record<string, InputSpec>): string {
+  return Object.entries(specs)
+    .map(([n, s]) => `${n}:${s.dtype}${fmt(s.shape)}`)
+    .join(";");
+}
+
+const scalarF32 = (v: number): HostTensor => hostTensor("float32", [], [v]);
+
+interface CompiledTrainStep {
+  readonly step: TrainStep;
+  readonly exe: Executable;
+}
+
+interface CompiledEvalStep {
+  /** Trainable parameters the forward pass reads (fed by name each call). */
+  readonly trainableNames: readonly string[];
+  readonly exe: Executable;
+}
+
+/**
+ * Runs training steps on a backend: traces and compiles the one-graph training step once
+ * per batch-shape signature (cached; length bucketing keeps them few), feeds the batch,
+ * `step`, `lr`, dropout `seed`, trainable parameters and optimizer state, and writes the
+ * new parameter values back into each parameter's `value` (so the model sees them) and the
+ * new state into its host copy. Frozen parameters are bound as compile-time constants
+ * (their values when the shape is first compiled).
+ *
+ * @example
+ * ```ts
+ * const runner = new TrainStepRunner({ backend, params: model.namedParameters(), forward, optimizer: adamw() });
+ * const { loss } = await runner.step(batch, { lr: schedule(runner.stepCount) });
+ * const { logits } = await runner.evaluate(evalBatch);
+ * ```
+ */
+export class TrainStepRunner {
+  private readonly options: TrainStepRunnerOptions;
+  private readonly trainable: TrainableParameterLike[];
+  private readonly accumulation: number;
+  private readonly trainCache = new Map<string, Promise<CompiledTrainStep>>();
+  private readonly evalCache = new Map<string, Promise<CompiledEvalStep>>();
+  private optimizerState = new Map<string, HostTensor>();
+  private accumulators = new Map<string, HostTensor>();
+  private updates = 0;
+  private micro = 0;
+  private busy = false;
+
+  constructor(options: TrainStepRunnerOptions) {
+    this.options = options;
+    this.accumulation = options.gradientAccumulation ?? 1;
+    if (!Number.isInteger(this.accumulation) || this.accumulation < 1) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `TrainStepRunner: gradientAccumulation must be a positive integer, got ${String(options.gradientAccumulation)}`,
+      );
+    }
+    this.trainable = options.params.filter((p) => p.trainable);
+    const names = new Set<string>();
+    for (const p of options.params) {
+      if (names.has(p.name))
+        throw new TunekitError("INVALID_ARGUMENT", `TrainStepRunner: two parameters are named "${p.name}"`);
+      names.add(p.name);
+    }
+    for (const p of this.trainable) {
+      for (const [slot, value] of Object.entries(options.optimizer.stateSlots(p.value))) {
+        this.optimizerState.set(stateInputName(p.name, slot), value);
+      }
+    }
+  }
+
+  /** Optimizer updates applied so far (the `step` fed to the next update is this + 1). */
+  get stepCount(): number {
+    return this.updates;
+  }
+
+  /** Micro-batches accumulated toward the next update (0 without gradient accumulation). */
+  get microStepCount(): number {
+    return this.micro;
+  }
+
+  /**
+   * Runs one training step on `batch` (one micro-batch with gradient accumulation; the
+   * update is applied on every `gradientAccumulation`-th call).
+   */
+  async step(batch: Readonly<Record<string, HostTensor>>, opts: { lr: number }): Promise<TrainStepResult> {
+    if (!Number.isFinite(opts.lr)) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `TrainStepRunner.step: lr must be a finite number, got ${opts.lr}`,
+      );
+    }
+    this.enter();
+    try {
+      const update = this.micro + 1 === this.accumulation;
+      const phase = update ? "update" : "accumulate";
+      const specs = specsOf(batch);
+      const key = `${phase}|${signatureOf(specs)}`;
+      let compiled = this.trainCache.get(key);
+      if (!compiled) {
+        compiled = this.compileTrain(specs, phase);
+        this.trainCache.set(key, compiled);
+      }
+      const { step, exe } = await compiled;
+      const feeds: Record<string, HostTensor> = { ...batch };
+      if (update) {
+        feeds[STEP_INPUT] = scalarF32(this.updates + 1);
+        feeds[LR_INPUT] = scalarF32(opts.lr);
+      }
+      if (this.options.dropout) {
+        const seed = mixSeeds(this.options.seed ?? 0, this.updates, this.micro) & 0x3fffffff; // room for `seed + k` per dropout site
+        feeds[SEED_INPUT] = hostTensor("int32", [], [seed]);
+      }
+      const byName = new Map(this.trainable.map((p) => [p.name, p]));
+      for (const name of step.trainableNames) feeds[name] = byName.get(name)!.value;
+      for (const name of step.stateNames) feeds[name] = this.optimizerState.get(name)!;
+      step.accumulatorNames.forEach((name, i) => {
+        const param = byName.get(step.trainableNames[i]!)!;
+        feeds[name] = this.accumulators.get(name) ?? hostTensor("float32", param.value.shape);
+      });
+      const out = await exe.run(feeds);
+      const outputs: Record<string, HostTensor> = {};
+      for (const name of step.extraOutputNames) outputs[name] = out[name]!;
+      const loss = out[LOSS_OUTPUT]!.data[0]!;
+      if (!update) {
+        for (const name of step.accumulatorNames) this.accumulators.set(name, out[newValueName(name)]!);
+        this.micro++;
+        return { loss, applied: false, outputs };
+      }
+      for (const name of step.trainableNames) byName.get(name)!.value = out[newValueName(name)]!;
+      for (const name of step.stateNames) this.optimizerState.set(name, out[newValueName(name)]!);
+      this.accumulators.clear();
+      this.micro = 0;
+      this.updates++;
+      const norm = out[GRAD_NORM_OUTPUT];
+      return norm === undefined
+        ? { loss, applied: true, outputs }
+        : { loss, gradNorm: norm.data[0]!, applied: true, outputs };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Runs the forward pass alone (dropout off, no gradients) and returns its outputs. */
+  async evaluate(batch: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    const specs = specsOf(batch);
+    const key = signatureOf(specs);
+    let compiled = this.evalCache.get(key);
+    if (!compiled) {
+      compiled = this.compileEval(specs);
+      this.evalCache.set(key, compiled);
+    }
+    const { exe, trainableNames } = await compiled;
+    const feeds: Record<string, HostTensor> = { ...batch };
+    const byName = new Map(this.trainable.map((p) => [p.name, p]));
+    for (const name of trainableNames) feeds[name] = byName.get(name)!.value;
+    return exe.run(feeds);
+  }
+
+  /** Optimizer state, step counters and accumulators, for checkpoints (do not mutate the tensors). */
+  getState(): TrainStepState {
+    return {
+      step: this.updates,
+      microStep: this.micro,
+      optimizer: Object.fromEntries(this.optimizerState),
+      accumulators: Object.fromEntries(this.accumulators),
+      optimizerConfig: this.options.optimizer.config,
+    };
+  }
+
+  /** Restores a state from {@link getState} (names and shapes must match this runner's). */
+  setState(state: TrainStepState): void {
+    const step = state.step;
+    if (!Number.isInteger(step) || step < 0 || !Number.isInteger(state.microStep) || state.microStep < 0) {
+      throw new TunekitError(
+        "CHECKPOINT_MISMATCH",
+        `TrainStepRunner.setState: step and microStep must be non-negative integers, got ${step} and ${state.microStep}`,
+      );
+    }
+    if (state.microStep >= this.accumulation) {
+      throw new TunekitError(
+        "CHECKPOINT_MISMATCH",
+        `TrainStepRunner.setState: microStep ${state.microStep} must be below gradientAccumulation ${this.accumulation}`,
+      );
+    }
+    const expected = [...this.optimizerState.keys()].sort();
+    const got = Object.keys(state.optimizer).sort();
+    if (expected.join("\n") !== got.join("\n")) {
+      const missing = expected.filter((n) => !(n in state.optimizer));
+      const extra = got.filter((n) => !this.optimizerState.has(n));
+      throw new TunekitError(
+        "CHECKPOINT_MISMATCH",
+        `TrainStepRunner.setState: optimizer state names differ; missing: ${missing.join(", ") || "(none)"}; unexpected: ${extra.join(", ") || "(none)"}`,
+      );
+    }
+    const shapes = new Map(this.trainable.map((p) => [p.name, p.value.shape]));
+    const checkShape = (name: string, t: HostTensor, param: string): void => {
+      const want = shapes.get(param);
+      if (!want || t.dtype !== "float32" || fmt(t.shape) !== fmt(want)) {
+        throw new TunekitError(
+          "CHECKPOINT_MISMATCH",
+          `TrainStepRunner.setState: "${name}" is ${t.dtype}${fmt(t.shape)}, expected float32${fmt(want ?? [])}`,
+        );
+      }
+    };
+    for (const name of got) checkShape(name, state.optimizer[name]!, name.slice(0, name.lastIndexOf("::")));
+    for (const [name, t] of Object.entries(state.accumulators)) {
+      const param = name.slice(0, name.lastIndexOf("::"));
+      if (accumulatorInputName(param) !== name || !shapes.has(param)) {
+        throw new TunekitError(
+          "CHECKPOINT_MISMATCH",
+          `TrainStepRunner.setState: unknown accumulator "${name}"`,
+        );
+      }
+      checkShape(name, t, param);
+    }
+    this.optimizerState = new Map(Object.entries(state.optimizer));
+    this.accumulators = new Map(Object.entries(state.accumulators));
+    this.updates = step;
+    this.micro = state.microStep;
+  }
+
+  /** Releases every compiled executable. */
+  async dispose(): Promise<void> {
+    const all = [...this.trainCache.values(), ...this.evalCache.values()].map(async (c) => (await c).exe);
+    this.trainCache.clear();
+    this.evalCache.clear();
+    for (const exe of await Promise.allSettled(all)) if (exe.status === "fulfilled") exe.value.dispose();
+  }
+
+  private enter(): void {
+    if (this.busy) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        "TrainStepRunner.step: a step is already running; await each step before starting the next",
+      );
+    }
+    this.busy = true;
+  }
+
+  private constants(graph: Graph, frozen: readonly string[]): Record<string, HostTensor> {
+    return Object.fromEntries(frozen.map((n) => [n, graph.parameters.get(n)!.value]));
+  }
+
+  private async compileTrain(
+    specs: Record<string, InputSpec>,
+    phase: "update" | "accumulate",
+  ): Promise<CompiledTrainStep> {
+    const o = this.options;
+    const step = buildTrainStep({
+      params: o.params,
+      forward: o.forward,
+      inputSpecs: specs,
+      optimizer: o.optimizer,
+      gradientAccumulation: this.accumulation,
+      phase,
+      dropout: o.dropout ?? false,
+      ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
+    });
+    const exe = await o.backend.compile(step.graph, {
+      constants: this.constants(step.graph, step.frozenNames),
+    });
+    return { step, exe };
+  }
+
+  private async compileEval(specs: Record<string, InputSpec>): Promise<CompiledEvalStep> {
+    const { graph } = buildEvalStep({ forward: this.options.forward, inputSpecs: specs });
+    const trainable = new Set(this.trainable.map((p) => p.name));
+    const used = [...graph.params.keys()];
+    const frozen = used.filter((n) => !trainable.has(n));
+    const exe = await this.options.backend.compile(graph, { constants: this.constants(graph, frozen) });
+    return { exe, trainableNames: used.filter((n) => trainable.has(n)) };
+  }
+}
