@@ -44,10 +44,12 @@ export interface OnnxBackendOptions {
   /** Receives one line per compile (model size, node count, session shared or created). */
   readonly log?: (message: string) => void;
   /**
-   * Base seed of the ONNX `Dropout` nodes. Masks come from onnxruntime's per-node generator:
-   * the same sequence of runs of a fresh session gives the same masks, but the graph's int32
-   * `seed` input is not read (see the README).
+   * How dropout masks are made (see the README): `"seeded"` (default) hashes the graph's seed
+   * input with each element's index, so a seed always gives the same mask; `"onnx"` uses
+   * ONNX `Dropout`, whose generator ignores the seed input and advances on every run.
    */
+  readonly dropout?: "seeded" | "onnx";
+  /** Mixed into every dropout mask (the hash key, or the base of the `Dropout` seeds). */
   readonly dropoutSeed?: number;
 }
 
@@ -185,7 +187,10 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
       const model = lowerGraph(graph, {
         ...(compileOptions.constants ? { constants: compileOptions.constants } : {}),
         ...(compileOptions.outputs ? { outputs: compileOptions.outputs } : {}),
-        ...(options.dropoutSeed !== undefined ? { lower: { dropoutSeed: options.dropoutSeed } } : {}),
+        lower: {
+          ...(options.dropout !== undefined ? { dropout: options.dropout } : {}),
+          ...(options.dropoutSeed !== undefined ? { dropoutSeed: options.dropoutSeed } : {}),
+        },
       });
       if (model.bytes.length > PROTOBUF_LIMIT) {
         throw new TunekitError(

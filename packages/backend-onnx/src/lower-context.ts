@@ -25,13 +25,19 @@ export interface LowerContext<K extends OpName = OpName> {
  *
  * @example
  * ```ts
- * const o: LowerOptions = { dropoutSeed: 7 };
+ * const o: LowerOptions = { dropout: "seeded", dropoutSeed: 7 };
  * ```
  */
 export interface LowerOptions {
   /**
-   * Base of the `seed` attribute given to every ONNX `Dropout` node (node `i` gets
-   * `dropoutSeed + 7919 * i`, so masks of different layers are independent).
+   * How `dropoutMask` is lowered: `"seeded"` hashes (seed, element index) with integer ONNX
+   * ops, so the mask is a pure function of the graph's seed input; `"onnx"` uses ONNX
+   * `Dropout`, whose generator is seeded by an attribute and ignores the seed input.
+   */
+  readonly dropout: "seeded" | "onnx";
+  /**
+   * Mixed into every mask: the `"seeded"` key, or the base of the ONNX `Dropout` `seed`
+   * attributes (node `i` gets `dropoutSeed + 7919 * i`).
    */
   readonly dropoutSeed: number;
 }

@@ -1,6 +1,7 @@
 import type { OpAttrs } from "@tunekit/core";
 import { attrInt, ONNX_DTYPE, rawBytes } from "./onnx-builder.js";
 import { castTo, filled, type LowerContext, type LowerRules } from "./lower-context.js";
+import { lowerDropoutMask } from "./lower-dropout.js";
 
 const binary =
   (opType: string) =>
@@ -83,7 +84,7 @@ const reduction =
  * - unary: `Neg`, `Exp`, `Log`, `Sqrt`, `Tanh`, `Erf`, `Abs`, `Sign`
  * - `where` → `Where` (bool branches go through int32: ORT has no bool `Where` kernel)
  * - `cast` → `Cast`; `fill` → scalar initializer or `ConstantOfShape`
- * - `constant` → initializer; `dropoutMask` → `Dropout(ones, ratio, training_mode=true)`
+ * - `constant` → initializer; `dropoutMask`: see `lowerDropoutMask`
  * - `sum`/`mean`/`max` → `ReduceSum`/`ReduceMean`/`ReduceMax` (axes input, opset 18)
  *
  * @example
@@ -97,20 +98,7 @@ export const ELEMENTWISE_RULES: LowerRules = {
     return c.b.initializer(ONNX_DTYPE[value.dtype], value.shape, rawBytes(value.data));
   },
   fill: (c) => filled(c.b, c.node.dtype, c.node.shape, c.node.attrs.value),
-  dropoutMask: (c) => {
-    const { rate } = c.node.attrs;
-    if (rate === 0) return filled(c.b, "float32", c.node.shape, 1);
-    // onnxruntime removes a Dropout whose mask output is unused (EliminateDropout) and would
-    // constant-fold one whose inputs are all constants, so the keep-mask (output 1) is what we
-    // use, and the tensor it is drawn over is derived from the seed input (seed == seed → 1).
-    const one = castTo(c.b, c.b.node("Equal", [c.ins[0]!, c.ins[0]!]), "float32");
-    const ones = c.b.node("Expand", [one, c.b.int64s(c.node.shape)]);
-    const seed = (c.options.dropoutSeed + 7919 * c.node.id) % 2 ** 31;
-    const [, keep] = c.b.nodeMulti("Dropout", [ones, c.b.scalar("float32", rate), c.b.scalar("bool", 1)], 2, [
-      attrInt("seed", seed),
-    ]);
-    return c.b.node("Mul", [castTo(c.b, keep!, "float32"), c.b.scalar("float32", 1 / (1 - rate))]);
-  },
+  dropoutMask: lowerDropoutMask,
   add: binary("Add"),
   sub: binary("Sub"),
   mul: binary("Mul"),

@@ -52,7 +52,7 @@ export interface LoweredModel {
   readonly onnxNodeCount: number;
 }
 
-const DEFAULT_LOWER_OPTIONS: LowerOptions = { dropoutSeed: 0x7a3c };
+const DEFAULT_LOWER_OPTIONS: LowerOptions = { dropout: "seeded", dropoutSeed: 0x7a3c };
 
 /** ONNX names are free-form; generated ones start with `/`, so IR names that do too are renamed. */
 const safeName = (name: string, fallback: string): string => (name.startsWith("/") ? fallback : name);

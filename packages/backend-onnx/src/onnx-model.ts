@@ -14,6 +14,7 @@ export const OnnxDataType = {
   INT32: 6,
   INT64: 7,
   BOOL: 9,
+  UINT32: 12,
 } as const;
 
 /** A value of {@link OnnxDataType}. */
