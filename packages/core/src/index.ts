@@ -244,3 +244,50 @@ export {
   saveBertCheckpoint,
   traceForward,
 } from "./models/index.js";
+export type {
+  AdamWOptions,
+  DecayFilterOption,
+  LrSchedule,
+  Optimizer,
+  OptimizerConfig,
+  OptimizerUpdateArgs,
+  OptimizerUpdateResult,
+  ScheduleConfig,
+  SgdOptions,
+} from "./optim/index.js";
+export {
+  adamw,
+  clipGradNorm,
+  constantSchedule,
+  cosineWarmupSchedule,
+  hfDecayFilter,
+  linearWarmupSchedule,
+  optimizerFromConfig,
+  resolveDecayFilter,
+  scheduleFromConfig,
+  sgd,
+} from "./optim/index.js";
+export type {
+  ForwardFn,
+  ForwardOutputs,
+  InputSpec,
+  TrainableParameterLike,
+  TrainStep,
+  TrainStepOptions,
+  TrainStepResult,
+  TrainStepRunnerOptions,
+  TrainStepState,
+} from "./train/index.js";
+export {
+  accumulatorInputName,
+  buildEvalStep,
+  buildTrainStep,
+  GRAD_NORM_OUTPUT,
+  LOSS_OUTPUT,
+  LR_INPUT,
+  newValueName,
+  SEED_INPUT,
+  STEP_INPUT,
+  stateInputName,
+  TrainStepRunner,
+} from "./train/index.js";
