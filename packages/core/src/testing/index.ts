@@ -19,3 +19,17 @@ export {
 export { vjpConformanceCases } from "./conformance-vjp-cases.js";
 export type { BackendConformanceOptions } from "./conformance.js";
 export { describeBackendConformance } from "./conformance.js";
+export type { ParityGroup, ParityReport } from "./parity.js";
+export {
+  checkParityFolder,
+  describeParity,
+  findRepoRoot,
+  formatParityReport,
+  PARITY_GROUPS,
+  PARITY_TOLERANCES,
+  parityFixtureFolders,
+} from "./parity.js";
+export type { ParityAdamwHyperparameters } from "./parity-adamw.js";
+export { parityAdamwStep } from "./parity-adamw.js";
+export { applyParityLora, ParityLoraLinear } from "./parity-lora.js";
+export { globalL2Norm, maxAbsoluteError, maxRelativeError, relativeL2Error } from "./parity-metrics.js";

@@ -1,5 +1,3 @@
-import type { HostTensor } from "../tensor/host-tensor.js";
-
 /**
  * Max relative error `max|a - b| / max|b|` (absolute when `b` is all zeros): the error of
  * the worst element, measured against the scale of the reference `b`.
@@ -81,9 +79,4 @@ function checkLengths(a: ArrayLike<number>, b: ArrayLike<number>): void {
   if (a.length !== b.length) {
     throw new Error(`parity: compared tensors have ${a.length} and ${b.length} elements`);
   }
-}
-
-/** `dtype[shape]` of a host tensor, for messages. */
-export function describeTensor(t: HostTensor): string {
-  return `${t.dtype}[${t.shape.join(", ")}]`;
 }
