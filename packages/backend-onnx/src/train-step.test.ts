@@ -1,0 +1,92 @@
+import * as tk from "@tunekit/core";
+import { describe, expect, it } from "vitest";
+import { createOnnxBackend } from "./backend.js";
+import { f32, i32 } from "./test-helpers.js";
+
+/** Deterministic pseudo-random floats in [-scale, scale). */
+function values(n: number, seed: number, scale: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32 - 0.5) * 2 * scale;
+  });
+}
+
+/** A small MLP classifier (layerNorm, gelu, frozen input projection) and its parameters. */
+function model() {
+  const p = (name: string, shape: number[], seed: number, trainable = true): tk.TrainableParameterLike => ({
+    name,
+    value: f32(
+      shape,
+      values(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        0.5,
+      ),
+    ),
+    trainable,
+  });
+  const params = [
+    p("proj.weight", [4, 8], 1, false), // frozen: bound as a constant (initializer)
+    p("ln.weight", [8], 2),
+    p("ln.bias", [8], 3),
+    p("fc.weight", [8, 8], 4),
+    p("head.weight", [3, 8], 5),
+    p("head.bias", [3], 6),
+  ];
+  const [proj, lnW, lnB, fc, head, headB] = params as [
+    tk.TrainableParameterLike,
+    tk.TrainableParameterLike,
+    tk.TrainableParameterLike,
+    tk.TrainableParameterLike,
+    tk.TrainableParameterLike,
+    tk.TrainableParameterLike,
+  ];
+  const forward = (g: tk.Graph, inputs: Record<string, tk.Tensor>) => {
+    const h = tk.layerNorm(tk.matmul(inputs.x!, g.param(proj)), g.param(lnW), g.param(lnB), 1e-5);
+    const z = tk.add(h, tk.gelu(tk.matmul(h, g.param(fc))));
+    const logits = tk.add(tk.matmul(z, g.param(head), { transposeB: true }), g.param(headB));
+    return { loss: tk.crossEntropy(logits, inputs.labels!), logits };
+  };
+  return { params, forward };
+}
+
+const batch = (seed: number) => ({
+  x: f32([6, 4], values(24, seed, 1)),
+  labels: i32([6], [0, 1, 2, 1, -100, 0]),
+});
+
+describe("TrainStepRunner on the ONNX backend", () => {
+  it("20 AdamW steps with clipping: losses match the float64 reference (1e-4 relative), one session", async () => {
+    const onnx = await createOnnxBackend({ intraOpNumThreads: 1 });
+    const run = async (backend: tk.Backend) => {
+      const m = model();
+      const runner = new tk.TrainStepRunner({
+        backend,
+        ...m,
+        optimizer: tk.adamw({ weightDecay: 0.01 }),
+        clipNorm: 1,
+      });
+      const losses: number[] = [];
+      for (let i = 0; i < 20; i++) losses.push((await runner.step(batch(i % 4), { lr: 0.01 })).loss);
+      const finalValues = m.params.map((p) => [...p.value.data]);
+      await runner.dispose();
+      return { losses, finalValues };
+    };
+    const got = await run(onnx);
+    expect(onnx.sessionStats().created).toBe(1);
+    const want = await run(tk.createReferenceBackend());
+    got.losses.forEach((l, i) => {
+      expect(Math.abs(l - want.losses[i]!) / Math.abs(want.losses[i]!), `step ${i}`).toBeLessThan(1e-4);
+    });
+    expect(got.losses[19]!).toBeLessThan(got.losses[0]! * 0.8);
+    // The frozen projection is unchanged; trained weights match the reference.
+    expect(got.finalValues[0]).toEqual(want.finalValues[0]);
+    got.finalValues.slice(1).forEach((row, k) => {
+      row.forEach((v, j) => {
+        expect(Math.abs(v - want.finalValues[k + 1]![j]!), `param ${k + 1}[${j}]`).toBeLessThan(1e-4);
+      });
+    });
+    onnx.dispose();
+  });
+});
