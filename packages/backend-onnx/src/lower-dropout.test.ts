@@ -49,7 +49,9 @@ const differing = (a: Float32Array, b: Float32Array): number =>
 
 describe("dropoutMask lowering", () => {
   const backends: OnnxBackend[] = [];
-  afterAll(() => backends.forEach((b) => b.dispose()));
+  afterAll(() => {
+    for (const b of backends) b.dispose();
+  });
 
   it('"seeded" (default): a pure function of the seed, across runs and sessions; seeds give independent masks', async () => {
     const b1 = await createOnnxBackend();
