@@ -291,3 +291,4 @@ export {
   stateInputName,
   TrainStepRunner,
 } from "./train/index.js";
+export type { Strategy, StrategyOptions } from "./strategy/index.js";

@@ -1,0 +1,1 @@
+export type { Strategy, StrategyOptions } from "./strategy.js";
