@@ -34,7 +34,7 @@ export interface TrainStepRunnerOptions {
   readonly clipNorm?: number;
   /** Micro-batches per optimizer update (default 1). */
   readonly gradientAccumulation?: number;
-  /** Dropout on during training steps (default false). */
+  /** Dropout on during training steps (default false: the forward runs as in eval mode). */
   readonly dropout?: boolean;
   /** Base seed of the per-step dropout seeds (default 0). */
   readonly seed?: number;

@@ -185,7 +185,8 @@ export function buildTrainStep(options: TrainStepOptions): TrainStep {
   const step = phase === "update" ? g.input(STEP_INPUT, "float32", []) : undefined;
   const lr = phase === "update" ? g.input(LR_INPUT, "float32", []) : undefined;
   const seed = options.dropout ? g.input(SEED_INPUT, "int32", []) : undefined;
-  const ctx: ForwardContext = seed === undefined ? { training: true } : { training: true, seed };
+  // Without dropout the forward runs as in eval mode (modules only use `training` for dropout).
+  const ctx: ForwardContext = seed === undefined ? { training: false } : { training: true, seed };
 
   const outs = options.forward(g, inputs, ctx);
   const loss = outs.loss;
