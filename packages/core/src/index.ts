@@ -292,3 +292,6 @@ export {
   TrainStepRunner,
 } from "./train/index.js";
 export type { Strategy, StrategyOptions } from "./strategy/index.js";
+// module-tree copies for strategies (packages/strategies)
+export type { CloneModuleTreeOptions } from "./modules/index.js";
+export { cloneModuleTree } from "./modules/index.js";

@@ -1,3 +1,5 @@
+export type { CloneModuleTreeOptions } from "./clone.js";
+export { cloneModuleTree } from "./clone.js";
 export { Dropout, nextDropoutSeed } from "./dropout.js";
 export { Embedding } from "./embedding.js";
 export type { InitOptions } from "./init.js";
