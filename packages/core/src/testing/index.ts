@@ -19,6 +19,13 @@ export {
 export { vjpConformanceCases } from "./conformance-vjp-cases.js";
 export type { BackendConformanceOptions } from "./conformance.js";
 export { describeBackendConformance } from "./conformance.js";
+export {
+  describeFixtureTrainingAgreement,
+  FIXTURE_TRAINING_TOLERANCES,
+  worstRelativeLossDifference,
+} from "./describe-fixture-training.js";
+export type { FixtureTrainingOptions, FixtureTrainingResult } from "./fixture-training.js";
+export { parityFixtureBatches, trainParityFixture } from "./fixture-training.js";
 export type { ParityGroup, ParityReport } from "./parity.js";
 export {
   checkParityFolder,
@@ -29,6 +36,7 @@ export {
   PARITY_TOLERANCES,
   parityFixtureFolders,
 } from "./parity.js";
+export { committedParityFixtureFolders } from "./parity-fixtures.js";
 export type { ParityAdamwHyperparameters } from "./parity-adamw.js";
 export { parityAdamwStep } from "./parity-adamw.js";
 export { applyParityLora, ParityLoraLinear } from "./parity-lora.js";

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 
 /**
@@ -34,4 +34,25 @@ export function parityFixtureFolders(env: string | undefined = process.env.PARIT
   const list = (env ?? "../shared/reference/bert-tiny-parity").split(":").filter((s) => s.trim() !== "");
   const base = findRepoRoot() ?? process.cwd();
   return list.map((p) => (isAbsolute(p) ? p : resolve(base, p.trim())));
+}
+
+/**
+ * The parity fixtures committed to the repository: every folder of
+ * `<repo root>/fixtures/parity` that holds a `reference.safetensors` (sorted by name; see
+ * its README for the shapes and the commands that made them). Empty when there is no
+ * repository root.
+ *
+ * @example
+ * ```ts
+ * committedParityFixtureFolders(); // ["/work/main/fixtures/parity/bert-1l-h16-5labels-b3-seq7", ...]
+ * ```
+ */
+export function committedParityFixtureFolders(root: string | undefined = findRepoRoot()): string[] {
+  if (root === undefined) return [];
+  const dir = join(root, "fixtures", "parity");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, "reference.safetensors")))
+    .map((e) => join(dir, e.name))
+    .sort();
 }

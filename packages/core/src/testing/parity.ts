@@ -312,18 +312,31 @@ export const PARITY_GROUPS = [
 ] as const;
 
 /**
- * Registers vitest suites that check every folder of {@link parityFixtureFolders} on a
- * backend: one `describe` per folder (named after it), one `it` per group. Call it from a
+ * Registers vitest suites that check every folder of `folders` (default
+ * {@link parityFixtureFolders}: `PARITY_FIXTURES` or the shared fixture) on a backend: one
+ * `describe` per folder (named after it), one `it` per group. Call it from a
  * `*.parity.test.ts` file of the backend's package (run by `npm run test:parity`).
  *
  * @example
  * ```ts
  * // packages/backend-tfjs/src/tfjs.parity.test.ts
  * describeParity("tfjs", () => createTfjsBackend());
+ * describeParity("tfjs", () => createTfjsBackend(), committedParityFixtureFolders());
  * ```
  */
-export function describeParity(backendName: string, createBackend: () => Backend | Promise<Backend>): void {
-  for (const folder of parityFixtureFolders()) {
+export function describeParity(
+  backendName: string,
+  createBackend: () => Backend | Promise<Backend>,
+  folders: readonly string[] = parityFixtureFolders(),
+): void {
+  if (folders.length === 0) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `describeParity(${backendName}): no fixture folders given; expected at least one folder in the ` +
+        "layout of shared/reference/README.md (set PARITY_FIXTURES or commit fixtures under fixtures/parity)",
+    );
+  }
+  for (const folder of folders) {
     describe(`parity with PyTorch on ${backendName}: ${folder}`, () => {
       let backend: Backend | undefined;
       let report: ParityReport | undefined;
