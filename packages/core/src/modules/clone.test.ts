@@ -65,6 +65,15 @@ describe("cloneModuleTree", () => {
     expect(Array.from(model.getParameter("classifier.bias").value.data)).toEqual([0, 0]);
   });
 
+  it("freshParameters as a predicate of the full path refreshes only the chosen ones", () => {
+    const model = new BertForSequenceClassification(config);
+    const copy = cloneModuleTree(model, { freshParameters: (path) => path.endsWith(".bias") });
+    for (const [name, p] of copy.namedParameters()) {
+      const same = p === model.getParameter(name);
+      expect(same, name).toBe(!name.endsWith(".bias"));
+    }
+  });
+
   it("the copy runs forward to the same logits", async () => {
     const model = new BertForSequenceClassification(config);
     const copy = cloneModuleTree(model);

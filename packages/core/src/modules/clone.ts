@@ -15,9 +15,10 @@ export interface CloneModuleTreeOptions {
   /**
    * Give the copy new `Parameter` objects (same name, same `value` tensor, same trainable
    * flag) instead of sharing the originals, so that training the copy never changes the
-   * original (default false: parameters are shared).
+   * original: `true` for all, or a predicate of the parameter's full path for some
+   * (default false: parameters are shared).
    */
-  readonly freshParameters?: boolean;
+  readonly freshParameters?: boolean | ((path: string, parameter: Parameter) => boolean);
 }
 
 /**
@@ -39,12 +40,16 @@ export interface CloneModuleTreeOptions {
  * ```
  */
 export function cloneModuleTree<M extends Module>(model: M, options: CloneModuleTreeOptions = {}): M {
-  const copy = copyNode(model, options.freshParameters ?? false);
+  const f = options.freshParameters ?? false;
+  const fresh = typeof f === "function" ? f : () => f;
+  const copy = copyNode(model, "", fresh);
   internals(copy).parentModule = undefined;
   return copy;
 }
 
-function copyNode<M extends Module>(m: M, fresh: boolean): M {
+type FreshTest = (path: string, parameter: Parameter) => boolean;
+
+function copyNode<M extends Module>(m: M, prefix: string, fresh: FreshTest): M {
   const copy = Object.create(Object.getPrototypeOf(m) as object) as M;
   Object.assign(copy, m);
   const src = internals(m);
@@ -52,14 +57,18 @@ function copyNode<M extends Module>(m: M, fresh: boolean): M {
   dst.ownParameters = new Map(
     [...src.ownParameters].map(([name, p]) => [
       name,
-      fresh ? new Parameter(p.name, p.value, { trainable: p.trainable }) : p,
+      fresh(join(prefix, name), p) ? new Parameter(p.name, p.value, { trainable: p.trainable }) : p,
     ]),
   );
   dst.ownChildren = new Map();
   for (const [name, child] of src.ownChildren) {
-    const c = copyNode(child, fresh);
+    const c = copyNode(child, join(prefix, name), fresh);
     internals(c).parentModule = copy;
     dst.ownChildren.set(name, c);
   }
   return copy;
+}
+
+function join(prefix: string, name: string): string {
+  return prefix === "" ? name : `${prefix}.${name}`;
 }
