@@ -394,9 +394,9 @@ export function bertConfigToJson(cfg: BertConfig): Record<string, unknown> {
  */
 export async function readBertConfig(folder: string): Promise<BertConfig> {
   const path = join(folder, "config.json");
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     throw new TunekitError("IO_ERROR", `could not read ${path}: ${reason}; is ${folder} a model folder?`, {
@@ -404,13 +404,25 @@ export async function readBertConfig(folder: string): Promise<BertConfig> {
       details: { path },
     });
   }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch (e) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${path}: not valid UTF-8 text; config.json must be UTF-8 JSON (re-save it as UTF-8)`,
+      { cause: e },
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
+    const bom =
+      text.charCodeAt(0) === 0xfeff ? "; it starts with a byte order mark (BOM): save it without one" : "";
     throw new TunekitError(
       "CONFIG_INVALID",
-      `${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+      `${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})${bom}`,
       { cause: e },
     );
   }

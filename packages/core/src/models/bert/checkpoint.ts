@@ -8,6 +8,7 @@ import { stateDict } from "../../modules/state-dict.js";
 import { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
 import { BertModel } from "./bert-model.js";
 import { type BertCheckpointReport, loadBertWeights } from "./load-weights.js";
+import { bertParameterCount, checkBertSize } from "./parameter-count.js";
 import type { AnyBertModel } from "./trace-forward.js";
 
 /** Which BERT to build from a checkpoint folder. */
@@ -72,8 +73,22 @@ export async function loadBertCheckpoint<T extends BertTask>(
   options: LoadBertCheckpointOptions<T>,
 ): Promise<LoadedBert<T>> {
   const config = await readBertConfig(folder);
-  const model = createBertForTask(config, options);
   const { tensors } = await readSafetensorsFile(join(folder, "model.safetensors"));
+  // Before allocating the model: a config far larger than the checkpoint (hostile, or the
+  // config of another model) fails here, not with a RangeError or out-of-memory crash.
+  // Smaller differences are left to loadBertWeights, which lists the mismatched tensors.
+  let stored = 0;
+  for (const t of tensors.values()) stored += t.data.length;
+  const { body } = bertParameterCount(config);
+  if (body > 4 * stored + 1_000_000) {
+    throw new TunekitError(
+      "CHECKPOINT_MISMATCH",
+      `${join(folder, "config.json")} describes a BERT whose embeddings and encoder alone have ${body} ` +
+        `parameters, but ${join(folder, "model.safetensors")} holds only ${stored} values; ` +
+        "check that config.json and model.safetensors belong together",
+    );
+  }
+  const model = createBertForTask(config, options);
   const report = loadBertWeights(
     model,
     tensors,
@@ -94,6 +109,10 @@ export function createBertForTask<T extends BertTask>(
   config: BertConfig,
   options: LoadBertCheckpointOptions<T>,
 ): BertModelForTask[T] {
+  checkBertSize(config, {
+    pooler: options.task !== "token-classification",
+    numLabels: options.task === "base" ? 0 : (options.numLabels ?? config.numLabels),
+  });
   const head = {
     ...(options.numLabels === undefined ? {} : { numLabels: options.numLabels }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
