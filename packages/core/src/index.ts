@@ -295,3 +295,64 @@ export type { Strategy, StrategyOptions } from "./strategy/index.js";
 // module-tree copies for strategies (packages/strategies)
 export type { CloneModuleTreeOptions } from "./modules/index.js";
 export { cloneModuleTree } from "./modules/index.js";
+// Trainer and training checkpoints
+export type {
+  CallbackSignal,
+  CheckpointInfo,
+  CheckpointOptions,
+  EarlyStoppingOptions,
+  EpochInfo,
+  EvalLoopOptions,
+  EvaluationOptions,
+  EvaluationResult,
+  FitOptions,
+  FitResult,
+  PredictResult,
+  StepInfo,
+  StopReason,
+  TrainerBatch,
+  TrainerCallbacks,
+  TrainerData,
+  TrainerModel,
+  TrainerOptions,
+  TrainerProgress,
+  TrainerSchedule,
+  TrainerTask,
+} from "./trainer/index.js";
+export {
+  assignWeights,
+  BATCH_INPUTS,
+  computeMetrics,
+  defaultMetricMode,
+  formatProgress,
+  inferTask,
+  MetricTracker,
+  ProgressMeter,
+  SCHEDULE_NAMES,
+  TASK_METRICS,
+  Trainer,
+  trainerBatch,
+  trainerForward,
+  validateTrainerOptions,
+} from "./trainer/index.js";
+export type {
+  MetricTrackerState,
+  TrainerStateJson,
+  TrainingCheckpoint,
+  TrainingCheckpointContents,
+} from "./checkpoint/index.js";
+export {
+  CHECKPOINT_FILES,
+  checkpointName,
+  configDifferences,
+  configHash,
+  latestCheckpoint,
+  listCheckpoints,
+  loadTrainingCheckpoint,
+  modelConfigJson,
+  parseTrainerState,
+  pruneCheckpoints,
+  saveTrainingCheckpoint,
+  stableStringify,
+  TRAINER_STATE_FORMAT,
+} from "./checkpoint/index.js";

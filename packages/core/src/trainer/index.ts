@@ -1,0 +1,29 @@
+export { assignWeights } from "./assign-weights.js";
+export { MetricTracker } from "./early-stopping.js";
+export type { FitOptions, FitResult } from "./trainer.js";
+export { Trainer } from "./trainer.js";
+export type {
+  CallbackSignal,
+  CheckpointInfo,
+  EpochInfo,
+  EvaluationResult,
+  StepInfo,
+  StopReason,
+  TrainerCallbacks,
+} from "./trainer-callbacks.js";
+export type { TrainerBatch } from "./trainer-data.js";
+export { trainerBatch } from "./trainer-data.js";
+export type { EvalLoopOptions, PredictResult } from "./trainer-eval.js";
+export { computeMetrics, defaultMetricMode, TASK_METRICS } from "./trainer-metrics.js";
+export type { TrainerData, TrainerModel, TrainerTask } from "./trainer-model.js";
+export { BATCH_INPUTS, inferTask, trainerForward } from "./trainer-model.js";
+export type {
+  CheckpointOptions,
+  EarlyStoppingOptions,
+  EvaluationOptions,
+  TrainerOptions,
+  TrainerSchedule,
+} from "./trainer-options.js";
+export { SCHEDULE_NAMES, validateTrainerOptions } from "./trainer-options.js";
+export type { TrainerProgress } from "./trainer-progress.js";
+export { formatProgress, ProgressMeter } from "./trainer-progress.js";

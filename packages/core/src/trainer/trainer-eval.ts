@@ -1,0 +1,178 @@
+import type { PaddingStrategy } from "../data/padding.js";
+import { TunekitError } from "../errors.js";
+import type { HostTensor } from "../tensor/host-tensor.js";
+import type { TrainStepRunner } from "../train/train-step-runner.js";
+import { evalBatches, trainerBatch } from "./trainer-data.js";
+import { computeMetrics } from "./trainer-metrics.js";
+import type { TrainerData, TrainerTask } from "./trainer-model.js";
+
+/**
+ * What `predict` returns, rows in the data's order. Sequence tasks: `logits[i]` has
+ * `numLabels` values and `predictions[i]` is the class id (or the regression value).
+ * Token classification: `logits[i]` is `[length_i × numLabels]` row-major over the row's
+ * real tokens and `tokenPredictions[i]` the class id of each token.
+ *
+ * @example
+ * ```ts
+ * const { predictions, probabilities, labels } = await trainer.predict(test);
+ * console.log(labels?.[0], probabilities?.[0]);
+ * ```
+ */
+export interface PredictResult {
+  readonly task: TrainerTask;
+  readonly numLabels: number;
+  readonly logits: readonly Float32Array[];
+  /** Softmax of the logits (not for regression). */
+  readonly probabilities: readonly Float32Array[] | undefined;
+  /** Sequence tasks: class id or regression value per row (empty for token classification). */
+  readonly predictions: readonly number[];
+  /** Token classification: class ids per real token of each row. */
+  readonly tokenPredictions: readonly Int32Array[] | undefined;
+  /** Predicted label names per row (sequence classification, when the model has labels). */
+  readonly labels: readonly string[] | undefined;
+}
+
+/** Settings shared by the evaluation and prediction loops. */
+export interface EvalLoopOptions {
+  readonly task: TrainerTask;
+  readonly numLabels: number;
+  readonly batchSize: number;
+  readonly padding: PaddingStrategy;
+  readonly bucketing: { readonly windowBatches?: number } | false;
+}
+
+function argmax(data: ArrayLike<number>, offset: number, n: number): number {
+  let best = 0;
+  for (let c = 1; c < n; c++) if (data[offset + c]! > data[offset + best]!) best = c;
+  return best;
+}
+
+function softmax(logits: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let o = 0; o < logits.length; o += n) {
+    let m = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < n; c++) m = Math.max(m, logits[o + c]!);
+    let s = 0;
+    for (let c = 0; c < n; c++) s += Math.exp(logits[o + c]! - m);
+    for (let c = 0; c < n; c++) out[o + c] = Math.exp(logits[o + c]! - m) / s;
+  }
+  return out;
+}
+
+function logitsOf(out: Record<string, HostTensor>): HostTensor {
+  const logits = out.logits;
+  if (logits === undefined) {
+    throw new TunekitError(
+      "GRAPH_INVALID",
+      "Trainer: the model's forward returned no logits; return { logits, loss? }",
+    );
+  }
+  return logits;
+}
+
+/**
+ * Mean loss (weighted by rows, or by labeled tokens) and metrics over `data`.
+ *
+ * @example
+ * ```ts
+ * const { loss, metrics } = await evaluationLoop(runner, validation, ["accuracy"], loopOptions);
+ * ```
+ */
+export async function evaluationLoop(
+  runner: TrainStepRunner,
+  data: TrainerData,
+  metricNames: readonly string[],
+  o: EvalLoopOptions,
+): Promise<{ loss: number; metrics: Record<string, number>; numExamples: number }> {
+  const preds: number[] = [];
+  const golds: number[] = [];
+  let lossSum = 0;
+  let weight = 0;
+  for (const rows of evalBatches(data, o.batchSize, o.bucketing)) {
+    const batch = trainerBatch(data, rows, o.padding, true);
+    const out = await runner.evaluate(batch.feeds);
+    const logits = logitsOf(out).data;
+    const labels = batch.feeds.labels!.data;
+    let w = rows.length;
+    if (o.task === "token-classification") {
+      w = 0;
+      for (let i = 0; i < labels.length; i++) {
+        if (labels[i] === -100) continue;
+        w++;
+        preds.push(argmax(logits, i * o.numLabels, o.numLabels));
+        golds.push(labels[i]!);
+      }
+    } else {
+      for (let i = 0; i < rows.length; i++) {
+        preds.push(
+          o.task === "regression" ? logits[i * o.numLabels]! : argmax(logits, i * o.numLabels, o.numLabels),
+        );
+        golds.push(labels[i]!);
+      }
+    }
+    if (w > 0) {
+      lossSum += out.loss!.data[0]! * w;
+      weight += w;
+    }
+  }
+  const metrics = computeMetrics(o.task, metricNames, preds, golds, o.numLabels);
+  return { loss: weight > 0 ? lossSum / weight : Number.NaN, metrics, numExamples: data.lengths.length };
+}
+
+/**
+ * Logits, probabilities and predicted classes (or values) for every row of `data`.
+ *
+ * @example
+ * ```ts
+ * const result = await predictionLoop(runner, test, loopOptions, model.labels);
+ * ```
+ */
+export async function predictionLoop(
+  runner: TrainStepRunner,
+  data: TrainerData,
+  o: EvalLoopOptions,
+  labelNames: readonly string[] | undefined,
+): Promise<PredictResult> {
+  const n = data.lengths.length;
+  const c = o.numLabels;
+  const logits: Float32Array[] = new Array(n);
+  for (const rows of evalBatches(data, o.batchSize, o.bucketing)) {
+    const batch = trainerBatch(data, rows, o.padding, false);
+    const all = logitsOf(await runner.evaluate(batch.feeds)).data as Float32Array;
+    const s = batch.feeds.input_ids!.shape[1]!;
+    rows.forEach((row, i) => {
+      logits[row] =
+        o.task === "token-classification"
+          ? all.slice(i * s * c, (i * s + batch.lengths[i]!) * c)
+          : all.slice(i * c, (i + 1) * c);
+    });
+  }
+  const regression = o.task === "regression";
+  const probabilities = regression ? undefined : logits.map((l) => softmax(l, c));
+  if (o.task === "token-classification") {
+    const tokenPredictions = logits.map((l) =>
+      Int32Array.from({ length: l.length / c }, (_, t) => argmax(l, t * c, c)),
+    );
+    return {
+      task: o.task,
+      numLabels: c,
+      logits,
+      probabilities,
+      predictions: [],
+      tokenPredictions,
+      labels: undefined,
+    };
+  }
+  const predictions = logits.map((l) => (regression ? l[0]! : argmax(l, 0, c)));
+  const labels =
+    regression || labelNames === undefined ? undefined : predictions.map((p) => labelNames[p] ?? String(p));
+  return {
+    task: o.task,
+    numLabels: c,
+    logits,
+    probabilities,
+    predictions,
+    tokenPredictions: undefined,
+    labels,
+  };
+}

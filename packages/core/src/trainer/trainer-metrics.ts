@@ -1,0 +1,124 @@
+import { accuracy, macroF1 } from "../metrics/classification.js";
+import { pearson, spearman } from "../metrics/correlation.js";
+import { matthewsCorrelation } from "../metrics/matthews.js";
+import { invalidOption } from "./trainer-options.js";
+import type { TrainerTask } from "./trainer-model.js";
+
+/**
+ * Metric names available per task. `loss` is always reported and may be used for
+ * `metricForBest` / early stopping. Token classification scores tokens with a label
+ * (not -100).
+ *
+ * @example
+ * ```ts
+ * TASK_METRICS.regression; // ["pearson", "spearman", "mse"]
+ * ```
+ */
+export const TASK_METRICS: Readonly<Record<TrainerTask, readonly string[]>> = {
+  classification: ["accuracy", "macro_f1", "mcc"],
+  regression: ["pearson", "spearman", "mse"],
+  "token-classification": ["accuracy", "macro_f1"],
+};
+
+/** Metrics where smaller is better. */
+const MINIMISED = new Set(["loss", "mse"]);
+
+/**
+ * Whether larger values of `metric` are better (`loss` and `mse`: no).
+ *
+ * @example
+ * ```ts
+ * defaultMetricMode("accuracy"); // "max"
+ * ```
+ */
+export function defaultMetricMode(metric: string): "max" | "min" {
+  return MINIMISED.has(metric) ? "min" : "max";
+}
+
+/**
+ * Checks metric names for `task` and returns them (default: every metric of the task).
+ *
+ * @example
+ * ```ts
+ * resolveMetrics("classification", ["accuracy"]); // ["accuracy"]
+ * ```
+ */
+export function resolveMetrics(task: TrainerTask, names: readonly string[] | undefined): string[] {
+  const allowed = TASK_METRICS[task];
+  if (names === undefined) return [...allowed];
+  for (const n of names) {
+    if (!allowed.includes(n)) {
+      invalidOption("metrics", n, `metric names for ${task}: ${allowed.map((a) => `"${a}"`).join(", ")}`);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Checks that `metric` (for best checkpoint / early stopping) is `loss` or one of `metrics`.
+ *
+ * @example
+ * ```ts
+ * checkSelectionMetric("metricForBest", "accuracy", ["accuracy", "mcc"]);
+ * ```
+ */
+export function checkSelectionMetric(option: string, metric: string, metrics: readonly string[]): void {
+  if (metric !== "loss" && !metrics.includes(metric)) {
+    invalidOption(
+      option,
+      metric,
+      `"loss" or one of the computed metrics: ${metrics.map((m) => `"${m}"`).join(", ")}`,
+    );
+  }
+}
+
+/**
+ * Computes `names` from predictions and labels: class ids for classification (and per
+ * token for token classification, already filtered), values for regression.
+ *
+ * @example
+ * ```ts
+ * computeMetrics("classification", ["accuracy"], [1, 0], [1, 1], 2); // { accuracy: 0.5 }
+ * ```
+ */
+export function computeMetrics(
+  task: TrainerTask,
+  names: readonly string[],
+  predictions: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numLabels: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    if (labels.length === 0) {
+      out[name] = Number.NaN;
+      continue;
+    }
+    switch (name) {
+      case "accuracy":
+        out[name] = accuracy(predictions, labels);
+        break;
+      case "macro_f1":
+        out[name] = macroF1(predictions, labels, task === "regression" ? undefined : numLabels);
+        break;
+      case "mcc":
+        out[name] = matthewsCorrelation(predictions, labels, numLabels);
+        break;
+      case "pearson":
+        out[name] = pearson(predictions, labels);
+        break;
+      case "spearman":
+        out[name] = spearman(predictions, labels);
+        break;
+      case "mse": {
+        let s = 0;
+        for (let i = 0; i < labels.length; i++) s += (predictions[i]! - labels[i]!) ** 2;
+        out[name] = s / labels.length;
+        break;
+      }
+      default:
+        invalidOption("metrics", name, `one of ${TASK_METRICS[task].join(", ")}`);
+    }
+  }
+  return out;
+}

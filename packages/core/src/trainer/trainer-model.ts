@@ -1,0 +1,115 @@
+import type { TokenizedDataset } from "../data/batching.js";
+import { TunekitError } from "../errors.js";
+import type { BertConfig } from "../io/bert-config.js";
+import type { Tensor } from "../ir/graph.js";
+import type { BertHeadOutput } from "../models/bert/bert-heads.js";
+import type { BertInputs } from "../models/bert/bert-model.js";
+import type { ForwardContext } from "../modules/module.js";
+import type { Parameter } from "../modules/parameter.js";
+import type { ForwardFn } from "../train/train-step.js";
+
+/**
+ * What the Trainer trains: a BERT head (`BertForSequenceClassification`,
+ * `BertForTokenClassification`) or anything shaped like one, e.g. the model a strategy
+ * returns. `config` (when present) is written to checkpoints as `config.json`.
+ *
+ * @example
+ * ```ts
+ * const model: TrainerModel = new BertForSequenceClassification(config, { numLabels: 2 });
+ * ```
+ */
+export interface TrainerModel {
+  namedParameters(): [string, Parameter][];
+  forward(inputs: BertInputs, ctx: ForwardContext): BertHeadOutput;
+  readonly numLabels?: number;
+  readonly config?: BertConfig;
+  readonly labels?: readonly string[];
+}
+
+/**
+ * The kind of problem: sequence classification (cross-entropy), sequence regression
+ * (MSE, e.g. STS-B) or token classification (cross-entropy per token, -100 ignored).
+ *
+ * @example
+ * ```ts
+ * const task: TrainerTask = "regression";
+ * ```
+ */
+export type TrainerTask = "classification" | "regression" | "token-classification";
+
+/**
+ * A tokenised data set for the Trainer. For token classification add `tokenLabels`: one
+ * `Int32Array` per row, aligned with `ids` (special tokens included), -100 where no label.
+ *
+ * @example
+ * ```ts
+ * const data: TrainerData = { ...tokenizeDataset(split, tok, { maxLength: 64 }), tokenLabels };
+ * ```
+ */
+export type TrainerData = TokenizedDataset & { readonly tokenLabels?: readonly Int32Array[] };
+
+/** Batch input names fed to the step graphs (Hugging Face names). */
+export const BATCH_INPUTS = {
+  inputIds: "input_ids",
+  attentionMask: "attention_mask",
+  tokenTypeIds: "token_type_ids",
+  labels: "labels",
+} as const;
+
+/**
+ * The task of `model` trained on `data`: token classification when the data has
+ * `tokenLabels`, regression for float labels, classification otherwise. Checks that the
+ * model's label count fits.
+ *
+ * @example
+ * ```ts
+ * inferTask(model, tokenizedTrain); // "classification"
+ * ```
+ */
+export function inferTask(model: TrainerModel, data: TrainerData): TrainerTask {
+  const task: TrainerTask =
+    data.tokenLabels !== undefined
+      ? "token-classification"
+      : data.task === "regression"
+        ? "regression"
+        : "classification";
+  const n = model.numLabels;
+  if (task === "regression" && n !== undefined && n !== 1) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `Trainer: the data is regression (float labels) but the model has ${n} labels; build the model with numLabels: 1`,
+    );
+  }
+  if (task !== "regression" && n !== undefined && n < 2 && data.labels !== undefined) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `Trainer: the data is ${task} but the model has ${n} label; build it with numLabels equal to the number of classes`,
+    );
+  }
+  return task;
+}
+
+/**
+ * The {@link ForwardFn} of a {@link TrainerModel} on Hugging Face-named batch inputs,
+ * returning `loss` (when labels are fed) and `logits`.
+ *
+ * @example
+ * ```ts
+ * const runner = new TrainStepRunner({ backend, params, forward: trainerForward(model), optimizer: adamw() });
+ * ```
+ */
+export function trainerForward(model: TrainerModel): ForwardFn {
+  return (_g, inputs, ctx) => {
+    const get = (name: string): Tensor | undefined => inputs[name];
+    const out = model.forward(
+      {
+        inputIds: get(BATCH_INPUTS.inputIds)!,
+        attentionMask: get(BATCH_INPUTS.attentionMask),
+        tokenTypeIds: get(BATCH_INPUTS.tokenTypeIds),
+        labels: get(BATCH_INPUTS.labels),
+      },
+      ctx,
+    );
+    return out.loss === undefined ? { logits: out.logits } : { loss: out.loss, logits: out.logits };
+  };
+}

@@ -1,0 +1,228 @@
+import type { Backend } from "../backend/backend.js";
+import type { PaddingStrategy } from "../data/padding.js";
+import { TunekitError } from "../errors.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { LrSchedule } from "../optim/schedules.js";
+import type { TrainerCallbacks } from "./trainer-callbacks.js";
+import type { TrainerModel } from "./trainer-model.js";
+import type { TrainerProgress } from "./trainer-progress.js";
+
+/** Learning-rate schedule names the Trainer builds itself (from `lr`, warm-up and the total steps). */
+export const SCHEDULE_NAMES = ["constant", "linear", "cosine"] as const;
+
+/**
+ * A named learning-rate schedule, or your own {@link LrSchedule} of the updates done.
+ *
+ * @example
+ * ```ts
+ * const s: TrainerSchedule = "linear";
+ * ```
+ */
+export type TrainerSchedule = (typeof SCHEDULE_NAMES)[number] | LrSchedule;
+
+/**
+ * Early stopping: stop after `patience` evaluations without an improvement of more than
+ * `minDelta` in `metric` (default: the trainer's `metricForBest`).
+ *
+ * @example
+ * ```ts
+ * const es: EarlyStoppingOptions = { metric: "accuracy", patience: 3, mode: "max", minDelta: 0.001 };
+ * ```
+ */
+export interface EarlyStoppingOptions {
+  readonly metric?: string;
+  readonly patience: number;
+  /** `max`: larger is better; `min`: smaller is better. Default: from the metric (`loss`/`mse` min, else max). */
+  readonly mode?: "max" | "min";
+  /** Smallest change that counts as an improvement (default 0). */
+  readonly minDelta?: number;
+}
+
+/**
+ * Where and when checkpoints are written. A checkpoint is written after every evaluation
+ * (so the best evaluation always has one), every `everySteps` updates, at each epoch end
+ * when `atEpochEnd`, and at the end of training. The last `keepLast` and the best are kept.
+ *
+ * @example
+ * ```ts
+ * const c: CheckpointOptions = { dir: "runs/sst2", everySteps: 500, keepLast: 2 };
+ * ```
+ */
+export interface CheckpointOptions {
+  readonly dir: string;
+  readonly everySteps?: number;
+  /** Default: `true` when `everySteps` is not set. */
+  readonly atEpochEnd?: boolean;
+  /** Checkpoints kept besides the best (default 2; the best is never deleted). */
+  readonly keepLast?: number;
+}
+
+/**
+ * When to evaluate on the `evalData` given to `fit`: every `everySteps` updates and/or at
+ * each epoch end (default: at epoch ends when `everySteps` is not set).
+ *
+ * @example
+ * ```ts
+ * const e: EvaluationOptions = { everySteps: 100 };
+ * ```
+ */
+export interface EvaluationOptions {
+  readonly everySteps?: number;
+  readonly atEpochEnd?: boolean;
+}
+
+/**
+ * Options of the {@link Trainer}. Give `epochs` or `maxSteps` (or both: training stops at
+ * whichever comes first). A step is one optimizer update (`gradientAccumulation` batches).
+ *
+ * @example
+ * ```ts
+ * const options: TrainerOptions = {
+ *   model, backend, batchSize: 16, epochs: 3, lr: 2e-5, schedule: "linear", warmupRatio: 0.1,
+ *   clipNorm: 1, seed: 42, metrics: ["accuracy", "macro_f1"], earlyStopping: { patience: 2 },
+ * };
+ * ```
+ */
+export interface TrainerOptions {
+  readonly model: TrainerModel;
+  readonly backend: Backend;
+  readonly batchSize: number;
+  /** Batch size of `evaluate` / `predict` (default: `batchSize`). */
+  readonly evalBatchSize?: number;
+  readonly epochs?: number;
+  readonly maxSteps?: number;
+  /** Default: `adamw({ weightDecay: 0.01, decayFilter: "hf" })`. */
+  readonly optimizer?: Optimizer;
+  /** Peak learning rate of named schedules (default 5e-5). */
+  readonly lr?: number;
+  /** Default `"linear"`. */
+  readonly schedule?: TrainerSchedule;
+  readonly warmupSteps?: number;
+  /** Warm-up as a fraction of the total steps (ignored when `warmupSteps` is given). */
+  readonly warmupRatio?: number;
+  /** Clip the global gradient norm to this value (default: no clipping). */
+  readonly clipNorm?: number;
+  /** Batches per optimizer update (default 1). */
+  readonly gradientAccumulation?: number;
+  /** Seeds shuffling and dropout (default 42). Model init is seeded where the model is built. */
+  readonly seed?: number;
+  /** Dropout while training (default true). */
+  readonly dropout?: boolean;
+  /** Padding of batches (default `"longest"`; `{ buckets }` keeps the compiled shapes few). */
+  readonly padding?: PaddingStrategy;
+  /** Sort rows by length within windows of `windowBatches` batches (default off). */
+  readonly bucketing?: { readonly windowBatches?: number } | false;
+  /** What to do with a last, smaller training batch (default `"keep"`). */
+  readonly lastBatch?: "keep" | "drop";
+  /** Metric names (default: per task, see {@link TASK_METRICS}). */
+  readonly metrics?: readonly string[];
+  /** Metric that picks the best checkpoint (default `"loss"`). */
+  readonly metricForBest?: string;
+  /** Default: from the metric (`loss`/`mse` min, else max). */
+  readonly bestMode?: "max" | "min";
+  readonly evaluation?: EvaluationOptions;
+  readonly earlyStopping?: EarlyStoppingOptions;
+  readonly checkpoints?: CheckpointOptions;
+  readonly callbacks?: readonly TrainerCallbacks[];
+  /** Called after every update with throughput and ETA (for progress bars). */
+  readonly onProgress?: (progress: TrainerProgress) => void;
+  /** Receives one formatted line per `logEvery` updates and per evaluation; nothing is printed without it. */
+  readonly logger?: (line: string) => void;
+  /** Updates between logger lines (default 10). */
+  readonly logEvery?: number;
+}
+
+const list = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(", ");
+
+/** @internal Throws `INVALID_ARGUMENT` naming `option`, the received value and what is allowed. */
+export function invalidOption(option: string, received: unknown, expected: string): never {
+  const shown =
+    typeof received === "function" ? "a function" : (JSON.stringify(received) ?? String(received));
+  throw new TunekitError("INVALID_ARGUMENT", `Trainer: option ${option} is ${shown}; expected ${expected}`, {
+    details: { option, received },
+  });
+}
+
+function positiveInt(option: string, v: unknown, optional: boolean): void {
+  if (v === undefined && optional) return;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) invalidOption(option, v, "a positive integer");
+}
+
+function nonNegative(option: string, v: unknown, integer: boolean): void {
+  if (v === undefined) return;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
+    invalidOption(option, v, `a non-negative ${integer ? "integer" : "number"}`);
+  }
+}
+
+function mode(option: string, v: unknown): void {
+  if (v !== undefined && v !== "max" && v !== "min")
+    invalidOption(option, v, `one of ${list(["max", "min"])}`);
+}
+
+/**
+ * Validates {@link TrainerOptions} that do not depend on the data; every error names the
+ * option, the value received and the allowed values.
+ *
+ * @example
+ * ```ts
+ * validateTrainerOptions({ model, backend, batchSize: 8 }); // throws: give epochs or maxSteps
+ * ```
+ */
+export function validateTrainerOptions(o: TrainerOptions): void {
+  if (o.model === undefined || typeof o.model.forward !== "function") {
+    invalidOption(
+      "model",
+      typeof o.model,
+      "a BERT head (BertForSequenceClassification or BertForTokenClassification)",
+    );
+  }
+  if (o.backend === undefined || typeof o.backend.compile !== "function") {
+    invalidOption(
+      "backend",
+      typeof o.backend,
+      "a Backend (createReferenceBackend(), createTfjsBackend(), createOnnxBackend())",
+    );
+  }
+  positiveInt("batchSize", o.batchSize, false);
+  positiveInt("evalBatchSize", o.evalBatchSize, true);
+  positiveInt("epochs", o.epochs, true);
+  positiveInt("maxSteps", o.maxSteps, true);
+  positiveInt("gradientAccumulation", o.gradientAccumulation, true);
+  positiveInt("logEvery", o.logEvery, true);
+  if (o.epochs === undefined && o.maxSteps === undefined) {
+    invalidOption("epochs/maxSteps", undefined, "epochs (e.g. 3) or maxSteps (e.g. 1000), or both");
+  }
+  if (o.lr !== undefined && (!Number.isFinite(o.lr) || o.lr < 0))
+    invalidOption("lr", o.lr, "a non-negative number, e.g. 5e-5");
+  if (o.schedule !== undefined && typeof o.schedule !== "function" && !SCHEDULE_NAMES.includes(o.schedule)) {
+    invalidOption("schedule", o.schedule, `one of ${list(SCHEDULE_NAMES)} or a function of the updates done`);
+  }
+  nonNegative("warmupSteps", o.warmupSteps, true);
+  if (o.warmupRatio !== undefined && !(o.warmupRatio >= 0 && o.warmupRatio <= 1)) {
+    invalidOption("warmupRatio", o.warmupRatio, "a number in [0, 1]");
+  }
+  if (o.clipNorm !== undefined && !(Number.isFinite(o.clipNorm) && o.clipNorm > 0)) {
+    invalidOption("clipNorm", o.clipNorm, "a positive number, e.g. 1");
+  }
+  if (o.seed !== undefined && !Number.isInteger(o.seed)) invalidOption("seed", o.seed, "an integer, e.g. 42");
+  if (o.lastBatch !== undefined && o.lastBatch !== "keep" && o.lastBatch !== "drop") {
+    invalidOption("lastBatch", o.lastBatch, `one of ${list(["keep", "drop"])}`);
+  }
+  mode("bestMode", o.bestMode);
+  if (o.evaluation) {
+    positiveInt("evaluation.everySteps", o.evaluation.everySteps, true);
+  }
+  if (o.earlyStopping) {
+    positiveInt("earlyStopping.patience", o.earlyStopping.patience, false);
+    mode("earlyStopping.mode", o.earlyStopping.mode);
+    nonNegative("earlyStopping.minDelta", o.earlyStopping.minDelta, false);
+  }
+  if (o.checkpoints) {
+    if (typeof o.checkpoints.dir !== "string" || o.checkpoints.dir === "") {
+      invalidOption("checkpoints.dir", o.checkpoints.dir, "a folder path");
+    }
+    positiveInt("checkpoints.everySteps", o.checkpoints.everySteps, true);
+    nonNegative("checkpoints.keepLast", o.checkpoints.keepLast, true);
+  }
+}

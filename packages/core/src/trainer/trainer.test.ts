@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { createReferenceBackend } from "../backend/reference-backend.js";
+import { Trainer } from "./trainer.js";
+import { toyData, toyModel } from "./trainer-test-fixtures.js";
+
+const backend = createReferenceBackend();
+
+describe("Trainer on a tiny BERT (reference backend)", () => {
+  it("sequence classification: loss goes down, accuracy up, predict gives probabilities and labels", async () => {
+    const model = toyModel("classification", 1);
+    const trainer = new Trainer({
+      model,
+      backend,
+      batchSize: 8,
+      epochs: 4,
+      lr: 3e-3,
+      schedule: "constant",
+      seed: 1,
+    });
+    const train = toyData(32, 1, "classification");
+    const val = toyData(16, 2, "classification");
+    const before = await trainer.evaluate(val);
+    const result = await trainer.fit(train, { evalData: val });
+    const after = await trainer.evaluate(val);
+    expect(result.step).toBe(16);
+    expect(result.stopReason).toBe("epochs");
+    expect(result.evaluations.map((e) => e.step)).toEqual([4, 8, 12, 16]);
+    expect(after.loss).toBeLessThan(before.loss - 0.1);
+    expect(after.metrics.accuracy).toBeGreaterThan(0.8);
+    expect(Object.keys(after.metrics)).toEqual(["accuracy", "macro_f1", "mcc"]);
+    const p = await trainer.predict(val);
+    expect(p.predictions).toHaveLength(16);
+    expect(p.logits[0]).toHaveLength(2);
+    const probs = p.probabilities![3]!;
+    expect(probs[0]! + probs[1]!).toBeCloseTo(1, 6);
+    // predicted label = argmax of the logits, named from the config's id2label
+    const l = p.logits[3]!;
+    expect(p.predictions[3]).toBe(l[1]! > l[0]! ? 1 : 0);
+    expect(p.labels![3]).toBe(`L${p.predictions[3]}`);
+    // evaluate's accuracy agrees with predict's labels
+    const gold = val.labels!;
+    const acc = p.predictions.filter((v, i) => v === gold[i]).length / 16;
+    expect(acc).toBeCloseTo(after.metrics.accuracy!, 12);
+  });
+
+  it("regression (MSE, STS-B style): loss goes down, pearson/spearman/mse reported", async () => {
+    const model = toyModel("regression", 1);
+    const trainer = new Trainer({
+      model,
+      backend,
+      batchSize: 8,
+      epochs: 8,
+      lr: 5e-3,
+      schedule: "constant",
+      seed: 1,
+    });
+    const train = toyData(64, 1, "regression");
+    const val = toyData(16, 2, "regression");
+    const before = await trainer.evaluate(val);
+    await trainer.fit(train);
+    const after = await trainer.evaluate(val);
+    expect(after.loss).toBeLessThan(before.loss * 0.7);
+    expect(after.metrics.pearson).toBeGreaterThan(0.5);
+    // the reported mse equals the mean squared error of predict's values (loss is the same MSE)
+    const p = await trainer.predict(val);
+    const mse = p.predictions.reduce((s, v, i) => s + (v - val.labels![i]!) ** 2, 0) / 16;
+    expect(after.metrics.mse).toBeCloseTo(mse, 5);
+    expect(after.loss).toBeCloseTo(mse, 5);
+    expect(p.probabilities).toBeUndefined();
+  });
+
+  it("token classification: loss goes down, tokens with -100 are not scored, predictions per real token", async () => {
+    const model = toyModel("tokens", 1);
+    const trainer = new Trainer({
+      model,
+      backend,
+      batchSize: 8,
+      epochs: 4,
+      lr: 3e-3,
+      schedule: "constant",
+      seed: 1,
+    });
+    const train = toyData(32, 1, "tokens");
+    const val = toyData(16, 2, "tokens");
+    const before = await trainer.evaluate(val);
+    await trainer.fit(train);
+    const after = await trainer.evaluate(val);
+    expect(after.loss).toBeLessThan(before.loss - 0.1);
+    expect(after.metrics.accuracy).toBeGreaterThan(0.9);
+    const p = await trainer.predict(val);
+    expect(p.tokenPredictions![5]).toHaveLength(val.lengths[5]!);
+    expect(p.logits[5]).toHaveLength(val.lengths[5]! * 2);
+  });
+});

@@ -1,0 +1,455 @@
+import { join } from "node:path";
+import { checkpointName, latestCheckpoint, pruneCheckpoints } from "../checkpoint/checkpoint-rotation.js";
+import { configDifferences, configHash } from "../checkpoint/config-hash.js";
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
+import type { TrainerStateJson } from "../checkpoint/trainer-state.js";
+import { TRAINER_STATE_FORMAT } from "../checkpoint/trainer-state.js";
+import { TunekitError } from "../errors.js";
+import { adamw } from "../optim/adamw.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import {
+  constantSchedule,
+  cosineWarmupSchedule,
+  type LrSchedule,
+  linearWarmupSchedule,
+} from "../optim/schedules.js";
+import { TrainStepRunner } from "../train/train-step-runner.js";
+import { MetricTracker } from "./early-stopping.js";
+import { type EvaluationResult, runHooks, type StopReason } from "./trainer-callbacks.js";
+import { checkTrainerData, epochBatches, trainerBatch } from "./trainer-data.js";
+import { type EvalLoopOptions, evaluationLoop, type PredictResult, predictionLoop } from "./trainer-eval.js";
+import { checkSelectionMetric, defaultMetricMode, resolveMetrics } from "./trainer-metrics.js";
+import { inferTask, type TrainerData, type TrainerTask, trainerForward } from "./trainer-model.js";
+import { assignWeights } from "./assign-weights.js";
+import { invalidOption, type TrainerOptions, validateTrainerOptions } from "./trainer-options.js";
+import { formatProgress, ProgressMeter } from "./trainer-progress.js";
+
+/**
+ * Options of {@link Trainer.fit}.
+ *
+ * @example
+ * ```ts
+ * const o: FitOptions = { evalData: validation, resumeFrom: "latest" };
+ * ```
+ */
+export interface FitOptions {
+  /** Evaluated per `evaluation` (needed for early stopping and best checkpoints). */
+  readonly evalData?: TrainerData;
+  /** A checkpoint folder, or `"latest"` for the newest one in `checkpoints.dir`. */
+  readonly resumeFrom?: string;
+  /** Resume even when the saved options differ (the run is then not an exact continuation). */
+  readonly ignoreConfigMismatch?: boolean;
+}
+
+/**
+ * What {@link Trainer.fit} returns.
+ *
+ * @example
+ * ```ts
+ * const { step, stopReason, best, bestCheckpoint } = await trainer.fit(train, { evalData: validation });
+ * ```
+ */
+export interface FitResult {
+  readonly step: number;
+  readonly epoch: number;
+  readonly stopReason: StopReason;
+  /** Mean loss of the updates run by this call. */
+  readonly trainLoss: number;
+  readonly best: { readonly metric: string; readonly value: number; readonly step: number } | undefined;
+  /** Path of the best checkpoint (when checkpoints and evaluation are on). */
+  readonly bestCheckpoint: string | undefined;
+  readonly lastCheckpoint: string | undefined;
+  readonly evaluations: readonly EvaluationResult[];
+}
+
+interface Position {
+  epoch: number;
+  batchInEpoch: number;
+}
+
+/**
+ * Fine-tunes a BERT head on a backend: `fit` (epochs or max steps, gradient accumulation,
+ * schedules, clipping, evaluation every N steps, early stopping, best / last-K
+ * checkpoints, exact resume), `evaluate` (loss + task metrics) and `predict`. Steps run on
+ * a {@link TrainStepRunner} (one compiled graph per batch shape); parameters with
+ * `trainable` set are trained, so full fine-tuning, head-only and adapters work alike.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer({ model, backend: createReferenceBackend(), batchSize: 8, epochs: 3, lr: 5e-5 });
+ * const result = await trainer.fit(train, { evalData: validation });
+ * const { metrics } = await trainer.evaluate(validation);
+ * const { predictions } = await trainer.predict(test);
+ * ```
+ */
+export class Trainer {
+  readonly options: TrainerOptions;
+  private readonly optimizer: Optimizer;
+  private runner: TrainStepRunner | undefined;
+
+  constructor(options: TrainerOptions) {
+    validateTrainerOptions(options);
+    this.options = options;
+    this.optimizer = options.optimizer ?? adamw({ weightDecay: 0.01, decayFilter: "hf" });
+  }
+
+  /** Optimizer updates applied so far. */
+  get step(): number {
+    return this.runner?.stepCount ?? 0;
+  }
+
+  /** Loss and metrics (per task, or the `metrics` option) over `data`. */
+  async evaluate(data: TrainerData, metrics?: readonly string[]): Promise<EvaluationResult> {
+    checkTrainerData(data, "evaluate");
+    const task = inferTask(this.options.model, data);
+    const names = resolveMetrics(task, metrics ?? this.options.metrics);
+    const r = await evaluationLoop(this.getRunner(), data, names, this.loopOptions(task));
+    return { step: this.step, epoch: 0, ...r };
+  }
+
+  /** Logits, probabilities and predicted labels for every row of `data` (labels not needed). */
+  async predict(data: TrainerData): Promise<PredictResult> {
+    checkTrainerData(data, "predict");
+    const task: TrainerTask =
+      data.tokenLabels !== undefined
+        ? "token-classification"
+        : data.task === "regression"
+          ? "regression"
+          : "classification";
+    return predictionLoop(this.getRunner(), data, this.loopOptions(task), this.options.model.labels);
+  }
+
+  /** Releases the compiled graphs. */
+  async dispose(): Promise<void> {
+    await this.runner?.dispose();
+    this.runner = undefined;
+  }
+
+  /** Trains on `train`; see {@link TrainerOptions} and {@link FitOptions}. */
+  async fit(train: TrainerData, fitOptions: FitOptions = {}): Promise<FitResult> {
+    const o = this.options;
+    checkTrainerData(train, "train");
+    if (fitOptions.evalData !== undefined) checkTrainerData(fitOptions.evalData, "evalData");
+    const task = inferTask(o.model, train);
+    const metricNames = resolveMetrics(task, o.metrics);
+    const bestMetric = o.metricForBest ?? "loss";
+    checkSelectionMetric("metricForBest", bestMetric, metricNames);
+    const esMetric = o.earlyStopping?.metric ?? bestMetric;
+    if (o.earlyStopping) checkSelectionMetric("earlyStopping.metric", esMetric, metricNames);
+    const evalData = fitOptions.evalData;
+    if (evalData === undefined && (o.earlyStopping !== undefined || o.evaluation?.everySteps !== undefined)) {
+      invalidOption(
+        o.earlyStopping ? "earlyStopping" : "evaluation.everySteps",
+        o.earlyStopping ?? o.evaluation?.everySteps,
+        "evalData in fit(train, { evalData }) to evaluate on",
+      );
+    }
+    const k = o.gradientAccumulation ?? 1;
+    const seed = o.seed ?? 42;
+    const lastBatch = o.lastBatch ?? "keep";
+    const bucketing = o.bucketing ?? false;
+    const padding = o.padding ?? "longest";
+    const plan = (epoch: number): Int32Array[] =>
+      epochBatches(train, { batchSize: o.batchSize, seed, epoch, lastBatch, bucketing });
+    const updatesPerEpoch = Math.floor(plan(0).length / k);
+    if (updatesPerEpoch < 1) {
+      invalidOption(
+        "gradientAccumulation",
+        k,
+        `at most ${plan(0).length} (the batches per epoch of ${train.lengths.length} rows at batchSize ${o.batchSize})`,
+      );
+    }
+    const totalSteps = Math.min(
+      o.maxSteps ?? Number.POSITIVE_INFINITY,
+      (o.epochs ?? Number.POSITIVE_INFINITY) * updatesPerEpoch,
+    );
+    const limitReason: StopReason =
+      o.maxSteps !== undefined && o.maxSteps <= (o.epochs ?? Number.POSITIVE_INFINITY) * updatesPerEpoch
+        ? "max-steps"
+        : "epochs";
+    const epochs = Math.ceil(totalSteps / updatesPerEpoch);
+    const lr = o.lr ?? 5e-5;
+    const warmupSteps = o.warmupSteps ?? Math.ceil((o.warmupRatio ?? 0) * totalSteps);
+    const scheduleName = typeof o.schedule === "function" ? "custom" : (o.schedule ?? "linear");
+    const schedule: LrSchedule =
+      typeof o.schedule === "function"
+        ? o.schedule
+        : scheduleName === "constant"
+          ? constantSchedule({ lr, warmupSteps })
+          : scheduleName === "cosine"
+            ? cosineWarmupSchedule({ lr, warmupSteps, totalSteps })
+            : linearWarmupSchedule({ lr, warmupSteps, totalSteps });
+    let trainTokens = 0;
+    for (const n of train.lengths) trainTokens += n;
+    const hashed: Record<string, unknown> = {
+      task,
+      batchSize: o.batchSize,
+      gradientAccumulation: k,
+      seed,
+      dropout: o.dropout ?? true,
+      clipNorm: o.clipNorm ?? null,
+      optimizer: this.optimizer.config,
+      lr,
+      schedule: scheduleName,
+      warmupSteps,
+      totalSteps,
+      padding,
+      bucketing,
+      lastBatch,
+      trainRows: train.lengths.length,
+      trainTokens,
+    };
+    const hash = configHash(hashed);
+    const bestTracker = new MetricTracker(o.bestMode ?? defaultMetricMode(bestMetric));
+    const es = o.earlyStopping
+      ? new MetricTracker(o.earlyStopping.mode ?? defaultMetricMode(esMetric), o.earlyStopping.minDelta ?? 0)
+      : undefined;
+    const evaluations: EvaluationResult[] = [];
+    const pos: Position = { epoch: 0, batchInEpoch: 0 };
+    let bestCheckpoint: string | null = null;
+    let lastCheckpoint: string | undefined;
+    const ckptDir = o.checkpoints?.dir;
+
+    if (fitOptions.resumeFrom !== undefined) {
+      let folder = fitOptions.resumeFrom;
+      if (folder === "latest") {
+        const found = ckptDir === undefined ? undefined : await latestCheckpoint(ckptDir);
+        if (found === undefined) {
+          invalidOption(
+            "resumeFrom",
+            "latest",
+            `a checkpoint folder; none found in checkpoints.dir (${ckptDir ?? "not set"})`,
+          );
+        }
+        folder = found;
+      }
+      const ckpt = await loadTrainingCheckpoint(folder);
+      const s = ckpt.state;
+      if (s.configHash !== hash && !fitOptions.ignoreConfigMismatch) {
+        throw new TunekitError(
+          "CHECKPOINT_MISMATCH",
+          `${folder}: the checkpoint was written with other training options (${configDifferences(s.config, hashed).join("; ")}); ` +
+            "use the same options to continue exactly, or pass ignoreConfigMismatch: true",
+        );
+      }
+      assignWeights(o.model, ckpt.model, folder);
+      const trainable = this.trainableNames();
+      if (trainable.join("\n") !== [...s.trainableParameters].sort().join("\n")) {
+        throw new TunekitError(
+          "CHECKPOINT_MISMATCH",
+          `${folder}: trainable parameters differ; checkpoint has ${s.trainableParameters.length} (${s.trainableParameters.slice(0, 3).join(", ")}…), ` +
+            `the model has ${trainable.length} (${trainable.slice(0, 3).join(", ")}…); apply the same strategy before resuming`,
+        );
+      }
+      await this.dispose(); // frozen parameters are compile-time constants: recompile after loading
+      this.getRunner().setState({
+        step: s.step,
+        microStep: s.microStep,
+        optimizer: ckpt.optimizer,
+        accumulators: ckpt.accumulators,
+        optimizerConfig: ckpt.optimizerConfig,
+      });
+      pos.epoch = s.epoch;
+      pos.batchInEpoch = s.batchInEpoch;
+      if (pos.batchInEpoch >= updatesPerEpoch * k) {
+        pos.epoch++;
+        pos.batchInEpoch = 0;
+      }
+      bestTracker.restore(s.best);
+      if (es && s.earlyStopping) es.restore(s.earlyStopping);
+      evaluations.push(...s.evaluations.map((e) => ({ ...e, epoch: 0, numExamples: 0 })));
+      bestCheckpoint = s.bestCheckpoint;
+    }
+
+    const runner = this.getRunner();
+    const callbacks = o.callbacks ?? [];
+    const log = o.logger;
+    const loop: EvalLoopOptions = this.loopOptions(task);
+    const meter = new ProgressMeter(runner.stepCount, totalSteps);
+    let lastSavedKey = "";
+    let lossSum = 0;
+    let lossCount = 0;
+
+    const state = (): TrainerStateJson => ({
+      format: TRAINER_STATE_FORMAT,
+      version: 1,
+      step: runner.stepCount,
+      microStep: runner.microStepCount,
+      epoch: pos.epoch,
+      batchInEpoch: pos.batchInEpoch,
+      rng: { seed, epoch: pos.epoch },
+      schedule: { name: scheduleName, completedSteps: runner.stepCount, totalSteps },
+      best: { metric: bestMetric, ...bestTracker.toJSON(), mode: bestTracker.mode },
+      bestCheckpoint,
+      earlyStopping: es ? { metric: esMetric, ...es.toJSON(), mode: es.mode } : null,
+      configHash: hash,
+      config: hashed,
+      trainableParameters: this.trainableNames(),
+      evaluations: evaluations.map((e) => ({ step: e.step, loss: e.loss, metrics: { ...e.metrics } })),
+    });
+
+    const save = async (isBest: boolean): Promise<boolean> => {
+      if (ckptDir === undefined) return false;
+      const key = `${runner.stepCount}:${pos.epoch}:${pos.batchInEpoch}:${bestCheckpoint}`;
+      const name = checkpointName(runner.stepCount);
+      if (isBest) bestCheckpoint = name;
+      if (key === lastSavedKey && !isBest) return false;
+      const path = join(ckptDir, name);
+      const rs = runner.getState();
+      await saveTrainingCheckpoint(path, {
+        model: o.model,
+        optimizer: rs.optimizer,
+        accumulators: rs.accumulators,
+        optimizerConfig: rs.optimizerConfig,
+        state: state(),
+      });
+      lastSavedKey = `${runner.stepCount}:${pos.epoch}:${pos.batchInEpoch}:${bestCheckpoint}`;
+      lastCheckpoint = path;
+      await pruneCheckpoints(ckptDir, o.checkpoints?.keepLast ?? 2, bestCheckpoint);
+      log?.(`checkpoint ${path}${isBest ? " (best)" : ""}`);
+      return runHooks(callbacks, "onCheckpoint", { step: runner.stepCount, path, isBest });
+    };
+
+    const evaluateNow = async (): Promise<{ stop: boolean; reason?: StopReason }> => {
+      const r = await evaluationLoop(runner, evalData!, metricNames, loop);
+      const result: EvaluationResult = { step: runner.stepCount, epoch: pos.epoch, ...r };
+      evaluations.push(result);
+      const value = (m: string): number => (m === "loss" ? r.loss : r.metrics[m]!);
+      const isBest = bestTracker.update(value(bestMetric), runner.stepCount);
+      let reason: StopReason | undefined;
+      if (es) {
+        es.update(value(esMetric), runner.stepCount);
+        if (es.sinceBest >= o.earlyStopping!.patience) reason = "early-stopping";
+      }
+      log?.(
+        `eval step ${result.step} loss ${r.loss.toFixed(4)} ${Object.entries(r.metrics)
+          .map(([n, v]) => `${n} ${v.toFixed(4)}`)
+          .join(" ")}${isBest ? " (best)" : ""}`,
+      );
+      let stop = await runHooks(callbacks, "onEvaluate", result);
+      if (reason === undefined && stop) reason = "callback";
+      if (await save(isBest)) {
+        stop = true;
+        reason ??= "callback";
+      }
+      return reason === undefined ? { stop } : { stop: true, reason };
+    };
+
+    let stopReason: StopReason | undefined = runner.stepCount >= totalSteps ? limitReason : undefined;
+    let microLosses: number[] = [];
+    let epochLosses: number[] = [];
+    const everyEval = evalData === undefined ? undefined : o.evaluation?.everySteps;
+    const evalAtEpochEnd =
+      evalData !== undefined && (o.evaluation?.atEpochEnd ?? o.evaluation?.everySteps === undefined);
+    const ckptEvery = o.checkpoints?.everySteps;
+    const ckptAtEpochEnd = o.checkpoints?.atEpochEnd ?? ckptEvery === undefined;
+    while (stopReason === undefined) {
+      const batches = plan(pos.epoch);
+      const usable = updatesPerEpoch * k;
+      while (pos.batchInEpoch < usable && stopReason === undefined) {
+        const batch = trainerBatch(train, batches[pos.batchInEpoch]!, padding, true);
+        const stepLr = schedule(runner.stepCount);
+        const r = await runner.step(batch.feeds, { lr: stepLr });
+        pos.batchInEpoch++;
+        meter.add(batch.tokens, batch.indices.length);
+        microLosses.push(r.loss);
+        if (!r.applied) continue;
+        const step = runner.stepCount;
+        const loss = microLosses.reduce((a, b) => a + b, 0) / microLosses.length;
+        microLosses = [];
+        epochLosses.push(loss);
+        lossSum += loss;
+        lossCount++;
+        const progress = meter.progress({ step, epoch: pos.epoch, epochs, loss, lr: stepLr });
+        o.onProgress?.(progress);
+        if (log && (step % (o.logEvery ?? 10) === 0 || step === totalSteps)) log(formatProgress(progress));
+        const info = {
+          step,
+          epoch: pos.epoch,
+          loss,
+          lr: stepLr,
+          ...(r.gradNorm === undefined ? {} : { gradNorm: r.gradNorm }),
+        };
+        if (await runHooks(callbacks, "onStep", info)) stopReason = "callback";
+        if (step >= totalSteps) stopReason ??= limitReason;
+        if (everyEval !== undefined && step % everyEval === 0) {
+          const e = await evaluateNow();
+          if (e.stop) stopReason ??= e.reason ?? "callback";
+        }
+        if (ckptEvery !== undefined && step % ckptEvery === 0 && (await save(false)))
+          stopReason ??= "callback";
+      }
+      if (pos.batchInEpoch >= usable) {
+        const ended = pos.epoch;
+        pos.epoch++;
+        pos.batchInEpoch = 0;
+        const alreadyEvaluated = evaluations.at(-1)?.step === runner.stepCount && everyEval !== undefined;
+        if (evalAtEpochEnd && !alreadyEvaluated) {
+          const e = await evaluateNow();
+          if (e.stop) stopReason ??= e.reason ?? "callback";
+        } else if (ckptAtEpochEnd && (await save(false))) {
+          stopReason ??= "callback";
+        }
+        const meanLoss = epochLosses.length
+          ? epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length
+          : Number.NaN;
+        epochLosses = [];
+        if (await runHooks(callbacks, "onEpochEnd", { epoch: ended, step: runner.stepCount, meanLoss })) {
+          stopReason ??= "callback";
+        }
+      }
+    }
+    await save(false);
+    for (const c of callbacks) await c.onTrainEnd?.({ step: runner.stepCount, stopReason });
+    return {
+      step: runner.stepCount,
+      epoch: pos.epoch,
+      stopReason,
+      trainLoss: lossCount ? lossSum / lossCount : Number.NaN,
+      best:
+        bestTracker.best === undefined
+          ? undefined
+          : { metric: bestMetric, value: bestTracker.best, step: bestTracker.bestStep ?? 0 },
+      bestCheckpoint:
+        ckptDir === undefined || bestCheckpoint === null ? undefined : join(ckptDir, bestCheckpoint),
+      lastCheckpoint,
+      evaluations,
+    };
+  }
+
+  private trainableNames(): string[] {
+    return this.options.model
+      .namedParameters()
+      .filter(([, p]) => p.trainable)
+      .map(([n]) => n)
+      .sort();
+  }
+
+  private loopOptions(task: TrainerTask): EvalLoopOptions {
+    const o = this.options;
+    return {
+      task,
+      numLabels: o.model.numLabels ?? 1,
+      batchSize: o.evalBatchSize ?? o.batchSize,
+      padding: o.padding ?? "longest",
+      bucketing: o.bucketing ?? false,
+    };
+  }
+
+  private getRunner(): TrainStepRunner {
+    if (this.runner === undefined) {
+      const o = this.options;
+      this.runner = new TrainStepRunner({
+        backend: o.backend,
+        params: o.model.namedParameters().map(([, p]) => p),
+        forward: trainerForward(o.model),
+        optimizer: this.optimizer,
+        gradientAccumulation: o.gradientAccumulation ?? 1,
+        dropout: o.dropout ?? true,
+        seed: o.seed ?? 42,
+        ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
+      });
+    }
+    return this.runner;
+  }
+}
