@@ -1,0 +1,38 @@
+import type { ConfigFields } from "../peft/config-fields.js";
+import type { PeftTypeHandler } from "../peft/peft-types.js";
+import { DEFAULT_IA3_FEEDFORWARD_MODULES, DEFAULT_IA3_TARGET_MODULES, ia3 } from "./ia3.js";
+
+/**
+ * Reads a PEFT `IA3Config` (`peft_type: "IA3"`) into an {@link ia3} strategy;
+ * `fan_in_fan_out: true` is a `CONFIG_INVALID` error (BERT has no Conv1D layers).
+ *
+ * @example
+ * ```ts
+ * const strategy = IA3_PEFT_TYPE.strategyFromConfig(new ConfigFields(json, "adapter_config.json"));
+ * ```
+ */
+export const IA3_PEFT_TYPE: PeftTypeHandler = {
+  peftType: "IA3",
+  knownFields: [
+    "target_modules",
+    "feedforward_modules",
+    "layers_to_transform",
+    "layers_pattern",
+    "modules_to_save",
+    "fan_in_fan_out",
+    "init_ia3_weights",
+    "exclude_modules",
+  ],
+  strategyFromConfig(f: ConfigFields) {
+    f.unsupportedUnless("fan_in_fan_out", [false], "BERT's Linear layers are not Conv1D");
+    f.unsupportedUnless("layers_pattern", [[], "layer", ["layer"]], "BERT layers are `layer`");
+    f.unsupportedUnless("exclude_modules", [[]], "exclude_modules is not supported");
+    const layers = f.layerIndices("layers_to_transform");
+    return ia3({
+      targetModules: f.namesOrRegex("target_modules") ?? DEFAULT_IA3_TARGET_MODULES,
+      feedforwardModules: f.namesOrRegex("feedforward_modules") ?? DEFAULT_IA3_FEEDFORWARD_MODULES,
+      ...(layers === undefined ? {} : { layersToTransform: layers }),
+      modulesToSave: f.stringList("modules_to_save") ?? [],
+    });
+  },
+};

@@ -1,0 +1,71 @@
+import type { ConfigFields } from "../peft/config-fields.js";
+import type { PeftTypeHandler } from "../peft/peft-types.js";
+import { DEFAULT_LORA_TARGET_MODULES, lora } from "./lora.js";
+
+/**
+ * Reads a PEFT `LoraConfig` (`adapter_config.json` with `peft_type: "LORA"`) into a
+ * {@link lora} strategy. Unsupported settings that would change the math (`bias` other than
+ * `"none"`, `fan_in_fan_out`, per-module `rank_pattern` / `alpha_pattern`, `layers_pattern`)
+ * are `CONFIG_INVALID` errors rather than silently different adapters.
+ *
+ * @example
+ * ```ts
+ * const strategy = LORA_PEFT_TYPE.strategyFromConfig(new ConfigFields(json, "adapter_config.json"));
+ * ```
+ */
+export const LORA_PEFT_TYPE: PeftTypeHandler = {
+  peftType: "LORA",
+  knownFields: [
+    "r",
+    "lora_alpha",
+    "lora_dropout",
+    "target_modules",
+    "layers_to_transform",
+    "layers_pattern",
+    "use_rslora",
+    "use_dora",
+    "modules_to_save",
+    "bias",
+    "fan_in_fan_out",
+    "init_lora_weights",
+    "rank_pattern",
+    "alpha_pattern",
+    "megatron_config",
+    "megatron_core",
+    "loftq_config",
+    "layer_replication",
+    "exclude_modules",
+    "lora_bias",
+    "use_qalora",
+    "qalora_group_size",
+    "eva_config",
+    "corda_config",
+    "trainable_token_indices",
+    "runtime_config",
+    "target_parameters",
+  ],
+  strategyFromConfig(f: ConfigFields) {
+    f.unsupportedUnless("bias", ["none"], "bias training is not supported with LoRA files");
+    f.unsupportedUnless("fan_in_fan_out", [false], "BERT's Linear layers are not Conv1D");
+    f.unsupportedUnless("rank_pattern", [{}], "per-module ranks are not supported");
+    f.unsupportedUnless("alpha_pattern", [{}], "per-module alphas are not supported");
+    f.unsupportedUnless("layers_pattern", [[], "layer", ["layer"]], "BERT layers are `layer`");
+    f.unsupportedUnless("lora_bias", [false], "LoRA bias terms are not supported");
+    f.unsupportedUnless("layer_replication", [[]], "layer replication is not supported");
+    f.unsupportedUnless("exclude_modules", [[]], "exclude_modules is not supported");
+    f.unsupportedUnless("target_parameters", [[]], "target_parameters is not supported");
+    const layers = f.layerIndices("layers_to_transform");
+    const saved = f.stringList("modules_to_save");
+    return lora({
+      r: f.positiveInt("r", 8),
+      alpha: f.number("lora_alpha", 8, -1e9, 1e9),
+      dropout: f.number("lora_dropout", 0, 0, 0.999999),
+      targetModules: f.namesOrRegex("target_modules") ?? DEFAULT_LORA_TARGET_MODULES,
+      ...(layers === undefined ? {} : { layersToTransform: layers }),
+      useRslora: f.boolean("use_rslora", false),
+      useDora: f.boolean("use_dora", false),
+      // null / absent: no saved modules (PEFT writes the SEQ_CLS head names it used)
+      modulesToSave: saved ?? [],
+    });
+  },
+};
