@@ -1,0 +1,143 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ApiEntryPoint } from "./api-model.js";
+import { relativeHref } from "./html.js";
+import { type NavLink, type PageContent, renderPage, type SiteNav } from "./layout.js";
+import type { LinkResolver } from "./render-api.js";
+import { apiAnchor } from "./render-api.js";
+import {
+  guidePagePath,
+  packagePagePath,
+  renderGuidePage,
+  renderHomePage,
+  renderPackagePage,
+} from "./render-pages.js";
+import type { DocumentedPackage, SiteModel } from "./site-model.js";
+
+/** The stylesheet every page links to (`style.css` at the site root). */
+export const STYLESHEET_PATH = "style.css";
+
+/**
+ * The site's one stylesheet, read from `src/style.css` beside this module.
+ *
+ * @example
+ * ```ts
+ * readStylesheet().includes(".sidebar"); // true
+ * ```
+ */
+export function readStylesheet(): string {
+  return readFileSync(fileURLToPath(new URL("./style.css", import.meta.url)), "utf8");
+}
+
+interface SymbolTarget {
+  readonly page: string;
+  readonly anchor: string;
+  readonly packageSlug: string;
+  readonly subpath: string;
+}
+
+/** Maps repository paths (READMEs, guides, package folders) to the pages that show them. */
+function siteUrlMap(model: SiteModel): (repoPath: string) => string | undefined {
+  const map = new Map<string, string>([
+    ["", "index.html"],
+    ["README.md", "index.html"],
+  ]);
+  for (const g of model.guides) map.set(g.sourcePath, guidePagePath(g.slug));
+  for (const p of model.packages) {
+    const page = packagePagePath(p.slug);
+    map.set(p.relativeDir, page);
+    map.set(`${p.relativeDir}/README.md`, page);
+    map.set(`${p.relativeDir}/package.json`, page);
+  }
+  return (repoPath) => map.get(repoPath);
+}
+
+/** `{@link}` resolution: same entry point first, then same package, then package order. */
+function linkResolvers(model: SiteModel) {
+  const index = new Map<string, SymbolTarget[]>();
+  for (const pkg of model.packages) {
+    for (const entry of pkg.api) {
+      for (const item of entry.exports) {
+        const targets = index.get(item.name) ?? [];
+        targets.push({
+          page: packagePagePath(pkg.slug),
+          anchor: apiAnchor(entry.subpath, item.name),
+          packageSlug: pkg.slug,
+          subpath: entry.subpath,
+        });
+        index.set(item.name, targets);
+      }
+    }
+  }
+  return (page: string, pkg: DocumentedPackage, entry: ApiEntryPoint): LinkResolver =>
+    (name) => {
+      const targets = index.get(name);
+      if (targets === undefined) return undefined;
+      const best =
+        targets.find((t) => t.packageSlug === pkg.slug && t.subpath === entry.subpath) ??
+        targets.find((t) => t.packageSlug === pkg.slug) ??
+        targets[0]!;
+      return best.page === page ? `#${best.anchor}` : relativeHref(page, `${best.page}#${best.anchor}`);
+    };
+}
+
+/**
+ * Renders the whole site in memory: `index.html`, one `guide/<name>.html` per guide, one
+ * `packages/<folder>.html` per package and `style.css`. Paths are sorted and no timestamps
+ * are written, so the same sources always give the same bytes.
+ *
+ * @example
+ * ```ts
+ * const files = renderSite(loadSiteModel({ repoRoot: "/work/main" }));
+ * files.get("packages/core.html"); // "<!doctype html>..."
+ * ```
+ */
+export function renderSite(model: SiteModel): Map<string, string> {
+  const siteUrlOf = siteUrlMap(model);
+  const resolverFor = linkResolvers(model);
+  const guides = model.guides.map((g) => renderGuidePage(g, siteUrlOf));
+  const packages = model.packages.map((p) => renderPackagePage(p, siteUrlOf, resolverFor));
+  const home = renderHomePage(model.readme, model.packages, guides, siteUrlOf);
+  const nav: SiteNav = {
+    guides: [
+      { path: "index.html", title: "Overview" },
+      ...guides.map((g) => ({ path: g.path, title: g.title })),
+    ],
+    packages: model.packages.map(
+      (p): NavLink => ({
+        path: packagePagePath(p.slug),
+        title: p.name,
+        children: p.api.map((e) => ({
+          path: `${packagePagePath(p.slug)}#${apiAnchor(e.subpath)}`,
+          title: `API: ${e.specifier}`,
+        })),
+      }),
+    ),
+  };
+  const pages: PageContent[] = [home, ...guides, ...packages];
+  const files = new Map<string, string>();
+  for (const page of [...pages].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    if (page.path === STYLESHEET_PATH) continue;
+    files.set(page.path, renderPage(page, nav));
+  }
+  files.set(STYLESHEET_PATH, readStylesheet());
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Writes rendered files under `outDir`, removing what a previous build left there first.
+ *
+ * @example
+ * ```ts
+ * writeSite(renderSite(model), "/work/main/apps/docs/dist");
+ * ```
+ */
+export function writeSite(files: ReadonlyMap<string, string>, outDir: string): void {
+  rmSync(outDir, { recursive: true, force: true });
+  for (const [path, content] of files) {
+    const target = join(outDir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+}
