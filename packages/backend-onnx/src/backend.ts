@@ -7,6 +7,7 @@ import {
   TunekitError,
 } from "@tunekit/core";
 import * as ort from "onnxruntime-node";
+import { profileFiles } from "./profile.js";
 import { validateFeeds } from "./feeds.js";
 import { type LoweredModel, lowerGraph } from "./lower.js";
 import { SessionCache } from "./session-cache.js";
@@ -39,6 +40,22 @@ export interface OnnxBackendOptions {
   readonly interOpNumThreads?: number;
   /** onnxruntime graph optimisation level (default `"all"`). */
   readonly graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
+  /** `"sequential"` (default) or `"parallel"` (independent ops on `interOpNumThreads` threads). */
+  readonly executionMode?: "sequential" | "parallel";
+  /**
+   * Writes onnxruntime's per-node profile (Chrome trace JSON) for each session, to
+   * `<profileFilePrefix>_<date>.json` in the working directory when the session ends profiling
+   * ({@link OnnxBackend.endProfiling}) or is released.
+   */
+  readonly enableProfiling?: boolean;
+  /** File name prefix of the profiles (default onnxruntime's, `onnxruntime_profile_`). */
+  readonly profileFilePrefix?: string;
+  /** onnxruntime's CPU memory arena (default on). */
+  readonly enableCpuMemArena?: boolean;
+  /** onnxruntime's memory pattern planning (default on). */
+  readonly enableMemPattern?: boolean;
+  /** Session config entries passed through unchanged (`{ "session.intra_op.allow_spinning": "0" }`). */
+  readonly extra?: Readonly<Record<string, unknown>>;
   /** onnxruntime log severity: 0 verbose … 4 fatal (default 3, errors). */
   readonly logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   /** Receives one line per compile (model size, node count, session shared or created). */
@@ -64,6 +81,11 @@ export interface OnnxBackendOptions {
 export interface OnnxBackend extends Backend {
   /** Sessions created so far (cache misses) and sessions alive now. */
   sessionStats(): { readonly created: number; readonly live: number };
+  /**
+   * Ends profiling on every live session (with `enableProfiling`) and returns the profile
+   * files onnxruntime wrote, newest first (empty when profiling is off).
+   */
+  endProfiling(): Promise<string[]>;
 }
 
 /** Largest model protobuf can hold without external data. */
@@ -164,6 +186,12 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
     logSeverityLevel: options.logSeverityLevel ?? 3,
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     ...(options.interOpNumThreads !== undefined ? { interOpNumThreads: options.interOpNumThreads } : {}),
+    ...(options.executionMode !== undefined ? { executionMode: options.executionMode } : {}),
+    ...(options.enableProfiling !== undefined ? { enableProfiling: options.enableProfiling } : {}),
+    ...(options.profileFilePrefix !== undefined ? { profileFilePrefix: options.profileFilePrefix } : {}),
+    ...(options.enableCpuMemArena !== undefined ? { enableCpuMemArena: options.enableCpuMemArena } : {}),
+    ...(options.enableMemPattern !== undefined ? { enableMemPattern: options.enableMemPattern } : {}),
+    ...(options.extra !== undefined ? { extra: { ...options.extra } } : {}),
   };
   const cache = new SessionCache(async (bytes) => {
     try {
@@ -219,6 +247,12 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
       return exe;
     },
     sessionStats: () => ({ created: cache.created, live: cache.size }),
+    async endProfiling(): Promise<string[]> {
+      if (!options.enableProfiling) return [];
+      const before = Date.now() - 1000;
+      for (const session of await cache.sessions()) session.endProfiling();
+      return profileFiles(options.profileFilePrefix ?? "onnxruntime_profile_", before);
+    },
     dispose(): void {
       if (disposed) return;
       disposed = true;

@@ -60,6 +60,12 @@ export class SessionCache {
     }
   }
 
+  /** Every live session (for profiling). */
+  async sessions(): Promise<ort.InferenceSession[]> {
+    const settled = await Promise.allSettled([...this.entries.values()].map((e) => e.session));
+    return settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  }
+
   /** Releases every session. */
   clear(): void {
     for (const entry of this.entries.values())

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: times BERT fine-tuning steps on each backend and prints one JSON line per
+ * case (backend, mode, median step seconds, tokens/s, achieved GFLOP/s, peak RSS). Each case
+ * runs in its own child process, so peak RSS is per case. Also measures the machine's ORT
+ * MatMul peak, runs the PyTorch peer (when python3 + torch are present) and compares the
+ * lowered forward with the PyTorch-exported forward on onnxruntime-node.
+ *
+ * Flags (all optional):
+ *   --backends=onnx,tfjs-wasm   --modes=full,head,lora   --steps=7   --tfjs-steps=5   --warmup=2
+ *   --layers=4 --hidden=256 --heads=4 --intermediate=1024 --vocab=30522 --batch=16 --seq=128
+ *   --threads=2   --repeat=1 (runs of each case; with more, a median line follows)
+ *   --profile (onnx: top op types from onnxruntime's profiler)   --peer-steps=5
+ *   --no-peer   --no-peak   --no-fwd   --python=PATH (an interpreter with torch; default: the first of
+ *   python3, /usr/bin/python3, python that imports torch)
+ * (The 1,000-step memory check is a unit test: packages/backend-onnx/src/memory.test.ts.)
+ */
+import { spawnSync } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BenchMode, type BenchSizes, DEFAULT_SIZES } from "./bench/bert-case.js";
+import type { CaseSpec } from "./bench/case.js";
+import type { FwdSpec } from "./bench/fwd-compare.js";
+import { findTorchPython, runPeer } from "./bench/peer.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const refDir = resolve(here, "../../shared/reference");
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const a of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unknown argument "${a}"; flags look like --steps=7 (see scripts/bench.ts)`);
+    flags.set(m[1]!, m[2] ?? "true");
+  }
+  return flags;
+}
+
+const flags = parseFlags(process.argv.slice(2));
+const known = new Set([
+  "backends",
+  "modes",
+  "steps",
+  "tfjs-steps",
+  "warmup",
+  "layers",
+  "hidden",
+  "heads",
+  "intermediate",
+  "vocab",
+  "batch",
+  "seq",
+  "threads",
+  "repeat",
+  "profile",
+  "peer-steps",
+  "no-peer",
+  "no-peak",
+  "no-fwd",
+  "python",
+]);
+for (const k of flags.keys()) {
+  if (!known.has(k))
+    throw new Error(`unknown flag --${k}; known: ${[...known].map((f) => `--${f}`).join(" ")}`);
+}
+const int = (name: string, fallback: number): number => {
+  const v = flags.get(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+};
+const list = (name: string, fallback: string): string[] => (flags.get(name) ?? fallback).split(",");
+
+const sizes: BenchSizes = {
+  layers: int("layers", DEFAULT_SIZES.layers),
+  hidden: int("hidden", DEFAULT_SIZES.hidden),
+  heads: int("heads", DEFAULT_SIZES.heads),
+  intermediate: int("intermediate", DEFAULT_SIZES.intermediate),
+  vocab: int("vocab", DEFAULT_SIZES.vocab),
+  batch: int("batch", DEFAULT_SIZES.batch),
+  seq: int("seq", DEFAULT_SIZES.seq),
+};
+const backends = list("backends", "onnx,tfjs-wasm") as CaseSpec["backend"][];
+const modes = list("modes", "full,head,lora") as BenchMode[];
+for (const m of modes) {
+  if (!["full", "head", "lora"].includes(m))
+    throw new Error(`--modes: unknown mode "${m}"; expected full, head, lora`);
+}
+for (const b of backends) {
+  if (!["onnx", "tfjs-wasm", "tfjs-cpu"].includes(b))
+    throw new Error(`--backends: unknown backend "${b}"; expected onnx, tfjs-wasm, tfjs-cpu`);
+}
+const threads = int("threads", 2);
+const repeat = int("repeat", 1);
+
+/** Runs a bench script in a fresh node process (same tsx loader and conditions as this one). */
+function child(script: string, arg: unknown): Record<string, unknown>[] {
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, join(here, "bench", script), JSON.stringify(arg)],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 3_600_000,
+    },
+  );
+  const lines = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  if (r.status !== 0 || lines.length === 0) {
+    return [{ script, error: `exit ${r.status}: ${(r.stderr || "").trim().slice(-600)}` }];
+  }
+  return lines;
+}
+
+const print = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+let peak: number | undefined;
+if (!flags.has("no-peak")) {
+  const [line] = child("peak-case.ts", { threads });
+  peak = typeof line?.gflops === "number" ? line.gflops : undefined;
+  print({ ...line });
+}
+
+for (const backend of backends) {
+  for (const mode of modes) {
+    const steps = backend === "onnx" ? int("steps", 7) : int("tfjs-steps", 5);
+    const spec: CaseSpec = {
+      backend,
+      mode,
+      sizes,
+      warmup: int("warmup", backend === "onnx" ? 2 : 1),
+      steps: Math.max(5, steps),
+      threads,
+      profile: flags.has("profile") && backend === "onnx",
+    };
+    const runs: Record<string, unknown>[] = [];
+    for (let r = 0; r < repeat; r++) {
+      for (const line of child("case.ts", spec)) {
+        if (peak !== undefined && typeof line.gflops === "number") {
+          line.of_matmul_peak = +(line.gflops / peak).toFixed(3);
+        }
+        runs.push(line);
+        print(line);
+      }
+    }
+    const timed = runs.filter((l) => typeof l.step_s === "number");
+    if (repeat > 1 && timed.length > 1) {
+      const pick = (k: string) => median(timed.map((l) => l[k] as number));
+      print({
+        backend,
+        mode,
+        median_of_runs: timed.length,
+        step_s: pick("step_s"),
+        tokens_per_s: pick("tokens_per_s"),
+        gflops: pick("gflops"),
+        peak_rss_mb: pick("peak_rss_mb"),
+      });
+    }
+  }
+}
+
+const python = flags.has("no-peer") && flags.has("no-fwd") ? undefined : findTorchPython(flags.get("python"));
+if (!flags.has("no-peer")) {
+  if (python) {
+    for (const mode of modes) print(runPeer(python, refDir, sizes, mode, int("peer-steps", 5)));
+  } else {
+    console.error("bench: no python3 with torch found (pass --python=PATH): skipping the PyTorch peer");
+  }
+}
+if (!flags.has("no-fwd")) {
+  const isDefault = (Object.keys(sizes) as (keyof BenchSizes)[]).every((k) => sizes[k] === DEFAULT_SIZES[k]);
+  if (!python) {
+    console.error(
+      "bench: no python3 with torch found: skipping the forward comparison with the PyTorch export",
+    );
+  } else if (!isDefault) {
+    console.error("bench: fwd_export.py exports the default sizes only: skipping the forward comparison");
+  } else {
+    const spec: FwdSpec = { sizes, python, refDir, threads, runs: 7 };
+    for (const line of child("fwd-compare.ts", spec)) print(line);
+  }
+}

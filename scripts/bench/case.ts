@@ -1,0 +1,146 @@
+/**
+ * One bench case, run in its own process (so its peak RSS is its own): builds the BERT
+ * classifier, applies the mode, times training steps on one backend and prints one JSON line.
+ *
+ * usage: tsx --conditions=@tunekit/source scripts/bench/case.ts '<CaseSpec as JSON>'
+ */
+import * as tk from "@tunekit/core";
+import {
+  type BenchMode,
+  type BenchSizes,
+  benchBatch,
+  benchForward,
+  benchModel,
+  stepFlops,
+} from "./bert-case.js";
+
+/** What the parent asks one child to time. */
+export interface CaseSpec {
+  readonly backend: "onnx" | "tfjs-wasm" | "tfjs-cpu";
+  readonly mode: BenchMode;
+  readonly sizes: BenchSizes;
+  readonly warmup: number;
+  readonly steps: number;
+  readonly threads: number;
+  /** onnx only: profile the timed steps and report the op types that dominate. */
+  readonly profile: boolean;
+}
+
+async function makeBackend(
+  spec: CaseSpec,
+): Promise<{ backend: tk.Backend; topOps?: () => Promise<unknown> }> {
+  if (spec.backend === "onnx") {
+    const onnx = await import("@tunekit/backend-onnx");
+    const prefix = `${process.env.TMPDIR ?? "/tmp"}/tunekit-bench-${spec.mode}-${process.pid}`;
+    const backend = await onnx.createOnnxBackend({
+      intraOpNumThreads: spec.threads,
+      ...(spec.profile ? { enableProfiling: true, profileFilePrefix: prefix } : {}),
+    });
+    if (!spec.profile) return { backend };
+    return {
+      backend,
+      topOps: async () => {
+        const [file] = await backend.endProfiling();
+        if (!file) return "no profile written";
+        const s = onnx.readOnnxProfile(file, { skipRuns: 1 + spec.warmup });
+        return s.byOpType.slice(0, 8).map((r) => ({
+          op: r.opType,
+          ms_per_step: +(r.micros / Math.max(1, s.runs) / 1000).toFixed(2),
+          share: +r.share.toFixed(3),
+        }));
+      },
+    };
+  }
+  const tfjs = await import("@tunekit/backend-tfjs");
+  return {
+    backend: await tfjs.createTfjsBackend({
+      engine: spec.backend === "tfjs-cpu" ? "cpu" : "wasm",
+      log: () => {},
+    }),
+  };
+}
+
+/** Applies the mode: full (everything trains), head (classifier only), LoRA r=8 on query/value. */
+async function adapt(model: tk.BertForSequenceClassification, mode: BenchMode): Promise<tk.Module> {
+  if (mode === "full") return model;
+  if (mode === "head") {
+    tk.freezeAll(model);
+    tk.setTrainable(model, ["classifier"], true);
+    return model;
+  }
+  const strategies = (await import("@tunekit/strategies")) as Record<string, unknown>;
+  const lora = strategies.lora as ((o: Record<string, unknown>) => tk.Strategy) | undefined;
+  if (typeof lora !== "function") {
+    throw new Error("@tunekit/strategies does not export `lora` yet: the lora case needs the real strategy");
+  }
+  return lora({ r: 8, alpha: 16, targetModules: ["query", "value"] }).apply(model);
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? "{}") as CaseSpec;
+  const base = benchModel(spec.sizes);
+  const line: Record<string, unknown> = {
+    backend: spec.backend,
+    mode: spec.mode,
+    L: spec.sizes.layers,
+    H: spec.sizes.hidden,
+    batch: spec.sizes.batch,
+    seq: spec.sizes.seq,
+  };
+  let model: tk.Module;
+  try {
+    model = await adapt(base, spec.mode);
+  } catch (e) {
+    console.log(JSON.stringify({ ...line, skipped: (e as Error).message }));
+    return;
+  }
+  const { backend, topOps } = await makeBackend(spec);
+  const params = model.parameters();
+  const runner = new tk.TrainStepRunner({
+    backend,
+    params,
+    forward: benchForward(model as tk.BertForSequenceClassification),
+    optimizer: tk.adamw({ weightDecay: 0.01 }),
+  });
+  const batch = benchBatch(spec.sizes);
+  let t = performance.now();
+  const first = await runner.step(batch, { lr: 1e-5 });
+  const compileS = (performance.now() - t) / 1000;
+  for (let i = 0; i < spec.warmup; i++) await runner.step(batch, { lr: 1e-5 });
+  const times: number[] = [];
+  let last = first.loss;
+  for (let i = 0; i < spec.steps; i++) {
+    t = performance.now();
+    last = (await runner.step(batch, { lr: 1e-5 })).loss;
+    times.push((performance.now() - t) / 1000);
+  }
+  const stepS = median(times);
+  const tokens = spec.sizes.batch * spec.sizes.seq;
+  const ops = topOps ? await topOps() : undefined;
+  await runner.dispose();
+  backend.dispose();
+  console.log(
+    JSON.stringify({
+      ...line,
+      trainable_params: params.filter((p) => p.trainable).reduce((n, p) => n + tk.sizeOf(p.value.shape), 0),
+      steps: spec.steps,
+      step_s: +stepS.toFixed(4),
+      step_s_min: +Math.min(...times).toFixed(4),
+      tokens_per_s: +(tokens / stepS).toFixed(1),
+      gflops: +(stepFlops(spec.sizes, spec.mode) / stepS / 1e9).toFixed(1),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      first_step_s: +compileS.toFixed(2),
+      loss_first: +first.loss.toFixed(5),
+      loss_last: +last.toFixed(5),
+      ...(ops === undefined ? {} : { top_ops: ops }),
+    }),
+  );
+}
+
+await main();
