@@ -189,6 +189,13 @@ function readColumns(
       }
       return ref;
     }
+    if (header && records.length === 0) {
+      throw new TunekitError(
+        "DATA_INVALID",
+        `${file}: the file has no rows (it is empty or only blank lines), so there is no header naming ` +
+          `column ${JSON.stringify(ref)} (columns.${role}); check the path, or drop the split if it has no data`,
+      );
+    }
     if (head === undefined) {
       throw new TunekitError(
         "DATA_INVALID",

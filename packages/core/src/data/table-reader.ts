@@ -191,6 +191,14 @@ function parseRfc4180(text: string, delimiter: string, file: string, maxLine: nu
         endOfRecord = true;
       }
     }
+    if (i - startIndex > maxLine + 2) {
+      // The loop checks before each field; this catches an over-long last field (+2: its line end).
+      throw new TunekitError(
+        "DATA_INVALID",
+        `${file}:${startLine}: record of ${i - startIndex} characters exceeds maxLineLength ${maxLine}; ` +
+          "is this a data file? Raise maxLineLength if the records are real",
+      );
+    }
     if (cells.length === 1 && cells[0]!.trim() === "" && text[startIndex] !== '"') blankLines.push(startLine);
     else
       records.push(problem === undefined ? { line: startLine, cells } : { line: startLine, cells, problem });
