@@ -81,7 +81,7 @@ describe("Trainer checkpoints", () => {
     });
     const result = await trainer.fit(toyData(16, 1, "classification"));
     expect(frozen.map(([, p]) => p.value)).toEqual(before);
-    frozen.forEach(([, p], i) => expect(p.value).toBe(before[i]));
+    for (const [i, [, p]] of frozen.entries()) expect(p.value).toBe(before[i]);
     const { tensors } = await readSafetensorsFile(join(result.lastCheckpoint!, "trainable.safetensors"));
     expect([...tensors.keys()].sort()).toEqual(["classifier.bias", "classifier.weight"]);
     const ckpt = await loadTrainingCheckpoint(result.lastCheckpoint!);
