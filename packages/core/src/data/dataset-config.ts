@@ -91,7 +91,7 @@ export interface DatasetConfig {
   readonly maxFileBytes?: number;
 }
 
-/** The split names a {@link DatasetConfig} may define. */
+/** The split names a {@link DatasetConfig} may define. @example `for (const split of SPLIT_NAMES) console.log(split); // train, validation, test` */
 export const SPLIT_NAMES = ["train", "validation", "test"] as const;
 
 /**

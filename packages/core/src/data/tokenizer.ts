@@ -61,7 +61,7 @@ export interface EncodedBatch extends PaddedBatch {
   readonly numTruncated: number;
 }
 
-/** A text, or a `[first, second]` pair of texts. */
+/** A text, or a `[first, second]` pair of texts. @example `tokenizer.encodeBatch(["a text", ["a premise", "a hypothesis"]])` */
 export type TextInput = string | readonly [string, string];
 
 const MAX_TOKENIZER_FILE_BYTES = 512 * 1024 * 1024;

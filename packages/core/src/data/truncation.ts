@@ -14,7 +14,7 @@ import { TunekitError } from "../errors.js";
  */
 export type TruncationStrategy = "longest_first" | "only_first" | "only_second" | "none";
 
-/** Kept lengths of the two segments after {@link truncateLengths}. */
+/** Kept lengths of the two segments after {@link truncateLengths}. @example `const { first, second, truncated } = truncateLengths(300, 300, 509, "longest_first")` */
 export interface TruncatedLengths {
   /** Tokens kept from the first segment. */
   readonly first: number;

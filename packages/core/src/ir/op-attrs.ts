@@ -134,7 +134,7 @@ export const COMPARISON_OPS = ["equal", "less", "greater", "lessEqual", "greater
 export const UNARY_OPS = ["neg", "exp", "log", "sqrt", "tanh", "erf", "abs", "sign"] as const;
 /** Reductions over `axes`. */
 export const REDUCTION_OPS = ["sum", "mean", "max"] as const;
-/** Ops that have a decomposition into primitives and a VJP of their own. */
+/** Ops that have a decomposition into primitives and a VJP of their own. @example `COMPOSITE_OPS.includes("softmax"); // true` */
 export const COMPOSITE_OPS = [
   "softmax",
   "logSoftmax",

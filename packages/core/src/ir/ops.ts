@@ -5,7 +5,7 @@ import type { Tensor } from "./graph.js";
 import type { OpName } from "./op-attrs.js";
 import { normalizeAxis } from "./shape-inference.js";
 
-/** A tensor or a plain number (a scalar constant of the other operand's dtype). */
+/** A tensor or a plain number (a scalar constant of the other operand's dtype). @example `const half: TensorOrScalar = 0.5; mul(x, half)` */
 export type TensorOrScalar = Tensor | number;
 
 function scalarLike(t: Tensor, v: number): Tensor {

@@ -10,7 +10,7 @@ import {
   UNARY_OPS,
 } from "./op-attrs.js";
 
-/** Shape and dtype of one value. */
+/** Shape and dtype of one value. @example `const x: ShapeDType = { shape: [2, 3], dtype: "float32" }` */
 export interface ShapeDType {
   readonly shape: readonly number[];
   readonly dtype: DType;

@@ -10,7 +10,7 @@ interface ModuleInternals {
 
 const internals = (m: Module): ModuleInternals => m as unknown as ModuleInternals;
 
-/** Options of {@link cloneModuleTree}. */
+/** Options of {@link cloneModuleTree}. @example `cloneModuleTree(model, { freshParameters: (path) => path.startsWith("classifier.") })` */
 export interface CloneModuleTreeOptions {
   /**
    * Give the copy new `Parameter` objects (same name, same `value` tensor, same trainable

@@ -50,7 +50,7 @@ export function filledTensor(shape: readonly number[], value: number): HostTenso
   return hostTensor("float32", shape, new Float32Array(sizeOf(shape)).fill(value));
 }
 
-/** Resolves {@link InitOptions} defaults. */
+/** Resolves {@link InitOptions} defaults. @example `const { rng, std } = resolveInit(undefined); // mulberry32(0), 0.02` */
 export function resolveInit(init: InitOptions | undefined): { rng: Rng; std: number } {
   return { rng: init?.rng ?? mulberry32(0), std: init?.std ?? 0.02 };
 }

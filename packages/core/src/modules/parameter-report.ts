@@ -2,7 +2,7 @@ import { sizeOf } from "../tensor/host-tensor.js";
 import type { Module } from "./module.js";
 import type { Parameter } from "./parameter.js";
 
-/** Parameter counts of one module group in a {@link ParameterReport}. */
+/** Parameter counts of one module group in a {@link ParameterReport}. @example `parameterReport(model).perModule.map((m) => m.module + ": " + m.trainable)` */
 export interface ModuleParameterCount {
   /** Module path prefix (e.g. `bert.encoder`), `""` for parameters of the root. */
   readonly module: string;

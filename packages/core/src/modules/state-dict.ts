@@ -17,7 +17,14 @@ export function stateDict(model: Module): Record<string, HostTensor> {
   return out;
 }
 
-/** What {@link loadStateDict} did. */
+/**
+ * What {@link loadStateDict} did.
+ *
+ * @example
+ * ```ts
+ * const { loaded, missing, unexpected, mismatched } = loadStateDict(model, tensors, { strict: false });
+ * ```
+ */
 export interface LoadStateDictResult {
   readonly loaded: string[];
   /** Model parameters with no entry in the dict (kept at their current value). */

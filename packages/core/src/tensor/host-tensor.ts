@@ -11,7 +11,7 @@ import { TunekitError } from "../errors.js";
  */
 export type DType = "float32" | "int32" | "bool";
 
-/** Typed array used to store each {@link DType} on the host. */
+/** Typed array used to store each {@link DType} on the host. @example `const ids: TypedArrayFor<"int32"> = new Int32Array(8)` */
 export type TypedArrayFor<D extends DType> = D extends "float32"
   ? Float32Array
   : D extends "int32"

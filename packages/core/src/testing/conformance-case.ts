@@ -77,7 +77,7 @@ export interface VjpConformanceCase {
   readonly atol?: number;
 }
 
-/** Default relative tolerance: float32 vs float64 for O(1)-conditioned ops over ~10 terms. */
+/** Default relative tolerance: float32 vs float64 for O(1)-conditioned ops over ~10 terms. @example `Math.abs(got - want) <= DEFAULT_ATOL + DEFAULT_RTOL * Math.abs(want)` */
 export const DEFAULT_RTOL = 1e-4;
-/** Default absolute tolerance (values near zero, where `rtol` is meaningless). */
+/** Default absolute tolerance (values near zero, where `rtol` is meaningless). @example `Math.abs(got - want) <= DEFAULT_ATOL + DEFAULT_RTOL * Math.abs(want)` */
 export const DEFAULT_ATOL = 1e-5;

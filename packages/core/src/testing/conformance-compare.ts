@@ -155,7 +155,7 @@ export function compareOutputs(
   return failures;
 }
 
-/** Tolerance of a case: its own (or the defaults), loosened to the suite-wide floor. */
+/** Tolerance of a case: its own (or the defaults), loosened to the suite-wide floor. @example `caseTolerance({ rtol: 1e-3 }, { atol: 1e-4 }); // { rtol: 1e-3, atol: 1e-4 }` */
 export function caseTolerance(
   c: { rtol?: number; atol?: number },
   floor: Partial<Tolerance> = {},
@@ -166,7 +166,7 @@ export function caseTolerance(
   };
 }
 
-/** Compiles `graph` on `backend`, runs it once and disposes the executable. */
+/** Compiles `graph` on `backend`, runs it once and disposes the executable. @example `const { y } = await runOnce(backend, graph, { x })` */
 export async function runOnce(
   backend: Backend,
   graph: Graph,

@@ -3,7 +3,7 @@ import { Graph } from "../ir/graph.js";
 import { adamw } from "../optim/adamw.js";
 import { type HostTensor, hostTensor } from "../tensor/host-tensor.js";
 
-/** AdamW hyper-parameters as `reference.json` spells them. */
+/** AdamW hyper-parameters as `reference.json` spells them. @example `const hp: ParityAdamwHyperparameters = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 }` */
 export interface ParityAdamwHyperparameters {
   readonly lr: number;
   readonly beta1: number;

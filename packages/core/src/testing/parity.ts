@@ -19,7 +19,7 @@ import { parityFixtureFolders } from "./parity-fixtures.js";
 export { findRepoRoot, parityFixtureFolders } from "./parity-fixtures.js";
 import { globalL2Norm, maxAbsoluteError, maxRelativeError, relativeL2Error } from "./parity-metrics.js";
 
-/** Tolerances of the parity check (issue 2). */
+/** Tolerances of the parity check (issue 2). @example `expect(maxRelativeError(logits, want)).toBeLessThan(PARITY_TOLERANCES.logits)` */
 export const PARITY_TOLERANCES = Object.freeze({
   /** Max relative error of logits and loss. */
   logits: 1e-4,
@@ -36,7 +36,15 @@ export const PARITY_TOLERANCES = Object.freeze({
   gradNormFloor: 1e-6,
 });
 
-/** The worst error of one group of compared tensors. */
+/**
+ * The worst error of one group of compared tensors.
+ *
+ * @example
+ * ```ts
+ * const report = await checkParityFolder(folder, backend);
+ * for (const g of report.groups) if (!g.passed) console.error(g.group, g.worstName, g.worst);
+ * ```
+ */
 export interface ParityGroup {
   readonly group: string;
   readonly metric: "max relative" | "relative L2" | "max absolute";
@@ -300,7 +308,7 @@ export function formatParityReport(r: ParityReport): string {
   return lines.join("\n");
 }
 
-/** Groups checked by {@link checkParityFolder}, in order. */
+/** Groups checked by {@link checkParityFolder}, in order. @example `PARITY_GROUPS[0]; // "logits"` */
 export const PARITY_GROUPS = [
   "logits",
   "loss",

@@ -1,12 +1,12 @@
-/** Name of the float32 scalar input holding the 1-based optimizer step number. */
+/** Name of the float32 scalar input holding the 1-based optimizer step number. @example `feeds[STEP_INPUT] = hostTensor("float32", [], [1])` */
 export const STEP_INPUT = "step";
-/** Name of the float32 scalar input holding the learning rate. */
+/** Name of the float32 scalar input holding the learning rate. @example `feeds[LR_INPUT] = hostTensor("float32", [], [1e-3])` */
 export const LR_INPUT = "lr";
-/** Name of the int32 scalar input seeding dropout masks (only when dropout is on). */
+/** Name of the int32 scalar input seeding dropout masks (only when dropout is on). @example `feeds[SEED_INPUT] = hostTensor("int32", [], [42])` */
 export const SEED_INPUT = "seed";
-/** Name of the scalar loss output. */
+/** Name of the scalar loss output. @example `const loss = outputs[LOSS_OUTPUT]!.data[0]` */
 export const LOSS_OUTPUT = "loss";
-/** Name of the output holding the global gradient norm before clipping (only when clipping). */
+/** Name of the output holding the global gradient norm before clipping (only when clipping). @example `const norm = outputs[GRAD_NORM_OUTPUT]?.data[0]` */
 export const GRAD_NORM_OUTPUT = "grad_norm";
 
 /**

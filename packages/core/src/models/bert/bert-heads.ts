@@ -22,7 +22,7 @@ export interface BertHeadOutput {
   readonly loss?: Tensor;
 }
 
-/** Options of the BERT heads. */
+/** Options of the BERT heads. @example `new BertForSequenceClassification(config, { numLabels: 3, seed: 1 })` */
 export interface BertHeadOptions {
   /** Number of labels (default: from the config's `id2label` / `num_labels`). */
   readonly numLabels?: number;
@@ -30,7 +30,14 @@ export interface BertHeadOptions {
   readonly seed?: number;
 }
 
-/** Problem types of sequence classification, as Hugging Face's `problem_type`. */
+/**
+ * Problem types of sequence classification, as Hugging Face's `problem_type`.
+ *
+ * @example
+ * ```ts
+ * const problem: BertProblemType = model.problemType("float32"); // "regression" when num_labels is 1
+ * ```
+ */
 export type BertProblemType = "regression" | "single_label_classification" | "multi_label_classification";
 
 function resolveNumLabels(config: BertConfig, numLabels: number | undefined): number {

@@ -11,10 +11,10 @@ import { type BertCheckpointReport, loadBertWeights } from "./load-weights.js";
 import { bertParameterCount, checkBertSize } from "./parameter-count.js";
 import type { AnyBertModel } from "./trace-forward.js";
 
-/** Which BERT to build from a checkpoint folder. */
+/** Which BERT to build from a checkpoint folder. @example `await loadBertCheckpoint(folder, { task: "base" satisfies BertTask })` */
 export type BertTask = "sequence-classification" | "token-classification" | "base";
 
-/** The model class built for each {@link BertTask}. */
+/** The model class built for each {@link BertTask}. @example `const model: BertModelForTask["token-classification"] = createBertForTask(config, { task: "token-classification" })` */
 export interface BertModelForTask {
   "sequence-classification": BertForSequenceClassification;
   "token-classification": BertForTokenClassification;

@@ -19,7 +19,7 @@ export interface BertCheckpointReport {
   readonly ignored: string[];
 }
 
-/** Options of {@link loadBertWeights}. */
+/** Options of {@link loadBertWeights}. @example `loadBertWeights(model, tensors, { reinitializeHead: true })` */
 export interface LoadBertWeightsOptions {
   /** Ignore the checkpoint's `classifier.*` entries and keep the fresh head (e.g. other labels). */
   readonly reinitializeHead?: boolean;

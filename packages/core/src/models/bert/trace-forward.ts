@@ -3,7 +3,7 @@ import type { ForwardContext } from "../../modules/module.js";
 import { type BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
 import { type BertInputs, BertModel } from "./bert-model.js";
 
-/** A BERT model of any head. */
+/** A BERT model of any head. @example `const models: AnyBertModel[] = [new BertModel(config), new BertForSequenceClassification(config)]` */
 export type AnyBertModel = BertModel | BertForSequenceClassification | BertForTokenClassification;
 
 /**
