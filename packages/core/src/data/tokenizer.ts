@@ -115,7 +115,7 @@ export class Tokenizer {
     if (typeof text !== "string") {
       throw new TunekitError("INVALID_ARGUMENT", `tokenize: expected a string, got ${typeof text}`);
     }
-    return this.#hf.encode(text, { add_special_tokens: false }).ids;
+    return this.#library("tokenize", () => this.#hf.encode(text, { add_special_tokens: false }).ids);
   }
 
   /**
@@ -216,7 +216,7 @@ export class Tokenizer {
    * ```
    */
   tokenToId(token: string): number | undefined {
-    return this.#hf.token_to_id(token);
+    return this.#library("tokenToId", () => this.#hf.token_to_id(token));
   }
 
   /**
@@ -228,7 +228,28 @@ export class Tokenizer {
    * ```
    */
   decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
-    return this.#hf.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+    return this.#library("decode", () =>
+      this.#hf.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false }),
+    );
+  }
+
+  /**
+   * Runs a call into `@huggingface/tokenizers`. A tokenizer.json that passed loading can
+   * still hold a section the library only trips over later (e.g. a non-string `unk_token`
+   * read by the decoder): that surfaces as `TOKENIZER_INVALID`, not a bare `TypeError`.
+   */
+  #library<T>(what: string, call: () => T): T {
+    try {
+      return call();
+    } catch (e) {
+      if (e instanceof TunekitError) throw e;
+      throw new TunekitError(
+        "TOKENIZER_INVALID",
+        `${what}: the tokenizer library failed (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); ` +
+          "the tokenizer.json is probably malformed: re-export it with Hugging Face tokenizers",
+        { cause: e },
+      );
+    }
   }
 
   #maxLength(options: EncodeOptions): number {
