@@ -13,6 +13,11 @@ import {
  * The ONNX opset this backend emits: 18 takes reduction axes as an input for every
  * `Reduce*` op (one convention for all), has `LayerNormalization` (17) and `ScatterND` with
  * `reduction="add"` (16).
+ *
+ * @example
+ * ```ts
+ * const model: OnnxModel = { opset: ONNX_OPSET, graph: { name: "step", nodes, initializers, inputs, outputs } };
+ * ```
  */
 export const ONNX_OPSET = 18;
 

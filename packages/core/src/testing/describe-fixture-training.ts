@@ -8,6 +8,11 @@ import { parityFixtureFolders } from "./parity-fixtures.js";
  * Tolerances of {@link describeFixtureTrainingAgreement}. Each backend is compared with the
  * float64 reference backend at half the cross-backend tolerance, so any two backends that
  * pass agree with each other to `crossBackend` (triangle inequality).
+ *
+ * @example
+ * ```ts
+ * expect(worstRelative).toBeLessThanOrEqual(FIXTURE_TRAINING_TOLERANCES.vsReference);
+ * ```
  */
 export const FIXTURE_TRAINING_TOLERANCES = Object.freeze({
   /** Relative loss difference allowed between two float32 backends (issue 5 item 4). */
