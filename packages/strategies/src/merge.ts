@@ -4,7 +4,6 @@ import {
   cloneModuleTree,
   type HostTensor,
   type Module,
-  stateDict,
   traceForward,
 } from "@tunekit/core";
 import { Ia3Linear } from "./ia3/ia3-linear.js";
@@ -110,7 +109,9 @@ export async function probeOutput(
   const ids = batch.input_ids!;
   const { graph, outputs } = traceForward(model, { batchSize: ids.shape[0]!, seqLength: ids.shape[1]! });
   const name = Object.keys(outputs)[0]!;
-  const exe = await backend.compile(graph, { constants: stateDict(model) });
+  // bind the parameters the graph reads (a merged model still holds unused adapter weights)
+  const constants = Object.fromEntries([...graph.parameters].map(([n, p]) => [n, p.value]));
+  const exe = await backend.compile(graph, { constants });
   try {
     const feeds: Record<string, HostTensor> = {};
     for (const k of ["input_ids", "attention_mask", "token_type_ids"]) if (batch[k]) feeds[k] = batch[k];

@@ -24,10 +24,12 @@ export function tinyBert(seed = 0, numLabels = 3): BertForSequenceClassification
     num_labels: numLabels,
   });
   const model = new BertForSequenceClassification(config, { seed });
-  // non-zero biases so that bias handling is tested too
   const rng = mulberry32(seed + 100);
-  for (const p of model.parameters())
-    if (p.name.endsWith(".bias")) p.value = normalTensor(p.value.shape, rng, 0.1);
+  // larger weights than BERT's 0.02 init and non-zero biases, so adapters visibly matter
+  for (const p of model.parameters()) {
+    if (p.name.includes("LayerNorm")) continue;
+    p.value = normalTensor(p.value.shape, rng, p.name.endsWith(".bias") ? 0.1 : 0.3);
+  }
   return model;
 }
 
