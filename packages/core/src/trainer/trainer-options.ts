@@ -137,7 +137,12 @@ const list = (values: readonly string[]): string => values.map((v) => `"${v}"`).
 /** @internal Throws `INVALID_ARGUMENT` naming `option`, the received value and what is allowed. */
 export function invalidOption(option: string, received: unknown, expected: string): never {
   const shown =
-    typeof received === "function" ? "a function" : (JSON.stringify(received) ?? String(received));
+    typeof received === "function"
+      ? "a function"
+      : typeof received === "number" || received === undefined
+        ? String(received)
+        : JSON.stringify(received);
+  typeof received === "function" ? "a function" : (JSON.stringify(received) ?? String(received));
   throw new TunekitError("INVALID_ARGUMENT", `Trainer: option ${option} is ${shown}; expected ${expected}`, {
     details: { option, received },
   });
