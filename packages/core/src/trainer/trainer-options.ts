@@ -142,7 +142,6 @@ export function invalidOption(option: string, received: unknown, expected: strin
       : typeof received === "number" || received === undefined
         ? String(received)
         : JSON.stringify(received);
-  typeof received === "function" ? "a function" : (JSON.stringify(received) ?? String(received));
   throw new TunekitError("INVALID_ARGUMENT", `Trainer: option ${option} is ${shown}; expected ${expected}`, {
     details: { option, received },
   });
