@@ -1,0 +1,113 @@
+import { createOnnxBackend } from "@tunekit/backend-onnx";
+import {
+  adamw,
+  type Backend,
+  type BertForSequenceClassification,
+  createReferenceBackend,
+  type HostTensor,
+  type Strategy,
+  TrainStepRunner,
+} from "@tunekit/core";
+import { describe, expect, it } from "vitest";
+import { bitfit } from "./bitfit.js";
+import { fullFineTuning, headOnly, lastNLayers, trainableByPattern } from "./freeze.js";
+import { ia3 } from "./ia3/ia3.js";
+import { lora } from "./lora/lora.js";
+import { probeBatch, tinyBert } from "./testing/tiny-bert.js";
+
+async function train(
+  model: BertForSequenceClassification,
+  backend: Backend,
+  steps: number,
+): Promise<number[]> {
+  const runner = new TrainStepRunner({
+    backend,
+    params: model.parameters(),
+    forward: (_g, x, ctx) => {
+      const inputs = {
+        inputIds: x.input_ids!,
+        attentionMask: x.attention_mask!,
+        tokenTypeIds: x.token_type_ids!,
+        labels: x.labels!,
+      };
+      const { logits, loss } = model.forward(inputs, ctx);
+      return { loss: loss!, logits };
+    },
+    optimizer: adamw({ weightDecay: 0.01 }),
+  });
+  const batch = probeBatch(4, 6, 3);
+  const losses: number[] = [];
+  try {
+    for (let i = 0; i < steps; i++) losses.push((await runner.step(batch, { lr: 0.02 })).loss);
+  } finally {
+    await runner.dispose();
+  }
+  return losses;
+}
+
+const differs = (a: HostTensor, b: HostTensor): boolean => a.data.some((v, i) => v !== b.data[i]);
+
+/** Expected trainable parameter paths of each method on the tiny 2-layer BERT. */
+const CASES: [string, () => Strategy, (path: string) => boolean][] = [
+  ["lora", () => lora({ r: 2, alpha: 4 }), (p) => /lora_[AB]\.weight$|^classifier\./.test(p)],
+  [
+    "rslora",
+    () => lora({ r: 2, alpha: 4, useRslora: true }),
+    (p) => /lora_[AB]\.weight$|^classifier\./.test(p),
+  ],
+  [
+    "dora",
+    () => lora({ r: 2, alpha: 4, useDora: true, modulesToSave: [] }),
+    (p) => /lora_[AB]\.weight$|lora_magnitude_vector$/.test(p),
+  ],
+  ["ia3", () => ia3(), (p) => /ia3_l$|^classifier\./.test(p)],
+  ["bitfit", () => bitfit(), (p) => p.endsWith(".bias") || p.startsWith("classifier.")],
+  ["full", () => fullFineTuning(), () => true],
+  ["head-only", () => headOnly(), (p) => p.startsWith("classifier.")],
+  ["last-1-layer", () => lastNLayers(1), (p) => /layer\.1\.|pooler|^classifier\./.test(p)],
+  ["pattern", () => trainableByPattern(["*.LayerNorm.*"], { head: [] }), (p) => p.includes("LayerNorm")],
+];
+
+describe("training adapted models: only the intended parameters change, the base model never does", () => {
+  const backend = createReferenceBackend();
+  for (const [name, make, expectTrained] of CASES) {
+    it(`${name} (reference backend, 3 AdamW steps)`, async () => {
+      const base = tinyBert(2);
+      const baseValues = base.namedParameters().map(([n, p]) => [n, p.value, p] as const);
+      const adapted = make().apply(base);
+      const initial = new Map(adapted.namedParameters().map(([n, p]) => [n, p.value]));
+      const losses = await train(adapted, backend, 3);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(losses[2]!).toBeLessThan(losses[0]!);
+      for (const [path, p] of adapted.namedParameters()) {
+        const want = expectTrained(path);
+        expect(p.trainable, `${path} trainable`).toBe(want);
+        expect(differs(p.value, initial.get(path)!), `${path} changed`).toBe(want);
+      }
+      for (const [n, value, p] of baseValues) {
+        expect(p.value, `base ${n}`).toBe(value);
+        expect(base.getParameter(n)).toBe(p);
+      }
+      expect(base.namedParameters().length).toBe(baseValues.length);
+    });
+  }
+
+  it("lora on onnx-cpu: same parameters change and the losses match the reference backend (1e-4)", async () => {
+    const onnx = await createOnnxBackend();
+    try {
+      const a = lora({ r: 2, alpha: 4 }).apply(tinyBert(2));
+      const b = lora({ r: 2, alpha: 4 }).apply(tinyBert(2));
+      const refLosses = await train(a, backend, 3);
+      const onnxLosses = await train(b, onnx, 3);
+      for (let i = 0; i < 3; i++) expect(Math.abs(onnxLosses[i]! - refLosses[i]!)).toBeLessThan(1e-4);
+      for (const [path, p] of b.namedParameters()) {
+        const ref = a.getParameter(path).value.data;
+        let worst = 0;
+        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(p.value.data[i]! - ref[i]!));
+        expect(worst, path).toBeLessThan(1e-4);
+      }
+    } finally {
+      onnx.dispose();
+    }
+  });
+});
