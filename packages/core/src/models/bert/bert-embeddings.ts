@@ -1,6 +1,6 @@
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, full, slice } from "../../ir/ops.js";
+import { add, concat, full, slice } from "../../ir/ops.js";
 import type { Rng } from "../../data/random.js";
 import { Dropout } from "../../modules/dropout.js";
 import { Embedding } from "../../modules/embedding.js";
@@ -13,6 +13,13 @@ import type { BertConfig } from "../../io/bert-config.js";
  * Children: `word_embeddings`, `position_embeddings`, `token_type_embeddings`,
  * `LayerNorm`, `dropout` (Hugging Face names).
  *
+ * Two hooks for prompt-learning strategies, inert by default: {@link BertEmbeddings.positionOffset}
+ * (positions start there, as Hugging Face's `past_key_values_length` makes them start after
+ * a prefix-tuning prefix), and a wrapped `word_embeddings` layer may return MORE positions
+ * than `input_ids` has (prompt tuning prepends virtual tokens): the extra leading positions
+ * get position embeddings like any token and token type 0, as PEFT's zero-padded
+ * `token_type_ids`.
+ *
  * @example
  * ```ts
  * const emb = new BertEmbeddings(config, mulberry32(0));
@@ -21,6 +28,8 @@ import type { BertConfig } from "../../io/bert-config.js";
  */
 export class BertEmbeddings extends Module {
   readonly maxPositions: number;
+  /** First position id (default 0); prefix tuning sets it to the number of virtual tokens. */
+  positionOffset = 0;
 
   constructor(config: BertConfig, rng: Rng) {
     super();
@@ -46,16 +55,24 @@ export class BertEmbeddings extends Module {
         `BertEmbeddings: input_ids must be int32 [batch, seq], got ${inputIds.dtype}[${inputIds.shape.join(", ")}]`,
       );
     }
-    if (seqLen > this.maxPositions) {
+    const words = this.child<Layer>("word_embeddings").forward(inputIds);
+    const total = words.shape[1]!; // seqLen, or more when virtual tokens were prepended
+    const start = this.positionOffset;
+    if (start + total > this.maxPositions) {
+      const what =
+        total > seqLen || start > 0
+          ? `${seqLen} tokens + ${total - seqLen + start} virtual tokens`
+          : `sequence length ${seqLen}`;
       throw new TunekitError(
         "SHAPE_MISMATCH",
-        `BertEmbeddings: sequence length ${seqLen} exceeds max_position_embeddings ${this.maxPositions}; truncate inputs to ${this.maxPositions} tokens`,
+        `BertEmbeddings: ${what} exceeds max_position_embeddings ${this.maxPositions}; truncate inputs to ${this.maxPositions - (total - seqLen) - start} tokens`,
       );
     }
-    const words = this.child<Layer>("word_embeddings").forward(inputIds);
     const posTable = inputIds.graph.param(this.child<Embedding>("position_embeddings").weight);
-    const positions = slice(posTable, [0, 0], [seqLen, -1]); // [S, H], broadcast over batch
-    const types = tokenTypeIds ?? full(inputIds.graph, inputIds.shape, 0, "int32");
+    const positions = slice(posTable, [start, 0], [total, -1]); // [total, H], broadcast over batch
+    const b = inputIds.shape[0]!;
+    let types = tokenTypeIds ?? full(inputIds.graph, [b, seqLen], 0, "int32");
+    if (total > seqLen) types = concat([full(inputIds.graph, [b, total - seqLen], 0, "int32"), types], 1);
     const typeEmb = this.child<Layer>("token_type_embeddings").forward(types);
     const x = add(add(words, positions), typeEmb);
     return this.child<Layer>("dropout").forward(this.child<Layer>("LayerNorm").forward(x), ctx);

@@ -3,7 +3,7 @@ import type { Rng } from "../../data/random.js";
 import type { BertConfig } from "../../io/bert-config.js";
 import { attention, gelu, softmax } from "../../ir/composites.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, div, exp, matmul, maximum, mul, neg, reshape, tanh, transpose } from "../../ir/ops.js";
+import { add, concat, div, exp, matmul, maximum, mul, neg, reshape, tanh, transpose } from "../../ir/ops.js";
 import { Dropout } from "../../modules/dropout.js";
 import { LayerNorm } from "../../modules/layer-norm.js";
 import { Linear } from "../../modules/linear.js";
@@ -49,9 +49,27 @@ function checkActivation(name: string): void {
 }
 
 /**
+ * Hook of prefix tuning (Hugging Face's `past_key_value` of one layer): `key` and `value`,
+ * both `[B, numHeads, P, headDim]`, are prepended to the layer's own keys and values, so
+ * every query also attends to `P` extra positions. The mask bias passed with a prefix must
+ * cover the `P + S` key positions (`[B, 1, 1, P + S]`). Absent, nothing changes.
+ *
+ * @example
+ * ```ts
+ * const prefix: AttentionPrefix = { key: pk, value: pv }; // [B, heads, P, headDim] each
+ * layer.forward(x, extendedMaskBias, ctx, prefix);
+ * ```
+ */
+export interface AttentionPrefix {
+  readonly key: Tensor;
+  readonly value: Tensor;
+}
+
+/**
  * Multi-head self-attention (`query`, `key`, `value`, `dropout`). Takes the additive mask
  * bias `[B, 1, 1, S]` (0 keeps, float32 min drops). Uses the fused `attention` composite
- * except when attention dropout is active (training with a non-zero rate).
+ * except when attention dropout is active (training with a non-zero rate). An optional
+ * {@link AttentionPrefix} prepends key/value positions (prefix tuning).
  *
  * @example
  * ```ts
@@ -80,13 +98,17 @@ export class BertSelfAttention extends Module {
     this.registerModule("dropout", new Dropout(config.attentionProbsDropoutProb));
   }
 
-  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT, prefix?: AttentionPrefix): Tensor {
     const [b, s, h] = x.shape as [number, number, number];
     const heads = (t: Tensor): Tensor =>
       transpose(reshape(t, [b, s, this.numHeads, this.headDim]), [0, 2, 1, 3]);
     const q = heads(this.child<Layer>("query").forward(x, ctx));
-    const k = heads(this.child<Layer>("key").forward(x, ctx));
-    const v = heads(this.child<Layer>("value").forward(x, ctx));
+    let k = heads(this.child<Layer>("key").forward(x, ctx));
+    let v = heads(this.child<Layer>("value").forward(x, ctx));
+    if (prefix) {
+      k = concat([prefix.key, k], 2);
+      v = concat([prefix.value, v], 2);
+    }
     const scale = 1 / Math.sqrt(this.headDim);
     const drop = this.child<Layer>("dropout");
     let out: Tensor;
@@ -140,8 +162,9 @@ export class BertAttention extends Module {
     this.registerModule("output", new BertResidualOutput(config.hiddenSize, config, rng));
   }
 
-  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
-    const a = this.child<BertSelfAttention>("self").forward(x, maskBias, ctx);
+  /** `prefix`: optional key/value prefix of the self-attention (see {@link AttentionPrefix}). */
+  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT, prefix?: AttentionPrefix): Tensor {
+    const a = this.child<BertSelfAttention>("self").forward(x, maskBias, ctx, prefix);
     return this.child<BertResidualOutput>("output").forward(a, x, ctx);
   }
 }
@@ -188,8 +211,9 @@ export class BertLayer extends Module {
     this.registerModule("output", new BertResidualOutput(config.intermediateSize, config, rng));
   }
 
-  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
-    const a = this.child<BertAttention>("attention").forward(x, maskBias, ctx);
+  /** `prefix`: optional key/value prefix of the self-attention (see {@link AttentionPrefix}). */
+  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT, prefix?: AttentionPrefix): Tensor {
+    const a = this.child<BertAttention>("attention").forward(x, maskBias, ctx, prefix);
     const h = this.child<BertIntermediate>("intermediate").forward(a, ctx);
     return this.child<BertResidualOutput>("output").forward(h, a, ctx);
   }

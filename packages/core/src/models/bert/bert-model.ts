@@ -2,7 +2,7 @@ import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { BertConfig } from "../../io/bert-config.js";
 import type { Tensor } from "../../ir/graph.js";
-import { cast, full, mul, reshape, slice, sub, tanh } from "../../ir/ops.js";
+import { cast, concat, full, mul, reshape, slice, sub, tanh } from "../../ir/ops.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
 import { BertEmbeddings } from "./bert-embeddings.js";
@@ -112,6 +112,10 @@ export interface BertModelOptions {
  * BERT encoder with Hugging Face parameter names (`embeddings.*`, `encoder.layer.N.*`,
  * `pooler.*`), randomly initialised like Hugging Face (normal(0, initializer_range), zero
  * biases, LayerNorm ones/zeros, padding row zero); load weights with `loadBertCheckpoint`.
+ * When the embeddings return more positions than `input_ids` has (a prompt-tuning wrapper
+ * prepended virtual tokens), those leading positions are attended by every token and the
+ * outputs keep them (`lastHiddenState` is `[B, P + S, H]`; the pooler reads position 0, the
+ * first virtual token, as PEFT does for BERT).
  *
  * @example
  * ```ts
@@ -145,10 +149,14 @@ export class BertModel extends Module {
     if (inputs.tokenTypeIds) checkIds(inputs.tokenTypeIds, "token_type_ids", inputIds.shape);
     if (inputs.attentionMask) checkIds(inputs.attentionMask, "attention_mask", inputIds.shape);
     const [b, s] = inputIds.shape as [number, number];
-    const maskBias = inputs.attentionMask
+    const x = this.child<BertEmbeddings>("embeddings").forward(inputIds, inputs.tokenTypeIds, ctx);
+    // Virtual tokens a wrapped word embedding prepended (prompt tuning) are always attended,
+    // as PEFT extends the attention mask with ones.
+    const extra = x.shape[1]! - s;
+    let maskBias = inputs.attentionMask
       ? attentionMaskBias(inputs.attentionMask)
       : full(inputIds.graph, [b, 1, 1, s], 0);
-    const x = this.child<BertEmbeddings>("embeddings").forward(inputIds, inputs.tokenTypeIds, ctx);
+    if (extra > 0) maskBias = concat([full(inputIds.graph, [b, 1, 1, extra], 0), maskBias], 3);
     const lastHiddenState = this.child<BertEncoder>("encoder").forward(x, maskBias, ctx);
     if (!this.hasPooler) return { lastHiddenState };
     return { lastHiddenState, poolerOutput: this.child<BertPooler>("pooler").forward(lastHiddenState, ctx) };

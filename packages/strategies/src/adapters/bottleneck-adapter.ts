@@ -1,0 +1,117 @@
+import {
+  applyActivation,
+  filledTensor,
+  Linear,
+  Module,
+  ModuleList,
+  mul,
+  mulberry32,
+  type Tensor,
+  TunekitError,
+} from "@tunekit/core";
+
+/** Non-linearities of a bottleneck adapter (AdapterHub's `non_linearity`). */
+export type AdapterNonLinearity = "relu" | "gelu" | "swish" | "tanh";
+
+/** The non-linearities {@link BottleneckAdapter} accepts. */
+export const ADAPTER_NON_LINEARITIES: readonly AdapterNonLinearity[] = Object.freeze([
+  "relu",
+  "gelu",
+  "swish",
+  "tanh",
+]);
+
+/**
+ * Where an adapter reads its input: `"sequential"` (Houlsby, Pfeiffer) reads the sub-layer's
+ * output, `"parallel"` (He et al. 2022) reads the sub-layer's input, next to the sub-layer.
+ */
+export type AdapterPlacement = "sequential" | "parallel";
+
+/** Options of {@link BottleneckAdapter}. */
+export interface BottleneckAdapterOptions {
+  /** Width of the sub-layer output (the model's hidden size). */
+  readonly hiddenSize: number;
+  /** Bottleneck width is `floor(hiddenSize / reductionFactor)` (at least 1). */
+  readonly reductionFactor: number;
+  readonly nonLinearity: AdapterNonLinearity;
+  /** Multiplies the adapter output (1 for Houlsby / Pfeiffer, 4 for parallel). */
+  readonly scaling: number;
+  readonly placement: AdapterPlacement;
+  /** Std of the normal init of `adapter_down` (default 1e-2); `adapter_up` starts at zero. */
+  readonly initStd?: number;
+  /** Seed of the init (default 0). */
+  readonly seed?: number;
+}
+
+/**
+ * The bottleneck width of a hidden size and a reduction factor, as AdapterHub computes it.
+ *
+ * @example
+ * ```ts
+ * bottleneckSize(768, 16); // 48
+ * ```
+ */
+export function bottleneckSize(hiddenSize: number, reductionFactor: number): number {
+  if (!(reductionFactor > 0) || !Number.isFinite(reductionFactor)) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `adapter reduction_factor must be a positive number, got ${reductionFactor}; e.g. 16 gives a bottleneck of hidden_size / 16`,
+    );
+  }
+  return Math.max(1, Math.floor(hiddenSize / reductionFactor));
+}
+
+/**
+ * One bottleneck adapter, with AdapterHub's parameter names: `adapter_down.0` (Linear
+ * hidden → bottleneck, followed by the non-linearity) and `adapter_up` (Linear bottleneck →
+ * hidden). {@link BottleneckAdapter.delta} is `scaling · up(act(down(x)))`; the caller adds
+ * it to the residual stream. `adapter_up` starts at zero, so a fresh adapter adds exactly 0.
+ *
+ * @example
+ * ```ts
+ * const a = new BottleneckAdapter({ hiddenSize: 768, reductionFactor: 16, nonLinearity: "relu", scaling: 1, placement: "sequential" });
+ * const y = add(h, a.delta(h)); // [B, S, 768]
+ * ```
+ */
+export class BottleneckAdapter extends Module {
+  readonly hiddenSize: number;
+  readonly bottleneck: number;
+  readonly nonLinearity: AdapterNonLinearity;
+  readonly scaling: number;
+  readonly placement: AdapterPlacement;
+
+  constructor(options: BottleneckAdapterOptions) {
+    super();
+    if (!ADAPTER_NON_LINEARITIES.includes(options.nonLinearity)) {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `adapter non_linearity "${options.nonLinearity}" is not supported; expected one of ${ADAPTER_NON_LINEARITIES.join(", ")}`,
+      );
+    }
+    if (!Number.isFinite(options.scaling)) {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `adapter scaling must be a finite number, got ${options.scaling}`,
+      );
+    }
+    this.hiddenSize = options.hiddenSize;
+    this.bottleneck = bottleneckSize(options.hiddenSize, options.reductionFactor);
+    this.nonLinearity = options.nonLinearity;
+    this.scaling = options.scaling;
+    this.placement = options.placement;
+    const rng = mulberry32(options.seed ?? 0);
+    const down = new Linear(this.hiddenSize, this.bottleneck, { rng, std: options.initStd ?? 1e-2 });
+    this.registerModule("adapter_down", new ModuleList([down]));
+    const up = new Linear(this.bottleneck, this.hiddenSize, { rng, std: 0 });
+    up.weight.value = filledTensor([this.hiddenSize, this.bottleneck], 0);
+    this.registerModule("adapter_up", up);
+  }
+
+  /** `scaling · up(act(down(x)))` over the last axis of `x` (`[..., hidden]`). */
+  delta(x: Tensor): Tensor {
+    const down = this.child<ModuleList<Linear>>("adapter_down").at(0).forward(x);
+    const act = this.nonLinearity === "swish" ? "silu" : this.nonLinearity;
+    const up = this.child<Linear>("adapter_up").forward(applyActivation(down, act));
+    return this.scaling === 1 ? up : mul(up, this.scaling);
+  }
+}
