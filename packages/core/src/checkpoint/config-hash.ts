@@ -31,6 +31,8 @@ export function configHash(config: unknown): string {
   return createHash("sha256").update(stableStringify(config)).digest("hex").slice(0, 16);
 }
 
+const show = (v: unknown): string => (v === undefined ? "(not set)" : stableStringify(v));
+
 /**
  * Top-level keys whose values differ between two configs, as `key: old → new` lines.
  *
@@ -46,5 +48,5 @@ export function configDifferences(
   const keys = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort();
   return keys
     .filter((k) => stableStringify(saved[k]) !== stableStringify(current[k]))
-    .map((k) => `${k}: ${stableStringify(saved[k])} → ${stableStringify(current[k])}`);
+    .map((k) => `${k}: ${show(saved[k])} → ${show(current[k])}`);
 }
