@@ -56,6 +56,13 @@ describe("Trainer options errors name the option, the value received and what is
     expect(message(() => new Trainer({ ...base(), ...(extra as object) }))).toContain(expected);
   });
 
+  it("a backend promise that was not awaited", () => {
+    const backend = Promise.resolve(createReferenceBackend()) as never;
+    expect(message(() => new Trainer({ ...base(), backend }))).toBe(
+      'Trainer: option backend is "a Promise"; expected a Backend: await it first (const backend = await createOnnxBackend())',
+    );
+  });
+
   it("unknown metric names list the task's metrics", async () => {
     const trainer = new Trainer({ ...base(), metrics: ["accuracy", "f1"] });
     expect(await asyncMessage(trainer.fit(toyData(16, 1, "classification")))).toBe(

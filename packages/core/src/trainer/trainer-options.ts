@@ -181,6 +181,13 @@ export function validateTrainerOptions(o: TrainerOptions): void {
       "a BERT head (BertForSequenceClassification or BertForTokenClassification)",
     );
   }
+  if (typeof (o.backend as unknown as PromiseLike<unknown> | undefined)?.then === "function") {
+    invalidOption(
+      "backend",
+      "a Promise",
+      "a Backend: await it first (const backend = await createOnnxBackend())",
+    );
+  }
   if (o.backend === undefined || typeof o.backend.compile !== "function") {
     invalidOption(
       "backend",
