@@ -50,5 +50,12 @@ export {
   targetModulesToJson,
 } from "./peft/target-modules.js";
 export { maxOutputDifference, mergeAdapter, mergeAndUnload, probeOutput, unmergeAdapter } from "./merge.js";
+export {
+  loadAdapters,
+  MultiAdapterModel,
+  traceMixedForward,
+} from "./multi-adapter/multi-adapter-model.js";
+export type { AdapterForwardContext, AdapterRouting } from "./multi-adapter/multi-lora-layers.js";
+export { AdapterDict, MultiHeadLinear, MultiLoraLinear } from "./multi-adapter/multi-lora-layers.js";
 export type { StrategyReport, StrategyReportRow } from "./report.js";
 export { formatStrategyReport, strategyReport } from "./report.js";
