@@ -176,7 +176,7 @@ export function parseDatasetConfig(value: unknown, source = "dataset config"): D
     if (
       !Array.isArray(l) ||
       l.length === 0 ||
-      !l.every((x) => typeof x === "string" || typeof x === "number")
+      !Array.from(l).every((x) => typeof x === "string" || typeof x === "number") // holes count
     ) {
       fail("labels", "must be a non-empty list of strings or numbers");
     }

@@ -192,8 +192,8 @@ export function randomJsonValue(rng: Rng, depth = 2): unknown {
 
 /**
  * A deep copy of the JSON document `doc` with the value at one random path (chosen by
- * `rng`) replaced by {@link randomJsonValue}, or the key deleted. Returns the copy and the
- * path it changed.
+ * `rng`) replaced by {@link randomJsonValue}, or the key deleted (an array entry becomes
+ * `null`, as in JSON). Returns the copy and the path it changed.
  *
  * @example
  * ```ts
@@ -222,7 +222,8 @@ export function mutateJson(doc: unknown, rng: Rng): { doc: unknown; path: string
           configurable: true,
         });
       }
-      return { doc: copy, path };
+      // Round-trip so the result is what a JSON file could hold (a deleted array entry is null).
+      return { doc: JSON.parse(JSON.stringify(copy)), path };
     }
     parent = child as Record<string, unknown>;
     path += `.${key}`;
