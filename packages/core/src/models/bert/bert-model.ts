@@ -98,7 +98,7 @@ export class BertPooler extends Module {
   }
 }
 
-/** Options of {@link BertModel}. */
+/** Options of {@link BertModel}. @example `new BertModel(config, { addPoolingLayer: false, seed: 1 })` */
 export interface BertModelOptions {
   /** Build the `pooler` (default true; token classification has none, like Hugging Face). */
   readonly addPoolingLayer?: boolean;
