@@ -1,0 +1,32 @@
+import { evaluateGraphFloat64, grad, traceForward } from "@tunekit/core";
+import { describe, expect, it } from "vitest";
+import { loadPart2Case, maxRelativeError, PART2_CASES, relativeL2Error } from "./testing/part2-reference.js";
+
+// PyTorch references: fixtures/make_part2_reference.py (float64). Evaluated here in float64
+// by the reference executor: logits and loss to 1e-6 (relative), every gradient of the
+// method's parameters to 1e-5 (relative L2).
+describe("adapters, prefix and prompt tuning match PyTorch (PEFT / AdapterHub semantics)", () => {
+  for (const name of Object.keys(PART2_CASES)) {
+    it(`${name}: logits, loss and parameter gradients`, async () => {
+      const c = await loadPart2Case(name);
+      const [b, s] = c.batch.input_ids!.shape as [number, number];
+      const { graph, outputs } = traceForward(c.model, { batchSize: b, seqLength: s, labels: true });
+      const paths = [...c.grads.keys()];
+      expect(paths.length).toBeGreaterThan(0);
+      const params = paths.map((p) => c.model.getParameter(p));
+      expect(params.every((p) => p.trainable)).toBe(true);
+      grad(
+        outputs.loss!,
+        params.map((p) => graph.param(p)),
+      ).forEach((t, i) => {
+        graph.output(`grad.${i}`, t);
+      });
+      const out = evaluateGraphFloat64(graph, c.batch);
+      expect(maxRelativeError(out.logits!.data, c.logits.data)).toBeLessThan(1e-6);
+      expect(Math.abs(out.loss!.data[0]! - c.loss) / c.loss).toBeLessThan(1e-6);
+      paths.forEach((path, i) => {
+        expect(relativeL2Error(out[`grad.${i}`]!.data, c.grads.get(path)!.data), path).toBeLessThan(1e-5);
+      });
+    });
+  }
+});
