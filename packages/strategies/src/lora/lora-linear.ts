@@ -18,6 +18,7 @@ import {
   type Tensor,
 } from "@tunekit/core";
 import { kaimingUniformA, mergedLoraWeight, rowNorms } from "./lora-math.js";
+import { stopGradientNonNegative } from "./stop-gradient.js";
 
 /**
  * Options of one {@link LoraLinear}.
@@ -180,7 +181,8 @@ export class LoraLinear extends Layer {
       else {
         // PEFT: result + (m/‖W + s·BA‖ − 1)·(dropout(x)·Wᵀ) + (m/‖W + s·BA‖)·s·BA·dropout(x)
         const combined = add(w, mul(matmul(b, a), this.scale));
-        const norm = sqrt(sum(mul(combined, combined), 1));
+        // PEFT detaches the norm (DoRA paper §4.3): no gradient flows through it
+        const norm = stopGradientNonNegative(sqrt(sum(mul(combined, combined), 1)));
         const factor = reshape(div(g.param(magnitude), norm), [1, this.outFeatures]);
         const baseXd = xd === flat ? y : matmul(xd, w, { transposeB: true });
         y = add(y, add(mul(sub(factor, 1), baseXd), mul(factor, delta)));
