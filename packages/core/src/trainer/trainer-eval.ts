@@ -136,25 +136,27 @@ export async function predictionLoop(
   const n = data.lengths.length;
   const c = o.numLabels;
   const logits: Float32Array[] = new Array(n);
+  let perToken = o.task === "token-classification";
   for (const rows of evalBatches(data, o.batchSize, o.bucketing)) {
     const batch = trainerBatch(data, rows, o.padding, false);
-    const all = logitsOf(await runner.evaluate(batch.feeds)).data as Float32Array;
+    const out = logitsOf(await runner.evaluate(batch.feeds));
+    const all = out.data as Float32Array;
+    perToken = out.shape.length === 3; // [B, S, C]: a token classification head, labels or not
     const s = batch.feeds.input_ids!.shape[1]!;
     rows.forEach((row, i) => {
-      logits[row] =
-        o.task === "token-classification"
-          ? all.slice(i * s * c, (i * s + batch.lengths[i]!) * c)
-          : all.slice(i * c, (i + 1) * c);
+      logits[row] = perToken
+        ? all.slice(i * s * c, (i * s + batch.lengths[i]!) * c)
+        : all.slice(i * c, (i + 1) * c);
     });
   }
-  const regression = o.task === "regression";
+  const regression = !perToken && o.task === "regression";
   const probabilities = regression ? undefined : logits.map((l) => softmax(l, c));
-  if (o.task === "token-classification") {
+  if (perToken) {
     const tokenPredictions = logits.map((l) =>
       Int32Array.from({ length: l.length / c }, (_, t) => argmax(l, t * c, c)),
     );
     return {
-      task: o.task,
+      task: "token-classification",
       numLabels: c,
       logits,
       probabilities,

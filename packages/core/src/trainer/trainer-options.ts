@@ -53,7 +53,7 @@ export interface CheckpointOptions {
   readonly everySteps?: number;
   /** Default: `true` when `everySteps` is not set. */
   readonly atEpochEnd?: boolean;
-  /** Checkpoints kept besides the best (default 2; the best is never deleted). */
+  /** Newest checkpoints kept (default 2, at least 1); the best is kept besides them. */
   readonly keepLast?: number;
 }
 
@@ -234,6 +234,6 @@ export function validateTrainerOptions(o: TrainerOptions): void {
       invalidOption("checkpoints.dir", o.checkpoints.dir, "a folder path");
     }
     positiveInt("checkpoints.everySteps", o.checkpoints.everySteps, true);
-    nonNegative("checkpoints.keepLast", o.checkpoints.keepLast, true);
+    positiveInt("checkpoints.keepLast", o.checkpoints.keepLast, true);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createReferenceBackend } from "../backend/reference-backend.js";
+import { sgd } from "../optim/sgd.js";
 import { Trainer } from "./trainer.js";
 import { toyData, toyModel } from "./trainer-test-fixtures.js";
 
@@ -90,5 +91,34 @@ describe("Trainer on a tiny BERT (reference backend)", () => {
     const p = await trainer.predict(val);
     expect(p.tokenPredictions![5]).toHaveLength(val.lengths[5]!);
     expect(p.logits[5]).toHaveLength(val.lengths[5]! * 2);
+  });
+});
+
+describe("Trainer guards", () => {
+  it("a diverging run throws TRAINING_DIVERGED naming the step and lr", async () => {
+    const trainer = new Trainer({
+      model: toyModel("classification", 1),
+      backend,
+      batchSize: 8,
+      maxSteps: 5,
+      lr: 3e38,
+      schedule: "constant",
+      optimizer: sgd(),
+    });
+    await expect(trainer.fit(toyData(32, 1, "classification"))).rejects.toMatchObject({
+      code: "TRAINING_DIVERGED",
+      message: expect.stringMatching(
+        /^Trainer: the training loss is Infinity at step 3 \(epoch 0, lr 3e\+38\); lower lr/,
+      ),
+    });
+  });
+
+  it("predict on unlabeled rows: a token head gives per-token predictions without tokenLabels", async () => {
+    const model = toyModel("tokens", 1);
+    const trainer = new Trainer({ model, backend, batchSize: 4, maxSteps: 1 });
+    const { tokenLabels: _, ...unlabeled } = toyData(6, 2, "tokens");
+    const p = await trainer.predict(unlabeled);
+    expect(p.task).toBe("token-classification");
+    expect(p.tokenPredictions!.map((t) => t.length)).toEqual(Array.from(unlabeled.lengths));
   });
 });

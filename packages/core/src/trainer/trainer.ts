@@ -113,7 +113,7 @@ export class Trainer {
     const task: TrainerTask =
       data.tokenLabels !== undefined
         ? "token-classification"
-        : data.task === "regression"
+        : data.task === "regression" || this.options.model.numLabels === 1
           ? "regression"
           : "classification";
     return predictionLoop(this.getRunner(), data, this.loopOptions(task), this.options.model.labels);
@@ -356,6 +356,14 @@ export class Trainer {
         if (!r.applied) continue;
         const step = runner.stepCount;
         const loss = microLosses.reduce((a, b) => a + b, 0) / microLosses.length;
+        if (!Number.isFinite(loss)) {
+          throw new TunekitError(
+            "TRAINING_DIVERGED",
+            `Trainer: the training loss is ${loss} at step ${step} (epoch ${pos.epoch}, lr ${stepLr}); ` +
+              "lower lr, set clipNorm (e.g. 1) or add warm-up, then resume from the last checkpoint",
+            { details: { step, epoch: pos.epoch, lr: stepLr } },
+          );
+        }
         microLosses = [];
         epochLosses.push(loss);
         lossSum += loss;
