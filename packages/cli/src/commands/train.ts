@@ -1,0 +1,250 @@
+import { join, relative } from "node:path";
+import {
+  adamw,
+  assignWeights,
+  type EvaluationResult,
+  loadTokenizer,
+  loadTrainingCheckpoint,
+  parameterReport,
+  saveBertCheckpoint,
+  TASK_METRICS,
+  Trainer,
+  type TrainerModel,
+  type TrainerOptions,
+} from "@tunekit/core";
+import { type CliCommand, type CommandContext, intFlag, parseSetFlags, stringFlag } from "../command.js";
+import { metricsTable } from "../format-table.js";
+import { ProgressRenderer } from "../progress.js";
+import { createBackend, describeBackend } from "../setup/backend-setup.js";
+import { loadDataSpec, requireSplit, resolveTask } from "../setup/data-setup.js";
+import { buildModel } from "../setup/model-setup.js";
+import { paddingBuckets, tokenizeSplit } from "../setup/pipeline.js";
+import {
+  copyTokenizerFiles,
+  loadTrainConfigFile,
+  MODEL_DIR,
+  RUN_FILE,
+  type RunRecord,
+  writeJson,
+} from "../setup/run-files.js";
+import { createStrategy } from "../strategy-config.js";
+
+/** `tunekit train CONFIG`: trains, evaluates and saves a model as a config describes. */
+export const trainCommand: CliCommand = {
+  name: "train",
+  summary: "train a model as a JSON/YAML config describes; evaluates and saves it",
+  usage:
+    "tunekit train CONFIG [--output DIR] [--max-steps N] [--epochs N] [--backend onnx|tfjs] [--set K=V]... [--resume] [--json]",
+  help: [
+    "CONFIG is a .json, .yaml or .yml file with: model ({path} or {random}), tokenizer, data,",
+    "task, strategy, backend, training and output (see packages/cli/README.md and examples/).",
+    "Writes OUTPUT/model (Hugging Face folder + tokenizer), OUTPUT/metrics.json,",
+    `OUTPUT/${RUN_FILE} and OUTPUT/checkpoints/.`,
+    "",
+    "options:",
+    "  --output DIR     override the config's output folder",
+    "  --max-steps N    override training.maxSteps",
+    "  --epochs N       override training.epochs",
+    "  --backend NAME   override backend: onnx (default) or tfjs",
+    "  --resume         continue from the latest checkpoint in OUTPUT/checkpoints",
+    "  --set K=V        override any config key (repeatable), e.g. --set training.batchSize=16",
+    "                   --set data.maxRows.train=1000 (V is parsed as JSON when it can be)",
+  ],
+  options: {
+    output: { type: "string", short: "o" },
+    "max-steps": { type: "string" },
+    epochs: { type: "string" },
+    backend: { type: "string" },
+    resume: { type: "boolean" },
+    set: { type: "string", multiple: true },
+  },
+  positionals: 1,
+  run: runTrain,
+};
+
+async function runTrain(ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const started = performance.now();
+  const overrides = trainOverrides(ctx);
+  const { config, raw, path } = await loadTrainConfigFile(ctx.positionals[0]!, io.cwd, overrides);
+  const note = (line: string): void => io.stderr(`${line}\n`);
+  const t = config.training;
+
+  const tokenizer = await loadTokenizer(config.tokenizer);
+  const { splits } = await loadDataSpec(config.data);
+  const task = resolveTask(config.task, splits);
+  const trainSplit = requireSplit(splits, "train", "training");
+  const evalSplit =
+    splits[config.data.evalSplit]?.labels === undefined ? undefined : splits[config.data.evalSplit];
+  if (evalSplit === undefined)
+    note(`note: no labelled ${config.data.evalSplit} split: training without evaluation`);
+  const train = tokenizeSplit(trainSplit, tokenizer, t.maxLength);
+  const evalData = evalSplit === undefined ? undefined : tokenizeSplit(evalSplit, tokenizer, t.maxLength);
+
+  const built = await buildModel(config.model, {
+    task,
+    labels: splits.labelNames,
+    vocabSize: tokenizer.vocabSize,
+    padId: tokenizer.padId,
+    maxLength: t.maxLength,
+    seed: t.seed,
+  });
+  const banner = built.random ? `\n*** ${built.notice} ***\n` : built.notice;
+  note(banner);
+  const strategy = await createStrategy(config.strategy);
+  const model = strategy.apply(built.model);
+  const params = parameterReport(model);
+  note(
+    `strategy ${strategy.method}: ${params.trainable.toLocaleString("en-US")} of ${params.total.toLocaleString("en-US")} parameters trainable (${params.percentTrainable.toFixed(2)}%)`,
+  );
+  note(
+    `data ${splits.name}: train ${train.lengths.length} rows${evalData ? `, ${config.data.evalSplit} ${evalData.lengths.length} rows` : ""}; ` +
+      `task ${task}${task === "regression" ? "" : ` (${splits.labelNames.join(", ")})`}; ${train.numTruncated} train rows truncated to ${t.maxLength} tokens`,
+  );
+  note(`backend ${describeBackend(config.backend)}`);
+  const backend = await createBackend(config.backend, note);
+
+  const progress = new ProgressRenderer(io, { logEvery: 10 });
+  const metricForBest = t.metricForBest ?? (task === "regression" ? "pearson" : "accuracy");
+  const trainerOptions: TrainerOptions = {
+    model: model as TrainerModel,
+    backend,
+    batchSize: t.batchSize,
+    optimizer: adamw({ weightDecay: t.weightDecay, decayFilter: "hf" }),
+    ...(t.evalBatchSize === undefined ? {} : { evalBatchSize: t.evalBatchSize }),
+    ...(t.epochs === undefined ? {} : { epochs: t.epochs }),
+    ...(t.maxSteps === undefined ? {} : { maxSteps: t.maxSteps }),
+    lr: t.lr,
+    schedule: t.schedule,
+    ...(t.warmupSteps === undefined ? {} : { warmupSteps: t.warmupSteps }),
+    ...(t.warmupRatio === undefined ? {} : { warmupRatio: t.warmupRatio }),
+    ...(t.clipNorm === undefined ? {} : { clipNorm: t.clipNorm }),
+    gradientAccumulation: t.gradientAccumulation,
+    seed: t.seed,
+    dropout: t.dropout,
+    padding: paddingBuckets(t.maxLength),
+    bucketing: { windowBatches: 50 },
+    ...(evalData === undefined
+      ? {}
+      : {
+          metricForBest,
+          evaluation:
+            t.evalEvery === undefined ? { atEpochEnd: true } : { everySteps: t.evalEvery, atEpochEnd: true },
+          ...(t.earlyStopping === undefined ? {} : { earlyStopping: t.earlyStopping }),
+        }),
+    checkpoints: { dir: join(config.output, "checkpoints"), keepLast: 1, atEpochEnd: true },
+    onProgress: (p) => progress.update(p),
+    logger: (line) => {
+      if (line.startsWith("eval ") || line.startsWith("checkpoint ")) progress.line(line);
+    },
+    logEvery: 1_000_000_000,
+  };
+  const trainer = new Trainer(trainerOptions);
+  try {
+    const fit = await trainer.fit(train, {
+      ...(evalData === undefined ? {} : { evalData }),
+      ...(ctx.flags.resume === true ? { resumeFrom: "latest" } : {}),
+    });
+    progress.finish();
+    if (fit.bestCheckpoint !== undefined && fit.best !== undefined && fit.best.step !== fit.step) {
+      const best = await loadTrainingCheckpoint(fit.bestCheckpoint);
+      assignWeights(model as TrainerModel, best.model, fit.bestCheckpoint);
+      await trainer.dispose(); // frozen weights are compiled in: recompile with the best ones
+      note(
+        `loaded the best checkpoint (step ${fit.best.step}, ${fit.best.metric} ${fit.best.value.toFixed(4)})`,
+      );
+    }
+    const final: EvaluationResult | undefined =
+      evalData === undefined ? undefined : await trainer.evaluate(evalData);
+    const modelDir = join(config.output, MODEL_DIR);
+    if (strategy.method === "full" || strategy.method === "head-only") {
+      await saveBertCheckpoint(built.model, modelDir);
+      await copyTokenizerFiles(config.tokenizer, modelDir);
+    } else {
+      note(
+        `note: strategy ${strategy.method}: the adapted model is in ${relative(io.cwd, fit.lastCheckpoint ?? config.output)}`,
+      );
+    }
+    const record: RunRecord = {
+      format: "tunekit-run",
+      version: 1,
+      configFile: path,
+      configDir: join(path, ".."),
+      cwd: io.cwd,
+      config: raw,
+      task,
+      labels: splits.labelNames,
+    };
+    await writeJson(join(config.output, RUN_FILE), record);
+    const seconds = (performance.now() - started) / 1000;
+    const summary = {
+      ok: true,
+      command: "train",
+      output: config.output,
+      model: modelDir,
+      randomModel: built.random,
+      task,
+      labels: splits.labelNames,
+      strategy: strategy.method,
+      backend: describeBackend(config.backend),
+      steps: fit.step,
+      epochsCompleted: fit.epoch,
+      stopReason: fit.stopReason,
+      trainLoss: fit.trainLoss,
+      parameters: { total: params.total, trainable: params.trainable },
+      best: fit.best ?? null,
+      evaluation:
+        final === undefined
+          ? null
+          : {
+              split: config.data.evalSplit,
+              rows: final.numExamples,
+              loss: final.loss,
+              metrics: final.metrics,
+            },
+      evaluations: fit.evaluations.map((e) => ({ step: e.step, loss: e.loss, metrics: e.metrics })),
+      seconds,
+    };
+    await writeJson(join(config.output, "metrics.json"), summary);
+    if (ctx.json) {
+      io.stdout(`${JSON.stringify(summary)}\n`);
+    } else {
+      const where = relative(io.cwd, config.output) || ".";
+      io.stdout(
+        `trained ${fit.step} steps (${fit.stopReason}) in ${seconds.toFixed(1)}s; mean train loss ${fit.trainLoss.toFixed(4)}\n`,
+      );
+      if (final !== undefined) {
+        io.stdout(`\n${metricsTable(final, `${config.data.evalSplit} (${final.numExamples} rows)`)}\n\n`);
+      }
+      if (built.random) io.stdout("(a randomly initialised model, not a pre-trained one)\n");
+      io.stdout(`saved to ${where}/${MODEL_DIR}; metrics in ${where}/metrics.json\n`);
+    }
+    return 0;
+  } finally {
+    progress.finish();
+    await trainer.dispose();
+    backend.dispose();
+  }
+}
+
+function trainOverrides(ctx: CommandContext): Record<string, unknown> {
+  const sets = ctx.flags.set;
+  const out: Record<string, unknown> = parseSetFlags(Array.isArray(sets) ? sets : []);
+  const training: Record<string, unknown> = { ...(out.training as Record<string, unknown> | undefined) };
+  const maxSteps = intFlag(ctx, "max-steps");
+  const epochs = intFlag(ctx, "epochs");
+  if (maxSteps !== undefined) training.maxSteps = maxSteps;
+  if (epochs !== undefined) training.epochs = epochs;
+  if (Object.keys(training).length > 0) out.training = training;
+  const output = stringFlag(ctx, "output");
+  if (output !== undefined) out.output = output;
+  const backend = stringFlag(ctx, "backend", ["onnx", "tfjs"]);
+  if (backend !== undefined) out.backend = backend;
+  return out;
+}
+
+/** Metric names reported per CLI task (for help texts and docs). */
+export const CLI_METRICS = {
+  "sequence-classification": TASK_METRICS.classification,
+  regression: TASK_METRICS.regression,
+};

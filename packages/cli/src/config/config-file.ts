@@ -1,0 +1,45 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { TunekitError } from "@tunekit/core";
+import { parse as parseYaml } from "yaml";
+
+/**
+ * Reads a JSON (`.json`) or YAML (`.yaml`, `.yml`) config file into a plain value.
+ * Missing files are `IO_ERROR`; syntax errors are `CONFIG_INVALID` with the parser's
+ * position.
+ *
+ * @example
+ * ```ts
+ * const raw = await readConfigFile("examples/sst2-tiny.json");
+ * ```
+ */
+export async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new TunekitError(
+      "IO_ERROR",
+      `cannot read config file ${path}: ${(e as Error).message}; check the path (relative paths resolve against the current directory)`,
+      { cause: e },
+    );
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === ".yaml" || ext === ".yml") {
+    try {
+      return parseYaml(text) as unknown;
+    } catch (e) {
+      throw new TunekitError("CONFIG_INVALID", `${path}: not valid YAML: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    const hint = ext === ".json" ? "" : " (use a .yaml or .yml extension for YAML)";
+    throw new TunekitError("CONFIG_INVALID", `${path}: not valid JSON${hint}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}

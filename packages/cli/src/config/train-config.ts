@@ -1,0 +1,329 @@
+import { isAbsolute, resolve } from "node:path";
+import { type DatasetConfig, parseDatasetConfig } from "@tunekit/core";
+import { parseStrategySpec, type StrategySpec } from "../strategy-config.js";
+import { ConfigValidator, isRecord } from "./validate.js";
+
+/**
+ * The model to train: a Hugging Face folder (`config.json` + `model.safetensors`) or a small
+ * randomly initialised BERT (vocabulary size from the tokenizer).
+ *
+ * @example
+ * ```ts
+ * const m: ModelSpec = { kind: "random", layers: 2, hidden: 128, heads: 2, intermediate: 512, maxPositions: 512, seed: 0 };
+ * ```
+ */
+export type ModelSpec =
+  | { readonly kind: "pretrained"; readonly path: string }
+  | {
+      readonly kind: "random";
+      readonly layers: number;
+      readonly hidden: number;
+      readonly heads: number;
+      readonly intermediate: number;
+      readonly maxPositions: number;
+      readonly seed: number;
+    };
+
+/** Tasks the CLI trains. */
+export const CLI_TASKS = ["sequence-classification", "regression"] as const;
+
+/**
+ * What the model predicts: a class per text (pair) or a score per text (pair).
+ *
+ * @example
+ * ```ts
+ * const t: CliTask = "regression";
+ * ```
+ */
+export type CliTask = (typeof CLI_TASKS)[number];
+
+/**
+ * Where the data comes from: a {@link DatasetConfig} (read from `configPath`, or inline), the
+ * folder its relative paths resolve against, and optional row limits per split (first N rows).
+ *
+ * @example
+ * ```ts
+ * const d: DataSpec = { configPath: "/repo/examples/data/sst2.json", baseDir: "/repo", maxRows: { train: 1000 }, evalSplit: "validation" };
+ * ```
+ */
+export interface DataSpec {
+  readonly configPath?: string;
+  readonly inline?: DatasetConfig;
+  readonly baseDir: string;
+  readonly maxRows: { readonly train?: number; readonly validation?: number; readonly test?: number };
+  /** Split evaluated during and after training (default `validation`). */
+  readonly evalSplit: "validation" | "test";
+}
+
+/**
+ * The backend that runs the graphs.
+ *
+ * @example
+ * ```ts
+ * const b: BackendSpec = { name: "tfjs", engine: "wasm" };
+ * ```
+ */
+export interface BackendSpec {
+  readonly name: "onnx" | "tfjs";
+  readonly engine?: "auto" | "wasm" | "cpu" | "tensorflow";
+  readonly threads?: number;
+}
+
+/**
+ * Hyper-parameters of `tunekit train`.
+ *
+ * @example
+ * ```ts
+ * const t: TrainingSpec = { lr: 1e-3, epochs: 1, batchSize: 32, maxLength: 64, schedule: "linear", weightDecay: 0.01, gradientAccumulation: 1, seed: 42, dropout: true };
+ * ```
+ */
+export interface TrainingSpec {
+  readonly lr: number;
+  readonly epochs?: number;
+  readonly maxSteps?: number;
+  readonly batchSize: number;
+  readonly evalBatchSize?: number;
+  readonly maxLength: number;
+  readonly warmupSteps?: number;
+  readonly warmupRatio?: number;
+  readonly schedule: "constant" | "linear" | "cosine";
+  readonly weightDecay: number;
+  readonly clipNorm?: number;
+  readonly gradientAccumulation: number;
+  readonly evalEvery?: number;
+  readonly earlyStopping?: {
+    readonly patience: number;
+    readonly metric?: string;
+    readonly mode?: "max" | "min";
+    readonly minDelta?: number;
+  };
+  readonly metricForBest?: string;
+  readonly seed: number;
+  readonly dropout: boolean;
+}
+
+/**
+ * A validated `tunekit train` config with absolute paths.
+ *
+ * @example
+ * ```ts
+ * const config = parseTrainConfig(await readConfigFile(path), { source: path, configDir: dirname(path), cwd: process.cwd() });
+ * ```
+ */
+export interface TrainConfig {
+  readonly source: string;
+  readonly model: ModelSpec;
+  readonly tokenizer: string;
+  readonly data: DataSpec;
+  /** `undefined`: from the data set (`regression` data sets train a regressor). */
+  readonly task: CliTask | undefined;
+  readonly strategy: StrategySpec;
+  readonly backend: BackendSpec;
+  readonly training: TrainingSpec;
+  readonly output: string;
+}
+
+const TOP_KEYS = [
+  "$schema",
+  "description",
+  "model",
+  "tokenizer",
+  "data",
+  "task",
+  "strategy",
+  "backend",
+  "training",
+  "output",
+];
+const TRAINING_KEYS = [
+  "lr",
+  "epochs",
+  "maxSteps",
+  "batchSize",
+  "evalBatchSize",
+  "maxLength",
+  "warmupSteps",
+  "warmupRatio",
+  "schedule",
+  "weightDecay",
+  "clipNorm",
+  "gradientAccumulation",
+  "evalEvery",
+  "earlyStopping",
+  "metricForBest",
+  "seed",
+  "dropout",
+];
+
+/**
+ * Validates a parsed `tunekit train` config. Input paths (`model.path`, `tokenizer`,
+ * `data.config`, `data.baseDir`) resolve against `configDir`; `output` resolves against `cwd`.
+ * Errors are `CONFIG_INVALID` naming the key path, the value and the allowed values.
+ *
+ * @example
+ * ```ts
+ * const cfg = parseTrainConfig({ model: { random: { layers: 2 } }, tokenizer: "tok", data: { config: "d.json" }, training: { epochs: 1 }, output: "runs/x" },
+ *   { source: "train.json", configDir: "/repo/examples", cwd: "/repo" });
+ * ```
+ */
+export function parseTrainConfig(
+  raw: unknown,
+  where: { readonly source: string; readonly configDir: string; readonly cwd: string },
+): TrainConfig {
+  const v = new ConfigValidator(where.source);
+  const top = v.object("(top level)", raw);
+  v.knownKeys("", top, TOP_KEYS);
+  const input = (p: string): string => (isAbsolute(p) ? p : resolve(where.configDir, p));
+  const model = parseModel(v, top.model, input);
+  const tokenizer = input(v.string("tokenizer", top.tokenizer));
+  const data = parseData(v, top.data, input);
+  const task = v.oneOf("task", top.task, CLI_TASKS, true);
+  const strategy = parseStrategySpec(v, top.strategy ?? "full");
+  const backend = parseBackend(v, top.backend);
+  const training = parseTraining(v, v.object("training", top.training));
+  const outRaw = v.string("output", top.output);
+  const output = isAbsolute(outRaw) ? outRaw : resolve(where.cwd, outRaw);
+  return { source: where.source, model, tokenizer, data, task, strategy, backend, training, output };
+}
+
+function parseModel(v: ConfigValidator, raw: unknown, input: (p: string) => string): ModelSpec {
+  const m = v.object("model", raw);
+  v.knownKeys("model", m, ["path", "random"]);
+  if ((m.path === undefined) === (m.random === undefined)) {
+    v.fail(
+      "model",
+      m,
+      'exactly one of { "path": "<HF folder>" } or { "random": { layers, hidden, heads, intermediate } }',
+    );
+  }
+  if (m.path !== undefined) return { kind: "pretrained", path: input(v.string("model.path", m.path)) };
+  const r = v.object("model.random", m.random);
+  v.knownKeys("model.random", r, ["layers", "hidden", "heads", "intermediate", "maxPositions", "seed"]);
+  const layers = v.positiveInt("model.random.layers", r.layers ?? 2, false, 2);
+  const hidden = v.positiveInt("model.random.hidden", r.hidden ?? 128, false, 128);
+  const heads = v.positiveInt("model.random.heads", r.heads ?? 2, false, 2);
+  if (hidden % heads !== 0)
+    v.fail("model.random.heads", heads, `a divisor of model.random.hidden (${hidden})`);
+  const intermediate = v.positiveInt("model.random.intermediate", r.intermediate ?? hidden * 4, false, 512);
+  const maxPositions = v.positiveInt("model.random.maxPositions", r.maxPositions ?? 512, false, 512);
+  const seed = v.number("model.random.seed", r.seed ?? 0, { integer: true, min: 0 });
+  return { kind: "random", layers, hidden, heads, intermediate, maxPositions, seed };
+}
+
+function parseData(v: ConfigValidator, raw: unknown, input: (p: string) => string): DataSpec {
+  const d = v.object("data", raw);
+  v.knownKeys("data", d, ["config", "baseDir", "maxRows", "evalSplit"]);
+  const baseDir = input(v.string("data.baseDir", d.baseDir, true) ?? ".");
+  const evalSplit = v.oneOf("data.evalSplit", d.evalSplit, ["validation", "test"], true) ?? "validation";
+  const maxRows: { train?: number; validation?: number; test?: number } = {};
+  const mr = v.object("data.maxRows", d.maxRows, true);
+  if (mr !== undefined) {
+    v.knownKeys("data.maxRows", mr, ["train", "validation", "test"]);
+    for (const split of ["train", "validation", "test"] as const) {
+      const n = v.positiveInt(`data.maxRows.${split}`, mr[split], true, 1000);
+      if (n !== undefined) maxRows[split] = n;
+    }
+  }
+  if (typeof d.config === "string") {
+    return { configPath: input(v.string("data.config", d.config)), baseDir, maxRows, evalSplit };
+  }
+  if (isRecord(d.config)) {
+    const inline = parseDatasetConfig(d.config, `${v.source}: data.config`);
+    return { inline, baseDir, maxRows, evalSplit };
+  }
+  return v.fail(
+    "data.config",
+    d.config,
+    'a path to a data set config (e.g. "data/sst2.json") or an inline data set config object',
+  );
+}
+
+function parseBackend(v: ConfigValidator, raw: unknown): BackendSpec {
+  if (raw === undefined) return { name: "onnx" };
+  if (typeof raw === "string") return { name: v.oneOf("backend", raw, ["onnx", "tfjs"]) };
+  const b = v.object("backend", raw);
+  v.knownKeys("backend", b, ["name", "engine", "threads"]);
+  const name = v.oneOf("backend.name", b.name, ["onnx", "tfjs"]);
+  const engine = v.oneOf("backend.engine", b.engine, ["auto", "wasm", "cpu", "tensorflow"], true);
+  if (engine !== undefined && name !== "tfjs")
+    v.fail("backend.engine", engine, 'nothing unless backend.name is "tfjs"');
+  const threads = v.positiveInt("backend.threads", b.threads, true, 4);
+  if (threads !== undefined && name !== "onnx")
+    v.fail("backend.threads", threads, 'nothing unless backend.name is "onnx"');
+  return { name, ...(engine === undefined ? {} : { engine }), ...(threads === undefined ? {} : { threads }) };
+}
+
+function parseTraining(v: ConfigValidator, t: Record<string, unknown>): TrainingSpec {
+  v.knownKeys("training", t, TRAINING_KEYS);
+  const epochs = v.positiveInt("training.epochs", t.epochs, true, 3);
+  const maxSteps = v.positiveInt("training.maxSteps", t.maxSteps, true, 1000);
+  if (epochs === undefined && maxSteps === undefined) {
+    v.fail(
+      "training.epochs",
+      undefined,
+      "training.epochs (e.g. 3) or training.maxSteps (e.g. 1000), or both",
+    );
+  }
+  const opt = <T>(key: string, value: T | undefined): Record<string, T> =>
+    value === undefined ? {} : { [key]: value };
+  const warmupSteps = v.number(
+    "training.warmupSteps",
+    t.warmupSteps,
+    { integer: true, min: 0, example: 100 },
+    true,
+  );
+  const warmupRatio = v.number("training.warmupRatio", t.warmupRatio, { min: 0, max: 1, example: 0.1 }, true);
+  if (warmupSteps !== undefined && warmupRatio !== undefined) {
+    v.fail(
+      "training.warmupRatio",
+      warmupRatio,
+      "to be left out when training.warmupSteps is given (use one)",
+    );
+  }
+  const clipNorm = v.number(
+    "training.clipNorm",
+    t.clipNorm,
+    { min: 0, exclusiveMin: true, example: 1 },
+    true,
+  );
+  const evalEvery = v.positiveInt("training.evalEvery", t.evalEvery, true, 100);
+  let earlyStopping: TrainingSpec["earlyStopping"];
+  const es = v.object("training.earlyStopping", t.earlyStopping, true);
+  if (es !== undefined) {
+    v.knownKeys("training.earlyStopping", es, ["patience", "metric", "mode", "minDelta"]);
+    const metric = v.string("training.earlyStopping.metric", es.metric, true);
+    const mode = v.oneOf("training.earlyStopping.mode", es.mode, ["max", "min"], true);
+    const minDelta = v.number("training.earlyStopping.minDelta", es.minDelta, { min: 0 }, true);
+    earlyStopping = {
+      patience: v.positiveInt("training.earlyStopping.patience", es.patience, false, 3),
+      ...opt("metric", metric),
+      ...opt("mode", mode),
+      ...opt("minDelta", minDelta),
+    };
+  }
+  const metricForBest = v.string("training.metricForBest", t.metricForBest, true);
+  return {
+    lr: v.number("training.lr", t.lr ?? 5e-5, { min: 0, exclusiveMin: true, example: "5e-5" }),
+    ...opt("epochs", epochs),
+    ...opt("maxSteps", maxSteps),
+    batchSize: v.positiveInt("training.batchSize", t.batchSize ?? 32, false, 32),
+    ...opt("evalBatchSize", v.positiveInt("training.evalBatchSize", t.evalBatchSize, true, 64)),
+    maxLength: v.number("training.maxLength", t.maxLength ?? 128, { integer: true, min: 4, example: 128 }),
+    ...opt("warmupSteps", warmupSteps),
+    ...opt("warmupRatio", warmupRatio),
+    schedule: v.oneOf("training.schedule", t.schedule ?? "linear", ["constant", "linear", "cosine"]),
+    weightDecay: v.number("training.weightDecay", t.weightDecay ?? 0.01, { min: 0, example: 0.01 }),
+    ...opt("clipNorm", clipNorm),
+    gradientAccumulation: v.positiveInt(
+      "training.gradientAccumulation",
+      t.gradientAccumulation ?? 1,
+      false,
+      1,
+    ),
+    ...opt("evalEvery", evalEvery),
+    ...(earlyStopping === undefined ? {} : { earlyStopping }),
+    ...opt("metricForBest", metricForBest),
+    seed: v.number("training.seed", t.seed ?? 42, { integer: true, min: 0, example: 42 }),
+    dropout: v.boolean("training.dropout", t.dropout, true) ?? true,
+  };
+}

@@ -1,0 +1,24 @@
+export type { CliIo } from "./cli-io.js";
+export { processIo } from "./cli-io.js";
+export type { CliCommand, CommandContext } from "./command.js";
+export { UsageError } from "./command.js";
+export { readConfigFile } from "./config/config-file.js";
+export type {
+  BackendSpec,
+  CliTask,
+  DataSpec,
+  ModelSpec,
+  TrainConfig,
+  TrainingSpec,
+} from "./config/train-config.js";
+export { CLI_TASKS, parseTrainConfig } from "./config/train-config.js";
+export type { NumberBounds } from "./config/validate.js";
+export { ConfigValidator } from "./config/validate.js";
+export { formatTable, metricsTable } from "./format-table.js";
+export { formatDuration, ProgressRenderer, progressBar, progressLine } from "./progress.js";
+export { COMMANDS, commandHelp, EXIT, runCli } from "./run-cli.js";
+export { loadDataSpec, resolveTask } from "./setup/data-setup.js";
+export { buildModel, loadTrainedModel } from "./setup/model-setup.js";
+export { loadTrainConfigFile, RUN_FILE } from "./setup/run-files.js";
+export type { StrategySpec } from "./strategy-config.js";
+export { BUILTIN_METHODS, createStrategy, KNOWN_METHODS, STRATEGY_EXPORTS } from "./strategy-config.js";

@@ -1,0 +1,148 @@
+import { join } from "node:path";
+import {
+  type BertConfig,
+  type BertForSequenceClassification,
+  bertConfigToJson,
+  createBertForTask,
+  loadBertCheckpoint,
+  loadBertWeights,
+  parseBertConfig,
+  readBertConfig,
+  readSafetensorsFile,
+  TunekitError,
+} from "@tunekit/core";
+import type { CliTask, ModelSpec } from "../config/train-config.js";
+
+/**
+ * A model built for training, and what the CLI should tell the user about it.
+ *
+ * @example
+ * ```ts
+ * const { model, notice } = await buildModel(spec, { task: "sequence-classification", labels: ["neg", "pos"], vocabSize: 30522, padId: 0, maxLength: 64 });
+ * ```
+ */
+export interface BuiltModel {
+  readonly model: BertForSequenceClassification;
+  readonly config: BertConfig;
+  /** One line for the user: random initialisation, or what was loaded / freshly initialised. */
+  readonly notice: string;
+  readonly random: boolean;
+}
+
+/**
+ * Builds a sequence-classification (or regression: one output) BERT: loads a Hugging Face
+ * folder, or initialises a random BERT sized by the spec with the tokenizer's vocabulary.
+ * The classifier's labels are the data set's; a checkpoint head trained on other labels
+ * is replaced by a fresh one.
+ *
+ * @example
+ * ```ts
+ * const built = await buildModel({ kind: "random", layers: 2, hidden: 64, heads: 2, intermediate: 256, maxPositions: 128, seed: 0 },
+ *   { task: "regression", labels: [], vocabSize: 30522, padId: 0, maxLength: 64 });
+ * ```
+ */
+export async function buildModel(
+  spec: ModelSpec,
+  o: {
+    readonly task: CliTask;
+    readonly labels: readonly string[];
+    readonly vocabSize: number;
+    readonly padId: number;
+    readonly maxLength: number;
+    readonly seed?: number;
+  },
+): Promise<BuiltModel> {
+  const labels = o.task === "regression" ? ["score"] : o.labels;
+  if (labels.length < 1 || (o.task === "sequence-classification" && labels.length < 2)) {
+    throw new TunekitError(
+      "DATA_INVALID",
+      `the data set has ${labels.length} label(s): [${labels.join(", ")}]; classification needs at least 2 (set "labels" in the data set config, or use task "regression")`,
+    );
+  }
+  const labelJson = {
+    id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+    label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
+    ...(o.task === "regression"
+      ? { problem_type: "regression" }
+      : { problem_type: "single_label_classification" }),
+  };
+  if (spec.kind === "random") {
+    if (o.maxLength > spec.maxPositions) {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `training.maxLength ${o.maxLength} exceeds model.random.maxPositions ${spec.maxPositions}; lower maxLength or raise maxPositions`,
+      );
+    }
+    const config = parseBertConfig(
+      {
+        model_type: "bert",
+        vocab_size: o.vocabSize,
+        hidden_size: spec.hidden,
+        num_hidden_layers: spec.layers,
+        num_attention_heads: spec.heads,
+        intermediate_size: spec.intermediate,
+        max_position_embeddings: spec.maxPositions,
+        pad_token_id: o.padId,
+        ...labelJson,
+      },
+      "model.random",
+    );
+    const model = createBertForTask(config, { task: "sequence-classification", seed: spec.seed });
+    return {
+      model,
+      config,
+      random: true,
+      notice:
+        `RANDOM MODEL: a randomly initialised BERT (${spec.layers} layers, hidden ${spec.hidden}, ${spec.heads} heads, ` +
+        `intermediate ${spec.intermediate}, vocab ${o.vocabSize}), NOT a pre-trained one: expect far lower scores than fine-tuning a pre-trained model`,
+    };
+  }
+  const base = await readBertConfig(spec.path);
+  if (o.vocabSize > base.vocabSize) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `the tokenizer has ${o.vocabSize} tokens but ${spec.path}/config.json has vocab_size ${base.vocabSize}; use the tokenizer the model was trained with`,
+    );
+  }
+  if (o.maxLength > base.maxPositionEmbeddings) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `training.maxLength ${o.maxLength} exceeds the model's max_position_embeddings ${base.maxPositionEmbeddings}; lower training.maxLength`,
+    );
+  }
+  const sameHead = base.id2label.length === labels.length && base.id2label.every((l, i) => l === labels[i]);
+  const json: Record<string, unknown> = { ...bertConfigToJson(base), ...labelJson };
+  delete json.num_labels;
+  const config = parseBertConfig(json, join(spec.path, "config.json"));
+  const model = createBertForTask(config, { task: "sequence-classification", seed: o.seed ?? 0 });
+  const { tensors } = await readSafetensorsFile(join(spec.path, "model.safetensors"));
+  const report = loadBertWeights(model, tensors, { reinitializeHead: !sameHead });
+  const fresh =
+    report.initialized.length > 0 ? `; freshly initialised: ${report.initialized.join(", ")}` : "";
+  return {
+    model,
+    config,
+    random: false,
+    notice: `loaded ${report.loaded.length} tensors from ${spec.path}${fresh}`,
+  };
+}
+
+/**
+ * Loads a model written by `tunekit train` (a Hugging Face folder) and says which task it
+ * was trained for (`problem_type: "regression"` or one label: regression).
+ *
+ * @example
+ * ```ts
+ * const { model, task } = await loadTrainedModel("runs/sst2-tiny/model");
+ * ```
+ */
+export async function loadTrainedModel(folder: string): Promise<{
+  readonly model: BertForSequenceClassification;
+  readonly task: CliTask;
+  readonly config: BertConfig;
+}> {
+  const { model, config } = await loadBertCheckpoint(folder, { task: "sequence-classification" });
+  const task: CliTask =
+    config.problemType === "regression" || config.numLabels === 1 ? "regression" : "sequence-classification";
+  return { model, task, config };
+}

@@ -1,0 +1,52 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type Dataset,
+  loadTokenizer,
+  type PaddingStrategy,
+  type Tokenizer,
+  type TrainerData,
+  tokenizeDataset,
+} from "@tunekit/core";
+
+/**
+ * Padding buckets for `maxLength`: powers of two from 16 below it, then `maxLength`, so only
+ * a handful of batch shapes (and compiled graphs) ever appear.
+ *
+ * @example
+ * ```ts
+ * paddingBuckets(128); // { buckets: [16, 32, 64, 128] }
+ * ```
+ */
+export function paddingBuckets(maxLength: number): PaddingStrategy {
+  const buckets: number[] = [];
+  for (let b = 16; b < maxLength; b *= 2) buckets.push(b);
+  buckets.push(maxLength);
+  return { buckets };
+}
+
+/**
+ * Tokenises a split for the Trainer (truncated to `maxLength`, special tokens included).
+ *
+ * @example
+ * ```ts
+ * const train = tokenizeSplit(splits.train!, tokenizer, 128);
+ * ```
+ */
+export function tokenizeSplit(ds: Dataset, tokenizer: Tokenizer, maxLength: number): TrainerData {
+  return tokenizeDataset(ds, tokenizer, { maxLength, truncation: "longest_first" });
+}
+
+/**
+ * The tokenizer of a trained model folder when it has one (`tunekit train` copies it there),
+ * else the config's.
+ *
+ * @example
+ * ```ts
+ * const tok = await tokenizerFor("runs/x/model", config.tokenizer);
+ * ```
+ */
+export async function tokenizerFor(modelDir: string, fallback: string): Promise<Tokenizer> {
+  const own = await stat(join(modelDir, "tokenizer.json")).catch(() => undefined);
+  return loadTokenizer(own === undefined ? fallback : modelDir);
+}

@@ -1,0 +1,151 @@
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { TunekitError } from "@tunekit/core";
+import { readConfigFile } from "../config/config-file.js";
+import { parseTrainConfig, type TrainConfig } from "../config/train-config.js";
+import { isRecord } from "../config/validate.js";
+
+/** File of a run folder that records how it was trained. */
+export const RUN_FILE = "tunekit-run.json";
+/** Sub-folder of a run folder with the trained model (a Hugging Face folder + tokenizer). */
+export const MODEL_DIR = "model";
+/** Tokenizer files copied next to the trained model. */
+export const TOKENIZER_FILES = [
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "vocab.txt",
+  "special_tokens_map.json",
+];
+
+/**
+ * What `tunekit-run.json` holds: the raw config and where its relative paths resolve, so
+ * `evaluate` / `predict` rebuild exactly the same data pipeline.
+ *
+ * @example
+ * ```ts
+ * const record: RunRecord = { format: "tunekit-run", version: 1, configFile: "/repo/examples/sst2-tiny.json", configDir: "/repo/examples", cwd: "/repo", config: raw, task: "sequence-classification", labels: ["negative", "positive"] };
+ * ```
+ */
+export interface RunRecord {
+  readonly format: "tunekit-run";
+  readonly version: 1;
+  readonly configFile: string;
+  readonly configDir: string;
+  readonly cwd: string;
+  readonly config: unknown;
+  readonly task: string;
+  readonly labels: readonly string[];
+}
+
+/**
+ * Reads and validates a train config file (JSON or YAML); `overrides` patch the raw config
+ * first (command-line flags such as `--max-steps`).
+ *
+ * @example
+ * ```ts
+ * const { config, raw } = await loadTrainConfigFile("examples/sst2-tiny.json", "/repo", { training: { maxSteps: 10 } });
+ * ```
+ */
+export async function loadTrainConfigFile(
+  file: string,
+  cwd: string,
+  overrides: Readonly<Record<string, unknown>> = {},
+): Promise<{ readonly config: TrainConfig; readonly raw: unknown; readonly path: string }> {
+  const path = isAbsolute(file) ? file : resolve(cwd, file);
+  const raw = deepMerge(await readConfigFile(path), overrides);
+  return { config: parseTrainConfig(raw, { source: file, configDir: dirname(path), cwd }), raw, path };
+}
+
+/**
+ * Resolves the `RUN_OR_CONFIG` argument of `evaluate` / `predict`: a run folder written by
+ * `tunekit train` (its recorded config and `model/`), or a config file (its `output/model`,
+ * or `--model`).
+ *
+ * @example
+ * ```ts
+ * const { config, modelDir } = await resolveRun("runs/sst2-tiny", "/repo", undefined);
+ * ```
+ */
+export async function resolveRun(
+  target: string,
+  cwd: string,
+  modelFlag: string | undefined,
+): Promise<{ readonly config: TrainConfig; readonly modelDir: string }> {
+  const path = isAbsolute(target) ? target : resolve(cwd, target);
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) {
+    throw new TunekitError(
+      "IO_ERROR",
+      `${target} does not exist; pass a run folder written by tunekit train, or a config file`,
+    );
+  }
+  const modelOverride = modelFlag === undefined ? undefined : resolve(cwd, modelFlag);
+  if (info.isDirectory()) {
+    const recordPath = join(path, RUN_FILE);
+    const text = await readFile(recordPath, "utf8").catch(() => undefined);
+    if (text === undefined) {
+      throw new TunekitError(
+        "IO_ERROR",
+        `${target} is a folder without ${RUN_FILE}; pass a run folder written by tunekit train, or a config file (with --model for a model folder)`,
+      );
+    }
+    const record = JSON.parse(text) as RunRecord;
+    if (!isRecord(record) || record.format !== "tunekit-run") {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `${recordPath}: not a tunekit run record (format is ${JSON.stringify((record as { format?: unknown }).format)})`,
+      );
+    }
+    const config = parseTrainConfig(record.config, {
+      source: recordPath,
+      configDir: record.configDir,
+      cwd: record.cwd,
+    });
+    return { config, modelDir: modelOverride ?? join(path, MODEL_DIR) };
+  }
+  const { config } = await loadTrainConfigFile(target, cwd);
+  return { config, modelDir: modelOverride ?? join(config.output, MODEL_DIR) };
+}
+
+/**
+ * Copies the tokenizer files found in `from` into `to` (so a model folder is self-contained).
+ *
+ * @example
+ * ```ts
+ * await copyTokenizerFiles("../shared/tokenizers/bert-base-uncased", "runs/x/model");
+ * ```
+ */
+export async function copyTokenizerFiles(from: string, to: string): Promise<string[]> {
+  await mkdir(to, { recursive: true });
+  const copied: string[] = [];
+  for (const name of TOKENIZER_FILES) {
+    const bytes = await readFile(join(from, name)).catch(() => undefined);
+    if (bytes === undefined) continue;
+    await rm(join(to, name), { force: true });
+    await writeFile(join(to, name), bytes);
+    copied.push(name);
+  }
+  return copied;
+}
+
+/**
+ * Writes `value` as pretty JSON (creating the folder).
+ *
+ * @example
+ * ```ts
+ * await writeJson("runs/x/metrics.json", { accuracy: 0.8 });
+ * ```
+ */
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function deepMerge(base: unknown, patch: Readonly<Record<string, unknown>>): unknown {
+  if (Object.keys(patch).length === 0 || !isRecord(base)) return base;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    out[k] = isRecord(v) && isRecord(out[k]) ? deepMerge(out[k], v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+import { createBertForTask, isTunekitError, parseBertConfig } from "@tunekit/core";
+import { describe, expect, it } from "vitest";
+import { ConfigValidator } from "./config/validate.js";
+import { createStrategy, KNOWN_METHODS, parseStrategySpec } from "./strategy-config.js";
+
+const tinyConfig = parseBertConfig({
+  model_type: "bert",
+  vocab_size: 20,
+  hidden_size: 8,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 16,
+  max_position_embeddings: 16,
+  num_labels: 3,
+});
+const v = new ConfigValidator("cfg.json");
+
+function trainableNames(model: ReturnType<typeof createBertForTask<"sequence-classification">>): string[] {
+  return model
+    .namedParameters()
+    .filter(([, p]) => p.trainable)
+    .map(([n]) => n);
+}
+
+describe("strategy config", () => {
+  it("parses a method name or a block with options", () => {
+    expect(parseStrategySpec(v, "head-only")).toEqual({ method: "head-only", options: {} });
+    expect(parseStrategySpec(v, { method: "lora", r: 8, alpha: 16 })).toEqual({
+      method: "lora",
+      options: { r: 8, alpha: 16 },
+    });
+    expect(KNOWN_METHODS.slice(0, 2)).toEqual(["full", "head-only"]);
+  });
+
+  it("rejects unknown methods and options of built-in methods, naming them", () => {
+    expect(() => parseStrategySpec(v, { method: "qlora" })).toThrow(
+      /cfg.json: strategy.method is "qlora"; expected one of "full", "head-only", "lora"/,
+    );
+    expect(() => parseStrategySpec(v, { method: "full", r: 8 })).toThrow(
+      /strategy.r is 8; expected no such key/,
+    );
+    expect(() => parseStrategySpec(v, { method: "head-only", trainable: "bert" })).toThrow(
+      /strategy.trainable is "bert"; expected a list/,
+    );
+  });
+
+  it("full trains every parameter; head-only trains the classifier (plus extra patterns)", async () => {
+    const model = createBertForTask(tinyConfig, { task: "sequence-classification" });
+    const all = model.namedParameters().length;
+    const head = (await createStrategy({ method: "head-only", options: {} })).apply(model);
+    expect(trainableNames(head)).toEqual(["classifier.weight", "classifier.bias"]);
+    const withPooler = (
+      await createStrategy({ method: "head-only", options: { trainable: ["bert.pooler"] } })
+    ).apply(model);
+    expect(trainableNames(withPooler).sort()).toEqual(
+      ["bert.pooler.dense.bias", "bert.pooler.dense.weight", "classifier.bias", "classifier.weight"].sort(),
+    );
+    const full = (await createStrategy({ method: "full", options: {} })).apply(model);
+    expect(trainableNames(full)).toHaveLength(all);
+  });
+
+  it("delegates other methods to @tunekit/strategies, or says clearly that it cannot", async () => {
+    try {
+      const s = await createStrategy({ method: "lora", options: { r: 2, alpha: 4 } });
+      expect(s.method).toBe("lora");
+      const adapted = s.apply(createBertForTask(tinyConfig, { task: "sequence-classification" }));
+      const names = trainableNames(adapted);
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.some((n) => /lora/i.test(n))).toBe(true);
+    } catch (e) {
+      // Before @tunekit/strategies exports `lora`: a NOT_IMPLEMENTED error that says what to do.
+      expect(isTunekitError(e, "NOT_IMPLEMENTED")).toBe(true);
+      expect((e as Error).message).toMatch(/strategy "lora".*use "full" or "head-only"/);
+    }
+  });
+});

@@ -1,0 +1,149 @@
+import {
+  freezeAll,
+  type Module,
+  type Strategy,
+  type StrategyOptions,
+  setTrainable,
+  TunekitError,
+  unfreezeAll,
+} from "@tunekit/core";
+import type { ConfigValidator } from "./config/validate.js";
+
+/**
+ * The `strategy` block of a config: a method name and its options (passed through to the
+ * strategy factory, which validates them).
+ *
+ * @example
+ * ```ts
+ * const s: StrategySpec = { method: "lora", options: { r: 8, alpha: 16, targetModules: ["query", "value"] } };
+ * ```
+ */
+export interface StrategySpec {
+  readonly method: string;
+  readonly options: StrategyOptions;
+}
+
+/** Methods the CLI implements itself. */
+export const BUILTIN_METHODS = ["full", "head-only"] as const;
+
+/**
+ * Config method name → export of `@tunekit/strategies` (a factory `(options) => Strategy`).
+ * This table is the one place that maps config names to the strategies package; methods not
+ * listed fall back to the camel-cased method name (`my-method` → `myMethod`).
+ */
+export const STRATEGY_EXPORTS: Readonly<Record<string, string>> = {
+  lora: "lora",
+  rslora: "rslora",
+  dora: "dora",
+  ia3: "ia3",
+  bitfit: "bitfit",
+  adapter: "bottleneckAdapter",
+  "bottleneck-adapter": "bottleneckAdapter",
+  prefix: "prefixTuning",
+  "prefix-tuning": "prefixTuning",
+  prompt: "promptTuning",
+  "prompt-tuning": "promptTuning",
+};
+
+/** Every method name the config accepts (built-in first). */
+export const KNOWN_METHODS: readonly string[] = [...BUILTIN_METHODS, ...Object.keys(STRATEGY_EXPORTS)];
+
+/**
+ * Parses the `strategy` block: `"full"`, or `{ "method": "lora", ...options }`.
+ *
+ * @example
+ * ```ts
+ * parseStrategySpec(new ConfigValidator("train.json"), { method: "lora", r: 8 });
+ * // { method: "lora", options: { r: 8 } }
+ * ```
+ */
+export function parseStrategySpec(v: ConfigValidator, raw: unknown): StrategySpec {
+  const allowed = `one of ${KNOWN_METHODS.map((m) => `"${m}"`).join(", ")}`;
+  if (typeof raw === "string") {
+    if (!KNOWN_METHODS.includes(raw)) v.fail("strategy", raw, allowed);
+    return { method: raw, options: {} };
+  }
+  const obj = v.object("strategy", raw);
+  const method = obj.method;
+  if (typeof method !== "string" || !KNOWN_METHODS.includes(method))
+    v.fail("strategy.method", method, allowed);
+  const { method: _m, ...options } = obj;
+  if (method === "full" && Object.keys(options).length > 0) {
+    v.knownKeys("strategy", options, []);
+  }
+  if (method === "head-only") {
+    v.knownKeys("strategy", options, ["trainable"]);
+    const t = options.trainable;
+    if (t !== undefined && !(Array.isArray(t) && t.every((x) => typeof x === "string" && x !== ""))) {
+      v.fail("strategy.trainable", t, 'a list of parameter-name patterns, e.g. ["bert.pooler"]');
+    }
+  }
+  return { method, options };
+}
+
+/**
+ * Builds the {@link Strategy} for a spec: `full` (everything trainable), `head-only` (only
+ * `classifier`, plus any `trainable` patterns), or the factory `@tunekit/strategies` exports
+ * for the method (see {@link STRATEGY_EXPORTS}).
+ *
+ * @example
+ * ```ts
+ * const strategy = await createStrategy({ method: "head-only", options: {} });
+ * const adapted = strategy.apply(model);
+ * ```
+ */
+export async function createStrategy(spec: StrategySpec): Promise<Strategy> {
+  if (spec.method === "full") {
+    return {
+      method: "full",
+      options: {},
+      apply: <M extends Module>(model: M): M => {
+        unfreezeAll(model);
+        return model;
+      },
+    };
+  }
+  if (spec.method === "head-only") {
+    const extra = (spec.options.trainable as readonly string[] | undefined) ?? [];
+    return {
+      method: "head-only",
+      options: { trainable: ["classifier", ...extra] },
+      apply: <M extends Module>(model: M): M => {
+        freezeAll(model);
+        setTrainable(model, ["classifier", ...extra], true);
+        return model;
+      },
+    };
+  }
+  const exportName = STRATEGY_EXPORTS[spec.method] ?? camelCase(spec.method);
+  const mod = await importStrategies(spec.method);
+  const factory = mod[exportName];
+  if (typeof factory !== "function") {
+    const available = Object.keys(mod).filter((k) => typeof mod[k] === "function");
+    throw new TunekitError(
+      "NOT_IMPLEMENTED",
+      `strategy "${spec.method}": @tunekit/strategies has no export "${exportName}" (yet); ` +
+        `its function exports are: ${available.join(", ") || "(none)"}; use "full" or "head-only", or another method`,
+    );
+  }
+  return (factory as (options: StrategyOptions) => Strategy)(spec.options);
+}
+
+/** `@tunekit/strategies`, loaded on demand (the CLI works without it for `full` / `head-only`). */
+async function importStrategies(method: string): Promise<Record<string, unknown>> {
+  const name = "@tunekit/strategies";
+  try {
+    return (await import(name)) as Record<string, unknown>;
+  } catch (e) {
+    throw new TunekitError(
+      "NOT_IMPLEMENTED",
+      `strategy "${method}" needs the @tunekit/strategies package, which could not be loaded (${(e as Error).message}); ` +
+        `use "full" or "head-only", or install @tunekit/strategies`,
+      { cause: e },
+    );
+  }
+}
+
+function camelCase(s: string): string {
+  return s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
