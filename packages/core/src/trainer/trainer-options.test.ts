@@ -52,7 +52,10 @@ describe("Trainer options errors name the option, the value received and what is
     [{ lastBatch: "skip" }, 'option lastBatch is "skip"; expected one of "keep", "drop"'],
     [{ earlyStopping: { patience: 0 } }, "option earlyStopping.patience is 0; expected a positive integer"],
     [{ checkpoints: { dir: "" } }, 'option checkpoints.dir is ""; expected a folder path'],
-    [{ checkpoints: { dir: "x", keepLast: 0 } }, "option checkpoints.keepLast is 0; expected a positive integer"],
+    [
+      { checkpoints: { dir: "x", keepLast: 0 } },
+      "option checkpoints.keepLast is 0; expected a positive integer",
+    ],
   ])("%o", (extra, expected) => {
     expect(message(() => new Trainer({ ...base(), ...(extra as object) }))).toContain(expected);
   });
