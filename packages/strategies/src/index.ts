@@ -58,4 +58,4 @@ export {
 export type { AdapterForwardContext, AdapterRouting } from "./multi-adapter/multi-lora-layers.js";
 export { AdapterDict, MultiHeadLinear, MultiLoraLinear } from "./multi-adapter/multi-lora-layers.js";
 export type { StrategyReport, StrategyReportRow } from "./report.js";
-export { formatStrategyReport, strategyReport } from "./report.js";
+export { formatStrategyReport, strategyLabel, strategyReport } from "./report.js";

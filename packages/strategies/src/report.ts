@@ -50,8 +50,23 @@ export interface StrategyReport {
  */
 export function strategyReport(base: Module, strategies: readonly Strategy[]): StrategyReport {
   const baseTotal = parameterReport(base).total;
-  const rows = strategies.map((s) => reportRow(base, s.apply(base), s.method, baseTotal));
+  const rows = strategies.map((s) => reportRow(base, s.apply(base), strategyLabel(s), baseTotal));
   return { baseTotal, rows };
+}
+
+/**
+ * A short label of a strategy for tables: its method, with the LoRA variant
+ * (`lora+rslora`, `lora+dora`) and rank when known.
+ *
+ * @example
+ * ```ts
+ * strategyLabel(lora({ r: 8, useDora: true })); // "lora+dora r=8"
+ * ```
+ */
+export function strategyLabel(s: Strategy): string {
+  const o = s.options;
+  const variant = o.useDora === true ? "+dora" : o.useRslora === true ? "+rslora" : "";
+  return `${s.method}${variant}${typeof o.r === "number" ? ` r=${o.r}` : ""}`;
 }
 
 function reportRow(base: Module, adapted: Module, method: string, baseTotal: number): StrategyReportRow {
