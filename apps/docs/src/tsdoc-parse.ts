@@ -144,9 +144,9 @@ export function parseExample(body: string): DocExample {
     return { code: dedent(fence[2]!), lang: fence[1] === "" ? "ts" : fence[1]!, caption };
   }
   const trimmed = body.trim();
-  const span = /^`([^`]+)`/.exec(trimmed);
+  const span = /^(`+)([\s\S]*?)\1/.exec(trimmed);
   if (span !== null) {
-    return { code: span[1]!, lang: "ts", caption: trimmed.slice(span[0].length).trim() };
+    return { code: span[2]!.trim(), lang: "ts", caption: trimmed.slice(span[0].length).trim() };
   }
   return { code: dedent(body), lang: "ts", caption: "" };
 }
