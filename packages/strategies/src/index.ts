@@ -7,6 +7,7 @@ export type { LoraOptions, ResolvedLoraOptions } from "./lora/lora.js";
 export { DEFAULT_LORA_TARGET_MODULES, lora, loraPeftConfig, resolveLoraOptions } from "./lora/lora.js";
 export { kaimingUniformA, loraDelta, mergedLoraWeight, rowNorms } from "./lora/lora-math.js";
 export { LORA_PEFT_TYPE } from "./lora/lora-peft.js";
+export { stopGradientNonNegative } from "./lora/stop-gradient.js";
 export { Ia3Linear } from "./ia3/ia3-linear.js";
 export type { Ia3Options, ResolvedIa3Options } from "./ia3/ia3.js";
 export {
@@ -59,3 +60,5 @@ export type { AdapterForwardContext, AdapterRouting } from "./multi-adapter/mult
 export { AdapterDict, MultiHeadLinear, MultiLoraLinear } from "./multi-adapter/multi-lora-layers.js";
 export type { StrategyReport, StrategyReportRow } from "./report.js";
 export { formatStrategyReport, strategyLabel, strategyReport } from "./report.js";
+
+// --- part 2: bottleneck adapters, Stack/Fusion, prefix and prompt tuning (added by part 2) ---
