@@ -1,7 +1,9 @@
-import { readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
-import { TunekitError } from "../errors.js";
+import { isTunekitError, TunekitError } from "../errors.js";
+import { readRegularFile } from "../io/read-regular-file.js";
 import { type PaddedBatch, type PaddingStrategy, padBatch, paddedLength } from "./padding.js";
 import { type SpecialTemplate, templateFromPostProcessor } from "./special-template.js";
 import { type TruncationStrategy, truncateLengths } from "./truncation.js";
@@ -349,22 +351,18 @@ export async function loadTokenizer(folderOrFile: string): Promise<Tokenizer> {
 }
 
 async function readJson(file: string, required: boolean): Promise<unknown> {
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    const s = await stat(file);
-    if (s.size > MAX_TOKENIZER_FILE_BYTES) {
-      throw new TunekitError(
-        "TOKENIZER_INVALID",
-        `${file}: ${s.size} bytes is larger than the ${MAX_TOKENIZER_FILE_BYTES}-byte limit for tokenizer files`,
-      );
-    }
-    bytes = await readFile(file);
-  } catch (e) {
-    if (e instanceof TunekitError) throw e;
-    if (!required) return undefined;
-    throw new TunekitError("IO_ERROR", `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
+    bytes = await readRegularFile(file, {
+      what: "tokenizer file",
+      maxBytes: MAX_TOKENIZER_FILE_BYTES,
+      tooLargeCode: "TOKENIZER_INVALID",
     });
+  } catch (e) {
+    // An optional file that is missing is fine; one that exists but is not a readable
+    // regular file (a directory, a link to a device) is still an error.
+    if (!required && isTunekitError(e, "IO_ERROR") && !existsSync(file)) return undefined;
+    throw e;
   }
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));

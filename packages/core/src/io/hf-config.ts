@@ -1,7 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TunekitError } from "../errors.js";
 import { describeValue, isJsonObject, quote } from "./json-checks.js";
+import { readRegularFile } from "./read-regular-file.js";
+
+/** Largest config.json {@link readBertConfig} reads (64 MiB: far above any real config). */
+const CONFIG_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Activation names accepted in `hidden_act`. `gelu` is the exact (erf) form; `gelu_new`,
@@ -396,13 +399,19 @@ export async function readBertConfig(folder: string): Promise<BertConfig> {
   const path = join(folder, "config.json");
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new TunekitError("IO_ERROR", `could not read ${path}: ${reason}; is ${folder} a model folder?`, {
-      cause: e,
-      details: { path },
+    bytes = await readRegularFile(path, {
+      what: "model config",
+      maxBytes: CONFIG_MAX_BYTES,
+      tooLargeCode: "CONFIG_INVALID",
     });
+  } catch (e) {
+    if (e instanceof TunekitError && e.code === "IO_ERROR") {
+      throw new TunekitError("IO_ERROR", `${e.message}; is ${folder} a model folder?`, {
+        cause: e,
+        details: { path },
+      });
+    }
+    throw e;
   }
   let text: string;
   try {

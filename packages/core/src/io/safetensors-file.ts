@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
-import { TunekitError } from "../errors.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { readRegularFile } from "./read-regular-file.js";
 import { type ReadSafetensorsOptions, readSafetensors, type SafetensorsContents } from "./safetensors.js";
 import { writeSafetensors } from "./safetensors-write.js";
 
@@ -19,13 +18,7 @@ export async function readSafetensorsFile(
   path: string,
   opts: Omit<ReadSafetensorsOptions, "source"> = {},
 ): Promise<SafetensorsContents> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new TunekitError("IO_ERROR", `could not read ${path}: ${reason}`, { cause: e, details: { path } });
-  }
+  const bytes = await readRegularFile(path, { what: "safetensors file" });
   return readSafetensors(bytes, { ...opts, source: path });
 }
 
