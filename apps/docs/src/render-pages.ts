@@ -94,7 +94,10 @@ export function renderGuidePage(guide: GuideSource, siteUrlOf: MarkdownContext["
     pagePath: path,
     siteUrlOf,
   });
-  return { path, title: rendered.title ?? guide.slug, body: rendered.html };
+  // The table of contents goes right after the title.
+  const titleEnd = rendered.html.startsWith("<h1") ? rendered.html.indexOf("</h1>\n") + "</h1>\n".length : 0;
+  const body = rendered.html.slice(0, titleEnd) + toc(rendered.headings, []) + rendered.html.slice(titleEnd);
+  return { path, title: rendered.title ?? guide.slug, body };
 }
 
 /**

@@ -38,6 +38,9 @@ describe("the tunekit repository", () => {
     const guides = readdirSync(join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md"));
     for (const g of guides) expect(files.has(`guide/${g.replace(/\.md$/, ".html")}`), g).toBe(true);
     expect(files.has("index.html")).toBe(true);
+    const architecture = files.get("guide/architecture.html")!;
+    expect(architecture).toContain('<li><a href="#tracing">Tracing</a></li>'); // table of contents
+    expect(architecture.indexOf('class="toc"')).toBeGreaterThan(architecture.indexOf("</h1>"));
   });
 
   it("documents the core API with signatures and examples", () => {

@@ -53,6 +53,7 @@ describe("renderSite on the fixture repository", () => {
     );
     expect(home).toContain('<a href="https://example.com">the web</a>');
     expect(page("guide/guide.html")).toContain('<a href="../index.html">overview</a>');
+    expect(page("guide/guide.html")).not.toContain('class="toc"'); // one section: no table of contents
     expect(page("guide/guide.html")).toContain('<a href="../packages/alpha.html">alpha</a>');
     expect(page("packages/alpha.html")).toContain('<a href="../guide/guide.html">guide</a>');
   });
