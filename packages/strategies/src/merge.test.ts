@@ -67,7 +67,7 @@ describe("mergeAdapter / unmergeAdapter / mergeAndUnload", () => {
     const [o, i] = [3, 5];
     const expected = w[o * 8 + i]! + 3 * (b[o * 2]! * a[i]! + b[o * 2 + 1]! * a[8 + i]!);
     expect(merged[o * 8 + i]).toBeCloseTo(expected, 6);
-    expect(layer.param("weight")).not.toBe(layer.baseWeight);
+    expect(layer.param("weight") === layer.baseWeight).toBe(false);
     layer.unmerge();
     expect(layer.param("weight")).toBe(layer.baseWeight);
   });

@@ -24,7 +24,7 @@ describe("cloneModuleTree", () => {
   it("copies the structure, shares the Parameter objects and keeps classes and names", () => {
     const model = new BertForSequenceClassification(config);
     const copy = cloneModuleTree(model);
-    expect(copy).not.toBe(model);
+    expect(copy === model).toBe(false); // (not.toBe would deep-compare two big trees)
     expect(copy).toBeInstanceOf(BertForSequenceClassification);
     expect(copy.numLabels).toBe(2);
     expect(copy.namedParameters().map(([n]) => n)).toEqual(model.namedParameters().map(([n]) => n));
@@ -33,7 +33,7 @@ describe("cloneModuleTree", () => {
     const orig = copy.namedModules().map(([path]) => path);
     expect(orig).toEqual(model.namedModules().map(([path]) => path));
     for (const [path, m] of copy.namedModules()) {
-      if (path !== "") expect(m).not.toBe(model.getSubmodule(path));
+      if (path !== "") expect(m === model.getSubmodule(path), path).toBe(false);
     }
     expect(copy.getSubmodule("bert.encoder.layer").root()).toBe(copy);
     expect(copy.getSubmodule("bert.encoder.layer")).toBeInstanceOf(ModuleList);
@@ -47,7 +47,7 @@ describe("cloneModuleTree", () => {
     copy.setSubmodule(path, replacement);
     expect(copy.getSubmodule(path)).toBe(replacement);
     expect(model.getSubmodule(path)).toBeInstanceOf(Linear);
-    expect(model.getSubmodule(path)).not.toBe(replacement);
+    expect(model.getSubmodule(path) === replacement).toBe(false);
     expect(model.getParameter(`${path}.bias`).name).toBe(`${path}.bias`);
     expect(copy.getParameter(`${path}.weight`)).toBe(replacement.weight);
     expect(copy.namedParameters().some(([n]) => n === `${path}.bias`)).toBe(false);
@@ -58,7 +58,7 @@ describe("cloneModuleTree", () => {
     model.getParameter("classifier.bias").trainable = false;
     const copy = cloneModuleTree(model, { freshParameters: true });
     const b = copy.getParameter("classifier.bias");
-    expect(b).not.toBe(model.getParameter("classifier.bias"));
+    expect(b === model.getParameter("classifier.bias")).toBe(false);
     expect(b.value).toBe(model.getParameter("classifier.bias").value);
     expect(b.trainable).toBe(false);
     b.value = hostTensor("float32", [2], [5, 6]);
