@@ -91,6 +91,28 @@ describe("Trainer callbacks and progress", () => {
     expect(trainer.step).toBe(2);
   });
 
+  it("trainer.stop() ends fit after the current update with stopReason 'stopped' and a final checkpoint", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-stop-"));
+    try {
+      const trainer: Trainer = new Trainer({
+        model: toyModel("classification", 1),
+        backend: createReferenceBackend(),
+        batchSize: 8,
+        maxSteps: 10,
+        checkpoints: { dir, everySteps: 100 },
+        onProgress: (p) => {
+          if (p.step === 3) trainer.stop();
+        },
+      });
+      const result = await trainer.fit(toyData(32, 1, "classification"));
+      expect(result.stopReason).toBe("stopped");
+      expect(result.step).toBe(3);
+      expect(result.lastCheckpoint).toBe(join(dir, "checkpoint-3"));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a logger receives progress lines every logEvery updates and evaluation lines", async () => {
     const lines: string[] = [];
     const trainer = new Trainer({

@@ -102,14 +102,14 @@ export interface TrainerCallbacks {
 }
 
 /**
- * Why `fit` ended.
+ * Why `fit` ended (`stopped`: {@link Trainer.stop} was called, e.g. on Ctrl-C).
  *
  * @example
  * ```ts
  * if (result.stopReason === "early-stopping") console.log("no improvement");
  * ```
  */
-export type StopReason = "max-steps" | "epochs" | "early-stopping" | "callback";
+export type StopReason = "max-steps" | "epochs" | "early-stopping" | "callback" | "stopped";
 
 /**
  * Calls `hook` of every callback set in order; true when one asked to stop.

@@ -86,11 +86,20 @@ export class Trainer {
   readonly options: TrainerOptions;
   private readonly optimizer: Optimizer;
   private runner: TrainStepRunner | undefined;
+  private stopRequested = false;
 
   constructor(options: TrainerOptions) {
     validateTrainerOptions(options);
     this.options = options;
     this.optimizer = options.optimizer ?? adamw({ weightDecay: 0.01, decayFilter: "hf" });
+  }
+
+  /**
+   * Asks a running `fit` to end after the current update (e.g. on SIGINT); it then writes
+   * a final checkpoint (when checkpoints are on) and returns with `stopReason: "stopped"`.
+   */
+  stop(): void {
+    this.stopRequested = true;
   }
 
   /** Optimizer updates applied so far. */
@@ -128,6 +137,7 @@ export class Trainer {
   /** Trains on `train`; see {@link TrainerOptions} and {@link FitOptions}. */
   async fit(train: TrainerData, fitOptions: FitOptions = {}): Promise<FitResult> {
     const o = this.options;
+    this.stopRequested = false;
     checkTrainerData(train, "train");
     if (fitOptions.evalData !== undefined) checkTrainerData(fitOptions.evalData, "evalData");
     const task = inferTask(o.model, train);
@@ -379,6 +389,7 @@ export class Trainer {
           ...(r.gradNorm === undefined ? {} : { gradNorm: r.gradNorm }),
         };
         if (await runHooks(callbacks, "onStep", info)) stopReason = "callback";
+        if (this.stopRequested) stopReason ??= "stopped";
         if (step >= totalSteps) stopReason ??= limitReason;
         if (everyEval !== undefined && step % everyEval === 0) {
           const e = await evaluateNow();
