@@ -9,7 +9,7 @@ import {
 } from "@tunekit/core";
 import { AdapterFusionLayer } from "./adapter-fusion-layer.js";
 import { adapterSites } from "./adapter-site.js";
-import { hiddenSizeOf, trainHead } from "./bottleneck-strategies.js";
+import { headFresh, hiddenSizeOf, trainHead } from "./bottleneck-strategies.js";
 import { type AdapterSetup, Fuse, fusionName, setupAdapterNames, setupFusions } from "./composition.js";
 
 /** Options of {@link adapterComposition} and {@link adapterFusion}. */
@@ -66,7 +66,10 @@ export function adapterComposition(setup: AdapterSetup, options: AdapterComposit
         : "adapter-composition",
     options: resolved as unknown as StrategyOptions,
     apply<M extends Module>(model: M): M {
-      const adapted = cloneModuleTree(model);
+      const adapted = cloneModuleTree(model, {
+        freshParameters: (path) =>
+          headFresh(resolved.trainHead)(path) || trainAdapters.some((n) => path.includes(`.adapters.${n}.`)),
+      });
       const sites = adapterSites(adapted);
       const known = new Set(sites.flatMap(([, s]) => s.adapters.names()));
       const missing = names.filter((n) => !known.has(n));

@@ -75,6 +75,7 @@ export function bottleneckSize(hiddenSize: number, reductionFactor: number): num
  */
 export class BottleneckAdapter extends Module {
   readonly hiddenSize: number;
+  readonly reductionFactor: number;
   readonly bottleneck: number;
   readonly nonLinearity: AdapterNonLinearity;
   readonly scaling: number;
@@ -95,6 +96,7 @@ export class BottleneckAdapter extends Module {
       );
     }
     this.hiddenSize = options.hiddenSize;
+    this.reductionFactor = options.reductionFactor;
     this.bottleneck = bottleneckSize(options.hiddenSize, options.reductionFactor);
     this.nonLinearity = options.nonLinearity;
     this.scaling = options.scaling;

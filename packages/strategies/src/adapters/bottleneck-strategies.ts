@@ -159,7 +159,7 @@ export function bottleneckAdapter(
     method: `${architecture}-adapter`,
     options: resolved as unknown as StrategyOptions,
     apply<M extends Module>(model: M): M {
-      const adapted = cloneModuleTree(model);
+      const adapted = cloneModuleTree(model, { freshParameters: headFresh(resolved.trainHead) });
       const hidden = hiddenSizeOf(adapted);
       bertLayerPaths(adapted).forEach((layerPath, i) => {
         spec.sites.forEach((kind, k) => {
@@ -224,6 +224,20 @@ export function bertModelOf(model: Module): BertModel {
     );
   }
   return found[1] as BertModel;
+}
+
+/**
+ * The `freshParameters` predicate of `cloneModuleTree` for a strategy that trains the head:
+ * the head gets its own `Parameter` objects, so training (or loading) it never changes the
+ * model the strategy was applied to.
+ *
+ * @example
+ * ```ts
+ * const adapted = cloneModuleTree(model, { freshParameters: headFresh(true) });
+ * ```
+ */
+export function headFresh(trainHead: boolean): (path: string) => boolean {
+  return (path) => trainHead && path.startsWith("classifier.");
 }
 
 /**

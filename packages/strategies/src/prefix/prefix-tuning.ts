@@ -7,7 +7,7 @@ import {
   type StrategyOptions,
   TunekitError,
 } from "@tunekit/core";
-import { bertModelOf, trainHead } from "../adapters/bottleneck-strategies.js";
+import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
 import { PrefixEncoder } from "./prefix-encoder.js";
 import { PrefixTunedEncoder } from "./prefix-tuned-encoder.js";
 
@@ -64,7 +64,7 @@ export function prefixTuning(options: PrefixTuningOptions): Strategy {
     method: "prefix-tuning",
     options: resolved as unknown as StrategyOptions,
     apply<M extends Module>(model: M): M {
-      const adapted = cloneModuleTree(model);
+      const adapted = cloneModuleTree(model, { freshParameters: headFresh(resolved.trainHead) });
       const bert = bertModelOf(adapted);
       const { config } = bert;
       const encoderPath = `${adapted.namedModules().find(([, m]) => m === bert)![0]}.encoder`.replace(

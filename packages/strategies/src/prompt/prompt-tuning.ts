@@ -17,7 +17,7 @@ import {
   type Tensor,
   TunekitError,
 } from "@tunekit/core";
-import { bertModelOf, trainHead } from "../adapters/bottleneck-strategies.js";
+import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
 import { PromptWordEmbeddings } from "./prompt-word-embeddings.js";
 
 /** Anything that tokenises text to ids (tunekit's `Tokenizer` fits). */
@@ -82,7 +82,7 @@ export function promptTuning(options: PromptTuningOptions): Strategy {
     method: "prompt-tuning",
     options: Object.freeze(resolved) as unknown as StrategyOptions,
     apply<M extends Module>(model: M): M {
-      const adapted = cloneModuleTree(model);
+      const adapted = cloneModuleTree(model, { freshParameters: headFresh(resolved.trainHead) });
       const bert = bertModelOf(adapted);
       const bertPath = adapted.namedModules().find(([, m]) => m === bert)![0];
       const wordsPath = `${bertPath === "" ? "" : `${bertPath}.`}embeddings.word_embeddings`;
@@ -101,7 +101,10 @@ export function promptTuning(options: PromptTuningOptions): Strategy {
         );
       }
       const table = initialPrompt(bert, words as Embedding, p, init, resolved.initStd, resolved.seed);
-      adapted.setSubmodule(wordsPath, new PromptWordEmbeddings(words as Embedding, table));
+      adapted.setSubmodule(
+        wordsPath,
+        new PromptWordEmbeddings(words as Embedding, table, init === "random" ? undefined : init.text),
+      );
       if (adapted instanceof BertForTokenClassification) {
         adapted.setSubmodule("dropout", new DropVirtualTokens(p, adapted.child<Layer>("dropout")));
       }

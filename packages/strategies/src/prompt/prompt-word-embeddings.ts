@@ -25,8 +25,12 @@ import {
  * ```
  */
 export class PromptWordEmbeddings extends Layer {
-  constructor(inner: Embedding, prompt: HostTensor) {
+  /** The text the prompt was initialised from (PEFT's `prompt_tuning_init_text`), if any. */
+  readonly initText: string | undefined;
+
+  constructor(inner: Embedding, prompt: HostTensor, initText?: string) {
     super();
+    this.initText = initText;
     this.registerParameter("weight", inner.weight);
     this.registerParameter("prompt_embeddings", new Parameter("prompt_embeddings", prompt));
   }

@@ -1,0 +1,256 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  BertForSequenceClassification,
+  BertForTokenClassification,
+  evaluateGraphFloat64,
+  Graph,
+  type HostTensor,
+  hostTensor,
+  type Module,
+  type Parameter,
+  readSafetensorsFile,
+  type Strategy,
+  TunekitError,
+  writeFileAtomic,
+  writeSafetensors,
+} from "@tunekit/core";
+import { bertModelOf } from "../adapters/bottleneck-strategies.js";
+import { assignTensorsStrictly } from "../adapters/strict-tensors.js";
+import { prefixTunedEncoderOf, prefixTuning } from "../prefix/prefix-tuning.js";
+import { promptEmbeddingsOf, promptTuning } from "./prompt-tuning.js";
+
+/** PEFT's `task_type` of a BERT model: `SEQ_CLS`, `TOKEN_CLS` or `FEATURE_EXTRACTION`. */
+export type PeftTaskType = "SEQ_CLS" | "TOKEN_CLS" | "FEATURE_EXTRACTION";
+
+/** PEFT's key of the prompt / prefix table in `adapter_model.safetensors`. */
+export const PROMPT_EMBEDDINGS_KEY = "prompt_embeddings";
+
+/**
+ * PEFT's keys of a prompt-learning model's saved head (`modules_to_save: ["classifier"]`):
+ * the prompt-learning `PeftModel` wraps the Hugging Face model directly, so the prefix is
+ * `base_model.` (LoRA files use `base_model.model.`).
+ */
+export const PROMPT_LEARNING_HEAD_PREFIX = "base_model.classifier.";
+
+/**
+ * The PEFT task type of a BERT model.
+ *
+ * @example
+ * ```ts
+ * peftTaskType(new BertForSequenceClassification(config)); // "SEQ_CLS"
+ * ```
+ */
+export function peftTaskType(model: Module): PeftTaskType {
+  if (model instanceof BertForSequenceClassification) return "SEQ_CLS";
+  if (model instanceof BertForTokenClassification) return "TOKEN_CLS";
+  return "FEATURE_EXTRACTION";
+}
+
+/**
+ * The prefix table PEFT saves for a prefix-tuned model, `[P, layers · 2 · hidden]`: the raw
+ * table, or, with the MLP re-parameterisation, `transform(embedding)` computed on the host
+ * in float64 (PEFT's `get_prompt_embedding_to_save`).
+ *
+ * @example
+ * ```ts
+ * foldedPrefix(adapted).shape; // [20, 12 * 2 * 768]
+ * ```
+ */
+export function foldedPrefix(model: Module): HostTensor {
+  const encoder = prefixTunedEncoderOf(model);
+  if (!encoder)
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      "foldedPrefix: the model is not prefix-tuned (apply prefixTuning first)",
+    );
+  const g = new Graph();
+  g.output("table", encoder.prefixEncoder.forward(g));
+  const t = evaluateGraphFloat64(g, {}).table!;
+  return hostTensor("float32", t.shape, Float32Array.from(t.data));
+}
+
+/**
+ * `adapter_config.json` and the tensors PEFT stores for a prefix- or prompt-tuned model:
+ * `prompt_embeddings` (the folded prefix table, or the prompt `[P, hidden]`) and, when the
+ * model has a classifier, `base_model.classifier.{weight,bias}`.
+ *
+ * @example
+ * ```ts
+ * const { config, tensors } = promptLearningContents(adapted);
+ * config.peft_type; // "PREFIX_TUNING"
+ * ```
+ */
+export function promptLearningContents(
+  model: Module,
+  options: { baseModelNameOrPath?: string } = {},
+): { config: Record<string, unknown>; tensors: Record<string, HostTensor> } {
+  const bert = bertModelOf(model).config;
+  const task = peftTaskType(model);
+  const common = {
+    task_type: task,
+    inference_mode: true,
+    base_model_name_or_path: options.baseModelNameOrPath ?? null,
+    revision: null,
+    token_dim: bert.hiddenSize,
+    num_transformer_submodules: 1,
+    num_attention_heads: bert.numAttentionHeads,
+    num_layers: bert.numHiddenLayers,
+    modules_to_save: task === "FEATURE_EXTRACTION" ? null : ["classifier", "score"],
+  };
+  const tensors: Record<string, HostTensor> = {};
+  let config: Record<string, unknown>;
+  const prefix = prefixTunedEncoderOf(model);
+  const prompt = promptEmbeddingsOf(model);
+  if (prefix) {
+    const enc = prefix.prefixEncoder;
+    config = {
+      peft_type: "PREFIX_TUNING",
+      ...common,
+      num_virtual_tokens: enc.numVirtualTokens,
+      encoder_hidden_size: enc.encoderHiddenSize,
+      prefix_projection: enc.projection,
+    };
+    tensors[PROMPT_EMBEDDINGS_KEY] = foldedPrefix(model);
+  } else if (prompt) {
+    config = {
+      peft_type: "PROMPT_TUNING",
+      ...common,
+      num_virtual_tokens: prompt.numVirtualTokens,
+      prompt_tuning_init: prompt.initText === undefined ? "RANDOM" : "TEXT",
+      prompt_tuning_init_text: prompt.initText ?? null,
+      tokenizer_name_or_path: null,
+      tokenizer_kwargs: null,
+    };
+    tensors[PROMPT_EMBEDDINGS_KEY] = prompt.promptEmbeddings.value;
+  } else {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `savePromptLearningAdapter: this ${model.constructor.name} has neither a prefix nor a prompt; pass the model returned by prefixTuning(...).apply or promptTuning(...).apply`,
+    );
+  }
+  const head = model.namedChildren().find(([n]) => n === "classifier")?.[1];
+  if (head)
+    for (const [local, p] of head.namedParameters()) tensors[PROMPT_LEARNING_HEAD_PREFIX + local] = p.value;
+  return { config, tensors };
+}
+
+/**
+ * Writes a prefix- or prompt-tuned model as a PEFT adapter folder (`adapter_config.json` +
+ * `adapter_model.safetensors`) that Python PEFT loads with `PeftModel.from_pretrained`.
+ *
+ * @example
+ * ```ts
+ * await savePromptLearningAdapter(adapted, "out/prefix", { baseModelNameOrPath: "bert-base-uncased" });
+ * ```
+ */
+export async function savePromptLearningAdapter(
+  model: Module,
+  dir: string,
+  options: { baseModelNameOrPath?: string } = {},
+): Promise<{ configPath: string; weightsPath: string; keys: string[] }> {
+  const { config, tensors } = promptLearningContents(model, options);
+  await mkdir(dir, { recursive: true });
+  const configPath = join(dir, "adapter_config.json");
+  const weightsPath = join(dir, "adapter_model.safetensors");
+  await writeFileAtomic(weightsPath, writeSafetensors(tensors, { format: "pt" }));
+  await writeFileAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  return { configPath, weightsPath, keys: Object.keys(tensors) };
+}
+
+/**
+ * The strategy a PEFT `PREFIX_TUNING` / `PROMPT_TUNING` config describes, after checking it
+ * against the model's sizes. A saved prefix is always the folded table, so it loads as
+ * `prefixTuning({ projection: false })` whatever `prefix_projection` says (as PEFT does in
+ * inference mode).
+ *
+ * @example
+ * ```ts
+ * const strategy = promptLearningStrategyFromConfig(json, model, "adapter_config.json");
+ * ```
+ */
+export function promptLearningStrategyFromConfig(json: unknown, model: Module, source: string): Strategy {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new TunekitError("CONFIG_INVALID", `${source} must hold a JSON object`);
+  }
+  const o = json as Record<string, unknown>;
+  const type = o.peft_type;
+  if (type !== "PREFIX_TUNING" && type !== "PROMPT_TUNING") {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${source}: peft_type ${JSON.stringify(type)} is not a prompt-learning type; expected "PREFIX_TUNING" or "PROMPT_TUNING" (load LoRA / IA3 files with loadAdapter)`,
+    );
+  }
+  const bert = bertModelOf(model).config;
+  const int = (k: string): number => {
+    const v = o[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `${source}: "${k}" must be a positive integer, got ${JSON.stringify(v)}`,
+      );
+    }
+    return v;
+  };
+  const expect = (k: string, want: number, what: string): void => {
+    if (o[k] !== undefined && o[k] !== null && o[k] !== want) {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `${source}: "${k}" is ${JSON.stringify(o[k])} but the model's ${what} is ${want}; load the adapter into the base model it was trained on`,
+      );
+    }
+  };
+  expect("token_dim", bert.hiddenSize, "hidden_size");
+  expect("num_layers", bert.numHiddenLayers, "num_hidden_layers");
+  expect("num_attention_heads", bert.numAttentionHeads, "num_attention_heads");
+  expect("num_transformer_submodules", 1, "number of transformer stacks (BERT is encoder-only)");
+  const p = int("num_virtual_tokens");
+  const trainHead = true;
+  return type === "PREFIX_TUNING"
+    ? prefixTuning({ numVirtualTokens: p, projection: false, trainHead })
+    : promptTuning({ numVirtualTokens: p, trainHead });
+}
+
+/**
+ * Loads a PEFT `PREFIX_TUNING` or `PROMPT_TUNING` adapter folder into `model` (returns a
+ * new adapted model). `prompt_embeddings` must match `[P, layers · 2 · hidden]` (prefix)
+ * or `[P, hidden]` (prompt); `base_model.classifier.*` is loaded when present; any other
+ * key, or a wrong shape, is a `CHECKPOINT_MISMATCH` error listing names and shapes.
+ *
+ * @example
+ * ```ts
+ * const adapted = await loadPromptLearningAdapter(model, "out/prefix");
+ * ```
+ */
+export async function loadPromptLearningAdapter<M extends Module>(model: M, dir: string): Promise<M> {
+  const configPath = join(dir, "adapter_config.json");
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(configPath, "utf8"));
+  } catch (e) {
+    throw new TunekitError(
+      e instanceof SyntaxError ? "CONFIG_INVALID" : "IO_ERROR",
+      `could not read ${configPath}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+  }
+  const adapted = promptLearningStrategyFromConfig(json, model, configPath).apply(model);
+  const expected = new Map<string, Parameter>();
+  const prefix = prefixTunedEncoderOf(adapted);
+  const table = prefix
+    ? prefix.prefixEncoder.getParameter("embedding.weight")
+    : promptEmbeddingsOf(adapted)!.promptEmbeddings;
+  expected.set(PROMPT_EMBEDDINGS_KEY, table);
+  const optional = new Set<string>();
+  const head = adapted.namedChildren().find(([n]) => n === "classifier")?.[1];
+  if (head) {
+    for (const [local, p] of head.namedParameters()) {
+      expected.set(PROMPT_LEARNING_HEAD_PREFIX + local, p);
+      optional.add(PROMPT_LEARNING_HEAD_PREFIX + local);
+    }
+  }
+  const weightsPath = join(dir, "adapter_model.safetensors");
+  const { tensors } = await readSafetensorsFile(weightsPath);
+  assignTensorsStrictly(expected, tensors, weightsPath, optional);
+  return adapted;
+}
