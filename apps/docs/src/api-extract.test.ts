@@ -33,6 +33,7 @@ describe("extractApi on the fixture package", () => {
       "Direction",
       "EXTRA_VALUE",
       "LIMIT",
+      "mathNs",
       "Mode",
       "negate",
       "Point",
@@ -53,6 +54,7 @@ describe("extractApi on the fixture package", () => {
       Direction: "enum",
       EXTRA_VALUE: "const",
       LIMIT: "const",
+      mathNs: "namespace",
       Mode: "type",
       negate: "function",
       Point: "type",
@@ -78,6 +80,7 @@ describe("extractApi on the fixture package", () => {
     expect(byName("Counter").signatures).toEqual(["class Counter"]);
     expect(byName("Mode").signatures).toEqual(['type Mode = "up" | "down"']);
     expect(byName("Point").signatures).toEqual(["type Point = {\n  x: number;\n  y: number;\n}"]);
+    expect(byName("mathNs").signatures).toEqual(["namespace mathNs"]);
     expect(byName("Direction").signatures).toEqual(["enum Direction {\n  Up = 1,\n  Down = -1\n}"]);
   });
 
@@ -91,6 +94,9 @@ describe("extractApi on the fixture package", () => {
     );
     expect(byName("twice").doc!.examples[0]).toEqual({ code: "twice(2)", lang: "ts", caption: "(gives 4)" });
     expect(byName("UNDOCUMENTED").doc).toBeUndefined();
+    // `export * as ns`: the doc comment of the export statement.
+    expect(byName("mathNs").doc!.examples[0]!.code).toBe("mathNs.negate(1);");
+    expect(byName("mathNs").source).toEqual({ file: "packages/alpha/src/index.ts", line: 13 });
     expect(byName("sum").source).toEqual({ file: "packages/alpha/src/math.ts", line: 14 });
   });
 

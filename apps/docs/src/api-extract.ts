@@ -120,6 +120,37 @@ function isTypeOnlyExport(symbol: ts.Symbol): boolean {
   );
 }
 
+/**
+ * Exports that are not a declaration the reference knows (`export * as ns from`, an
+ * `export =` value, ...) are still listed, never dropped, so the documentation check sees
+ * them: as a namespace (doc comment on the `export` statement) or as a const.
+ */
+function describeOtherExport(
+  exported: ts.Symbol,
+  target: ts.Symbol,
+  repoRoot: string,
+): ApiExport | undefined {
+  const alias = exported.declarations?.[0];
+  const decl = target.declarations?.[0] ?? alias;
+  if (decl === undefined) return undefined;
+  const isModule = ts.isSourceFile(decl);
+  const located = isModule && alias !== undefined ? alias : decl;
+  const sf = located.getSourceFile();
+  const statement = alias !== undefined && ts.isNamespaceExport(alias) ? alias.parent : located;
+  return {
+    name: exported.name,
+    kind: isModule ? "namespace" : "const",
+    typeOnly: false,
+    signatures: [isModule ? `namespace ${exported.name}` : printWithoutComments(decl)],
+    doc: docOf(statement),
+    source: {
+      file: relative(repoRoot, sf.fileName).split("\\").join("/"),
+      line: sf.getLineAndCharacterOfPosition(located.getStart(sf)).line + 1,
+    },
+    members: [],
+  };
+}
+
 /** Builds the {@link ApiExport} for one exported symbol. */
 function describeExport(
   exported: ts.Symbol,
@@ -132,7 +163,7 @@ function describeExport(
     .filter((d): d is { decl: ts.Declaration; kind: ApiKind } => d.kind !== undefined)
     .sort((a, b) => KIND_PRIORITY.indexOf(a.kind) - KIND_PRIORITY.indexOf(b.kind));
   const primary = declarations[0];
-  if (primary === undefined) return undefined;
+  if (primary === undefined) return describeOtherExport(exported, target, repoRoot);
   // Overloads: show the bodiless signatures, not the implementation.
   const shown = declarations.filter(
     (d) =>

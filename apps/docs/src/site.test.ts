@@ -67,7 +67,7 @@ describe("renderSite on the fixture repository", () => {
     expect(alpha).toContain('<section class="api-item" id="api-addNumbers">');
     expect(alpha).toContain('<section class="api-item" id="api-extra-EXTRA_VALUE">');
     expect(alpha.indexOf('id="usage"')).toBeLessThan(alpha.indexOf('id="api"'));
-    expect(alpha).toContain("Documented exports: 12 of 14");
+    expect(alpha).toContain("Documented exports: 13 of 15");
   });
 
   it("shows signatures, params, returns, members, examples, {@link} targets and sources", () => {
