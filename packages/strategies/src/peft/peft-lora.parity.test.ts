@@ -15,6 +15,7 @@ import {
   writeSafetensorsFile,
 } from "@tunekit/core";
 import {
+  committedParityFixtureFolders,
   globalL2Norm,
   maxRelativeError,
   PARITY_TOLERANCES,
@@ -125,7 +126,9 @@ const BACKENDS: [string, () => Promise<Backend> | Backend][] = [
   ["onnx-cpu", () => createOnnxBackend()],
 ];
 
-for (const folder of parityFixtureFolders()) {
+// PARITY_FIXTURES (default: the shared bert-tiny fixture) plus the committed fixtures of
+// other shapes (fixtures/parity: other layer counts, hidden sizes, labels, lengths)
+for (const folder of [...new Set([...parityFixtureFolders(), ...committedParityFixtureFolders()])]) {
   for (const [name, create] of BACKENDS) {
     describe(`PEFT LoRA loader parity with PyTorch on ${name}: ${folder}`, () => {
       let backend: Backend | undefined;
