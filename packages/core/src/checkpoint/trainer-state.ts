@@ -1,6 +1,13 @@
 import { TunekitError } from "../errors.js";
 
-/** File names inside a training checkpoint folder. */
+/**
+ * File names inside a training checkpoint folder.
+ *
+ * @example
+ * ```ts
+ * const weights = join("runs/x/checkpoint-100", CHECKPOINT_FILES.model); // .../model.safetensors
+ * ```
+ */
 export const CHECKPOINT_FILES = {
   /** Every parameter of the model, Hugging Face names. */
   model: "model.safetensors",
@@ -14,7 +21,14 @@ export const CHECKPOINT_FILES = {
   trainerState: "trainer_state.json",
 } as const;
 
-/** `format` tag of `trainer_state.json`. */
+/**
+ * `format` tag of `trainer_state.json`.
+ *
+ * @example
+ * ```ts
+ * if (json.format !== TRAINER_STATE_FORMAT) throw new Error("not a tunekit checkpoint");
+ * ```
+ */
 export const TRAINER_STATE_FORMAT = "tunekit-trainer-state";
 
 /**

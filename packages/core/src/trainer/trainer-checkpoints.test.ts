@@ -9,7 +9,8 @@ import { setTrainable } from "../modules/trainable.js";
 import { assignWeights } from "./assign-weights.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerOptions } from "./trainer-options.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { BertForSequenceClassification } from "../models/bert/bert-heads.js";
+import { tinyTrainerConfig, toyData, toyModel } from "./trainer-test-fixtures.js";
 
 const backend = createReferenceBackend();
 const dirs: string[] = [];
@@ -169,6 +170,12 @@ describe("Trainer checkpoints", () => {
     ).rejects.toMatchObject({
       code: "CHECKPOINT_MISMATCH",
     });
+    const threeLabels = new BertForSequenceClassification(tinyTrainerConfig(3), { seed: 1 });
+    await expect(
+      new Trainer({ model: threeLabels, ...base }).fit(data, { resumeFrom: "latest" }),
+    ).rejects.toThrow(
+      /checkpoint-2: the weights do not fit the model \(classifier\.weight is float32\[2, 16\], the model has float32\[3, 16\]; classifier\.bias is float32\[2\], the model has float32\[3\]\)/,
+    );
     await expect(
       new Trainer({
         model: toyModel("classification", 1),

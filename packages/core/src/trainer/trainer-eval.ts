@@ -32,7 +32,14 @@ export interface PredictResult {
   readonly labels: readonly string[] | undefined;
 }
 
-/** Settings shared by the evaluation and prediction loops. */
+/**
+ * Settings shared by the evaluation and prediction loops.
+ *
+ * @example
+ * ```ts
+ * const o: EvalLoopOptions = { task: "classification", numLabels: 2, batchSize: 32, padding: "longest", bucketing: false };
+ * ```
+ */
 export interface EvalLoopOptions {
   readonly task: TrainerTask;
   readonly numLabels: number;

@@ -48,7 +48,14 @@ export type TrainerTask = "classification" | "regression" | "token-classificatio
  */
 export type TrainerData = TokenizedDataset & { readonly tokenLabels?: readonly Int32Array[] };
 
-/** Batch input names fed to the step graphs (Hugging Face names). */
+/**
+ * Batch input names fed to the step graphs (Hugging Face names).
+ *
+ * @example
+ * ```ts
+ * const feeds = { [BATCH_INPUTS.inputIds]: batch.inputIds, [BATCH_INPUTS.labels]: batch.labels };
+ * ```
+ */
 export const BATCH_INPUTS = {
   inputIds: "input_ids",
   attentionMask: "attention_mask",

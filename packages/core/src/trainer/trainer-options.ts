@@ -7,7 +7,14 @@ import type { TrainerCallbacks } from "./trainer-callbacks.js";
 import type { TrainerModel } from "./trainer-model.js";
 import type { TrainerProgress } from "./trainer-progress.js";
 
-/** Learning-rate schedule names the Trainer builds itself (from `lr`, warm-up and the total steps). */
+/**
+ * Learning-rate schedule names the Trainer builds itself (from `lr`, warm-up and the total steps).
+ *
+ * @example
+ * ```ts
+ * SCHEDULE_NAMES.includes("cosine"); // true
+ * ```
+ */
 export const SCHEDULE_NAMES = ["constant", "linear", "cosine"] as const;
 
 /**
@@ -134,7 +141,14 @@ export interface TrainerOptions {
 
 const list = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(", ");
 
-/** @internal Throws `INVALID_ARGUMENT` naming `option`, the received value and what is allowed. */
+/**
+ * Throws `INVALID_ARGUMENT` naming `option`, the received value and what is allowed (internal to the trainer).
+ *
+ * @example
+ * ```ts
+ * invalidOption("batchSize", 0, "a positive integer"); // Trainer: option batchSize is 0; expected a positive integer
+ * ```
+ */
 export function invalidOption(option: string, received: unknown, expected: string): never {
   const shown =
     typeof received === "function"
