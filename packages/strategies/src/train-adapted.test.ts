@@ -19,9 +19,11 @@ async function train(
   model: BertForSequenceClassification,
   backend: Backend,
   steps: number,
+  dropoutSeed?: number,
 ): Promise<number[]> {
   const runner = new TrainStepRunner({
     backend,
+    ...(dropoutSeed === undefined ? {} : { dropout: true, seed: dropoutSeed }),
     params: model.parameters(),
     forward: (_g, x, ctx) => {
       const inputs = {
@@ -91,6 +93,16 @@ describe("training adapted models: only the intended parameters change, the base
       expect(base.namedParameters().length).toBe(baseValues.length);
     });
   }
+
+  it("lora_dropout is active in training steps (seeds matter) and only there (rate 0: seeds do not)", async () => {
+    const run = async (dropout: number, seed: number) =>
+      train(lora({ r: 2, alpha: 4, dropout }).apply(tinyBert(2)), backend, 2, seed);
+    const [a, b] = [await run(0.5, 1), await run(0.5, 2)];
+    expect(a[0]).toBe(b[0]); // B = 0 at step 1: the adapter branch (and its dropout) adds nothing
+    expect(Math.abs(a[1]! - b[1]!)).toBeGreaterThan(1e-7);
+    const [c, d] = [await run(0, 1), await run(0, 2)];
+    expect(c).toEqual(d);
+  });
 
   it("lora on onnx-cpu: same parameters change and the losses match the reference backend (1e-4)", async () => {
     const onnx = await createOnnxBackend();
