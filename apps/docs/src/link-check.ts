@@ -57,3 +57,26 @@ export function findBrokenLinks(files: ReadonlyMap<string, string>): BrokenLink[
   }
   return broken;
 }
+
+/**
+ * Ids used more than once on a page (a heading and an API section with the same slug, for
+ * instance), as `page#id`: links to them would be ambiguous.
+ *
+ * @example
+ * ```ts
+ * findDuplicateIds(new Map([["a.html", '<h2 id="x"></h2><h3 id="x"></h3>']])); // ["a.html#x"]
+ * ```
+ */
+export function findDuplicateIds(files: ReadonlyMap<string, string>): string[] {
+  const duplicates: string[] = [];
+  for (const [path, html] of files) {
+    if (!path.endsWith(".html")) continue;
+    const seen = new Set<string>();
+    for (const match of html.matchAll(ID)) {
+      const id = unescapeAttribute(match[1]!);
+      if (seen.has(id)) duplicates.push(`${path}#${id}`);
+      seen.add(id);
+    }
+  }
+  return duplicates;
+}

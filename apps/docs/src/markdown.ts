@@ -10,6 +10,8 @@ export interface MarkdownContext {
   readonly pagePath: string;
   /** Maps a repository path (no fragment) to the site page that shows it, if any. */
   readonly siteUrlOf: (repoPath: string) => string | undefined;
+  /** Ids the page already uses elsewhere; headings with the same slug get a `-N` suffix. */
+  readonly reservedIds?: readonly string[];
 }
 
 /** One heading of a rendered document. */
@@ -64,7 +66,7 @@ export function resolveMarkdownLink(href: string, ctx: MarkdownContext): string 
  */
 export function renderMarkdown(markdown: string, ctx: MarkdownContext): RenderedMarkdown {
   const headings: RenderedHeading[] = [];
-  const used = new Map<string, number>();
+  const used = new Map<string, number>((ctx.reservedIds ?? []).map((id) => [id, 1]));
   const marked = new Marked({ gfm: true, async: false });
   marked.use({
     renderer: {

@@ -67,6 +67,10 @@ export function renderPackagePage(
           sourcePath: `${pkg.relativeDir}/README.md`,
           pagePath: path,
           siteUrlOf,
+          reservedIds: pkg.api.flatMap((e) => [
+            apiAnchor(e.subpath),
+            ...e.exports.map((x) => apiAnchor(e.subpath, x.name)),
+          ]),
         });
   const apiLinks = pkg.api.map((e) => ({ id: apiAnchor(e.subpath), text: `API: ${e.specifier}` }));
   body += toc(readme?.headings ?? [], apiLinks);
@@ -119,7 +123,12 @@ export function renderHomePage(
   const rendered =
     readme === undefined
       ? undefined
-      : renderMarkdown(readme, { sourcePath: "README.md", pagePath: path, siteUrlOf });
+      : renderMarkdown(readme, {
+          sourcePath: "README.md",
+          pagePath: path,
+          siteUrlOf,
+          reservedIds: ["site-packages", "site-guides"],
+        });
   let body = rendered?.html ?? "<h1>tunekit</h1>\n";
   body += `<h2 id="site-packages">Package reference</h2>\n<table class="packages">\n`;
   body +=

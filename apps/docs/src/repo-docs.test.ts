@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findDocGaps, formatDocGaps, partitionDocGaps } from "./doc-standard.js";
 import { PENDING_DOC_EXPORTS } from "./doc-standard-pending.js";
-import { findBrokenLinks } from "./link-check.js";
+import { findBrokenLinks, findDuplicateIds } from "./link-check.js";
 import { renderSite } from "./site.js";
 import { loadSiteModel, type SiteModel } from "./site-model.js";
 
@@ -58,5 +58,6 @@ describe("the tunekit repository", () => {
   it("has no broken internal link or anchor", () => {
     const broken = findBrokenLinks(files);
     expect(broken, broken.map((b) => `${b.page}: ${b.href} (${b.reason})`).join("\n")).toEqual([]);
+    expect(findDuplicateIds(files)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { findBrokenLinks } from "./link-check.js";
+import { findBrokenLinks, findDuplicateIds } from "./link-check.js";
 import { renderSite, writeSite } from "./site.js";
 import { loadSiteModel, type SiteModel } from "./site-model.js";
 
@@ -40,8 +40,16 @@ describe("renderSite on the fixture repository", () => {
     }
   });
 
-  it("has no broken internal link or anchor", () => {
+  it("has no broken internal link or anchor, and no id twice on a page", () => {
     expect(findBrokenLinks(files)).toEqual([]);
+    expect(findDuplicateIds(files)).toEqual([]);
+  });
+
+  it("gives README headings that clash with API anchors another id", () => {
+    // The alpha README has an "## API" heading; "api" is the id of the API reference.
+    const alpha = page("packages/alpha.html");
+    expect(alpha).toContain('<h2 id="api-1">API</h2>');
+    expect(alpha).toContain('<h2 id="api">API reference: <code>@fixture/alpha</code></h2>');
   });
 
   it("rewrites README links to site pages and leaves other repository paths as text", () => {
@@ -124,6 +132,16 @@ describe("renderSite on the fixture repository", () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+});
+
+describe("findDuplicateIds", () => {
+  it("lists ids that appear twice on one page", () => {
+    const files = new Map([
+      ["a.html", '<h2 id="x">1</h2><h3 id="x">2</h3><p id="y"></p>'],
+      ["b.html", '<h2 id="x">ok on another page</h2>'],
+    ]);
+    expect(findDuplicateIds(files)).toEqual(["a.html#x"]);
   });
 });
 
