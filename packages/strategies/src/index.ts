@@ -50,7 +50,14 @@ export {
   matchesTargetModule,
   targetModulesToJson,
 } from "./peft/target-modules.js";
-export { maxOutputDifference, mergeAdapter, mergeAndUnload, probeOutput, unmergeAdapter } from "./merge.js";
+export {
+  checkMerge,
+  maxOutputDifference,
+  mergeAdapter,
+  mergeAndUnload,
+  probeOutput,
+  unmergeAdapter,
+} from "./merge.js";
 export {
   loadAdapters,
   MultiAdapterModel,
@@ -62,3 +69,59 @@ export type { StrategyReport, StrategyReportRow } from "./report.js";
 export { formatStrategyReport, strategyLabel, strategyReport } from "./report.js";
 
 // --- part 2: bottleneck adapters, Stack/Fusion, prefix and prompt tuning (added by part 2) ---
+
+// --- part 2: bottleneck adapters, composition, prefix tuning, prompt tuning ---
+export type { BottleneckAdapterFileConfig, SaveBottleneckAdapterOptions } from "./adapters/adapter-file.js";
+export {
+  BOTTLENECK_FORMAT,
+  bottleneckAdapterContents,
+  loadBottleneckAdapter,
+  parseBottleneckAdapterConfig,
+  saveBottleneckAdapter,
+} from "./adapters/adapter-file.js";
+export type { AdapterCompositionOptions } from "./adapters/adapter-composition.js";
+export { adapterComposition, adapterFusion } from "./adapters/adapter-composition.js";
+export { AdapterFusionLayer } from "./adapters/adapter-fusion-layer.js";
+export type { AdapterSiteKind } from "./adapters/adapter-site.js";
+export { AdapterSite, adapterSites, bertLayerPaths, ModuleTable } from "./adapters/adapter-site.js";
+export type {
+  AdapterNonLinearity,
+  AdapterPlacement,
+  BottleneckAdapterOptions,
+} from "./adapters/bottleneck-adapter.js";
+export { ADAPTER_NON_LINEARITIES, BottleneckAdapter, bottleneckSize } from "./adapters/bottleneck-adapter.js";
+export type {
+  AdapterArchitecture,
+  BottleneckOptions,
+  ResolvedBottleneckOptions,
+} from "./adapters/bottleneck-strategies.js";
+export {
+  ADAPTER_ARCHITECTURES,
+  bertModelOf,
+  bottleneckAdapter,
+  houlsbyAdapter,
+  parallelAdapter,
+  pfeifferAdapter,
+} from "./adapters/bottleneck-strategies.js";
+export type { AdapterSetup, FuseBlock, StackBlock } from "./adapters/composition.js";
+export { Fuse, fusionName, Stack, setupAdapterNames, setupFusions } from "./adapters/composition.js";
+export { assignTensorsStrictly } from "./adapters/strict-tensors.js";
+export type { PrefixEncoderOptions } from "./prefix/prefix-encoder.js";
+export { PrefixEncoder } from "./prefix/prefix-encoder.js";
+export { PrefixTunedEncoder } from "./prefix/prefix-tuned-encoder.js";
+export type { PrefixTuningOptions } from "./prefix/prefix-tuning.js";
+export { prefixTunedEncoderOf, prefixTuning } from "./prefix/prefix-tuning.js";
+export type { PeftTaskType } from "./prompt/prompt-learning-peft.js";
+export {
+  foldedPrefix,
+  loadPromptLearningAdapter,
+  PROMPT_EMBEDDINGS_KEY,
+  PROMPT_LEARNING_HEAD_PREFIX,
+  peftTaskType,
+  promptLearningContents,
+  promptLearningStrategyFromConfig,
+  savePromptLearningAdapter,
+} from "./prompt/prompt-learning-peft.js";
+export type { PromptTuningInit, PromptTuningOptions, PromptInitTokenizer } from "./prompt/prompt-tuning.js";
+export { DropVirtualTokens, promptEmbeddingsOf, promptTuning } from "./prompt/prompt-tuning.js";
+export { PromptWordEmbeddings } from "./prompt/prompt-word-embeddings.js";

@@ -21,12 +21,12 @@ import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strate
 import { PromptWordEmbeddings } from "./prompt-word-embeddings.js";
 
 /** Anything that tokenises text to ids (tunekit's `Tokenizer` fits). */
-export interface TextEncoder {
+export interface PromptInitTokenizer {
   encode(text: string): { readonly ids: readonly number[] };
 }
 
 /** How the prompt starts: random normal rows, or the word embeddings of a text. */
-export type PromptTuningInit = "random" | { readonly text: string; readonly tokenizer: TextEncoder };
+export type PromptTuningInit = "random" | { readonly text: string; readonly tokenizer: PromptInitTokenizer };
 
 /** Options of {@link promptTuning}. */
 export interface PromptTuningOptions {
