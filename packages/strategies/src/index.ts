@@ -50,14 +50,7 @@ export {
   matchesTargetModule,
   targetModulesToJson,
 } from "./peft/target-modules.js";
-export {
-  checkMerge,
-  maxOutputDifference,
-  mergeAdapter,
-  mergeAndUnload,
-  probeOutput,
-  unmergeAdapter,
-} from "./merge.js";
+export { maxOutputDifference, mergeAdapter, mergeAndUnload, probeOutput, unmergeAdapter } from "./merge.js";
 export {
   loadAdapters,
   MultiAdapterModel,
@@ -69,8 +62,6 @@ export type { StrategyReport, StrategyReportRow } from "./report.js";
 export { formatStrategyReport, strategyLabel, strategyReport } from "./report.js";
 
 // --- part 2: bottleneck adapters, Stack/Fusion, prefix and prompt tuning (added by part 2) ---
-
-// --- part 2: bottleneck adapters, composition, prefix tuning, prompt tuning ---
 export type { BottleneckAdapterFileConfig, SaveBottleneckAdapterOptions } from "./adapters/adapter-file.js";
 export {
   BOTTLENECK_FORMAT,
