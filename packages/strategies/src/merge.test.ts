@@ -11,7 +11,14 @@ import { describe, expect, it } from "vitest";
 import { ia3 } from "./ia3/ia3.js";
 import { lora } from "./lora/lora.js";
 import type { LoraLinear } from "./lora/lora-linear.js";
-import { maxOutputDifference, mergeAdapter, mergeAndUnload, probeOutput, unmergeAdapter } from "./merge.js";
+import {
+  checkMerge,
+  maxOutputDifference,
+  mergeAdapter,
+  mergeAndUnload,
+  probeOutput,
+  unmergeAdapter,
+} from "./merge.js";
 import { maxAbsDiff, probeBatch, randomizeParameters, tinyBert } from "./testing/tiny-bert.js";
 
 const backend = createReferenceBackend();
@@ -50,6 +57,10 @@ describe("mergeAdapter / unmergeAdapter / mergeAndUnload", () => {
       base.parameters().forEach((p, i) => {
         expect(p.value).toBe(baseValues[i]);
       });
+      const check = await checkMerge(adapted, backend, batch);
+      expect(check.maxAbsDifference).toBe(diff);
+      expect(check.mergedPaths).toEqual(paths);
+      expect(maxAbsDiff(await probeOutput(adapted, backend, batch), before)).toBe(0); // left unmerged
       const plain = mergeAndUnload(adapted);
       expect(plain.namedParameters().some(([n]) => /lora|ia3/.test(n))).toBe(false);
       expect(await maxOutputDifference(plain, adapted, backend, batch)).toBeLessThan(1e-5);

@@ -94,6 +94,34 @@ export async function maxOutputDifference(
 }
 
 /**
+ * Merges the adapters of `model` in place on a probe batch and reports the largest
+ * absolute difference between the merged and unmerged outputs, then unmerges (the model is
+ * left unmerged, exactly as it was). Use it to check a merge before exporting with
+ * {@link mergeAndUnload}.
+ *
+ * @example
+ * ```ts
+ * const { maxAbsDifference } = await checkMerge(adapted, backend, probe); // e.g. 1e-7
+ * ```
+ */
+export async function checkMerge(
+  model: AnyBertModel,
+  backend: Backend,
+  batch: Readonly<Record<string, HostTensor>>,
+): Promise<{ mergedPaths: string[]; maxAbsDifference: number }> {
+  const before = await probeOutput(model, backend, batch);
+  const mergedPaths = mergeAdapter(model);
+  try {
+    const after = await probeOutput(model, backend, batch);
+    let worst = 0;
+    for (let i = 0; i < before.length; i++) worst = Math.max(worst, Math.abs(before[i]! - after[i]!));
+    return { mergedPaths, maxAbsDifference: worst };
+  } finally {
+    unmergeAdapter(model);
+  }
+}
+
+/**
  * The first output of a BERT forward pass on `batch` (eval mode) as float32 values.
  *
  * @example
