@@ -50,7 +50,14 @@ export {
   matchesTargetModule,
   targetModulesToJson,
 } from "./peft/target-modules.js";
-export { maxOutputDifference, mergeAdapter, mergeAndUnload, probeOutput, unmergeAdapter } from "./merge.js";
+export {
+  checkMerge,
+  maxOutputDifference,
+  mergeAdapter,
+  mergeAndUnload,
+  probeOutput,
+  unmergeAdapter,
+} from "./merge.js";
 export {
   loadAdapters,
   MultiAdapterModel,
