@@ -111,18 +111,30 @@ export function stringFlag(
 }
 
 /**
- * Parses `--set key.path=value` overrides into a nested object (values are JSON when they
- * parse as JSON, else strings).
+ * One config override: the key path and the value that replaces whatever is there.
  *
  * @example
  * ```ts
- * parseSetFlags(["training.batchSize=16", "data.maxRows.train=256", "output=runs/x"]);
- * // { training: { batchSize: 16 }, data: { maxRows: { train: 256 } }, output: "runs/x" }
+ * const o: ConfigOverride = { path: ["training", "batchSize"], value: 16 };
  * ```
  */
-export function parseSetFlags(sets: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const s of sets) {
+export interface ConfigOverride {
+  readonly path: readonly string[];
+  readonly value: unknown;
+}
+
+/**
+ * Parses `--set key.path=value` flags (values are JSON when they parse as JSON, else
+ * strings). Each value replaces what is at its path, objects included.
+ *
+ * @example
+ * ```ts
+ * parseSetFlags(["training.batchSize=16", "output=runs/x"]);
+ * // [{ path: ["training", "batchSize"], value: 16 }, { path: ["output"], value: "runs/x" }]
+ * ```
+ */
+export function parseSetFlags(sets: readonly string[]): ConfigOverride[] {
+  return sets.map((s) => {
     const eq = s.indexOf("=");
     const path = eq < 0 ? "" : s.slice(0, eq);
     if (eq < 0 || !/^[A-Za-z$][\w$-]*(\.[A-Za-z$][\w$-]*)*$/.test(path)) {
@@ -137,14 +149,33 @@ export function parseSetFlags(sets: readonly string[]): Record<string, unknown> 
     } catch {
       // a plain string
     }
-    const keys = path.split(".");
-    let node = out;
-    for (const k of keys.slice(0, -1)) {
-      const next = node[k];
-      if (typeof next !== "object" || next === null || Array.isArray(next)) node[k] = {};
+    return { path: path.split("."), value };
+  });
+}
+
+/**
+ * Applies overrides to a parsed config (a copy: the input is not changed). Missing or
+ * non-object parents along a path become objects.
+ *
+ * @example
+ * ```ts
+ * applyOverrides({ training: { lr: 1 } }, [{ path: ["training", "epochs"], value: 2 }]); // { training: { lr: 1, epochs: 2 } }
+ * ```
+ */
+export function applyOverrides(raw: unknown, overrides: readonly ConfigOverride[]): unknown {
+  if (overrides.length === 0) return raw;
+  const root: Record<string, unknown> = isPlainObject(raw) ? structuredClone(raw) : {};
+  for (const { path, value } of overrides) {
+    let node = root;
+    for (const k of path.slice(0, -1)) {
+      if (!isPlainObject(node[k])) node[k] = {};
       node = node[k] as Record<string, unknown>;
     }
-    node[keys[keys.length - 1]!] = value;
+    node[path[path.length - 1]!] = value;
   }
-  return out;
+  return root;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -59,18 +59,24 @@ describe("strategy config", () => {
     expect(trainableNames(full)).toHaveLength(all);
   });
 
-  it("delegates other methods to @tunekit/strategies, or says clearly that it cannot", async () => {
-    try {
-      const s = await createStrategy({ method: "lora", options: { r: 2, alpha: 4 } });
-      expect(s.method).toBe("lora");
-      const adapted = s.apply(createBertForTask(tinyConfig, { task: "sequence-classification" }));
-      const names = trainableNames(adapted);
-      expect(names.length).toBeGreaterThan(0);
-      expect(names.some((n) => /lora/i.test(n))).toBe(true);
-    } catch (e) {
-      // Before @tunekit/strategies exports `lora`: a NOT_IMPLEMENTED error that says what to do.
-      expect(isTunekitError(e, "NOT_IMPLEMENTED")).toBe(true);
-      expect((e as Error).message).toMatch(/strategy "lora".*use "full" or "head-only"/);
-    }
+  it("delegates other methods to @tunekit/strategies (rslora: lora with useRslora)", async () => {
+    const s = await createStrategy({ method: "lora", options: { r: 2, alpha: 4 } });
+    expect(s.method).toBe("lora");
+    const adapted = s.apply(createBertForTask(tinyConfig, { task: "sequence-classification" }));
+    const names = trainableNames(adapted);
+    // 1 layer x {query, value} x {A, B}, plus the classifier (PEFT's modules_to_save)
+    expect(names.filter((n) => /lora/i.test(n))).toHaveLength(4);
+    expect(names).toContain("classifier.weight");
+    const rs = await createStrategy({ method: "rslora", options: { r: 4 } });
+    expect(rs.options).toMatchObject({ r: 4, useRslora: true });
+  });
+
+  it("says clearly when @tunekit/strategies lacks a method's export", async () => {
+    const e = await createStrategy({ method: "no-such-method", options: {} }).catch((x: unknown) => x);
+    expect(isTunekitError(e, "NOT_IMPLEMENTED")).toBe(true);
+    expect((e as Error).message).toMatch(
+      /strategy "no-such-method": @tunekit\/strategies has no export "noSuchMethod"/,
+    );
+    expect((e as Error).message).toContain('use "full" or "head-only", or another method');
   });
 });

@@ -27,22 +27,39 @@ export interface StrategySpec {
 export const BUILTIN_METHODS = ["full", "head-only"] as const;
 
 /**
- * Config method name → export of `@tunekit/strategies` (a factory `(options) => Strategy`).
- * This table is the one place that maps config names to the strategies package; methods not
- * listed fall back to the camel-cased method name (`my-method` → `myMethod`).
+ * Config method name → export of `@tunekit/strategies` (a factory `(options) => Strategy`)
+ * and options merged under the config's. This table is the one place that maps config names
+ * to the strategies package; methods not listed fall back to the camel-cased method name
+ * (`my-method` → `myMethod`).
  */
-export const STRATEGY_EXPORTS: Readonly<Record<string, string>> = {
-  lora: "lora",
-  rslora: "rslora",
-  dora: "dora",
-  ia3: "ia3",
-  bitfit: "bitfit",
-  adapter: "bottleneckAdapter",
-  "bottleneck-adapter": "bottleneckAdapter",
-  prefix: "prefixTuning",
-  "prefix-tuning": "prefixTuning",
-  prompt: "promptTuning",
-  "prompt-tuning": "promptTuning",
+export const STRATEGY_EXPORTS: Readonly<
+  Record<
+    string,
+    {
+      readonly export: string;
+      readonly defaults?: StrategyOptions;
+      /** An option passed as the factory's first argument instead (with its default). */
+      readonly positional?: { readonly key: string; readonly default: string };
+    }
+  >
+> = {
+  lora: { export: "lora" },
+  rslora: { export: "lora", defaults: { useRslora: true } },
+  dora: { export: "lora", defaults: { useDora: true } },
+  ia3: { export: "ia3" },
+  bitfit: { export: "bitfit" },
+  adapter: { export: "bottleneckAdapter", positional: { key: "architecture", default: "pfeiffer" } },
+  "bottleneck-adapter": {
+    export: "bottleneckAdapter",
+    positional: { key: "architecture", default: "pfeiffer" },
+  },
+  houlsby: { export: "houlsbyAdapter" },
+  pfeiffer: { export: "pfeifferAdapter" },
+  "parallel-adapter": { export: "parallelAdapter" },
+  prefix: { export: "prefixTuning" },
+  "prefix-tuning": { export: "prefixTuning" },
+  prompt: { export: "promptTuning" },
+  "prompt-tuning": { export: "promptTuning" },
 };
 
 /** Every method name the config accepts (built-in first). */
@@ -115,7 +132,8 @@ export async function createStrategy(spec: StrategySpec): Promise<Strategy> {
       },
     };
   }
-  const exportName = STRATEGY_EXPORTS[spec.method] ?? camelCase(spec.method);
+  const entry = STRATEGY_EXPORTS[spec.method];
+  const exportName = entry?.export ?? camelCase(spec.method);
   const mod = await importStrategies(spec.method);
   const factory = mod[exportName];
   if (typeof factory !== "function") {
@@ -126,7 +144,14 @@ export async function createStrategy(spec: StrategySpec): Promise<Strategy> {
         `its function exports are: ${available.join(", ") || "(none)"}; use "full" or "head-only", or another method`,
     );
   }
-  return (factory as (options: StrategyOptions) => Strategy)(spec.options);
+  const options: Record<string, unknown> = { ...entry?.defaults, ...spec.options };
+  if (entry?.positional !== undefined) {
+    const { key, default: fallback } = entry.positional;
+    const first = options[key] ?? fallback;
+    delete options[key];
+    return (factory as (first: unknown, options: StrategyOptions) => Strategy)(first, options);
+  }
+  return (factory as (options: StrategyOptions) => Strategy)(options);
 }
 
 /** `@tunekit/strategies`, loaded on demand (the CLI works without it for `full` / `head-only`). */

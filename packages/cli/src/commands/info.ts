@@ -9,7 +9,8 @@ import {
   parameterReport,
   readBertConfig,
 } from "@tunekit/core";
-import { type CliCommand, type CommandContext, intFlag, stringFlag, UsageError } from "../command.js";
+import { type CliCommand, type CommandContext, intFlag, UsageError } from "../command.js";
+import { formatTable } from "../format-table.js";
 import { ConfigValidator } from "../config/validate.js";
 import { loadDataSpec, resolveTask } from "../setup/data-setup.js";
 import { buildModel } from "../setup/model-setup.js";
@@ -20,17 +21,18 @@ import { createStrategy, parseStrategySpec, type StrategySpec } from "../strateg
 export const infoCommand: CliCommand = {
   name: "info",
   summary: "show a model's architecture and parameter counts (with a strategy: what it trains)",
-  usage: "tunekit info MODEL_DIR|CONFIG [--strategy METHOD|JSON] [--depth N] [--json]",
+  usage: "tunekit info MODEL_DIR|CONFIG [--strategy METHOD|JSON]... [--depth N] [--json]",
   help: [
     "MODEL_DIR is a Hugging Face BERT folder (config.json; weights are not read). CONFIG is a",
     "train config: its model (random or pre-trained), data labels and strategy are used.",
     "",
     "options:",
-    '  --strategy S     a method name (full, head-only, lora, ...) or a JSON block, e.g. \'{"method":"lora","r":8}\'',
+    '  --strategy S     a method name (full, head-only, lora, ...) or a JSON block, e.g. \'{"method":"lora","r":8}\';',
+    "                   repeat it to compare methods (one row per method: trainable, % of base, added)",
     "  --depth N        module path segments per report row (default 2)",
   ],
   options: {
-    strategy: { type: "string" },
+    strategy: { type: "string", multiple: true },
     depth: { type: "string" },
   },
   positionals: 1,
@@ -40,25 +42,13 @@ export const infoCommand: CliCommand = {
 async function runInfo(ctx: CommandContext): Promise<number> {
   const target = resolve(ctx.io.cwd, ctx.positionals[0]!);
   const depth = intFlag(ctx, "depth") ?? 2;
-  const strategyFlag = stringFlag(ctx, "strategy");
-  let flagSpec: StrategySpec | undefined;
-  if (strategyFlag !== undefined) {
-    let raw: unknown = strategyFlag;
-    if (strategyFlag.trim().startsWith("{")) {
-      try {
-        raw = JSON.parse(strategyFlag);
-      } catch (e) {
-        throw new UsageError(`--strategy is not valid JSON: ${(e as Error).message}`, "info");
-      }
-    }
-    flagSpec = parseStrategySpec(new ConfigValidator("--strategy"), raw);
-  }
+  const flagSpecs = strategyFlags(ctx);
   const info = await stat(target).catch(() => undefined);
   let model: Module;
   let config: BertConfig;
   let source: string;
   let random = false;
-  let spec = flagSpec;
+  let specs = flagSpecs;
   if (info?.isDirectory()) {
     config = await readBertConfig(target);
     model = createBertForTask(config, { task: "sequence-classification" });
@@ -79,11 +69,25 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     config = built.config;
     random = built.random;
     source = ctx.positionals[0]!;
-    spec ??= tc.strategy;
+    if (specs.length === 0) specs = [tc.strategy];
   }
-  const strategy = spec === undefined ? undefined : await createStrategy(spec);
-  const adapted = strategy === undefined ? model : strategy.apply(model);
-  const report = parameterReport(adapted, { depth });
+  const baseTotal = parameterReport(model).total;
+  const rows: MethodRow[] = [];
+  let adapted = model;
+  for (const spec of specs) {
+    const strategy = await createStrategy(spec);
+    adapted = strategy.apply(model);
+    const r = parameterReport(adapted);
+    rows.push({
+      method: strategy.method,
+      options: strategy.options,
+      trainable: r.trainable,
+      added: r.total - baseTotal,
+      percentOfBase: baseTotal === 0 ? 0 : (100 * r.trainable) / baseTotal,
+    });
+  }
+  // With several methods the per-module table would show only the last one: list methods instead.
+  const report = specs.length > 1 ? undefined : parameterReport(adapted, { depth });
   const architecture = {
     layers: config.numHiddenLayers,
     hidden: config.hiddenSize,
@@ -97,7 +101,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   };
   if (ctx.json) {
     ctx.io.stdout(
-      `${JSON.stringify({ ok: true, command: "info", source, randomModel: random, architecture, strategy: strategy?.method ?? null, parameters: report })}\n`,
+      `${JSON.stringify({ ok: true, command: "info", source, randomModel: random, architecture, parameters: report ?? null, strategies: rows })}\n`,
     );
     return 0;
   }
@@ -106,14 +110,49 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     `  BERT: ${architecture.layers} layers, hidden ${architecture.hidden}, ${architecture.heads} heads, intermediate ${architecture.intermediate}, ` +
       `vocab ${architecture.vocab}, max positions ${architecture.maxPositions}, ${architecture.activation}`,
     `  labels (${config.id2label.length}): ${config.id2label.join(", ")}${config.problemType ? ` [${config.problemType}]` : ""}`,
-    ...(strategy === undefined
-      ? []
-      : [
-          `strategy ${strategy.method}${Object.keys(strategy.options).length ? ` ${JSON.stringify(strategy.options)}` : ""}`,
-        ]),
-    "",
-    formatParameterReport(report),
+    ...(rows.length === 1 ? [`strategy ${describeRow(rows[0]!)}`] : []),
+    ...(report === undefined ? [] : ["", formatParameterReport(report)]),
+    ...(rows.length > 0 ? ["", methodTable(rows, baseTotal)] : []),
   ];
   ctx.io.stdout(`${lines.join("\n")}\n`);
   return 0;
+}
+
+interface MethodRow {
+  readonly method: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly trainable: number;
+  readonly added: number;
+  readonly percentOfBase: number;
+}
+
+function strategyFlags(ctx: CommandContext): StrategySpec[] {
+  const raw = ctx.flags.strategy;
+  const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)];
+  return values.map((text) => {
+    let value: unknown = text;
+    if (text.trim().startsWith("{")) {
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        throw new UsageError(`--strategy is not valid JSON: ${(e as Error).message}`, "info");
+      }
+    }
+    return parseStrategySpec(new ConfigValidator("--strategy"), value);
+  });
+}
+
+function describeRow(r: MethodRow): string {
+  return `${r.method}${Object.keys(r.options).length ? ` ${JSON.stringify(r.options)}` : ""}`;
+}
+
+function methodTable(rows: readonly MethodRow[], baseTotal: number): string {
+  const fmt = (n: number): string => n.toLocaleString("en-US");
+  return [
+    `per method (base model: ${fmt(baseTotal)} parameters):`,
+    formatTable([
+      ["method", "trainable", "% of base", "added"],
+      ...rows.map((r) => [r.method, fmt(r.trainable), `${r.percentOfBase.toFixed(3)}%`, fmt(r.added)]),
+    ]),
+  ].join("\n");
 }

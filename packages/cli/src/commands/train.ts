@@ -6,13 +6,19 @@ import {
   loadTokenizer,
   loadTrainingCheckpoint,
   parameterReport,
-  saveBertCheckpoint,
   TASK_METRICS,
   Trainer,
   type TrainerModel,
   type TrainerOptions,
 } from "@tunekit/core";
-import { type CliCommand, type CommandContext, intFlag, parseSetFlags, stringFlag } from "../command.js";
+import {
+  type CliCommand,
+  type CommandContext,
+  type ConfigOverride,
+  intFlag,
+  parseSetFlags,
+  stringFlag,
+} from "../command.js";
 import { metricsTable } from "../format-table.js";
 import { ProgressRenderer } from "../progress.js";
 import { createBackend, describeBackend } from "../setup/backend-setup.js";
@@ -27,6 +33,7 @@ import {
   type RunRecord,
   writeJson,
 } from "../setup/run-files.js";
+import { ADAPTER_DIR, saveTrainedModel } from "../setup/trained-model.js";
 import { createStrategy } from "../strategy-config.js";
 
 /** `tunekit train CONFIG`: trains, evaluates and saves a model as a config describes. */
@@ -157,12 +164,18 @@ async function runTrain(ctx: CommandContext): Promise<number> {
     const final: EvaluationResult | undefined =
       evalData === undefined ? undefined : await trainer.evaluate(evalData);
     const modelDir = join(config.output, MODEL_DIR);
-    if (strategy.method === "full" || strategy.method === "head-only") {
-      await saveBertCheckpoint(built.model, modelDir);
-      await copyTokenizerFiles(config.tokenizer, modelDir);
-    } else {
+    const saved = await saveTrainedModel({
+      base: built.model,
+      adapted: model,
+      strategy,
+      dir: modelDir,
+      adapterDir: join(config.output, ADAPTER_DIR),
+    });
+    await copyTokenizerFiles(config.tokenizer, modelDir);
+    if (saved.kind === "adapted") {
       note(
-        `note: strategy ${strategy.method}: the adapted model is in ${relative(io.cwd, fit.lastCheckpoint ?? config.output)}`,
+        `note: strategy ${strategy.method} changes the model's structure: ${relative(io.cwd, modelDir)} holds the adapted weights ` +
+          `(tunekit evaluate/predict rebuild it from this run's config)${saved.adapter ? `; PEFT adapter files in ${relative(io.cwd, saved.adapter)}` : ""}`,
       );
     }
     const record: RunRecord = {
@@ -174,6 +187,7 @@ async function runTrain(ctx: CommandContext): Promise<number> {
       config: raw,
       task,
       labels: splits.labelNames,
+      model: saved.kind,
     };
     await writeJson(join(config.output, RUN_FILE), record);
     const seconds = (performance.now() - started) / 1000;
@@ -182,6 +196,8 @@ async function runTrain(ctx: CommandContext): Promise<number> {
       command: "train",
       output: config.output,
       model: modelDir,
+      savedAs: saved.kind,
+      ...(saved.adapter === undefined ? {} : { adapter: saved.adapter }),
       randomModel: built.random,
       task,
       labels: splits.labelNames,
@@ -227,19 +243,16 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   }
 }
 
-function trainOverrides(ctx: CommandContext): Record<string, unknown> {
+function trainOverrides(ctx: CommandContext): ConfigOverride[] {
   const sets = ctx.flags.set;
-  const out: Record<string, unknown> = parseSetFlags(Array.isArray(sets) ? sets : []);
-  const training: Record<string, unknown> = { ...(out.training as Record<string, unknown> | undefined) };
-  const maxSteps = intFlag(ctx, "max-steps");
-  const epochs = intFlag(ctx, "epochs");
-  if (maxSteps !== undefined) training.maxSteps = maxSteps;
-  if (epochs !== undefined) training.epochs = epochs;
-  if (Object.keys(training).length > 0) out.training = training;
-  const output = stringFlag(ctx, "output");
-  if (output !== undefined) out.output = output;
-  const backend = stringFlag(ctx, "backend", ["onnx", "tfjs"]);
-  if (backend !== undefined) out.backend = backend;
+  const out = parseSetFlags(Array.isArray(sets) ? sets : []);
+  const flag = (path: string[], value: unknown): void => {
+    if (value !== undefined) out.push({ path, value });
+  };
+  flag(["training", "maxSteps"], intFlag(ctx, "max-steps"));
+  flag(["training", "epochs"], intFlag(ctx, "epochs"));
+  flag(["output"], stringFlag(ctx, "output"));
+  flag(["backend"], stringFlag(ctx, "backend", ["onnx", "tfjs"]));
   return out;
 }
 

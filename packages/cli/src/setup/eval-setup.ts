@@ -14,6 +14,7 @@ import { loadDataSpec, requireSplit } from "./data-setup.js";
 import { loadTrainedModel } from "./model-setup.js";
 import { paddingBuckets, tokenizeSplit, tokenizerFor } from "./pipeline.js";
 import { resolveRun } from "./run-files.js";
+import { loadAdaptedModel } from "./trained-model.js";
 
 /**
  * What `evaluate` and `predict` share: a trained model, the split to run on (tokenised),
@@ -59,9 +60,21 @@ export async function prepareTrainedRun(
     readonly rows?: (config: TrainConfig, labels: readonly string[], task: CliTask) => Promise<Dataset>;
   },
 ): Promise<TrainedRun> {
-  const { config, modelDir } = await resolveRun(ctx.positionals[0]!, ctx.io.cwd, stringFlag(ctx, "model"));
-  const { model, task } = await loadTrainedModel(modelDir);
-  const labels = task === "regression" ? [] : model.labels;
+  const modelFlag = stringFlag(ctx, "model");
+  const { config, modelDir, record } = await resolveRun(ctx.positionals[0]!, ctx.io.cwd, modelFlag);
+  let model: TrainerModel;
+  let task: CliTask;
+  let labels: readonly string[];
+  if (record?.model === "adapted" && modelFlag === undefined) {
+    ({ model } = await loadAdaptedModel(config, modelDir, record));
+    task = record.task;
+    labels = record.labels;
+  } else {
+    const plain = await loadTrainedModel(modelDir);
+    model = plain.model;
+    task = plain.task;
+    labels = task === "regression" ? [] : plain.model.labels;
+  }
   let dataset: Dataset;
   let split: string;
   if (o.rows !== undefined) {
@@ -99,7 +112,7 @@ export async function prepareTrainedRun(
   const data = tokenizeSplit(dataset, tokenizer, maxLength);
   const backend: Backend = await createBackend(config.backend, (line) => ctx.io.stderr(`${line}\n`));
   const trainer = new Trainer({
-    model: model as TrainerModel,
+    model,
     backend,
     batchSize: config.training.evalBatchSize ?? config.training.batchSize,
     epochs: 1,

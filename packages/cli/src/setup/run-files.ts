@@ -1,8 +1,9 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { TunekitError } from "@tunekit/core";
+import { applyOverrides, type ConfigOverride } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";
-import { parseTrainConfig, type TrainConfig } from "../config/train-config.js";
+import { type CliTask, parseTrainConfig, type TrainConfig } from "../config/train-config.js";
 import { isRecord } from "../config/validate.js";
 
 /** File of a run folder that records how it was trained. */
@@ -23,7 +24,7 @@ export const TOKENIZER_FILES = [
  *
  * @example
  * ```ts
- * const record: RunRecord = { format: "tunekit-run", version: 1, configFile: "/repo/examples/sst2-tiny.json", configDir: "/repo/examples", cwd: "/repo", config: raw, task: "sequence-classification", labels: ["negative", "positive"] };
+ * const record: RunRecord = { format: "tunekit-run", version: 1, configFile: "/repo/examples/sst2-tiny.json", configDir: "/repo/examples", cwd: "/repo", config: raw, task: "sequence-classification", labels: ["negative", "positive"], model: "plain" };
  * ```
  */
 export interface RunRecord {
@@ -33,8 +34,10 @@ export interface RunRecord {
   readonly configDir: string;
   readonly cwd: string;
   readonly config: unknown;
-  readonly task: string;
+  readonly task: CliTask;
   readonly labels: readonly string[];
+  /** How `model/` was saved (see `saveTrainedModel`). */
+  readonly model: "plain" | "adapted";
 }
 
 /**
@@ -43,16 +46,16 @@ export interface RunRecord {
  *
  * @example
  * ```ts
- * const { config, raw } = await loadTrainConfigFile("examples/sst2-tiny.json", "/repo", { training: { maxSteps: 10 } });
+ * const { config, raw } = await loadTrainConfigFile("examples/sst2-tiny.json", "/repo", [{ path: ["training", "maxSteps"], value: 10 }]);
  * ```
  */
 export async function loadTrainConfigFile(
   file: string,
   cwd: string,
-  overrides: Readonly<Record<string, unknown>> = {},
+  overrides: readonly ConfigOverride[] = [],
 ): Promise<{ readonly config: TrainConfig; readonly raw: unknown; readonly path: string }> {
   const path = isAbsolute(file) ? file : resolve(cwd, file);
-  const raw = deepMerge(await readConfigFile(path), overrides);
+  const raw = applyOverrides(await readConfigFile(path), overrides);
   return { config: parseTrainConfig(raw, { source: file, configDir: dirname(path), cwd }), raw, path };
 }
 
@@ -70,7 +73,11 @@ export async function resolveRun(
   target: string,
   cwd: string,
   modelFlag: string | undefined,
-): Promise<{ readonly config: TrainConfig; readonly modelDir: string }> {
+): Promise<{
+  readonly config: TrainConfig;
+  readonly modelDir: string;
+  readonly record: RunRecord | undefined;
+}> {
   const path = isAbsolute(target) ? target : resolve(cwd, target);
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) {
@@ -89,22 +96,35 @@ export async function resolveRun(
         `${target} is a folder without ${RUN_FILE}; pass a run folder written by tunekit train, or a config file (with --model for a model folder)`,
       );
     }
-    const record = JSON.parse(text) as RunRecord;
-    if (!isRecord(record) || record.format !== "tunekit-run") {
-      throw new TunekitError(
-        "CONFIG_INVALID",
-        `${recordPath}: not a tunekit run record (format is ${JSON.stringify((record as { format?: unknown }).format)})`,
-      );
-    }
+    const record = parseRunRecord(text, recordPath);
     const config = parseTrainConfig(record.config, {
       source: recordPath,
       configDir: record.configDir,
       cwd: record.cwd,
     });
-    return { config, modelDir: modelOverride ?? join(path, MODEL_DIR) };
+    return { config, modelDir: modelOverride ?? join(path, MODEL_DIR), record };
   }
   const { config } = await loadTrainConfigFile(target, cwd);
-  return { config, modelDir: modelOverride ?? join(config.output, MODEL_DIR) };
+  const recordPath = join(config.output, RUN_FILE);
+  const text = await readFile(recordPath, "utf8").catch(() => undefined);
+  const record = text === undefined ? undefined : parseRunRecord(text, recordPath);
+  return { config, modelDir: modelOverride ?? join(config.output, MODEL_DIR), record };
+}
+
+function parseRunRecord(text: string, path: string): RunRecord {
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch (e) {
+    throw new TunekitError("CONFIG_INVALID", `${path}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isRecord(record) || record.format !== "tunekit-run") {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${path}: not a tunekit run record (format is ${JSON.stringify(isRecord(record) ? record.format : record)}, expected "tunekit-run")`,
+    );
+  }
+  return record as unknown as RunRecord;
 }
 
 /**
@@ -139,13 +159,4 @@ export async function copyTokenizerFiles(from: string, to: string): Promise<stri
 export async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-function deepMerge(base: unknown, patch: Readonly<Record<string, unknown>>): unknown {
-  if (Object.keys(patch).length === 0 || !isRecord(base)) return base;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    out[k] = isRecord(v) && isRecord(out[k]) ? deepMerge(out[k], v) : v;
-  }
-  return out;
 }

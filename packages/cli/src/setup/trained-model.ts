@@ -1,0 +1,116 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  assignWeights,
+  type BertForSequenceClassification,
+  loadTokenizer,
+  type Module,
+  modelConfigJson,
+  readSafetensorsFile,
+  type Strategy,
+  saveBertCheckpoint,
+  stateDict,
+  type TrainerModel,
+  writeSafetensorsFile,
+} from "@tunekit/core";
+import type { CliTask, TrainConfig } from "../config/train-config.js";
+import { createStrategy } from "../strategy-config.js";
+import { buildModel } from "./model-setup.js";
+
+/** Sub-folder of a run folder with PEFT adapter files (`adapter_config.json` + weights). */
+export const ADAPTER_DIR = "adapter";
+
+/**
+ * How a trained model was saved: `plain` (a Hugging Face BERT folder any BERT loader reads)
+ * or `adapted` (the strategy's module tree: the weights need the same model spec and
+ * strategy to load; see {@link loadAdaptedModel}).
+ *
+ * @example
+ * ```ts
+ * const saved: SavedModel = { kind: "adapted", adapter: "runs/x/adapter" };
+ * ```
+ */
+export interface SavedModel {
+  readonly kind: "plain" | "adapted";
+  /** Folder of PEFT adapter files, when the strategy has them. */
+  readonly adapter?: string;
+}
+
+/**
+ * Saves a trained model to `dir`: a Hugging Face folder when the strategy kept BERT's
+ * parameters (full, head-only, BitFit), else the adapted weights with the base config (and,
+ * for PEFT strategies such as LoRA and IA3, `adapter_config.json` + `adapter_model.safetensors`
+ * in `adapterDir` via `@tunekit/strategies`' `saveAdapter`).
+ *
+ * @example
+ * ```ts
+ * const saved = await saveTrainedModel({ base, adapted, strategy, dir: "runs/x/model", adapterDir: "runs/x/adapter" });
+ * ```
+ */
+export async function saveTrainedModel(o: {
+  readonly base: BertForSequenceClassification;
+  readonly adapted: Module;
+  readonly strategy: Strategy;
+  readonly dir: string;
+  readonly adapterDir: string;
+}): Promise<SavedModel> {
+  const baseNames = o.base.namedParameters().map(([n]) => n);
+  const adaptedNames = o.adapted.namedParameters().map(([n]) => n);
+  if (baseNames.join("\n") === adaptedNames.join("\n")) {
+    // The adapted tree shares the base's Parameter objects, so the base holds the trained values.
+    await saveBertCheckpoint(o.base, o.dir);
+    return { kind: "plain" };
+  }
+  await mkdir(o.dir, { recursive: true });
+  await writeFile(join(o.dir, "config.json"), `${JSON.stringify(modelConfigJson(o.base), null, 2)}\n`);
+  await writeSafetensorsFile(join(o.dir, "model.safetensors"), stateDict(o.adapted), { format: "pt" });
+  const adapter = await trySaveAdapter(o.adapted, o.adapterDir);
+  return adapter === undefined ? { kind: "adapted" } : { kind: "adapted", adapter };
+}
+
+/**
+ * Rebuilds an adapted model saved by {@link saveTrainedModel}: the config's model (random
+ * weights are overwritten) with its strategy applied, then the saved weights assigned.
+ *
+ * @example
+ * ```ts
+ * const model = await loadAdaptedModel(config, "runs/x/model", { task: "sequence-classification", labels: ["neg", "pos"] });
+ * ```
+ */
+export async function loadAdaptedModel(
+  config: TrainConfig,
+  dir: string,
+  run: { readonly task: CliTask; readonly labels: readonly string[] },
+): Promise<{ readonly model: TrainerModel; readonly strategy: Strategy }> {
+  const tokenizer = await loadTokenizer(config.tokenizer);
+  const built = await buildModel(config.model, {
+    task: run.task,
+    labels: run.labels,
+    vocabSize: tokenizer.vocabSize,
+    padId: tokenizer.padId,
+    maxLength: config.training.maxLength,
+  });
+  const strategy = await createStrategy(config.strategy);
+  const adapted = strategy.apply(built.model) as Module & TrainerModel;
+  const path = join(dir, "model.safetensors");
+  const { tensors } = await readSafetensorsFile(path);
+  assignWeights(adapted, tensors, path);
+  return { model: adapted, strategy };
+}
+
+async function trySaveAdapter(model: Module, dir: string): Promise<string | undefined> {
+  let save: unknown;
+  try {
+    const name = "@tunekit/strategies";
+    save = ((await import(name)) as Record<string, unknown>).saveAdapter;
+  } catch {
+    return undefined;
+  }
+  if (typeof save !== "function") return undefined;
+  try {
+    await (save as (m: Module, d: string) => Promise<unknown>)(model, dir);
+    return dir;
+  } catch {
+    return undefined; // not a PEFT strategy (e.g. bottleneck adapters): the adapted weights are saved anyway
+  }
+}
