@@ -78,11 +78,13 @@ export interface TrainerStateJson {
   /** The options hashed into `configHash`, for messages naming what differs. */
   readonly config: Readonly<Record<string, unknown>>;
   readonly trainableParameters: readonly string[];
-  /** Every evaluation so far: step, loss and metrics. */
+  /** Every evaluation so far: step, epoch, loss, metrics (NaN is written as null) and rows scored. */
   readonly evaluations: readonly {
     readonly step: number;
+    readonly epoch: number;
     readonly loss: number;
     readonly metrics: Record<string, number>;
+    readonly numExamples: number;
   }[];
 }
 

@@ -40,7 +40,7 @@ const state: TrainerStateJson = {
   configHash: "abc",
   config: { lr: 1e-3 },
   trainableParameters: ["classifier.bias"],
-  evaluations: [{ step: 2, loss: 0.5, metrics: { accuracy: 0.75 } }],
+  evaluations: [{ step: 2, epoch: 0, loss: 0.5, metrics: { accuracy: 0.75 }, numExamples: 8 }],
 };
 
 async function writeOne(folder: string) {

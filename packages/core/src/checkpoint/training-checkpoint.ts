@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isTunekitError, TunekitError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { bertConfigToJson } from "../io/bert-config.js";
+import { readRegularFile } from "../io/read-regular-file.js";
 import { readSafetensorsFile, writeSafetensorsFile } from "../io/safetensors-file.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
@@ -155,9 +156,12 @@ async function readTensors(
 async function readJson(path: string, optional: boolean): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // A regular file under 64 MiB: a trainer_state.json linked to /dev/zero must not hang.
+    const bytes = await readRegularFile(path, { what: "checkpoint file", maxBytes: 64 * 1024 * 1024 });
+    text = new TextDecoder("utf-8").decode(bytes);
   } catch (e) {
-    if (optional && (e as { code?: string }).code === "ENOENT") return undefined;
+    if (optional && ((e as Error).cause as { code?: string } | undefined)?.code === "ENOENT")
+      return undefined;
     throw new TunekitError(
       "CHECKPOINT_INVALID",
       `${path} is missing or unreadable (${(e as Error).message}); expected a training checkpoint folder`,

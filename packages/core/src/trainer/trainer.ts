@@ -62,6 +62,13 @@ export interface FitResult {
   readonly evaluations: readonly EvaluationResult[];
 }
 
+/** An evaluation read back from `trainer_state.json` (JSON writes NaN as null). */
+function restoreEvaluation(e: TrainerStateJson["evaluations"][number]): EvaluationResult {
+  const num = (v: number | null | undefined): number => (typeof v === "number" ? v : Number.NaN);
+  const metrics = Object.fromEntries(Object.entries(e.metrics).map(([k, v]) => [k, num(v)]));
+  return { step: e.step, epoch: e.epoch ?? 0, loss: num(e.loss), metrics, numExamples: e.numExamples ?? 0 };
+}
+
 interface Position {
   epoch: number;
   batchInEpoch: number;
@@ -267,7 +274,7 @@ export class Trainer {
       }
       bestTracker.restore(s.best);
       if (es && s.earlyStopping) es.restore(s.earlyStopping);
-      evaluations.push(...s.evaluations.map((e) => ({ ...e, epoch: 0, numExamples: 0 })));
+      evaluations.push(...s.evaluations.map(restoreEvaluation));
       bestCheckpoint = s.bestCheckpoint;
     }
 
@@ -295,7 +302,7 @@ export class Trainer {
       configHash: hash,
       config: hashed,
       trainableParameters: this.trainableNames(),
-      evaluations: evaluations.map((e) => ({ step: e.step, loss: e.loss, metrics: { ...e.metrics } })),
+      evaluations: evaluations.map((e) => ({ ...e, metrics: { ...e.metrics } })),
     });
 
     const save = async (isBest: boolean): Promise<boolean> => {
