@@ -12,7 +12,14 @@ import { adapterSites } from "./adapter-site.js";
 import { headFresh, hiddenSizeOf, trainHead } from "./bottleneck-strategies.js";
 import { type AdapterSetup, Fuse, fusionName, setupAdapterNames, setupFusions } from "./composition.js";
 
-/** Options of {@link adapterComposition} and {@link adapterFusion}. */
+/**
+ * Options of {@link adapterComposition} and {@link adapterFusion}.
+ *
+ * @example
+ * ```ts
+ * const o: AdapterCompositionOptions = { trainAdapters: ["task"], trainHead: false };
+ * ```
+ */
 export interface AdapterCompositionOptions {
   /**
    * Adapters that keep training (default: every adapter of the setup when it has no

@@ -17,7 +17,14 @@ import {
 import { type AdapterArchitecture, bertModelOf, bottleneckAdapter } from "./bottleneck-strategies.js";
 import { assignTensorsStrictly } from "./strict-tensors.js";
 
-/** The `format` tag of tunekit's bottleneck adapter files. */
+/**
+ * The `format` tag of tunekit's bottleneck adapter files.
+ *
+ * @example
+ * ```ts
+ * config.format === BOTTLENECK_FORMAT; // "tunekit-bottleneck/1"
+ * ```
+ */
 export const BOTTLENECK_FORMAT = "tunekit-bottleneck/1";
 
 /**
@@ -26,6 +33,11 @@ export const BOTTLENECK_FORMAT = "tunekit-bottleneck/1";
  * model: `bert.encoder.layer.<i>.<site>.adapters.<name>.adapter_down.0.{weight,bias}` and
  * `….adapter_up.{weight,bias}` (site `attention.output` or `output`), plus
  * `classifier.{weight,bias}` when `includes_head`.
+ *
+ * @example
+ * ```ts
+ * const config: BottleneckAdapterFileConfig = JSON.parse(await readFile("out/adapter_config.json", "utf8"));
+ * ```
  */
 export interface BottleneckAdapterFileConfig {
   readonly format: typeof BOTTLENECK_FORMAT;
@@ -46,7 +58,14 @@ export interface BottleneckAdapterFileConfig {
   readonly base_model_name_or_path: string | null;
 }
 
-/** Options of {@link saveBottleneckAdapter}. */
+/**
+ * Options of {@link saveBottleneckAdapter}.
+ *
+ * @example
+ * ```ts
+ * await saveBottleneckAdapter(model, "out/a", { name: "sst2", includeHead: true } satisfies SaveBottleneckAdapterOptions);
+ * ```
+ */
 export interface SaveBottleneckAdapterOptions {
   /** Which adapter to save (default: the model's only adapter). */
   readonly name?: string;

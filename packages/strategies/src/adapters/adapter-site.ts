@@ -44,6 +44,11 @@ export class ModuleTable<M extends Module = Module> extends Module {
  * The adapter sites of a BERT layer: after the attention output projection
  * (`attention.output`, BertSelfOutput) and after the feed-forward output (`output`,
  * BertOutput).
+ *
+ * @example
+ * ```ts
+ * const kind: AdapterSiteKind = "attention.output";
+ * ```
  */
 export type AdapterSiteKind = "attention.output" | "output";
 

@@ -10,10 +10,24 @@ import {
   TunekitError,
 } from "@tunekit/core";
 
-/** Non-linearities of a bottleneck adapter (AdapterHub's `non_linearity`). */
+/**
+ * Non-linearities of a bottleneck adapter (AdapterHub's `non_linearity`).
+ *
+ * @example
+ * ```ts
+ * const act: AdapterNonLinearity = "swish";
+ * ```
+ */
 export type AdapterNonLinearity = "relu" | "gelu" | "swish" | "tanh";
 
-/** The non-linearities {@link BottleneckAdapter} accepts. */
+/**
+ * The non-linearities {@link BottleneckAdapter} accepts.
+ *
+ * @example
+ * ```ts
+ * ADAPTER_NON_LINEARITIES.includes("gelu"); // true
+ * ```
+ */
 export const ADAPTER_NON_LINEARITIES: readonly AdapterNonLinearity[] = Object.freeze([
   "relu",
   "gelu",
@@ -24,10 +38,22 @@ export const ADAPTER_NON_LINEARITIES: readonly AdapterNonLinearity[] = Object.fr
 /**
  * Where an adapter reads its input: `"sequential"` (Houlsby, Pfeiffer) reads the sub-layer's
  * output, `"parallel"` (He et al. 2022) reads the sub-layer's input, next to the sub-layer.
+ *
+ * @example
+ * ```ts
+ * const placement: AdapterPlacement = "parallel";
+ * ```
  */
 export type AdapterPlacement = "sequential" | "parallel";
 
-/** Options of {@link BottleneckAdapter}. */
+/**
+ * Options of {@link BottleneckAdapter}.
+ *
+ * @example
+ * ```ts
+ * const o: BottleneckAdapterOptions = { hiddenSize: 768, reductionFactor: 16, nonLinearity: "relu", scaling: 1, placement: "sequential" };
+ * ```
+ */
 export interface BottleneckAdapterOptions {
   /** Width of the sub-layer output (the model's hidden size). */
   readonly hiddenSize: number;

@@ -12,10 +12,24 @@ import { AdapterSite, type AdapterSiteKind, adapterSites, bertLayerPaths } from 
 import { type AdapterNonLinearity, type AdapterPlacement, BottleneckAdapter } from "./bottleneck-adapter.js";
 import { checkAdapterName } from "./composition.js";
 
-/** The three bottleneck-adapter architectures. */
+/**
+ * The three bottleneck-adapter architectures.
+ *
+ * @example
+ * ```ts
+ * const arch: AdapterArchitecture = "houlsby";
+ * ```
+ */
 export type AdapterArchitecture = "houlsby" | "pfeiffer" | "parallel";
 
-/** Options of {@link houlsbyAdapter}, {@link pfeifferAdapter} and {@link parallelAdapter}. */
+/**
+ * Options of {@link houlsbyAdapter}, {@link pfeifferAdapter} and {@link parallelAdapter}.
+ *
+ * @example
+ * ```ts
+ * const o: BottleneckOptions = { name: "sst2", reductionFactor: 8, nonLinearity: "gelu" };
+ * ```
+ */
 export interface BottleneckOptions {
   /** Adapter name, a parameter-path segment (default `"adapter"`). */
   readonly name?: string;
@@ -33,7 +47,14 @@ export interface BottleneckOptions {
   readonly trainHead?: boolean;
 }
 
-/** The resolved options a bottleneck strategy records (JSON). */
+/**
+ * The resolved options a bottleneck strategy records (JSON).
+ *
+ * @example
+ * ```ts
+ * (houlsbyAdapter().options as unknown as ResolvedBottleneckOptions).reductionFactor; // 16
+ * ```
+ */
 export interface ResolvedBottleneckOptions {
   readonly architecture: AdapterArchitecture;
   readonly name: string;
@@ -53,7 +74,14 @@ interface ArchitectureSpec {
   readonly placement: AdapterPlacement;
 }
 
-/** Defaults and sites of each architecture (AdapterHub DoubleSeqBn / SeqBn / ParBn). */
+/**
+ * Defaults and sites of each architecture (AdapterHub DoubleSeqBn / SeqBn / ParBn).
+ *
+ * @example
+ * ```ts
+ * ADAPTER_ARCHITECTURES.parallel.scaling; // 4
+ * ```
+ */
 export const ADAPTER_ARCHITECTURES: Readonly<Record<AdapterArchitecture, ArchitectureSpec>> = Object.freeze({
   houlsby: {
     reductionFactor: 16,

@@ -3,6 +3,11 @@ import { TunekitError } from "@tunekit/core";
 /**
  * AdapterHub's `Fuse` block: the outputs of several adapters, mixed per token by an
  * {@link AdapterFusionLayer} (made with {@link Fuse}).
+ *
+ * @example
+ * ```ts
+ * const f: FuseBlock = Fuse("a", "b");
+ * ```
  */
 export interface FuseBlock {
   readonly kind: "fuse";
@@ -12,13 +17,25 @@ export interface FuseBlock {
 /**
  * AdapterHub's `Stack` block: adapters (or a fusion) applied one after another, the output
  * of each feeding the next (made with {@link Stack}).
+ *
+ * @example
+ * ```ts
+ * const s: StackBlock = Stack("lang", "task");
+ * ```
  */
 export interface StackBlock {
   readonly kind: "stack";
   readonly blocks: readonly (string | FuseBlock)[];
 }
 
-/** What runs at every adapter site: one adapter by name, a {@link Stack} or a {@link Fuse}. */
+/**
+ * What runs at every adapter site: one adapter by name, a {@link Stack} or a {@link Fuse}.
+ *
+ * @example
+ * ```ts
+ * const setup: AdapterSetup = Stack("lang", Fuse("a", "b"));
+ * ```
+ */
 export type AdapterSetup = string | StackBlock | FuseBlock;
 
 /**

@@ -1,6 +1,13 @@
 import { Embedding, type Graph, Linear, Module, mulberry32, type Tensor, tanh } from "@tunekit/core";
 
-/** Sizes of a {@link PrefixEncoder}. */
+/**
+ * Sizes of a {@link PrefixEncoder}.
+ *
+ * @example
+ * ```ts
+ * const o: PrefixEncoderOptions = { numVirtualTokens: 20, numLayers: 12, tokenDim: 768, projection: true, encoderHiddenSize: 512 };
+ * ```
+ */
 export interface PrefixEncoderOptions {
   readonly numVirtualTokens: number;
   readonly numLayers: number;

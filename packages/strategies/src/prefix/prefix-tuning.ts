@@ -11,7 +11,14 @@ import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strate
 import { PrefixEncoder } from "./prefix-encoder.js";
 import { PrefixTunedEncoder } from "./prefix-tuned-encoder.js";
 
-/** Options of {@link prefixTuning}. */
+/**
+ * Options of {@link prefixTuning}.
+ *
+ * @example
+ * ```ts
+ * const o: PrefixTuningOptions = { numVirtualTokens: 20, projection: true };
+ * ```
+ */
 export interface PrefixTuningOptions {
   /** Number of virtual tokens `P` (prefix length) per layer. */
   readonly numVirtualTokens: number;

@@ -20,16 +20,35 @@ import { assignTensorsStrictly } from "../adapters/strict-tensors.js";
 import { prefixTunedEncoderOf, prefixTuning } from "../prefix/prefix-tuning.js";
 import { promptEmbeddingsOf, promptTuning } from "./prompt-tuning.js";
 
-/** PEFT's `task_type` of a BERT model: `SEQ_CLS`, `TOKEN_CLS` or `FEATURE_EXTRACTION`. */
+/**
+ * PEFT's `task_type` of a BERT model: `SEQ_CLS`, `TOKEN_CLS` or `FEATURE_EXTRACTION`.
+ *
+ * @example
+ * ```ts
+ * const task: PeftTaskType = peftTaskType(model); // "SEQ_CLS"
+ * ```
+ */
 export type PeftTaskType = "SEQ_CLS" | "TOKEN_CLS" | "FEATURE_EXTRACTION";
 
-/** PEFT's key of the prompt / prefix table in `adapter_model.safetensors`. */
+/**
+ * PEFT's key of the prompt / prefix table in `adapter_model.safetensors`.
+ *
+ * @example
+ * ```ts
+ * tensors.get(PROMPT_EMBEDDINGS_KEY)?.shape; // [P, hidden] or [P, layers * 2 * hidden]
+ * ```
+ */
 export const PROMPT_EMBEDDINGS_KEY = "prompt_embeddings";
 
 /**
  * PEFT's keys of a prompt-learning model's saved head (`modules_to_save: ["classifier"]`):
  * the prompt-learning `PeftModel` wraps the Hugging Face model directly, so the prefix is
  * `base_model.` (LoRA files use `base_model.model.`).
+ *
+ * @example
+ * ```ts
+ * tensors.has(`${PROMPT_LEARNING_HEAD_PREFIX}weight`); // "base_model.classifier.weight"
+ * ```
  */
 export const PROMPT_LEARNING_HEAD_PREFIX = "base_model.classifier.";
 

@@ -20,15 +20,36 @@ import {
 import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
 import { PromptWordEmbeddings } from "./prompt-word-embeddings.js";
 
-/** Anything that tokenises text to ids (tunekit's `Tokenizer` fits). */
+/**
+ * Anything that tokenises text to ids (tunekit's `Tokenizer` fits).
+ *
+ * @example
+ * ```ts
+ * const tok: PromptInitTokenizer = await loadTokenizer("bert-base-uncased");
+ * ```
+ */
 export interface PromptInitTokenizer {
   encode(text: string): { readonly ids: readonly number[] };
 }
 
-/** How the prompt starts: random normal rows, or the word embeddings of a text. */
+/**
+ * How the prompt starts: random normal rows, or the word embeddings of a text.
+ *
+ * @example
+ * ```ts
+ * const init: PromptTuningInit = { text: "Classify the sentiment:", tokenizer };
+ * ```
+ */
 export type PromptTuningInit = "random" | { readonly text: string; readonly tokenizer: PromptInitTokenizer };
 
-/** Options of {@link promptTuning}. */
+/**
+ * Options of {@link promptTuning}.
+ *
+ * @example
+ * ```ts
+ * const o: PromptTuningOptions = { numVirtualTokens: 8, init: "random" };
+ * ```
+ */
 export interface PromptTuningOptions {
   /** Number of virtual tokens `P` prepended to every input. */
   readonly numVirtualTokens: number;
