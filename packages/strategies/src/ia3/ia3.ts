@@ -41,9 +41,23 @@ export interface ResolvedIa3Options {
   readonly [key: string]: unknown;
 }
 
-/** PEFT's BERT defaults for IA3. */
+/**
+ * PEFT's BERT default IA3 `target_modules`.
+ *
+ * @example
+ * ```ts
+ * ia3({ targetModules: DEFAULT_IA3_TARGET_MODULES });
+ * ```
+ */
 export const DEFAULT_IA3_TARGET_MODULES: readonly string[] = Object.freeze(["key", "value", "output.dense"]);
-/** PEFT's BERT default `feedforward_modules`. */
+/**
+ * PEFT's BERT default IA3 `feedforward_modules` (input-scaled targets).
+ *
+ * @example
+ * ```ts
+ * ia3({ feedforwardModules: DEFAULT_IA3_FEEDFORWARD_MODULES });
+ * ```
+ */
 export const DEFAULT_IA3_FEEDFORWARD_MODULES: readonly string[] = Object.freeze(["output.dense"]);
 
 /**

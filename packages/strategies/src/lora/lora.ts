@@ -56,7 +56,14 @@ export interface ResolvedLoraOptions {
   readonly [key: string]: unknown;
 }
 
-/** PEFT's default `target_modules` for BERT LoRA. */
+/**
+ * PEFT's default `target_modules` for BERT LoRA.
+ *
+ * @example
+ * ```ts
+ * lora({ targetModules: [...DEFAULT_LORA_TARGET_MODULES, "key"] });
+ * ```
+ */
 export const DEFAULT_LORA_TARGET_MODULES: readonly string[] = Object.freeze(["query", "value"]);
 
 /**

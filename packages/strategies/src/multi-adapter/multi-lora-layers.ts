@@ -45,7 +45,15 @@ export interface AdapterRouting {
   active: string | undefined;
 }
 
-/** A module holding one child per adapter name (PEFT's `ModuleDict`). */
+/**
+ * A module holding one child per adapter name (PEFT's `ModuleDict`).
+ *
+ * @example
+ * ```ts
+ * const dict = new AdapterDict();
+ * dict.set("sst2", new Linear(8, 4, { bias: false }));
+ * ```
+ */
 export class AdapterDict extends Module {
   /** Adds (or replaces) the module of adapter `name`. */
   set<M extends Module>(name: string, m: M): M {

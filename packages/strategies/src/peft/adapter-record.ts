@@ -50,7 +50,14 @@ export function adapterRecordOf(model: Module): AdapterRecord | undefined {
   return records.get(model);
 }
 
-/** Prefix of every key of a PEFT adapter file (the PeftModel wrapper's path). */
+/**
+ * Prefix of every key of a PEFT adapter file (the PeftModel wrapper's path).
+ *
+ * @example
+ * ```ts
+ * `${PEFT_KEY_PREFIX}classifier.weight`; // "base_model.model.classifier.weight"
+ * ```
+ */
 export const PEFT_KEY_PREFIX = "base_model.model.";
 
 /**

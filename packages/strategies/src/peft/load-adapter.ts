@@ -14,7 +14,14 @@ import { ConfigFields } from "./config-fields.js";
 import { COMMON_PEFT_FIELDS, type PeftTypeHandler, registeredPeftTypes } from "./peft-types.js";
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./save-adapter.js";
 
-/** PEFT types `loadAdapter` reads without registration. Part 2 may add its handlers here. */
+/**
+ * PEFT types `loadAdapter` reads without registration. Part 2 may add its handlers here.
+ *
+ * @example
+ * ```ts
+ * BUILTIN_PEFT_TYPES.map((h) => h.peftType); // ["LORA", "IA3"]
+ * ```
+ */
 export const BUILTIN_PEFT_TYPES: readonly PeftTypeHandler[] = [LORA_PEFT_TYPE, IA3_PEFT_TYPE];
 
 /** Largest `adapter_config.json` accepted (bytes). */

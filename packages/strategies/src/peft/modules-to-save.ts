@@ -31,5 +31,12 @@ export function isUnderModule(path: string, prefixes: readonly string[]): boolea
   return prefixes.some((p) => path === p || path.startsWith(`${p}.`));
 }
 
-/** The default `modules_to_save` for sequence classification (PEFT's SEQ_CLS heads). */
+/**
+ * The default `modules_to_save` for sequence classification (PEFT's SEQ_CLS heads).
+ *
+ * @example
+ * ```ts
+ * lora({ modulesToSave: [...DEFAULT_MODULES_TO_SAVE, "pooler"] });
+ * ```
+ */
 export const DEFAULT_MODULES_TO_SAVE: readonly string[] = Object.freeze(["classifier"]);

@@ -62,7 +62,14 @@ export function registeredPeftTypes(): PeftTypeHandler[] {
   return [...registered.values()];
 }
 
-/** Fields every PEFT config has (PeftConfig / PeftConfigMixin) that need no handling. */
+/**
+ * Fields every PEFT config has (PeftConfig / PeftConfigMixin) that need no handling.
+ *
+ * @example
+ * ```ts
+ * COMMON_PEFT_FIELDS.includes("base_model_name_or_path"); // true
+ * ```
+ */
 export const COMMON_PEFT_FIELDS: readonly string[] = Object.freeze([
   "peft_type",
   "task_type",

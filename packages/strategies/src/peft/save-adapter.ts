@@ -3,9 +3,23 @@ import { join } from "node:path";
 import { type Module, TunekitError, writeFileAtomic, writeSafetensors } from "@tunekit/core";
 import { type AdapterRecord, adapterRecordOf, adapterTensors } from "./adapter-record.js";
 
-/** File names of a PEFT adapter folder. */
+/**
+ * File name of a PEFT adapter's config.
+ *
+ * @example
+ * ```ts
+ * join(dir, ADAPTER_CONFIG_FILE); // ".../adapter_config.json"
+ * ```
+ */
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
-/** File name of the adapter weights. */
+/**
+ * File name of a PEFT adapter's weights.
+ *
+ * @example
+ * ```ts
+ * join(dir, ADAPTER_WEIGHTS_FILE); // ".../adapter_model.safetensors"
+ * ```
+ */
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
 
 /**
