@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
+import { CHECKPOINT_FILES } from "../checkpoint/trainer-state.js";
 import { readTextFile } from "../data/text-decoding.js";
 import { loadTokenizer } from "../data/tokenizer.js";
 import { runHostileCase } from "../testing/hostile-input.js";
@@ -19,6 +21,8 @@ beforeAll(async () => {
   await symlink("/dev/zero", join(dir, "model", "config.json"));
   await symlink("/dev/zero", join(dir, "model", "model.safetensors"));
   await symlink("/dev/zero", join(dir, "model", "tokenizer.json"));
+  await mkdir(join(dir, "ckpt"));
+  await symlink("/dev/zero", join(dir, "ckpt", CHECKPOINT_FILES.trainerState));
   await mkdir(join(dir, "tok"));
   await writeFile(join(dir, "tok", "tokenizer.json"), "{}");
   await mkdir(join(dir, "tok", "tokenizer_config.json"));
@@ -32,7 +36,7 @@ describe("readRegularFile and the readers built on it", () => {
     expect(existsSync("/dev/zero")).toBe(true);
   });
 
-  it("a link to /dev/zero is IO_ERROR for config.json, safetensors, tokenizer.json and data files", async () => {
+  it("a link to /dev/zero is a typed error for config.json, safetensors, tokenizer.json, data files and checkpoints", async () => {
     const m = join(dir, "model");
     const cases: [string, () => Promise<unknown>][] = [
       ["config.json", () => readBertConfig(m)],
@@ -42,6 +46,11 @@ describe("readRegularFile and the readers built on it", () => {
       ["/dev/zero as safetensors", () => readSafetensorsFile("/dev/zero")],
       ["/dev/zero as a data file", () => readTextFile("/dev/zero", "utf-8")],
     ];
+    expect(
+      await runHostileCase("trainer_state.json", () => loadTrainingCheckpoint(join(dir, "ckpt")), {
+        codes: ["CHECKPOINT_INVALID"],
+      }),
+    ).toBe("CHECKPOINT_INVALID");
     for (const [label, run] of cases) {
       expect(await runHostileCase(label, run, { codes: ["IO_ERROR"], maxMs: 1000 }), label).toBe("IO_ERROR");
     }
