@@ -79,7 +79,11 @@ export function loadSiteModel(options: SiteSourceOptions): SiteModel {
   const { repoRoot } = options;
   const workspace = discoverPackages(repoRoot, options.packagesFolder);
   const entryFiles = workspace.flatMap((p) => p.entryPoints.map((e) => e.file));
-  const program = createApiProgram(entryFiles, repoRoot);
+  const program = createApiProgram(
+    entryFiles,
+    repoRoot,
+    workspace.map((p) => p.name),
+  );
   const packages = workspace.map((pkg) => ({ ...pkg, api: extractApi(pkg.entryPoints, repoRoot, program) }));
   const readmePath = join(repoRoot, "README.md");
   return {
