@@ -113,6 +113,20 @@ describe("Trainer guards", () => {
     });
   });
 
+  it("a second fit starts a new run from the current weights", async () => {
+    const trainer = new Trainer({
+      model: toyModel("classification", 1),
+      backend,
+      batchSize: 8,
+      maxSteps: 2,
+      lr: 1e-3,
+    });
+    const data = toyData(16, 1, "classification");
+    expect((await trainer.fit(data)).step).toBe(2);
+    const again = await trainer.fit(data);
+    expect([again.step, again.stopReason, trainer.step]).toEqual([2, "max-steps", 2]);
+  });
+
   it("predict on unlabeled rows: a token head gives per-token predictions without tokenLabels", async () => {
     const model = toyModel("tokens", 1);
     const trainer = new Trainer({ model, backend, batchSize: 4, maxSteps: 1 });

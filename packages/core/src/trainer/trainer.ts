@@ -141,7 +141,10 @@ export class Trainer {
     this.runner = undefined;
   }
 
-  /** Trains on `train`; see {@link TrainerOptions} and {@link FitOptions}. */
+  /**
+   * Trains on `train`; see {@link TrainerOptions} and {@link FitOptions}. Calling `fit` again
+   * without `resumeFrom` starts a new run from the current weights (fresh optimizer state).
+   */
   async fit(train: TrainerData, fitOptions: FitOptions = {}): Promise<FitResult> {
     const o = this.options;
     this.stopRequested = false;
@@ -278,6 +281,9 @@ export class Trainer {
       bestCheckpoint = s.bestCheckpoint;
     }
 
+    if (fitOptions.resumeFrom === undefined && (this.runner?.stepCount ?? 0) > 0) {
+      await this.dispose(); // a second fit starts a new run from the current weights (fresh optimizer state)
+    }
     const runner = this.getRunner();
     const callbacks = o.callbacks ?? [];
     const log = o.logger;
