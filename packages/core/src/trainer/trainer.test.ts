@@ -125,6 +125,7 @@ describe("Trainer guards", () => {
     expect((await trainer.fit(data)).step).toBe(2);
     const again = await trainer.fit(data);
     expect([again.step, again.stopReason, trainer.step]).toEqual([2, "max-steps", 2]);
+    expect(Number.isFinite(again.trainLoss)).toBe(true); // it did train 2 updates (NaN when none ran)
   });
 
   it("predict on unlabeled rows: a token head gives per-token predictions without tokenLabels", async () => {
