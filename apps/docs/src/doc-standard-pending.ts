@@ -10,11 +10,6 @@
  * ```
  */
 export const PENDING_DOC_EXPORTS: readonly string[] = [
-  "@tunekit/core BATCH_INPUTS",
-  "@tunekit/core CHECKPOINT_FILES",
-  "@tunekit/core EvalLoopOptions",
-  "@tunekit/core SCHEDULE_NAMES",
-  "@tunekit/core TRAINER_STATE_FORMAT",
   "@tunekit/cli BUILTIN_METHODS",
   "@tunekit/cli CLI_TASKS",
   "@tunekit/cli COMMANDS",
@@ -22,14 +17,4 @@ export const PENDING_DOC_EXPORTS: readonly string[] = [
   "@tunekit/cli KNOWN_METHODS",
   "@tunekit/cli RUN_FILE",
   "@tunekit/cli STRATEGY_EXPORTS",
-  "@tunekit/strategies ADAPTER_CONFIG_FILE",
-  "@tunekit/strategies ADAPTER_WEIGHTS_FILE",
-  "@tunekit/strategies AdapterDict",
-  "@tunekit/strategies BUILTIN_PEFT_TYPES",
-  "@tunekit/strategies COMMON_PEFT_FIELDS",
-  "@tunekit/strategies DEFAULT_IA3_FEEDFORWARD_MODULES",
-  "@tunekit/strategies DEFAULT_IA3_TARGET_MODULES",
-  "@tunekit/strategies DEFAULT_LORA_TARGET_MODULES",
-  "@tunekit/strategies DEFAULT_MODULES_TO_SAVE",
-  "@tunekit/strategies PEFT_KEY_PREFIX",
 ];
