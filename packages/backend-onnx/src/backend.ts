@@ -52,8 +52,18 @@ export interface OnnxBackendOptions {
   readonly profileFilePrefix?: string;
   /** onnxruntime's CPU memory arena (default on). */
   readonly enableCpuMemArena?: boolean;
-  /** onnxruntime's memory pattern planning (default on). */
+  /**
+   * onnxruntime's memory pattern planning (default **off** here, unlike onnxruntime): the
+   * pattern pre-allocates one block sized from the first run; for a BERT-4×256 full
+   * fine-tuning step (batch 16 × 128) it raised peak RSS from about 835 MB to 930 MB with no
+   * measurable speed gain.
+   */
   readonly enableMemPattern?: boolean;
+  /**
+   * Writes the model as onnxruntime optimised it (after fusions and constant folding) to this
+   * path when a session is created: for inspecting what a lowering became.
+   */
+  readonly optimizedModelFilePath?: string;
   /** Session config entries passed through unchanged (`{ "session.intra_op.allow_spinning": "0" }`). */
   readonly extra?: Readonly<Record<string, unknown>>;
   /** onnxruntime log severity: 0 verbose … 4 fatal (default 3, errors). */
@@ -190,8 +200,11 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
     ...(options.enableProfiling !== undefined ? { enableProfiling: options.enableProfiling } : {}),
     ...(options.profileFilePrefix !== undefined ? { profileFilePrefix: options.profileFilePrefix } : {}),
     ...(options.enableCpuMemArena !== undefined ? { enableCpuMemArena: options.enableCpuMemArena } : {}),
-    ...(options.enableMemPattern !== undefined ? { enableMemPattern: options.enableMemPattern } : {}),
+    enableMemPattern: options.enableMemPattern ?? false,
     ...(options.extra !== undefined ? { extra: { ...options.extra } } : {}),
+    ...(options.optimizedModelFilePath !== undefined
+      ? { optimizedModelFilePath: options.optimizedModelFilePath }
+      : {}),
   };
   const cache = new SessionCache(async (bytes) => {
     try {

@@ -1,9 +1,36 @@
-import { attrInt, attrInts, attrString, rawBytes } from "./onnx-builder.js";
+import type { DType } from "@tunekit/core";
+import {
+  attrInt,
+  attrInts,
+  attrString,
+  ONNX_DTYPE,
+  type OnnxGraphBuilder,
+  rawBytes,
+} from "./onnx-builder.js";
 import { castTo, filled, type LowerRules } from "./lower-context.js";
 import { OnnxDataType } from "./onnx-model.js";
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Zeros of `shape` computed from the (run-time) indices, so onnxruntime cannot constant-fold
+ * them into an initializer: a folded `ConstantOfShape` of an embedding-sized gradient is a
+ * zero tensor stored in the session (31 MB for BERT's word embeddings) that `ScatterND`
+ * must then copy instead of writing in place. `i - i` of one index is +0 (never -0).
+ */
+function runtimeZeros(
+  b: OnnxGraphBuilder,
+  indices: string,
+  indexShape: readonly number[],
+  dtype: DType,
+  shape: readonly number[],
+): string {
+  if (indexShape.some((d) => d === 0)) return filled(b, dtype, shape, 0);
+  const first = b.node("Slice", [b.node("Reshape", [indices, b.int64s([-1])]), b.int64s([0]), b.int64s([1])]);
+  const zero = b.node("Cast", [b.node("Sub", [first, first])], [attrInt("to", ONNX_DTYPE[dtype])]);
+  return b.node("Expand", [zero, b.int64s(shape)]);
+}
 
 /**
  * Lowering of layout and indexing ops.
@@ -13,7 +40,8 @@ const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
  * - `pad` → `Pad` (constant mode, zero); `concat` → `Concat(axis)`
  * - `gather` → `Gather(axis=0)` with the int32 indices as they are
  * - `scatterAdd` → `ScatterND(zeros, int64 indices [..., 1], updates, reduction="add")`,
- *   which sums duplicate indices
+ *   which sums duplicate indices; the zeros are computed from the indices at run time (see
+ *   `runtimeZeros`) so that they are not folded into a large initializer
  * - `oneHot` → `Cast(Equal(indices[..., None], 0..depth-1), float)`: out-of-range and negative
  *   indices give a zero row (ONNX `OneHot` would wrap negative indices)
  *
@@ -50,7 +78,7 @@ export const LAYOUT_RULES: LowerRules = {
   gather: (c) => c.b.node("Gather", c.ins, [attrInt("axis", 0)]),
   scatterAdd: (c) => {
     const [indices, updates] = c.ins as [string, string];
-    const zeros = filled(c.b, c.node.dtype, c.node.shape, 0);
+    const zeros = runtimeZeros(c.b, indices, c.inNodes[0]!.shape, c.node.dtype, c.node.shape);
     const idx = c.b.node("Unsqueeze", [
       c.b.node("Cast", [indices], [attrInt("to", OnnxDataType.INT64)]),
       c.b.int64s([-1]),

@@ -2,6 +2,7 @@ import { type DType, type Graph, type HostTensor, type OpName, TunekitError } fr
 import { checkHostTensor } from "./feeds.js";
 import type { LowerContext, LowerOptions, LowerRule } from "./lower-context.js";
 import { ELEMENTWISE_RULES } from "./lower-elementwise.js";
+import { emitGemmBias, planGemmBias } from "./lower-fusion.js";
 import { LAYOUT_RULES } from "./lower-layout.js";
 import { NN_RULES } from "./lower-nn.js";
 import { ONNX_DTYPE, OnnxGraphBuilder, rawBytes } from "./onnx-builder.js";
@@ -107,8 +108,18 @@ export function lowerGraph(
   const b = new OnnxGraphBuilder();
   const values = new Map<number, string>();
   const inputs: ModelIO[] = [];
-  for (const id of graph.liveNodes(outputIds)) {
+  const live = graph.liveNodes(outputIds);
+  const gemmBias = planGemmBias(graph, live, outputIds);
+  for (const id of live) {
     const node = graph.nodes[id]!;
+    if (gemmBias.matmuls.has(id)) continue; // emitted by its bias add
+    const fused = gemmBias.adds.get(id);
+    if (fused) {
+      const mm = graph.nodes[fused.matmul]!;
+      const [a, w] = mm.inputs.map((i) => values.get(i)!) as [string, string];
+      values.set(id, emitGemmBias(b, mm, a, w, values.get(fused.bias)!));
+      continue;
+    }
     if (node.op === "input" || node.op === "param") {
       const name = (node.attrs as { name: string }).name;
       const bound = constants[name];

@@ -80,6 +80,10 @@ export class OnnxGraphBuilder {
   readonly outputs: OnnxValueInfo[] = [];
   private counter = 0;
   private readonly constCache = new Map<string, string>();
+  /** Node index producing each generated value. */
+  private readonly producers = new Map<string, number>();
+  /** Generated values renamed to a graph output: old name → output name. */
+  private readonly exposed = new Map<string, string>();
 
   /** A new unique value name; generated names start with `/`, which keeps them apart from IR names. */
   fresh(hint = "t"): string {
@@ -92,15 +96,37 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  /** Declares a graph output named `name`, produced from `value` by an `Identity`. */
+  /**
+   * Declares a graph output named `name` holding `value`. When `value` is a generated node
+   * output not yet exposed, that node's output is renamed to `name` (no copy); otherwise
+   * (an input, an initializer, a value already exposed under another name) an `Identity`
+   * produces it. Call after every node is added: later nodes must not name `value`.
+   */
   output(value: string, name: string, dtype: DType, dims: readonly number[]): void {
-    this.nodes.push({ opType: "Identity", inputs: [value], outputs: [name], attributes: [] });
+    const producer = this.producers.get(value);
+    if (producer !== undefined && value.startsWith("/") && !this.exposed.has(value) && value !== name) {
+      const node = this.nodes[producer]!;
+      this.nodes[producer] = { ...node, outputs: node.outputs.map((o) => (o === value ? name : o)) };
+      for (let i = 0; i < this.nodes.length; i++) {
+        const n = this.nodes[i]!;
+        if (n.inputs.includes(value)) {
+          this.nodes[i] = { ...n, inputs: n.inputs.map((v) => (v === value ? name : v)) };
+        }
+      }
+      this.producers.delete(value);
+      this.producers.set(name, producer);
+      this.exposed.set(value, name);
+    } else {
+      const source = this.exposed.get(value) ?? value;
+      this.nodes.push({ opType: "Identity", inputs: [source], outputs: [name], attributes: [] });
+    }
     this.outputs.push({ name, dataType: ONNX_DTYPE[dtype], dims: [...dims] });
   }
 
   /** Appends a node with one output and returns the output's name. */
   node(opType: string, inputs: readonly string[], attributes: readonly OnnxAttribute[] = []): string {
     const out = this.fresh(opType);
+    this.producers.set(out, this.nodes.length);
     this.nodes.push({ opType, inputs: [...inputs], outputs: [out], attributes });
     return out;
   }
@@ -113,6 +139,7 @@ export class OnnxGraphBuilder {
     attributes: readonly OnnxAttribute[] = [],
   ): string[] {
     const outs = Array.from({ length: count }, () => this.fresh(opType));
+    for (const o of outs) this.producers.set(o, this.nodes.length);
     this.nodes.push({ opType, inputs: [...inputs], outputs: outs, attributes });
     return outs;
   }

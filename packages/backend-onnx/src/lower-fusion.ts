@@ -1,0 +1,81 @@
+import type { Graph, Node } from "@tunekit/core";
+import { attrInt, type OnnxGraphBuilder } from "./onnx-builder.js";
+
+/**
+ * Matrix products whose only use is a bias add, found before lowering: `add(matmul(a, b), c)`
+ * with rank-2 operands becomes one `Gemm(a, b, c, transA, transB)` (no separate pass over the
+ * `[M, N]` product). `adds` maps each fused add to its matmul; `matmuls` holds the matmuls
+ * that are emitted inside their add instead of on their own.
+ *
+ * @example
+ * ```ts
+ * const plan = planGemmBias(graph, live, outputIds);
+ * if (plan.matmuls.has(id)) continue; // lowered with its add
+ * ```
+ */
+export interface GemmBiasPlan {
+  readonly adds: ReadonlyMap<number, { readonly matmul: number; readonly bias: number }>;
+  readonly matmuls: ReadonlySet<number>;
+}
+
+/** `c` broadcasts one way to `[m, n]` (what `Gemm`'s C accepts). */
+function gemmBroadcastable(c: readonly number[], m: number, n: number): boolean {
+  if (c.length === 0 || c.length > 2) return false;
+  const [rows, cols] = c.length === 1 ? [1, c[0]!] : [c[0]!, c[1]!];
+  return (rows === 1 || rows === m) && (cols === 1 || cols === n);
+}
+
+/**
+ * Plans the `Gemm` + bias fusions of the live nodes (see {@link GemmBiasPlan}). A matmul is
+ * fused only when the add is its single use and it is not itself a requested output.
+ *
+ * @example
+ * ```ts
+ * const plan = planGemmBias(graph, graph.liveNodes(outputIds), outputIds);
+ * ```
+ */
+export function planGemmBias(
+  graph: Graph,
+  live: readonly number[],
+  outputIds: readonly number[],
+): GemmBiasPlan {
+  const uses = new Map<number, number>();
+  for (const id of live) for (const i of graph.nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const id of outputIds) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const adds = new Map<number, { matmul: number; bias: number }>();
+  const matmuls = new Set<number>();
+  for (const id of live) {
+    const node = graph.nodes[id]!;
+    if (node.op !== "add" || node.dtype !== "float32" || node.shape.length !== 2) continue;
+    const [m, n] = node.shape as [number, number];
+    for (const k of [0, 1]) {
+      const mm = graph.nodes[node.inputs[k]!]! as Node;
+      const bias = graph.nodes[node.inputs[1 - k]!]!;
+      if (mm.op !== "matmul" || matmuls.has(mm.id) || uses.get(mm.id) !== 1) continue;
+      const [a, b] = mm.inputs.map((i) => graph.nodes[i]!);
+      if (a!.shape.length !== 2 || b!.shape.length !== 2) continue;
+      if (mm.shape[0] !== m || mm.shape[1] !== n || !gemmBroadcastable(bias.shape, m, n)) continue;
+      adds.set(id, { matmul: mm.id, bias: bias.id });
+      matmuls.add(mm.id);
+      break;
+    }
+  }
+  return { adds, matmuls };
+}
+
+/**
+ * Emits `Gemm(a, b, c)` for a planned matmul + bias add.
+ *
+ * @example
+ * ```ts
+ * const y = emitGemmBias(b, matmulNode, a, w, bias);
+ * ```
+ */
+export function emitGemmBias(b: OnnxGraphBuilder, matmul: Node, a: string, w: string, bias: string): string {
+  const { transposeA, transposeB } = matmul.attrs as { transposeA: boolean; transposeB: boolean };
+  return b.node(
+    "Gemm",
+    [a, w, bias],
+    [attrInt("transA", transposeA ? 1 : 0), attrInt("transB", transposeB ? 1 : 0)],
+  );
+}
