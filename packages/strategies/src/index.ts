@@ -104,6 +104,8 @@ export {
 export type { AdapterSetup, FuseBlock, StackBlock } from "./adapters/composition.js";
 export { Fuse, fusionName, Stack, setupAdapterNames, setupFusions } from "./adapters/composition.js";
 export { assignTensorsStrictly } from "./adapters/strict-tensors.js";
+export type { FusionFileConfig } from "./adapters/fusion-file.js";
+export { FUSION_FORMAT, loadAdapterFusion, saveAdapterFusion } from "./adapters/fusion-file.js";
 export type { PrefixEncoderOptions } from "./prefix/prefix-encoder.js";
 export { PrefixEncoder } from "./prefix/prefix-encoder.js";
 export { PrefixTunedEncoder } from "./prefix/prefix-tuned-encoder.js";
