@@ -73,7 +73,7 @@ export function findDocGaps(entryPoints: readonly ApiEntryPoint[]): DocGap[] {
 export function formatDocGaps(gaps: readonly DocGap[]): string {
   if (gaps.length === 0) return "Every public export has TSDoc with an @example.";
   const lines = [
-    `${gaps.length} public export${gaps.length === 1 ? "" : "s"} lack TSDoc with an @example ` +
+    `${gaps.length} public export${gaps.length === 1 ? " lacks" : "s lack"} TSDoc with an @example ` +
       "(add a /** summary ... @example ... */ comment on the declaration):",
   ];
   let specifier = "";

@@ -1,15 +1,12 @@
-import {
-  API_KIND_ORDER,
-  type ApiEntryPoint,
-  type ApiExport,
-  type ApiKind,
-  type ApiMember,
-} from "./api-model.js";
+import { API_KIND_ORDER, type ApiEntryPoint, type ApiExport, type ApiKind } from "./api-model.js";
 import { escapeHtml } from "./html.js";
 import { renderBlockMarkdown, renderInlineMarkdown } from "./markdown.js";
 import type { DocComment } from "./tsdoc-parse.js";
 
-/** Resolves a `{@link Name}` target to an href from the current page, or `undefined`. */
+/**
+ * Resolves a `{@link Name}` or `{@link Name.member}` target to an href from the current
+ * page, or `undefined`.
+ */
 export type LinkResolver = (name: string) => string | undefined;
 
 const KIND_HEADINGS: Record<ApiKind, string> = {
@@ -54,7 +51,7 @@ export function replaceInlineLinks(text: string, resolve: LinkResolver): string 
       const shown =
         String(label).trim() === "" ? `<code>${escapeHtml(name)}</code>` : escapeHtml(String(label).trim());
       if (/^https?:/.test(name)) return `<a href="${escapeHtml(name)}">${shown}</a>`;
-      const href = resolve(name.split(/[.#]/)[0]!);
+      const href = resolve(name.replace("#", "."));
       return href === undefined ? shown : `<a href="${escapeHtml(href)}">${shown}</a>`;
     },
   );
@@ -94,11 +91,27 @@ function renderDoc(doc: DocComment, resolve: LinkResolver): string {
   return html;
 }
 
-function renderMembers(members: readonly ApiMember[], resolve: LinkResolver): string {
-  if (members.length === 0) return "";
+/**
+ * The HTML id of a member's entry: `<export anchor>.<member>` (`api-Module.namedParameters`).
+ * Only the first member of a name gets it (overloads and get/set pairs share one).
+ *
+ * @example
+ * ```ts
+ * memberAnchor(".", "Module", "namedParameters"); // "api-Module.namedParameters"
+ * ```
+ */
+export function memberAnchor(subpath: string, exportName: string, member: string): string {
+  return `${apiAnchor(subpath, exportName)}.${member}`;
+}
+
+function renderMembers(item: ApiExport, subpath: string, resolve: LinkResolver): string {
+  if (item.members.length === 0) return "";
   let html = `<h4>Members</h4>\n<dl class="members">\n`;
-  for (const m of members) {
-    html += `<dt><code>${escapeHtml(m.signature)}</code></dt>`;
+  const named = new Set<string>();
+  for (const m of item.members) {
+    const id = named.has(m.name) ? "" : ` id="${escapeHtml(memberAnchor(subpath, item.name, m.name))}"`;
+    named.add(m.name);
+    html += `<dt${id}><code>${escapeHtml(m.signature)}</code></dt>`;
     html += `<dd>${m.doc === undefined || m.doc.summary === "" ? "" : inline(m.doc.summary, resolve)}</dd>\n`;
   }
   return html + "</dl>\n";
@@ -124,7 +137,7 @@ export function renderApiExport(item: ApiExport, subpath: string, resolve: LinkR
   for (const sig of item.signatures) html += codeBlock(sig, "signature");
   if (item.doc === undefined) html += `<p class="undocumented">No doc comment yet.</p>\n`;
   else html += renderDoc(item.doc, resolve);
-  html += renderMembers(item.members, resolve);
+  html += renderMembers(item, subpath, resolve);
   const examples = item.doc?.examples ?? [];
   examples.forEach((example, i) => {
     html += `<h4>${examples.length > 1 ? `Example ${i + 1}` : "Example"}</h4>\n`;

@@ -89,8 +89,14 @@ describe("renderSite on the fixture repository", () => {
       "import { addNumbers } from &quot;@fixture/alpha&quot;;\naddNumbers(1, 2); // 3",
     );
     expect(section).toContain("Source: <code>packages/alpha/src/math.ts:14</code>");
-    expect(alpha).toContain("<dt><code>get doubled(): number</code></dt><dd>Twice the count.</dd>");
+    expect(alpha).toContain(
+      '<dt id="api-Counter.doubled"><code>get doubled(): number</code></dt><dd>Twice the count.</dd>',
+    );
     expect(alpha).not.toContain("secret");
+    // {@link Counter.increment} goes to the member; an unknown member to the class.
+    expect(alpha).toContain('<dt id="api-Counter.increment"><code>increment(): void</code></dt>');
+    expect(alpha).toContain('See <a href="#api-Counter.increment"><code>Counter.increment</code></a> and');
+    expect(alpha).toContain('and <a href="#api-Counter"><code>Counter.missing</code></a>.');
     expect(alpha).toContain('<p class="undocumented">No doc comment yet.</p>');
   });
 

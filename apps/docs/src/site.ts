@@ -5,7 +5,7 @@ import type { ApiEntryPoint } from "./api-model.js";
 import { relativeHref } from "./html.js";
 import { type NavLink, type PageContent, renderPage, type SiteNav } from "./layout.js";
 import type { LinkResolver } from "./render-api.js";
-import { apiAnchor } from "./render-api.js";
+import { apiAnchor, memberAnchor } from "./render-api.js";
 import {
   guidePagePath,
   packagePagePath,
@@ -67,12 +67,24 @@ function linkResolvers(model: SiteModel) {
           subpath: entry.subpath,
         });
         index.set(item.name, targets);
+        for (const member of new Set(item.members.map((m) => m.name))) {
+          const key = `${item.name}.${member}`;
+          const memberTargets = index.get(key) ?? [];
+          memberTargets.push({
+            page: packagePagePath(pkg.slug),
+            anchor: memberAnchor(entry.subpath, item.name, member),
+            packageSlug: pkg.slug,
+            subpath: entry.subpath,
+          });
+          index.set(key, memberTargets);
+        }
       }
     }
   }
   return (page: string, pkg: DocumentedPackage, entry: ApiEntryPoint): LinkResolver =>
     (name) => {
-      const targets = index.get(name);
+      // `Name.member`: the member's entry when it is listed, else the export's section.
+      const targets = index.get(name) ?? index.get(name.split(".")[0]!);
       if (targets === undefined) return undefined;
       const best =
         targets.find((t) => t.packageSlug === pkg.slug && t.subpath === entry.subpath) ??
