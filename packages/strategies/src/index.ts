@@ -103,6 +103,8 @@ export {
 } from "./adapters/bottleneck-strategies.js";
 export type { AdapterSetup, FuseBlock, StackBlock } from "./adapters/composition.js";
 export { Fuse, fusionName, Stack, setupAdapterNames, setupFusions } from "./adapters/composition.js";
+export type { AdapterFolderKind } from "./adapters/adapter-folder.js";
+export { adapterFolderKind, loadAdapterFolder, saveAdapterFolder } from "./adapters/adapter-folder.js";
 export { assignTensorsStrictly } from "./adapters/strict-tensors.js";
 export type { FusionFileConfig } from "./adapters/fusion-file.js";
 export { FUSION_FORMAT, loadAdapterFusion, saveAdapterFusion } from "./adapters/fusion-file.js";
