@@ -38,11 +38,12 @@ describe("extractApi on the fixture package", () => {
       "negate",
       "Point",
       "sum",
+      "TABLE",
       "triple",
       "twice",
       "UNDOCUMENTED",
     ]);
-    expect(entries[1]!.exports.map((e) => e.name)).toEqual(["EXTRA_VALUE"]);
+    expect(entries[1]!.exports.map((e) => e.name)).toEqual(["EXTRA_VALUE", "TABLE"]);
   });
 
   it("classifies kinds, with callable consts shown as functions", () => {
@@ -59,6 +60,7 @@ describe("extractApi on the fixture package", () => {
       negate: "function",
       Point: "type",
       sum: "function",
+      TABLE: "const",
       triple: "function",
       twice: "function",
       UNDOCUMENTED: "const",
@@ -76,6 +78,8 @@ describe("extractApi on the fixture package", () => {
     expect(byName("negate").signatures).toEqual(["function negate(x: number): number"]);
     expect(byName("triple").signatures).toEqual(["function triple(x: number): number"]);
     expect(byName("LIMIT").signatures).toEqual(["const LIMIT: number"]);
+    // A written annotation is kept, without the doc comments inside it.
+    expect(byName("TABLE").signatures).toEqual(["const TABLE: {\n  readonly a: number;\n}"]);
     expect(byName("UNDOCUMENTED").signatures).toEqual(["const UNDOCUMENTED: { readonly a: 1; }"]);
     expect(byName("Counter").signatures).toEqual(["class Counter"]);
     expect(byName("Mode").signatures).toEqual(['type Mode = "up" | "down"']);

@@ -193,7 +193,9 @@ export function variableSignature(decl: ts.VariableDeclaration, checker: ts.Type
         : "var";
   const type =
     decl.type !== undefined
-      ? decl.type.getText()
+      ? /\/[*/]/.test(decl.type.getText())
+        ? printWithoutComments(decl.type)
+        : decl.type.getText()
       : checker.typeToString(
           checker.getTypeAtLocation(decl),
           decl,

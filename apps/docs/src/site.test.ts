@@ -75,7 +75,7 @@ describe("renderSite on the fixture repository", () => {
     expect(alpha).toContain('<section class="api-item" id="api-addNumbers">');
     expect(alpha).toContain('<section class="api-item" id="api-extra-EXTRA_VALUE">');
     expect(alpha.indexOf('id="usage"')).toBeLessThan(alpha.indexOf('id="api"'));
-    expect(alpha).toContain("Documented exports: 13 of 15");
+    expect(alpha).toContain("Documented exports: 15 of 17");
   });
 
   it("shows signatures, params, returns, members, examples, {@link} targets and sources", () => {
