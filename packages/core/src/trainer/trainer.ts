@@ -1,28 +1,22 @@
 import { join } from "node:path";
-import { checkpointName, latestCheckpoint, pruneCheckpoints } from "../checkpoint/checkpoint-rotation.js";
-import { configDifferences, configHash } from "../checkpoint/config-hash.js";
-import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
+import { checkpointName, pruneCheckpoints } from "../checkpoint/checkpoint-rotation.js";
+import { saveTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
 import type { TrainerStateJson } from "../checkpoint/trainer-state.js";
 import { TRAINER_STATE_FORMAT } from "../checkpoint/trainer-state.js";
 import { TunekitError } from "../errors.js";
 import { adamw } from "../optim/adamw.js";
 import type { Optimizer } from "../optim/optimizer.js";
-import {
-  constantSchedule,
-  cosineWarmupSchedule,
-  type LrSchedule,
-  linearWarmupSchedule,
-} from "../optim/schedules.js";
 import { TrainStepRunner } from "../train/train-step-runner.js";
 import { MetricTracker } from "./early-stopping.js";
+import { planFit } from "./fit-plan.js";
 import { type EvaluationResult, runHooks, type StopReason } from "./trainer-callbacks.js";
-import { checkTrainerData, epochBatches, trainerBatch } from "./trainer-data.js";
+import { checkTrainerData, trainerBatch } from "./trainer-data.js";
 import { type EvalLoopOptions, evaluationLoop, type PredictResult, predictionLoop } from "./trainer-eval.js";
 import { checkSelectionMetric, defaultMetricMode, resolveMetrics } from "./trainer-metrics.js";
 import { inferTask, type TrainerData, type TrainerTask, trainerForward } from "./trainer-model.js";
-import { assignWeights } from "./assign-weights.js";
 import { invalidOption, type TrainerOptions, validateTrainerOptions } from "./trainer-options.js";
 import { formatProgress, ProgressMeter } from "./trainer-progress.js";
+import { openResumeCheckpoint, restoreEvaluation } from "./trainer-resume.js";
 
 /**
  * Options of {@link Trainer.fit}.
@@ -60,13 +54,6 @@ export interface FitResult {
   readonly bestCheckpoint: string | undefined;
   readonly lastCheckpoint: string | undefined;
   readonly evaluations: readonly EvaluationResult[];
-}
-
-/** An evaluation read back from `trainer_state.json` (JSON writes NaN as null). */
-function restoreEvaluation(e: TrainerStateJson["evaluations"][number]): EvaluationResult {
-  const num = (v: number | null | undefined): number => (typeof v === "number" ? v : Number.NaN);
-  const metrics = Object.fromEntries(Object.entries(e.metrics).map(([k, v]) => [k, num(v)]));
-  return { step: e.step, epoch: e.epoch ?? 0, loss: num(e.loss), metrics, numExamples: e.numExamples ?? 0 };
 }
 
 interface Position {
@@ -164,62 +151,19 @@ export class Trainer {
         "evalData in fit(train, { evalData }) to evaluate on",
       );
     }
-    const k = o.gradientAccumulation ?? 1;
-    const seed = o.seed ?? 42;
-    const lastBatch = o.lastBatch ?? "keep";
-    const bucketing = o.bucketing ?? false;
-    const padding = o.padding ?? "longest";
-    const plan = (epoch: number): Int32Array[] =>
-      epochBatches(train, { batchSize: o.batchSize, seed, epoch, lastBatch, bucketing });
-    const updatesPerEpoch = Math.floor(plan(0).length / k);
-    if (updatesPerEpoch < 1) {
-      invalidOption(
-        "gradientAccumulation",
-        k,
-        `at most ${plan(0).length} (the batches per epoch of ${train.lengths.length} rows at batchSize ${o.batchSize})`,
-      );
-    }
-    const totalSteps = Math.min(
-      o.maxSteps ?? Number.POSITIVE_INFINITY,
-      (o.epochs ?? Number.POSITIVE_INFINITY) * updatesPerEpoch,
-    );
-    const limitReason: StopReason =
-      o.maxSteps !== undefined && o.maxSteps <= (o.epochs ?? Number.POSITIVE_INFINITY) * updatesPerEpoch
-        ? "max-steps"
-        : "epochs";
-    const epochs = Math.ceil(totalSteps / updatesPerEpoch);
-    const lr = o.lr ?? 5e-5;
-    const warmupSteps = o.warmupSteps ?? Math.ceil((o.warmupRatio ?? 0) * totalSteps);
-    const scheduleName = typeof o.schedule === "function" ? "custom" : (o.schedule ?? "linear");
-    const schedule: LrSchedule =
-      typeof o.schedule === "function"
-        ? o.schedule
-        : scheduleName === "constant"
-          ? constantSchedule({ lr, warmupSteps })
-          : scheduleName === "cosine"
-            ? cosineWarmupSchedule({ lr, warmupSteps, totalSteps })
-            : linearWarmupSchedule({ lr, warmupSteps, totalSteps });
-    let trainTokens = 0;
-    for (const n of train.lengths) trainTokens += n;
-    const hashed: Record<string, unknown> = {
-      task,
-      batchSize: o.batchSize,
-      gradientAccumulation: k,
+    const plan = planFit(o, this.optimizer.config, train, task);
+    const {
+      accumulation: k,
       seed,
-      dropout: o.dropout ?? true,
-      clipNorm: o.clipNorm ?? null,
-      optimizer: this.optimizer.config,
-      lr,
-      schedule: scheduleName,
-      warmupSteps,
-      totalSteps,
       padding,
-      bucketing,
-      lastBatch,
-      trainRows: train.lengths.length,
-      trainTokens,
-    };
-    const hash = configHash(hashed);
+      totalSteps,
+      limitReason,
+      epochs,
+      schedule,
+      scheduleName,
+      hashed,
+      hash,
+    } = plan;
     const bestTracker = new MetricTracker(o.bestMode ?? defaultMetricMode(bestMetric));
     const es = o.earlyStopping
       ? new MetricTracker(o.earlyStopping.mode ?? defaultMetricMode(esMetric), o.earlyStopping.minDelta ?? 0)
@@ -231,36 +175,15 @@ export class Trainer {
     const ckptDir = o.checkpoints?.dir;
 
     if (fitOptions.resumeFrom !== undefined) {
-      let folder = fitOptions.resumeFrom;
-      if (folder === "latest") {
-        const found = ckptDir === undefined ? undefined : await latestCheckpoint(ckptDir);
-        if (found === undefined) {
-          invalidOption(
-            "resumeFrom",
-            "latest",
-            `a checkpoint folder; none found in checkpoints.dir (${ckptDir ?? "not set"})`,
-          );
-        }
-        folder = found;
-      }
-      const ckpt = await loadTrainingCheckpoint(folder);
+      const ckpt = await openResumeCheckpoint({
+        resumeFrom: fitOptions.resumeFrom,
+        checkpointDir: ckptDir,
+        model: o.model,
+        hash,
+        hashed,
+        ignoreConfigMismatch: fitOptions.ignoreConfigMismatch,
+      });
       const s = ckpt.state;
-      if (s.configHash !== hash && !fitOptions.ignoreConfigMismatch) {
-        throw new TunekitError(
-          "CHECKPOINT_MISMATCH",
-          `${folder}: the checkpoint was written with other training options (${configDifferences(s.config, hashed).join("; ")}); ` +
-            "use the same options to continue exactly, or pass ignoreConfigMismatch: true",
-        );
-      }
-      assignWeights(o.model, ckpt.model, folder);
-      const trainable = this.trainableNames();
-      if (trainable.join("\n") !== [...s.trainableParameters].sort().join("\n")) {
-        throw new TunekitError(
-          "CHECKPOINT_MISMATCH",
-          `${folder}: trainable parameters differ; checkpoint has ${s.trainableParameters.length} (${s.trainableParameters.slice(0, 3).join(", ")}…), ` +
-            `the model has ${trainable.length} (${trainable.slice(0, 3).join(", ")}…); apply the same strategy before resuming`,
-        );
-      }
       await this.dispose(); // frozen parameters are compile-time constants: recompile after loading
       this.getRunner().setState({
         step: s.step,
@@ -271,7 +194,7 @@ export class Trainer {
       });
       pos.epoch = s.epoch;
       pos.batchInEpoch = s.batchInEpoch;
-      if (pos.batchInEpoch >= updatesPerEpoch * k) {
+      if (pos.batchInEpoch >= plan.updatesPerEpoch * k) {
         pos.epoch++;
         pos.batchInEpoch = 0;
       }
@@ -367,8 +290,8 @@ export class Trainer {
     const ckptEvery = o.checkpoints?.everySteps;
     const ckptAtEpochEnd = o.checkpoints?.atEpochEnd ?? ckptEvery === undefined;
     while (stopReason === undefined) {
-      const batches = plan(pos.epoch);
-      const usable = updatesPerEpoch * k;
+      const batches = plan.batches(pos.epoch);
+      const usable = plan.updatesPerEpoch * k;
       while (pos.batchInEpoch < usable && stopReason === undefined) {
         const batch = trainerBatch(train, batches[pos.batchInEpoch]!, padding, true);
         const stepLr = schedule(runner.stepCount);

@@ -1,0 +1,78 @@
+import { latestCheckpoint } from "../checkpoint/checkpoint-rotation.js";
+import { configDifferences } from "../checkpoint/config-hash.js";
+import { loadTrainingCheckpoint, type TrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
+import type { TrainerStateJson } from "../checkpoint/trainer-state.js";
+import { TunekitError } from "../errors.js";
+import { assignWeights } from "./assign-weights.js";
+import type { EvaluationResult } from "./trainer-callbacks.js";
+import type { TrainerModel } from "./trainer-model.js";
+import { invalidOption } from "./trainer-options.js";
+
+/**
+ * Opens the checkpoint to resume from (`"latest"`: the newest in `checkpointDir`), checks
+ * that it was written with the same options (`hash`, unless `ignoreConfigMismatch`) and the
+ * same trainable parameters, and loads its weights into `model`.
+ *
+ * @example
+ * ```ts
+ * const ckpt = await openResumeCheckpoint({ resumeFrom: "latest", checkpointDir, model, hash, hashed });
+ * ```
+ */
+export async function openResumeCheckpoint(a: {
+  readonly resumeFrom: string;
+  readonly checkpointDir: string | undefined;
+  readonly model: TrainerModel;
+  readonly hash: string;
+  readonly hashed: Readonly<Record<string, unknown>>;
+  readonly ignoreConfigMismatch?: boolean | undefined;
+}): Promise<TrainingCheckpoint> {
+  let folder = a.resumeFrom;
+  if (folder === "latest") {
+    const found = a.checkpointDir === undefined ? undefined : await latestCheckpoint(a.checkpointDir);
+    if (found === undefined) {
+      invalidOption(
+        "resumeFrom",
+        "latest",
+        `a checkpoint folder; none found in checkpoints.dir (${a.checkpointDir ?? "not set"})`,
+      );
+    }
+    folder = found;
+  }
+  const ckpt = await loadTrainingCheckpoint(folder);
+  const s = ckpt.state;
+  if (s.configHash !== a.hash && !a.ignoreConfigMismatch) {
+    throw new TunekitError(
+      "CHECKPOINT_MISMATCH",
+      `${folder}: the checkpoint was written with other training options (${configDifferences(s.config, a.hashed).join("; ")}); ` +
+        "use the same options to continue exactly, or pass ignoreConfigMismatch: true",
+    );
+  }
+  assignWeights(a.model, ckpt.model, folder);
+  const trainable = a.model
+    .namedParameters()
+    .filter(([, p]) => p.trainable)
+    .map(([n]) => n)
+    .sort();
+  if (trainable.join("\n") !== [...s.trainableParameters].sort().join("\n")) {
+    throw new TunekitError(
+      "CHECKPOINT_MISMATCH",
+      `${folder}: trainable parameters differ; checkpoint has ${s.trainableParameters.length} (${s.trainableParameters.slice(0, 3).join(", ")}…), ` +
+        `the model has ${trainable.length} (${trainable.slice(0, 3).join(", ")}…); apply the same strategy before resuming`,
+    );
+  }
+  return ckpt;
+}
+
+/**
+ * An evaluation read back from `trainer_state.json` (JSON writes NaN as null).
+ *
+ * @example
+ * ```ts
+ * const evaluations = state.evaluations.map(restoreEvaluation);
+ * ```
+ */
+export function restoreEvaluation(e: TrainerStateJson["evaluations"][number]): EvaluationResult {
+  const num = (v: number | null | undefined): number => (typeof v === "number" ? v : Number.NaN);
+  const metrics = Object.fromEntries(Object.entries(e.metrics).map(([k, v]) => [k, num(v)]));
+  return { step: e.step, epoch: e.epoch ?? 0, loss: num(e.loss), metrics, numExamples: e.numExamples ?? 0 };
+}
