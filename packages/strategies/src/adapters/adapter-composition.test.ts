@@ -43,6 +43,13 @@ describe("adapter composition (AdapterHub semantics)", () => {
     expect(maxAbsDiff(await logitsOf(both, batch), x)).toBeGreaterThan(1e-3);
   });
 
+  it("Stack(identity, Fuse(x)) equals X alone (a Fuse inside a Stack reads the stacked output)", async () => {
+    const { withX, both } = withTwoAdapters();
+    const fused = adapterComposition(Stack("fresh", Fuse("x"))).apply(both);
+    expect(fused.namedParameters().some(([n]) => n.includes("adapter_fusion_layer.x.value"))).toBe(true);
+    expect(maxAbsDiff(await logitsOf(fused, batch), await logitsOf(withX, batch))).toBeLessThan(1e-6);
+  });
+
   it("Stack(a, b) feeds a's output to b at a site: LN(y1 + b(y1) + r) with y1 = y + a(y)", () => {
     const { both } = withTwoAdapters();
     randomizeParameters(both, /adapters\.fresh\./, 5, 0.5);
