@@ -292,6 +292,8 @@ export {
   TrainStepRunner,
 } from "./train/index.js";
 export type { Strategy, StrategyOptions } from "./strategy/index.js";
+// BERT hooks for prompt-learning strategies (prefix tuning)
+export type { AttentionPrefix } from "./models/index.js";
 // module-tree copies for strategies (packages/strategies)
 export type { CloneModuleTreeOptions } from "./modules/index.js";
 export { cloneModuleTree } from "./modules/index.js";

@@ -1,6 +1,7 @@
 export { BertEmbeddings } from "./bert-embeddings.js";
 export type { BertHeadOptions, BertHeadOutput, BertProblemType } from "./bert-heads.js";
 export { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
+export type { AttentionPrefix } from "./bert-layer.js";
 export {
   applyActivation,
   BertAttention,
