@@ -10,11 +10,5 @@
  * ```
  */
 export const PENDING_DOC_EXPORTS: readonly string[] = [
-  "@tunekit/cli BUILTIN_METHODS",
-  "@tunekit/cli CLI_TASKS",
-  "@tunekit/cli COMMANDS",
-  "@tunekit/cli EXIT",
-  "@tunekit/cli KNOWN_METHODS",
-  "@tunekit/cli RUN_FILE",
-  "@tunekit/cli STRATEGY_EXPORTS",
+  "@tunekit/strategies FUSION_FORMAT",
 ];
