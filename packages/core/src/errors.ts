@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * try { loadSafetensors(bytes) } catch (e) { if (isTunekitError(e, "SAFETENSORS_INVALID")) ... }
+ * try { readSafetensors(bytes); } catch (e) { if (isTunekitError(e, "SAFETENSORS_INVALID")) console.error(e.message); }
  * ```
  */
 export type TunekitErrorCode =
