@@ -179,7 +179,7 @@ if (!flags.has("no-fwd")) {
   } else if (!isDefault) {
     console.error("bench: fwd_export.py exports the default sizes only: skipping the forward comparison");
   } else {
-    const spec: FwdSpec = { sizes, python, refDir, threads, runs: 7 };
+    const spec: FwdSpec = { sizes, python, refDir, threads, runs: 11 };
     for (const line of child("fwd-compare.ts", spec)) print(line);
   }
 }
