@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createReferenceBackend } from "../backend/reference-backend.js";
 import { MetricTracker } from "./early-stopping.js";
 import { Trainer } from "./trainer.js";
@@ -28,7 +31,10 @@ describe("MetricTracker", () => {
 
 describe("Trainer early stopping", () => {
   it("stops after `patience` evaluations without improvement (lr 0: nothing improves after the first)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-es-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const trainer = new Trainer({
+      checkpoints: { dir, atEpochEnd: false },
       model: toyModel("classification", 1),
       backend: createReferenceBackend(),
       batchSize: 8,
@@ -45,6 +51,8 @@ describe("Trainer early stopping", () => {
     expect(result.evaluations.map((e) => e.step)).toEqual([2, 4, 6]);
     expect(result.step).toBe(6);
     expect(result.best?.step).toBe(2);
+    // evaluations that do not improve write no checkpoint: the best (2) and the final one (6)
+    expect((await readdir(dir)).sort()).toEqual(["checkpoint-2", "checkpoint-6"]);
   });
 
   it("keeps training while the metric improves (patience never reached)", async () => {

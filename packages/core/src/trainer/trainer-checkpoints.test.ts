@@ -41,7 +41,7 @@ describe("Trainer checkpoints", () => {
       // "best" = highest loss, i.e. the first evaluation: so the best is not among the last K
       metricForBest: "loss",
       bestMode: "max",
-      checkpoints: { dir, keepLast: 2 },
+      checkpoints: { dir, keepLast: 2, everySteps: 1 },
     });
     const result = await trainer.fit(toyData(32, 1, "classification"), { evalData: val });
     const losses = result.evaluations.map((e) => e.loss);

@@ -46,9 +46,9 @@ export interface EarlyStoppingOptions {
 }
 
 /**
- * Where and when checkpoints are written. A checkpoint is written after every evaluation
- * (so the best evaluation always has one), every `everySteps` updates, at each epoch end
- * when `atEpochEnd`, and at the end of training. The last `keepLast` and the best are kept.
+ * Where and when checkpoints are written: after every evaluation that improves the best
+ * metric (so the best evaluation always has one), every `everySteps` updates, at each epoch
+ * end when `atEpochEnd`, and at the end of training. The newest `keepLast` and the best are kept.
  *
  * @example
  * ```ts

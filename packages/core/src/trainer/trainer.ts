@@ -236,10 +236,10 @@ export class Trainer {
 
     const save = async (isBest: boolean): Promise<boolean> => {
       if (ckptDir === undefined) return false;
-      const key = `${runner.stepCount}:${pos.epoch}:${pos.batchInEpoch}:${bestCheckpoint}`;
       const name = checkpointName(runner.stepCount);
       if (isBest) bestCheckpoint = name;
-      if (key === lastSavedKey && !isBest) return false;
+      const key = `${runner.stepCount}:${pos.epoch}:${pos.batchInEpoch}:${bestCheckpoint}`;
+      if (key === lastSavedKey) return false; // nothing changed since the last save
       const path = join(ckptDir, name);
       const rs = runner.getState();
       await saveTrainingCheckpoint(path, {
@@ -249,7 +249,7 @@ export class Trainer {
         optimizerConfig: rs.optimizerConfig,
         state: state(),
       });
-      lastSavedKey = `${runner.stepCount}:${pos.epoch}:${pos.batchInEpoch}:${bestCheckpoint}`;
+      lastSavedKey = key;
       lastCheckpoint = path;
       await pruneCheckpoints(ckptDir, o.checkpoints?.keepLast ?? 2, bestCheckpoint);
       log?.(`checkpoint ${path}${isBest ? " (best)" : ""}`);
@@ -274,7 +274,7 @@ export class Trainer {
       );
       let stop = await runHooks(callbacks, "onEvaluate", result);
       if (reason === undefined && stop) reason = "callback";
-      if (await save(isBest)) {
+      if (isBest && (await save(true))) {
         stop = true;
         reason ??= "callback";
       }
@@ -342,9 +342,8 @@ export class Trainer {
         if (evalAtEpochEnd && !alreadyEvaluated) {
           const e = await evaluateNow();
           if (e.stop) stopReason ??= e.reason ?? "callback";
-        } else if (ckptAtEpochEnd && (await save(false))) {
-          stopReason ??= "callback";
         }
+        if (ckptAtEpochEnd && (await save(false))) stopReason ??= "callback";
         const meanLoss = epochLosses.length
           ? epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length
           : Number.NaN;
