@@ -84,6 +84,8 @@ export {
   writeSafetensors,
   writeSafetensorsFile,
 } from "./io/index.js";
+// hostile-input hardening: bounded reads of regular files only
+export { READ_FILE_MAX_BYTES, readRegularFile } from "./io/index.js";
 export type {
   GradCheckInput,
   GradCheckResult,

@@ -16,3 +16,4 @@ export { writeSafetensors } from "./safetensors-write.js";
 export { readSafetensorsFile, writeSafetensorsFile } from "./safetensors-file.js";
 export { writeFileAtomic } from "./atomic-write.js";
 export { bfloat16BitsToNumber, float16BitsToNumber } from "./float16.js";
+export { READ_FILE_MAX_BYTES, readRegularFile } from "./read-regular-file.js";

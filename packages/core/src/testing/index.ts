@@ -25,6 +25,8 @@ export {
   worstRelativeLossDifference,
 } from "./describe-fixture-training.js";
 export type { FixtureTrainingOptions, FixtureTrainingResult } from "./fixture-training.js";
+export type { HostileOutcome } from "./hostile-input.js";
+export { mutateBytes, mutateJson, mutations, randomJsonValue, runHostileCase } from "./hostile-input.js";
 export { parityFixtureBatches, trainParityFixture } from "./fixture-training.js";
 export type { ParityGroup, ParityReport } from "./parity.js";
 export {

@@ -1,8 +1,9 @@
-import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type HostTensor,
+  isTunekitError,
   type Module,
+  readRegularFile,
   readSafetensorsFile,
   type Strategy,
   TunekitError,
@@ -141,21 +142,22 @@ export async function readAdapterConfig(
   const path = join(dir, ADAPTER_CONFIG_FILE);
   let text: string;
   try {
-    const s = await stat(path);
-    if (s.size > MAX_CONFIG_BYTES) {
+    // A regular file (a link to /dev/zero would be read until memory runs out) of at most 1 MiB.
+    const bytes = await readRegularFile(path, {
+      what: "adapter config",
+      maxBytes: MAX_CONFIG_BYTES,
+      tooLargeCode: "CONFIG_INVALID",
+    });
+    text = new TextDecoder("utf-8").decode(bytes);
+  } catch (e) {
+    if (isTunekitError(e, "IO_ERROR")) {
       throw new TunekitError(
-        "CONFIG_INVALID",
-        `${path} is ${s.size} bytes; an adapter config is at most ${MAX_CONFIG_BYTES}`,
+        "IO_ERROR",
+        `${e.message}; expected a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)`,
+        { cause: e },
       );
     }
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if (e instanceof TunekitError) throw e;
-    throw new TunekitError(
-      "IO_ERROR",
-      `could not read ${path}: ${e instanceof Error ? e.message : String(e)}; expected a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)`,
-      { cause: e },
-    );
+    throw e;
   }
   return parseAdapterConfig(text, path, onWarning);
 }
