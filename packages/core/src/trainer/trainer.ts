@@ -198,10 +198,14 @@ export class Trainer {
         pos.epoch++;
         pos.batchInEpoch = 0;
       }
-      bestTracker.restore(s.best);
-      if (es && s.earlyStopping) es.restore(s.earlyStopping);
+      // trackers carry over when they follow the same metric (they may not with ignoreConfigMismatch)
+      if (s.best.metric === bestMetric && s.best.mode === bestTracker.mode) {
+        bestTracker.restore(s.best);
+        bestCheckpoint = s.bestCheckpoint;
+      }
+      if (es && s.earlyStopping?.metric === esMetric && s.earlyStopping.mode === es.mode)
+        es.restore(s.earlyStopping);
       evaluations.push(...s.evaluations.map(restoreEvaluation));
-      bestCheckpoint = s.bestCheckpoint;
     }
 
     if (fitOptions.resumeFrom === undefined && (this.runner?.stepCount ?? 0) > 0) {
