@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type Module,
@@ -7,6 +7,7 @@ import {
   TunekitError,
   writeFileAtomic,
   writeSafetensors,
+  readRegularFile,
 } from "@tunekit/core";
 import { type AdapterSite, adapterSites } from "./adapter-site.js";
 import {
@@ -236,7 +237,9 @@ export async function loadBottleneckAdapter<M extends Module>(model: M, dir: str
   const configPath = join(dir, "adapter_config.json");
   let text: string;
   try {
-    text = await readFile(configPath, "utf8");
+    text = new TextDecoder().decode(
+      await readRegularFile(configPath, { what: "adapter config", maxBytes: 1 << 24 }),
+    );
   } catch (e) {
     throw new TunekitError(
       "IO_ERROR",

@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Module, TunekitError } from "@tunekit/core";
+import { type Module, TunekitError, readRegularFile } from "@tunekit/core";
 import { adapterRecordOf } from "../peft/adapter-record.js";
 import { loadAdapter } from "../peft/load-adapter.js";
 import { saveAdapter } from "../peft/save-adapter.js";
@@ -54,7 +53,11 @@ export async function loadAdapterFolder<M extends Module>(model: M, dir: string)
   const configPath = join(dir, "adapter_config.json");
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(configPath, "utf8"));
+    json = JSON.parse(
+      new TextDecoder().decode(
+        await readRegularFile(configPath, { what: "adapter config", maxBytes: 1 << 24 }),
+      ),
+    );
   } catch (e) {
     throw new TunekitError(
       e instanceof SyntaxError ? "CONFIG_INVALID" : "IO_ERROR",

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type HostTensor,
@@ -8,6 +8,7 @@ import {
   TunekitError,
   writeFileAtomic,
   writeSafetensors,
+  readRegularFile,
 } from "@tunekit/core";
 import { adapterFusion } from "./adapter-composition.js";
 import { adapterSites } from "./adapter-site.js";
@@ -117,7 +118,11 @@ export async function loadAdapterFusion<M extends Module>(model: M, dir: string)
   const configPath = join(dir, "adapter_config.json");
   let o: Record<string, unknown>;
   try {
-    o = JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>;
+    o = JSON.parse(
+      new TextDecoder().decode(
+        await readRegularFile(configPath, { what: "adapter config", maxBytes: 1 << 24 }),
+      ),
+    ) as Record<string, unknown>;
   } catch (e) {
     throw new TunekitError(
       "IO_ERROR",

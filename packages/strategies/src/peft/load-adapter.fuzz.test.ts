@@ -4,8 +4,12 @@ import { join } from "node:path";
 import { mulberry32 } from "@tunekit/core";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "@tunekit/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadBottleneckAdapter } from "../adapters/adapter-file.js";
+import { loadAdapterFolder } from "../adapters/adapter-folder.js";
+import { loadAdapterFusion } from "../adapters/fusion-file.js";
 import { ia3 } from "../ia3/ia3.js";
 import { lora } from "../lora/lora.js";
+import { loadPromptLearningAdapter } from "../prompt/prompt-learning-peft.js";
 import { tinyBert } from "../testing/tiny-bert.js";
 import { loadAdapter } from "./load-adapter.js";
 import { saveAdapter } from "./save-adapter.js";
@@ -105,5 +109,15 @@ describe("PEFT adapter folders under hostile input", () => {
         codes: ["IO_ERROR"],
       }),
     ).toBe("IO_ERROR");
+    // Every adapter-folder loader reads adapter_config.json the same bounded way.
+    const loaders: [string, (d: string) => Promise<unknown>][] = [
+      ["loadAdapterFolder", (d) => loadAdapterFolder(tinyBert(), d)],
+      ["loadBottleneckAdapter", (d) => loadBottleneckAdapter(tinyBert(), d)],
+      ["loadAdapterFusion", (d) => loadAdapterFusion(tinyBert(), d)],
+      ["loadPromptLearningAdapter", (d) => loadPromptLearningAdapter(tinyBert(), d)],
+    ];
+    for (const [label, load] of loaders) {
+      expect(await runHostileCase(label, () => load(dir), { codes: ["IO_ERROR"] }), label).toBe("IO_ERROR");
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   BertForSequenceClassification,
@@ -14,6 +14,7 @@ import {
   TunekitError,
   writeFileAtomic,
   writeSafetensors,
+  readRegularFile,
 } from "@tunekit/core";
 import { bertModelOf } from "../adapters/bottleneck-strategies.js";
 import { assignTensorsStrictly } from "../adapters/strict-tensors.js";
@@ -245,7 +246,11 @@ export async function loadPromptLearningAdapter<M extends Module>(model: M, dir:
   const configPath = join(dir, "adapter_config.json");
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(configPath, "utf8"));
+    json = JSON.parse(
+      new TextDecoder().decode(
+        await readRegularFile(configPath, { what: "adapter config", maxBytes: 1 << 24 }),
+      ),
+    );
   } catch (e) {
     throw new TunekitError(
       e instanceof SyntaxError ? "CONFIG_INVALID" : "IO_ERROR",
