@@ -42,6 +42,7 @@ describe("Trainer checkpoints", () => {
       metricForBest: "loss",
       bestMode: "max",
       checkpoints: { dir, keepLast: 2, everySteps: 1 },
+      loadBestAtEnd: true,
     });
     const result = await trainer.fit(toyData(32, 1, "classification"), { evalData: val });
     const losses = result.evaluations.map((e) => e.loss);
@@ -49,6 +50,9 @@ describe("Trainer checkpoints", () => {
     const bestIndex = losses.indexOf(Math.max(...losses));
     expect(result.best).toEqual({ metric: "loss", value: losses[bestIndex], step: bestIndex + 1 });
     expect(result.bestCheckpoint).toBe(join(dir, `checkpoint-${bestIndex + 1}`));
+    // loadBestAtEnd: the model holds the best weights again
+    expect(result.loadedBest).toBe(true);
+    expect((await trainer.evaluate(val)).loss).toBe(losses[bestIndex]);
     const kept = (await readdir(dir)).sort();
     expect(kept).toEqual(
       [...new Set([`checkpoint-${bestIndex + 1}`, "checkpoint-5", "checkpoint-6"])].sort(),

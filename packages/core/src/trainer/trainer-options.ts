@@ -130,6 +130,8 @@ export interface TrainerOptions {
   readonly evaluation?: EvaluationOptions;
   readonly earlyStopping?: EarlyStoppingOptions;
   readonly checkpoints?: CheckpointOptions;
+  /** After training, load the best checkpoint's weights into the model (needs checkpoints and evaluation). */
+  readonly loadBestAtEnd?: boolean;
   readonly callbacks?: readonly TrainerCallbacks[];
   /** Called after every update with throughput and ETA (for progress bars). */
   readonly onProgress?: (progress: TrainerProgress) => void;

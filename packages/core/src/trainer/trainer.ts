@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { checkpointName, pruneCheckpoints } from "../checkpoint/checkpoint-rotation.js";
-import { saveTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
 import type { TrainerStateJson } from "../checkpoint/trainer-state.js";
 import { TRAINER_STATE_FORMAT } from "../checkpoint/trainer-state.js";
 import { TunekitError } from "../errors.js";
 import { adamw } from "../optim/adamw.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { TrainStepRunner } from "../train/train-step-runner.js";
+import { assignWeights } from "./assign-weights.js";
 import { MetricTracker } from "./early-stopping.js";
 import { planFit } from "./fit-plan.js";
 import { type EvaluationResult, runHooks, type StopReason } from "./trainer-callbacks.js";
@@ -54,6 +55,8 @@ export interface FitResult {
   readonly bestCheckpoint: string | undefined;
   readonly lastCheckpoint: string | undefined;
   readonly evaluations: readonly EvaluationResult[];
+  /** Whether the model now holds the best checkpoint's weights (`loadBestAtEnd`). */
+  readonly loadedBest: boolean;
 }
 
 interface Position {
@@ -358,7 +361,17 @@ export class Trainer {
       }
     }
     await save(false);
-    for (const c of callbacks) await c.onTrainEnd?.({ step: runner.stepCount, stopReason });
+    const bestPath =
+      ckptDir === undefined || bestCheckpoint === null ? undefined : join(ckptDir, bestCheckpoint);
+    let loadedBest = false;
+    if (o.loadBestAtEnd && bestPath !== undefined && bestTracker.bestStep !== runner.stepCount) {
+      assignWeights(o.model, (await loadTrainingCheckpoint(bestPath)).model, bestPath);
+      await this.dispose(); // frozen weights are compile-time constants: recompile for evaluate/predict
+      loadedBest = true;
+      log?.(`loaded the best checkpoint ${bestPath}`);
+    }
+    for (const c of callbacks)
+      await c.onTrainEnd?.({ step: this.runner?.stepCount ?? runner.stepCount, stopReason });
     return {
       step: runner.stepCount,
       epoch: pos.epoch,
@@ -368,8 +381,8 @@ export class Trainer {
         bestTracker.best === undefined
           ? undefined
           : { metric: bestMetric, value: bestTracker.best, step: bestTracker.bestStep ?? 0 },
-      bestCheckpoint:
-        ckptDir === undefined || bestCheckpoint === null ? undefined : join(ckptDir, bestCheckpoint),
+      bestCheckpoint: bestPath,
+      loadedBest,
       lastCheckpoint,
       evaluations,
     };
