@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mulberry32 } from "../data/random.js";
 import { isTunekitError } from "../errors.js";
 import { writeSafetensorsFile } from "../io/safetensors-file.js";
 import { adamw } from "../optim/adamw.js";
@@ -183,5 +184,48 @@ describe("checkpoint rotation and config hashing", () => {
       "x: [1] → (not set)",
       "y: (not set) → true",
     ]);
+  });
+});
+
+describe("training checkpoints: hostile input", () => {
+  it("seeded byte mutations of every file load or throw CHECKPOINT_INVALID, never anything else", async () => {
+    const folder = join(dir, "checkpoint-4");
+    await writeOne(folder);
+    const files = ["trainer_state.json", "optimizer.safetensors", "model.safetensors", "config.json"];
+    const originals = new Map<string, Buffer>();
+    for (const f of files) originals.set(f, await readFile(join(folder, f)));
+    const rng = mulberry32(7);
+    const codes = new Map<string, number>();
+    for (let trial = 0; trial < 120; trial++) {
+      const file = files[trial % files.length]!;
+      const bytes = Buffer.from(originals.get(file)!);
+      // mutate the header / JSON region most of the time, where parsing decisions are made
+      const span = file.endsWith(".json") ? bytes.length : Math.min(bytes.length, 600);
+      const flips = 1 + Math.floor(rng() * 4);
+      for (let i = 0; i < flips; i++) bytes[Math.floor(rng() * span)] = Math.floor(rng() * 256);
+      await writeFile(
+        join(folder, file),
+        rng() < 0.15 ? bytes.subarray(0, Math.floor(rng() * bytes.length)) : bytes,
+      );
+      try {
+        await loadTrainingCheckpoint(folder);
+        codes.set("ok", (codes.get("ok") ?? 0) + 1);
+      } catch (e) {
+        if (!isTunekitError(e)) throw new Error(`trial ${trial} (${file}): ${String(e)}`);
+        expect(e.code).toBe("CHECKPOINT_INVALID");
+        expect(e.message).toContain(folder);
+        codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
+      }
+      await writeFile(join(folder, file), originals.get(file)!);
+    }
+    expect(codes.get("CHECKPOINT_INVALID") ?? 0).toBeGreaterThan(30);
+  });
+
+  it("a save that cannot write throws IO_ERROR and leaves no temporary folder", async () => {
+    await writeFile(join(dir, "blocked"), "a file where the checkpoint folder's parent should be");
+    const error = await errorOf(writeOne(join(dir, "blocked", "checkpoint-1")));
+    expect(error.code).toBe("IO_ERROR");
+    expect(error.message).toContain(join(dir, "blocked", "checkpoint-1"));
+    expect(await readdir(dir)).toEqual(["blocked"]);
   });
 });

@@ -247,8 +247,22 @@ export async function loadTrainingCheckpoint(folder: string): Promise<TrainingCh
       );
     }
   }
-  const config = (await readJson(join(folder, CHECKPOINT_FILES.config), true)) as
-    | Record<string, unknown>
-    | undefined;
-  return { folder, model, optimizer, accumulators, optimizerConfig, state, config };
+  const configPath = join(folder, CHECKPOINT_FILES.config);
+  const config = await readJson(configPath, true);
+  if (config !== undefined && (typeof config !== "object" || config === null || Array.isArray(config))) {
+    throw new TunekitError(
+      "CHECKPOINT_INVALID",
+      `${configPath}: expected a JSON object (a Hugging Face config.json), got ${JSON.stringify(config)?.slice(0, 40)}`,
+      { details: { file: configPath } },
+    );
+  }
+  return {
+    folder,
+    model,
+    optimizer,
+    accumulators,
+    optimizerConfig,
+    state,
+    config: config as Record<string, unknown> | undefined,
+  };
 }
