@@ -1,13 +1,14 @@
-import type { Dataset, PredictResult } from "@tunekit/core";
+import type { PredictResult } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { formatTable, metricsTable } from "./format-table.js";
 import { formatFromPath, formatPredictions, predictionRecords } from "./predictions-file.js";
 
 const dataset = {
+  kind: "texts" as const,
   texts: ['a "quoted", text', "plain"],
   textPairs: ["x", "y"],
-  labels: Int32Array.of(1, 0),
-} as unknown as Dataset;
+  gold: Int32Array.of(1, 0),
+};
 const result = {
   task: "classification",
   numLabels: 2,
@@ -40,11 +41,35 @@ describe("prediction files", () => {
 
   it("regression writes the score as the prediction, no probabilities", () => {
     const reg = predictionRecords(
-      { texts: ["a"], textPairs: undefined, labels: Float32Array.of(2.5) } as unknown as Dataset,
+      { kind: "texts", texts: ["a"], textPairs: undefined, gold: Float32Array.of(2.5) },
       { task: "regression", predictions: [3.25], probabilities: undefined } as unknown as PredictResult,
       [],
     );
     expect(reg).toEqual([{ row: 0, text: "a", label: 2.5, prediction: 3.25 }]);
+  });
+
+  it("token classification: one tag per word from its first piece, null for words cut off", () => {
+    const rows = {
+      kind: "words" as const,
+      split: { words: [["New", "York", "rocks"]], tags: [["B-LOC", "I-LOC", "O"]] },
+      wordStarts: [Int32Array.of(1, 3, -1)], // "New" at 1, "York" = pieces 3..; "rocks" dropped
+    };
+    const result = {
+      task: "token-classification",
+      tokenPredictions: [Int32Array.of(0, 1, 0, 2, 0)],
+    } as unknown as PredictResult;
+    const recs = predictionRecords(rows, result, ["O", "B-LOC", "I-LOC"]);
+    expect(recs).toEqual([
+      {
+        row: 0,
+        tokens: ["New", "York", "rocks"],
+        label: ["B-LOC", "I-LOC", "O"],
+        prediction: ["B-LOC", "I-LOC", null],
+      },
+    ]);
+    expect(formatPredictions(recs, "csv")).toBe(
+      "row,tokens,label,prediction\n0,New York rocks,B-LOC I-LOC O,B-LOC I-LOC _\n",
+    );
   });
 
   it("tells the format from the extension", () => {

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, extname } from "node:path";
-import type { Dataset, PredictResult } from "@tunekit/core";
+import type { PredictResult } from "@tunekit/core";
+import type { PreparedSplit } from "./setup/training-data.js";
 
 /** Output formats of `tunekit predict`. */
 export const PREDICTION_FORMATS = ["csv", "jsonl"] as const;
@@ -31,26 +32,43 @@ export function formatFromPath(path: string): PredictionFormat | undefined {
 }
 
 /**
- * One output record per row: the row index, its text(s), the gold label when known, the
- * prediction (label name, or the score for regression) and class probabilities.
+ * One output record per row. Sequence tasks: the row index, its text(s), the gold label when
+ * known, the prediction (label name, or the score for regression) and class probabilities.
+ * Token classification: the words, the predicted tag of each word (on its first word piece;
+ * `null` for words cut by truncation) and the gold tags when known.
  *
  * @example
  * ```ts
- * const records = predictionRecords(dataset, result, ["negative", "positive"]);
+ * const records = predictionRecords(split.rows, result, ["negative", "positive"]);
  * records[0]; // { row: 0, text: "...", label: "positive", prediction: "positive", probabilities: { negative: 0.1, positive: 0.9 } }
  * ```
  */
 export function predictionRecords(
-  dataset: Dataset,
+  rows: PreparedSplit["rows"],
   result: PredictResult,
   labels: readonly string[],
 ): Record<string, unknown>[] {
+  if (rows.kind === "words") {
+    return rows.split.words.map((words, i) => {
+      const starts = rows.wordStarts[i]!;
+      const tokens = result.tokenPredictions?.[i];
+      const rec: Record<string, unknown> = { row: i, tokens: words };
+      const gold = rows.split.tags?.[i];
+      if (gold !== undefined) rec.label = gold;
+      rec.prediction = words.map((_, w) => {
+        const at = starts[w];
+        const id = at === undefined || at < 0 ? undefined : tokens?.[at];
+        return id === undefined ? null : (labels[id] ?? id);
+      });
+      return rec;
+    });
+  }
   const regression = result.task === "regression";
-  return dataset.texts.map((text, i) => {
+  return rows.texts.map((text, i) => {
     const rec: Record<string, unknown> = { row: i, text };
-    if (dataset.textPairs !== undefined) rec.text_pair = dataset.textPairs[i];
-    if (dataset.labels !== undefined) {
-      const gold = dataset.labels[i]!;
+    if (rows.textPairs !== undefined) rec.text_pair = rows.textPairs[i];
+    if (rows.gold !== undefined) {
+      const gold = rows.gold[i]!;
       rec.label = regression ? gold : (labels[gold] ?? gold);
     }
     const p = result.predictions[i]!;
@@ -111,7 +129,12 @@ export async function writePredictions(
 }
 
 function csvCell(v: unknown): string {
-  const s = v === undefined || v === null ? "" : String(v);
+  const s =
+    v === undefined || v === null
+      ? ""
+      : Array.isArray(v)
+        ? v.map((x) => (x === null ? "_" : String(x))).join(" ")
+        : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

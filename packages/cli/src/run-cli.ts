@@ -7,10 +7,24 @@ import { infoCommand } from "./commands/info.js";
 import { predictCommand } from "./commands/predict.js";
 import { trainCommand } from "./commands/train.js";
 
-/** Exit codes of `tunekit`. */
+/**
+ * Exit codes of `tunekit`.
+ *
+ * @example
+ * ```ts
+ * if ((await runCli(argv, io)) === EXIT.usageError) console.error("fix the command line or config");
+ * ```
+ */
 export const EXIT = { ok: 0, runtimeError: 1, usageError: 2 } as const;
 
-/** The sub-commands, in `--help` order. */
+/**
+ * The sub-commands, in `--help` order.
+ *
+ * @example
+ * ```ts
+ * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info"]
+ * ```
+ */
 export const COMMANDS: readonly CliCommand[] = [trainCommand, evaluateCommand, predictCommand, infoCommand];
 
 /**

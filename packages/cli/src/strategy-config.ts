@@ -23,7 +23,14 @@ export interface StrategySpec {
   readonly options: StrategyOptions;
 }
 
-/** Methods the CLI implements itself. */
+/**
+ * Methods the CLI implements itself.
+ *
+ * @example
+ * ```ts
+ * BUILTIN_METHODS; // ["full", "head-only"]
+ * ```
+ */
 export const BUILTIN_METHODS = ["full", "head-only"] as const;
 
 /**
@@ -31,6 +38,11 @@ export const BUILTIN_METHODS = ["full", "head-only"] as const;
  * and options merged under the config's. This table is the one place that maps config names
  * to the strategies package; methods not listed fall back to the camel-cased method name
  * (`my-method` → `myMethod`).
+ *
+ * @example
+ * ```ts
+ * STRATEGY_EXPORTS.rslora; // { export: "lora", defaults: { useRslora: true } }
+ * ```
  */
 export const STRATEGY_EXPORTS: Readonly<
   Record<
@@ -62,7 +74,14 @@ export const STRATEGY_EXPORTS: Readonly<
   "prompt-tuning": { export: "promptTuning" },
 };
 
-/** Every method name the config accepts (built-in first). */
+/**
+ * Every method name the config accepts (built-in first).
+ *
+ * @example
+ * ```ts
+ * KNOWN_METHODS.includes("lora"); // true
+ * ```
+ */
 export const KNOWN_METHODS: readonly string[] = [...BUILTIN_METHODS, ...Object.keys(STRATEGY_EXPORTS)];
 
 /**

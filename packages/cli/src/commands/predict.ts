@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { type Dataset, TunekitError } from "@tunekit/core";
+import { type Dataset, type Tokenizer, TunekitError } from "@tunekit/core";
+import type { CliTask } from "../config/train-config.js";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import {
   formatFromPath,
@@ -10,6 +11,9 @@ import {
   writePredictions,
 } from "../predictions-file.js";
 import { prepareTrainedRun } from "../setup/eval-setup.js";
+import { tokenizeSplit } from "../setup/pipeline.js";
+import { tokenizeWords } from "../setup/token-data.js";
+import type { PreparedSplit } from "../setup/training-data.js";
 
 /** `tunekit predict RUN_OR_CONFIG --out FILE`: writes predictions as CSV or JSON Lines. */
 export const predictCommand: CliCommand = {
@@ -20,13 +24,15 @@ export const predictCommand: CliCommand = {
   help: [
     "Predicts every row of a data split (default test), or every line of --input.",
     "CSV columns: row, text[, text_pair][, label], prediction, prob_<label>...; JSONL has the same",
-    "fields with probabilities as an object. Regression writes the score as the prediction.",
+    "fields with probabilities as an object. Regression writes the score as the prediction;",
+    "token classification writes tokens and one predicted tag per word (CSV: space-separated).",
     "",
     "options:",
     "  --out FILE       where to write (format from the extension: .csv, .jsonl)",
     "  --format F       csv or jsonl (overrides the extension)",
     "  --split NAME     split of the config's data set (default test)",
-    "  --input FILE     a UTF-8 text file, one text per line (a tab separates a text pair)",
+    "  --input FILE     a UTF-8 text file, one text per line (a tab separates a text pair;",
+    "                   token classification: words separated by spaces)",
     "  --model DIR      model folder (default: the run's model)",
     "  --max-rows N     predict the first N rows only",
   ],
@@ -60,13 +66,11 @@ async function runPredict(ctx: CommandContext): Promise<number> {
   const run = await prepareTrainedRun(ctx, {
     defaultSplit: "test",
     needLabels: false,
-    ...(input === undefined
-      ? {}
-      : { rows: async (_c, labels, task) => readInputFile(resolve(ctx.io.cwd, input), labels, task) }),
+    ...(input === undefined ? {} : { rows: async (o) => readInputFile(resolve(ctx.io.cwd, input), o) }),
   });
   try {
     const result = await run.trainer.predict(run.data);
-    const records = predictionRecords(run.dataset, result, run.labels);
+    const records = predictionRecords(run.prepared.rows, result, run.labels);
     const path = resolve(ctx.io.cwd, out);
     await writePredictions(path, records, format);
     if (ctx.json) {
@@ -82,22 +86,40 @@ async function runPredict(ctx: CommandContext): Promise<number> {
   }
 }
 
-async function readInputFile(path: string, labels: readonly string[], task: string): Promise<Dataset> {
+async function readInputFile(
+  path: string,
+  o: {
+    readonly tokenizer: Tokenizer;
+    readonly maxLength: number;
+    readonly labels: readonly string[];
+    readonly task: CliTask;
+  },
+): Promise<PreparedSplit> {
   const text = await readFile(path, "utf8").catch((e: Error) => {
     throw new TunekitError("IO_ERROR", `cannot read --input ${path}: ${e.message}`);
   });
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
+  if (lines.length === 0) throw new TunekitError("DATA_INVALID", `--input ${path} has no non-empty lines`);
+  if (o.task === "token-classification") {
+    const split = { words: lines.map((l) => l.trim().split(/\s+/)), tags: undefined };
+    const data = tokenizeWords(split, o.labels, o.tokenizer, o.maxLength);
+    return {
+      name: "test",
+      data,
+      labelled: false,
+      rows: { kind: "words", split, wordStarts: data.wordStarts },
+    };
+  }
   const texts: string[] = [];
   const pairs: string[] = [];
-  const rowLine: number[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
+  for (const line of lines) {
     const [a, b] = line.split("\t", 2) as [string, string | undefined];
     texts.push(a);
     pairs.push(b ?? "");
-    rowLine.push(i + 1);
-  });
-  if (texts.length === 0) throw new TunekitError("DATA_INVALID", `--input ${path} has no non-empty lines`);
+  }
   const hasPairs = pairs.some((p) => p !== "");
   if (hasPairs && pairs.some((p) => p === "")) {
     throw new TunekitError(
@@ -105,16 +127,16 @@ async function readInputFile(path: string, labels: readonly string[], task: stri
       `--input ${path}: some lines have a tab-separated pair and some do not; use one form`,
     );
   }
-  return {
+  const dataset: Dataset = {
     name: "input",
     split: "test",
-    task: task === "regression" ? "regression" : "classification",
-    labelNames: labels,
+    task: o.task === "regression" ? "regression" : "classification",
+    labelNames: o.labels,
     texts,
     textPairs: hasPairs ? pairs : undefined,
     labels: undefined,
     rowFile: new Int32Array(texts.length),
-    rowLine: Int32Array.from(rowLine),
+    rowLine: Int32Array.from(texts, (_, i) => i + 1),
     report: {
       files: [path],
       rowsRead: texts.length,
@@ -123,5 +145,11 @@ async function readInputFile(path: string, labels: readonly string[], task: stri
       blankLines: [],
       labelCounts: {},
     },
+  };
+  return {
+    name: "test",
+    data: tokenizeSplit(dataset, o.tokenizer, o.maxLength),
+    labelled: false,
+    rows: { kind: "texts", texts, textPairs: dataset.textPairs, gold: undefined },
   };
 }

@@ -8,6 +8,7 @@ import {
   parameterReport,
   TASK_METRICS,
   Trainer,
+  TunekitError,
   type TrainerModel,
   type TrainerOptions,
 } from "@tunekit/core";
@@ -22,9 +23,9 @@ import {
 import { metricsTable } from "../format-table.js";
 import { ProgressRenderer } from "../progress.js";
 import { createBackend, describeBackend } from "../setup/backend-setup.js";
-import { loadDataSpec, requireSplit, resolveTask } from "../setup/data-setup.js";
 import { buildModel } from "../setup/model-setup.js";
-import { paddingBuckets, tokenizeSplit } from "../setup/pipeline.js";
+import { paddingBuckets } from "../setup/pipeline.js";
+import { prepareData } from "../setup/training-data.js";
 import {
   copyTokenizerFiles,
   loadTrainConfigFile,
@@ -78,19 +79,27 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   const t = config.training;
 
   const tokenizer = await loadTokenizer(config.tokenizer);
-  const { splits } = await loadDataSpec(config.data);
-  const task = resolveTask(config.task, splits);
-  const trainSplit = requireSplit(splits, "train", "training");
-  const evalSplit =
-    splits[config.data.evalSplit]?.labels === undefined ? undefined : splits[config.data.evalSplit];
-  if (evalSplit === undefined)
+  const prepared = await prepareData(config.data, config.task, tokenizer, t.maxLength, [
+    "train",
+    config.data.evalSplit,
+  ]);
+  const { task, labelNames } = prepared;
+  const trainSplit = prepared.splits.train;
+  if (trainSplit === undefined || !trainSplit.labelled) {
+    throw new TunekitError(
+      "DATA_INVALID",
+      `training needs a labelled train split; data set "${prepared.name}" has none`,
+    );
+  }
+  const train = trainSplit.data;
+  const evalSplit = prepared.splits[config.data.evalSplit];
+  const evalData = evalSplit?.labelled ? evalSplit.data : undefined;
+  if (evalData === undefined)
     note(`note: no labelled ${config.data.evalSplit} split: training without evaluation`);
-  const train = tokenizeSplit(trainSplit, tokenizer, t.maxLength);
-  const evalData = evalSplit === undefined ? undefined : tokenizeSplit(evalSplit, tokenizer, t.maxLength);
 
   const built = await buildModel(config.model, {
     task,
-    labels: splits.labelNames,
+    labels: labelNames,
     vocabSize: tokenizer.vocabSize,
     padId: tokenizer.padId,
     maxLength: t.maxLength,
@@ -105,8 +114,8 @@ async function runTrain(ctx: CommandContext): Promise<number> {
     `strategy ${strategy.method}: ${params.trainable.toLocaleString("en-US")} of ${params.total.toLocaleString("en-US")} parameters trainable (${params.percentTrainable.toFixed(2)}%)`,
   );
   note(
-    `data ${splits.name}: train ${train.lengths.length} rows${evalData ? `, ${config.data.evalSplit} ${evalData.lengths.length} rows` : ""}; ` +
-      `task ${task}${task === "regression" ? "" : ` (${splits.labelNames.join(", ")})`}; ${train.numTruncated} train rows truncated to ${t.maxLength} tokens`,
+    `data ${prepared.name}: train ${train.lengths.length} rows${evalData ? `, ${config.data.evalSplit} ${evalData.lengths.length} rows` : ""}; ` +
+      `task ${task}${task === "regression" ? "" : ` (${labelNames.join(", ")})`}; ${train.numTruncated} train rows truncated to ${t.maxLength} tokens`,
   );
   note(`backend ${describeBackend(config.backend)}`);
   const backend = await createBackend(config.backend, note);
@@ -186,7 +195,7 @@ async function runTrain(ctx: CommandContext): Promise<number> {
       cwd: io.cwd,
       config: raw,
       task,
-      labels: splits.labelNames,
+      labels: labelNames,
       model: saved.kind,
     };
     await writeJson(join(config.output, RUN_FILE), record);
@@ -200,7 +209,7 @@ async function runTrain(ctx: CommandContext): Promise<number> {
       ...(saved.adapter === undefined ? {} : { adapter: saved.adapter }),
       randomModel: built.random,
       task,
-      labels: splits.labelNames,
+      labels: labelNames,
       strategy: strategy.method,
       backend: describeBackend(config.backend),
       steps: fit.step,
@@ -260,4 +269,5 @@ function trainOverrides(ctx: CommandContext): ConfigOverride[] {
 export const CLI_METRICS = {
   "sequence-classification": TASK_METRICS.classification,
   regression: TASK_METRICS.regression,
+  "token-classification": TASK_METRICS["token-classification"],
 };

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { type DatasetConfig, parseDatasetConfig } from "@tunekit/core";
+import type { TokenDataSpec } from "../setup/token-data.js";
 import { parseStrategySpec, type StrategySpec } from "../strategy-config.js";
 import { ConfigValidator, isRecord } from "./validate.js";
 
@@ -24,8 +25,15 @@ export type ModelSpec =
       readonly seed: number;
     };
 
-/** Tasks the CLI trains. */
-export const CLI_TASKS = ["sequence-classification", "regression"] as const;
+/**
+ * Tasks the CLI trains.
+ *
+ * @example
+ * ```ts
+ * CLI_TASKS.includes("regression"); // true
+ * ```
+ */
+export const CLI_TASKS = ["sequence-classification", "regression", "token-classification"] as const;
 
 /**
  * What the model predicts: a class per text (pair) or a score per text (pair).
@@ -49,6 +57,8 @@ export type CliTask = (typeof CLI_TASKS)[number];
 export interface DataSpec {
   readonly configPath?: string;
   readonly inline?: DatasetConfig;
+  /** Token classification data (JSON Lines of words and tags) instead of a data set config. */
+  readonly tokens?: TokenDataSpec;
   readonly baseDir: string;
   readonly maxRows: { readonly train?: number; readonly validation?: number; readonly test?: number };
   /** Split evaluated during and after training (default `validation`). */
@@ -212,7 +222,7 @@ function parseModel(v: ConfigValidator, raw: unknown, input: (p: string) => stri
 
 function parseData(v: ConfigValidator, raw: unknown, input: (p: string) => string): DataSpec {
   const d = v.object("data", raw);
-  v.knownKeys("data", d, ["config", "baseDir", "maxRows", "evalSplit"]);
+  v.knownKeys("data", d, ["config", "tokens", "baseDir", "maxRows", "evalSplit"]);
   const baseDir = input(v.string("data.baseDir", d.baseDir, true) ?? ".");
   const evalSplit = v.oneOf("data.evalSplit", d.evalSplit, ["validation", "test"], true) ?? "validation";
   const maxRows: { train?: number; validation?: number; test?: number } = {};
@@ -224,6 +234,11 @@ function parseData(v: ConfigValidator, raw: unknown, input: (p: string) => strin
       if (n !== undefined) maxRows[split] = n;
     }
   }
+  if (d.tokens !== undefined) {
+    if (d.config !== undefined)
+      v.fail("data.tokens", d.tokens, "to be left out when data.config is given (use one)");
+    return { tokens: parseTokenData(v, d.tokens), baseDir, maxRows, evalSplit };
+  }
   if (typeof d.config === "string") {
     return { configPath: input(v.string("data.config", d.config)), baseDir, maxRows, evalSplit };
   }
@@ -234,8 +249,37 @@ function parseData(v: ConfigValidator, raw: unknown, input: (p: string) => strin
   return v.fail(
     "data.config",
     d.config,
-    'a path to a data set config (e.g. "data/sst2.json") or an inline data set config object',
+    'a path to a data set config (e.g. "data/sst2.json") or an inline data set config object (or data.tokens for token classification)',
   );
+}
+
+function parseTokenData(v: ConfigValidator, raw: unknown): TokenDataSpec {
+  const t = v.object("data.tokens", raw);
+  v.knownKeys("data.tokens", t, ["name", "splits", "tokensKey", "tagsKey", "labels"]);
+  const s = v.object("data.tokens.splits", t.splits);
+  v.knownKeys("data.tokens.splits", s, ["train", "validation", "test"]);
+  const splits: { train?: string; validation?: string; test?: string } = {};
+  for (const k of ["train", "validation", "test"] as const) {
+    const f = v.string(`data.tokens.splits.${k}`, s[k], true);
+    if (f !== undefined) splits[k] = f;
+  }
+  if (Object.keys(splits).length === 0)
+    v.fail("data.tokens.splits", s, "at least one of train, validation, test (JSONL files)");
+  const labels = t.labels;
+  if (
+    labels !== undefined &&
+    !(Array.isArray(labels) && labels.length >= 2 && labels.every((x) => typeof x === "string"))
+  ) {
+    v.fail("data.tokens.labels", labels, 'a list of at least 2 tag names, e.g. ["O", "B-PER", "I-PER"]');
+  }
+  const name = v.string("data.tokens.name", t.name, true);
+  return {
+    ...(name === undefined ? {} : { name }),
+    splits,
+    tokensKey: v.string("data.tokens.tokensKey", t.tokensKey, true) ?? "tokens",
+    tagsKey: v.string("data.tokens.tagsKey", t.tagsKey, true) ?? "tags",
+    ...(labels === undefined ? {} : { labels: labels as string[] }),
+  };
 }
 
 function parseBackend(v: ConfigValidator, raw: unknown): BackendSpec {

@@ -1,20 +1,20 @@
 import {
   type Backend,
-  type Dataset,
-  TunekitError,
+  type Tokenizer,
   Trainer,
   type TrainerData,
   type TrainerModel,
+  TunekitError,
 } from "@tunekit/core";
 import type { CommandContext } from "../command.js";
 import { intFlag, stringFlag } from "../command.js";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { createBackend } from "./backend-setup.js";
-import { loadDataSpec, requireSplit } from "./data-setup.js";
 import { loadTrainedModel } from "./model-setup.js";
-import { paddingBuckets, tokenizeSplit, tokenizerFor } from "./pipeline.js";
+import { paddingBuckets, tokenizerFor } from "./pipeline.js";
 import { resolveRun } from "./run-files.js";
 import { loadAdaptedModel } from "./trained-model.js";
+import { type PreparedSplit, prepareData, type SplitName } from "./training-data.js";
 
 /**
  * What `evaluate` and `predict` share: a trained model, the split to run on (tokenised),
@@ -33,7 +33,7 @@ export interface TrainedRun {
   readonly task: CliTask;
   readonly labels: readonly string[];
   readonly split: string;
-  readonly dataset: Dataset;
+  readonly prepared: PreparedSplit;
   readonly data: TrainerData;
   readonly trainer: Trainer;
   dispose(): Promise<void>;
@@ -57,7 +57,13 @@ export async function prepareTrainedRun(
   o: {
     readonly defaultSplit: (typeof SPLITS)[number];
     readonly needLabels: boolean;
-    readonly rows?: (config: TrainConfig, labels: readonly string[], task: CliTask) => Promise<Dataset>;
+    /** Rows from elsewhere than the config's data (e.g. `predict --input`). */
+    readonly rows?: (o: {
+      readonly tokenizer: Tokenizer;
+      readonly maxLength: number;
+      readonly labels: readonly string[];
+      readonly task: CliTask;
+    }) => Promise<PreparedSplit>;
   },
 ): Promise<TrainedRun> {
   const modelFlag = stringFlag(ctx, "model");
@@ -75,41 +81,47 @@ export async function prepareTrainedRun(
     task = plain.task;
     labels = task === "regression" ? [] : plain.model.labels;
   }
-  let dataset: Dataset;
-  let split: string;
-  if (o.rows !== undefined) {
-    dataset = await o.rows(config, labels, task);
-    split = "input";
-  } else {
-    split = stringFlag(ctx, "split", SPLITS) ?? o.defaultSplit;
-    const maxRows = intFlag(ctx, "max-rows");
-    const data =
-      maxRows === undefined
-        ? config.data
-        : { ...config.data, maxRows: { ...config.data.maxRows, [split]: maxRows } };
-    const { splits } = await loadDataSpec(data);
-    dataset = requireSplit(
-      splits,
-      split as (typeof SPLITS)[number],
-      ctx.flags.split === undefined ? `the default split` : "--split",
-    );
-    if (task !== "regression" && splits.labelNames.join("\n") !== labels.join("\n")) {
-      throw new TunekitError(
-        "DATA_INVALID",
-        `the model's labels [${labels.join(", ")}] differ from the data set's [${splits.labelNames.join(", ")}]; ` +
-          "evaluate with the data set config the model was trained with",
-      );
-    }
-    if (o.needLabels && dataset.labels === undefined) {
-      throw new TunekitError(
-        "DATA_INVALID",
-        `split "${split}" of "${splits.name}" has no labels, so there is nothing to score; pick a labelled split with --split`,
-      );
-    }
-  }
   const tokenizer = await tokenizerFor(modelDir, config.tokenizer);
   const maxLength = config.training.maxLength;
-  const data = tokenizeSplit(dataset, tokenizer, maxLength);
+  let prepared: PreparedSplit;
+  if (o.rows !== undefined) {
+    prepared = await o.rows({ tokenizer, maxLength, labels, task });
+  } else {
+    const name = (stringFlag(ctx, "split", SPLITS) ?? o.defaultSplit) as SplitName;
+    const maxRows = intFlag(ctx, "max-rows");
+    const spec =
+      maxRows === undefined
+        ? config.data
+        : { ...config.data, maxRows: { ...config.data.maxRows, [name]: maxRows } };
+    const data = await prepareData(
+      spec,
+      task === "token-classification" ? task : config.task,
+      tokenizer,
+      maxLength,
+      [name],
+    );
+    const found = data.splits[name];
+    if (found === undefined) {
+      throw new TunekitError(
+        "DATA_INVALID",
+        `data set "${data.name}" has no "${name}" split${ctx.flags.split === undefined ? " (the default)" : ""}; pick another with --split`,
+      );
+    }
+    if (task !== "regression" && data.labelNames.join("\n") !== labels.join("\n")) {
+      throw new TunekitError(
+        "DATA_INVALID",
+        `the model's labels [${labels.join(", ")}] differ from the data set's [${data.labelNames.join(", ")}]; ` +
+          "use the data set config the model was trained with",
+      );
+    }
+    if (o.needLabels && !found.labelled) {
+      throw new TunekitError(
+        "DATA_INVALID",
+        `split "${name}" of "${data.name}" has no labels, so there is nothing to score; pick a labelled split with --split`,
+      );
+    }
+    prepared = found;
+  }
   const backend: Backend = await createBackend(config.backend, (line) => ctx.io.stderr(`${line}\n`));
   const trainer = new Trainer({
     model,
@@ -124,9 +136,9 @@ export async function prepareTrainedRun(
     modelDir,
     task,
     labels,
-    split,
-    dataset,
-    data,
+    split: o.rows === undefined ? prepared.name : "input",
+    prepared,
+    data: prepared.data,
     trainer,
     dispose: async () => {
       await trainer.dispose();

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import {
   type BertConfig,
   type BertForSequenceClassification,
+  type BertForTokenClassification,
   bertConfigToJson,
   createBertForTask,
   loadBertCheckpoint,
@@ -22,7 +23,7 @@ import type { CliTask, ModelSpec } from "../config/train-config.js";
  * ```
  */
 export interface BuiltModel {
-  readonly model: BertForSequenceClassification;
+  readonly model: BertHead;
   readonly config: BertConfig;
   /** One line for the user: random initialisation, or what was loaded / freshly initialised. */
   readonly notice: string;
@@ -30,7 +31,7 @@ export interface BuiltModel {
 }
 
 /**
- * Builds a sequence-classification (or regression: one output) BERT: loads a Hugging Face
+ * Builds a sequence-classification (or regression: one output, or token-classification) BERT: loads a Hugging Face
  * folder, or initialises a random BERT sized by the spec with the tokenizer's vocabulary.
  * The classifier's labels are the data set's; a checkpoint head trained on other labels
  * is replaced by a fresh one.
@@ -53,7 +54,7 @@ export async function buildModel(
   },
 ): Promise<BuiltModel> {
   const labels = o.task === "regression" ? ["score"] : o.labels;
-  if (labels.length < 1 || (o.task === "sequence-classification" && labels.length < 2)) {
+  if (labels.length < 1 || (o.task !== "regression" && labels.length < 2)) {
     throw new TunekitError(
       "DATA_INVALID",
       `the data set has ${labels.length} label(s): [${labels.join(", ")}]; classification needs at least 2 (set "labels" in the data set config, or use task "regression")`,
@@ -64,8 +65,14 @@ export async function buildModel(
     label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
     ...(o.task === "regression"
       ? { problem_type: "regression" }
-      : { problem_type: "single_label_classification" }),
+      : o.task === "sequence-classification"
+        ? { problem_type: "single_label_classification" }
+        : {}),
   };
+  const head =
+    o.task === "token-classification"
+      ? ("token-classification" as const)
+      : ("sequence-classification" as const);
   if (spec.kind === "random") {
     if (o.maxLength > spec.maxPositions) {
       throw new TunekitError(
@@ -87,7 +94,7 @@ export async function buildModel(
       },
       "model.random",
     );
-    const model = createBertForTask(config, { task: "sequence-classification", seed: spec.seed });
+    const model: BertHead = createBertForTask(config, { task: head, seed: spec.seed });
     return {
       model,
       config,
@@ -114,7 +121,7 @@ export async function buildModel(
   const json: Record<string, unknown> = { ...bertConfigToJson(base), ...labelJson };
   delete json.num_labels;
   const config = parseBertConfig(json, join(spec.path, "config.json"));
-  const model = createBertForTask(config, { task: "sequence-classification", seed: o.seed ?? 0 });
+  const model: BertHead = createBertForTask(config, { task: head, seed: o.seed ?? 0 });
   const { tensors } = await readSafetensorsFile(join(spec.path, "model.safetensors"));
   const report = loadBertWeights(model, tensors, { reinitializeHead: !sameHead });
   const fresh =
@@ -137,12 +144,28 @@ export async function buildModel(
  * ```
  */
 export async function loadTrainedModel(folder: string): Promise<{
-  readonly model: BertForSequenceClassification;
+  readonly model: BertHead;
   readonly task: CliTask;
   readonly config: BertConfig;
 }> {
+  const probe = await readBertConfig(folder);
+  const architectures = probe.extra.architectures;
+  if (Array.isArray(architectures) && architectures[0] === "BertForTokenClassification") {
+    const { model, config } = await loadBertCheckpoint(folder, { task: "token-classification" });
+    return { model, task: "token-classification", config };
+  }
   const { model, config } = await loadBertCheckpoint(folder, { task: "sequence-classification" });
   const task: CliTask =
     config.problemType === "regression" || config.numLabels === 1 ? "regression" : "sequence-classification";
   return { model, task, config };
 }
+
+/**
+ * The BERT heads the CLI trains.
+ *
+ * @example
+ * ```ts
+ * const head: BertHead = createBertForTask(config, { task: "token-classification" });
+ * ```
+ */
+export type BertHead = BertForSequenceClassification | BertForTokenClassification;

@@ -6,7 +6,14 @@ import { readConfigFile } from "../config/config-file.js";
 import { type CliTask, parseTrainConfig, type TrainConfig } from "../config/train-config.js";
 import { isRecord } from "../config/validate.js";
 
-/** File of a run folder that records how it was trained. */
+/**
+ * File of a run folder that records how it was trained.
+ *
+ * @example
+ * ```ts
+ * const record = JSON.parse(await readFile(join("runs/sst2-tiny", RUN_FILE), "utf8"));
+ * ```
+ */
 export const RUN_FILE = "tunekit-run.json";
 /** Sub-folder of a run folder with the trained model (a Hugging Face folder + tokenizer). */
 export const MODEL_DIR = "model";

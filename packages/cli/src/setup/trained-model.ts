@@ -2,7 +2,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   assignWeights,
-  type BertForSequenceClassification,
   loadTokenizer,
   type Module,
   modelConfigJson,
@@ -15,7 +14,7 @@ import {
 } from "@tunekit/core";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { createStrategy } from "../strategy-config.js";
-import { buildModel } from "./model-setup.js";
+import { type BertHead, buildModel } from "./model-setup.js";
 
 /** Sub-folder of a run folder with PEFT adapter files (`adapter_config.json` + weights). */
 export const ADAPTER_DIR = "adapter";
@@ -48,7 +47,7 @@ export interface SavedModel {
  * ```
  */
 export async function saveTrainedModel(o: {
-  readonly base: BertForSequenceClassification;
+  readonly base: BertHead;
   readonly adapted: Module;
   readonly strategy: Strategy;
   readonly dir: string;
