@@ -5,7 +5,12 @@ import { hostTensor, loadBertCheckpoint, readSafetensorsFile, writeSafetensors }
 import { afterAll, describe, expect, it } from "vitest";
 import { prefixTuning } from "../prefix/prefix-tuning.js";
 import { logitsOf } from "../testing/logits.js";
-import { loadPart2Case, maxRelativeError, PARITY_FOLDER } from "../testing/part2-reference.js";
+import {
+  loadPart2Case,
+  maxRelativeError,
+  PARITY_FOLDER,
+  PART2_REFERENCE,
+} from "../testing/part2-reference.js";
 import { maxAbsDiff, probeBatch, randomizeParameters, tinyBert } from "../testing/tiny-bert.js";
 import {
   foldedPrefix,
@@ -113,6 +118,18 @@ describe("PEFT files for prefix and prompt tuning", () => {
     await writeFile(configPath, JSON.stringify({ ...config, peft_type: "LORA" }));
     await expect(loadPromptLearningAdapter(tinyBert(), dir)).rejects.toThrow(/not a prompt-learning type/);
   });
+
+  for (const [folder, reference] of [
+    ["peft-prefix", "prefix_projection"],
+    ["peft-prompt", "prompt"],
+  ] as const) {
+    it(`loads the Python-written ${folder} folder and reproduces PyTorch's logits`, async () => {
+      const { model } = await loadBertCheckpoint(PARITY_FOLDER, { task: "sequence-classification" });
+      const loaded = await loadPromptLearningAdapter(model, join(PART2_REFERENCE, "..", folder));
+      const c = await loadPart2Case(reference);
+      expect(maxRelativeError(await logitsOf(loaded, c.batch), c.logits.data)).toBeLessThan(1e-5);
+    });
+  }
 
   it("works on the shared parity checkpoint (sizes from its config.json)", async () => {
     const { model } = await loadBertCheckpoint(PARITY_FOLDER, { task: "sequence-classification" });
