@@ -162,5 +162,19 @@ export function parseTrainerState(json: unknown, file: string): TrainerStateJson
     fail(file, "trainableParameters is not a list of parameter names");
   }
   if (!Array.isArray(json.evaluations)) fail(file, "evaluations is not a list");
+  for (const [i, e] of (json.evaluations as unknown[]).entries()) {
+    const at = `evaluations[${i}]`;
+    if (!isObj(e)) fail(file, `${at}: expected { step, loss, metrics }, got ${JSON.stringify(e)}`);
+    int(e, "step", file, `${at}.`);
+    if (e.loss !== null && typeof e.loss !== "number") {
+      fail(file, `${at}: loss is ${JSON.stringify(e.loss)}, expected a number`);
+    }
+    if (!isObj(e.metrics))
+      fail(file, `${at}: metrics is ${JSON.stringify(e.metrics)}, expected an object of numbers`);
+    for (const [k, v] of Object.entries(e.metrics)) {
+      if (v !== null && typeof v !== "number")
+        fail(file, `${at}: metrics.${k} is ${JSON.stringify(v)}, expected a number`);
+    }
+  }
   return json as unknown as TrainerStateJson;
 }

@@ -116,6 +116,13 @@ describe("training checkpoints: save and load", () => {
     expect((await errorOf(loadTrainingCheckpoint(folder))).message).toBe(
       `${statePath}: step is -1, expected a non-negative integer; the checkpoint is damaged or not written by the tunekit Trainer`,
     );
+    await writeFile(
+      statePath,
+      JSON.stringify({ ...state, evaluations: [{ step: 2, loss: 0.5, metrics: null }] }),
+    );
+    expect((await errorOf(loadTrainingCheckpoint(folder))).message).toContain(
+      `${statePath}: evaluations[0]: metrics is null, expected an object of numbers`,
+    );
     await writeFile(statePath, JSON.stringify({ ...state, format: "hf-trainer" }));
     expect((await errorOf(loadTrainingCheckpoint(folder))).message).toContain(
       `${statePath}: format is "hf-trainer", expected "tunekit-trainer-state"`,
