@@ -16,7 +16,14 @@ import { bertModelOf } from "./bottleneck-strategies.js";
 import { Fuse, fusionName } from "./composition.js";
 import { assignTensorsStrictly } from "./strict-tensors.js";
 
-/** The `format` tag of tunekit's AdapterFusion files. */
+/**
+ * The `format` tag of tunekit's AdapterFusion files.
+ *
+ * @example
+ * ```ts
+ * config.format === FUSION_FORMAT; // "tunekit-fusion/1"
+ * ```
+ */
 export const FUSION_FORMAT = "tunekit-fusion/1";
 
 /**
