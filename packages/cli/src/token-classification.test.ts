@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TASK_METRICS } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";
 import { captureIo } from "./testing/capture-io.js";
@@ -58,7 +59,7 @@ describe("token classification", () => {
     expect(summary.task).toBe("token-classification");
     expect(summary.labels).toEqual(["PUNCT", "WORD"]);
     expect(summary.evaluation.rows).toBe(32);
-    expect(Object.keys(summary.evaluation.metrics)).toEqual(["accuracy", "macro_f1"]);
+    expect(Object.keys(summary.evaluation.metrics)).toEqual([...TASK_METRICS["token-classification"]]);
     expect(summary.evaluation.metrics.accuracy).toBeGreaterThanOrEqual(0);
     expect(summary.evaluation.metrics.accuracy).toBeLessThanOrEqual(1);
 

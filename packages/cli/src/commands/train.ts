@@ -8,6 +8,7 @@ import {
   parameterReport,
   TASK_METRICS,
   Trainer,
+  isTunekitError,
   TunekitError,
   type TrainerModel,
   type TrainerOptions,
@@ -19,6 +20,7 @@ import {
   intFlag,
   parseSetFlags,
   stringFlag,
+  UsageError,
 } from "../command.js";
 import { metricsTable } from "../format-table.js";
 import { ProgressRenderer } from "../progress.js";
@@ -55,6 +57,8 @@ export const trainCommand: CliCommand = {
     "  --epochs N       override training.epochs",
     "  --backend NAME   override backend: onnx (default) or tfjs",
     "  --resume         continue from the latest checkpoint in OUTPUT/checkpoints",
+    "  --ignore-config-mismatch",
+    "                   with --resume: continue even though training options changed (e.g. more steps)",
     "  --set K=V        override any config key (repeatable), e.g. --set training.batchSize=16",
     "                   --set data.maxRows.train=1000 (V is parsed as JSON when it can be)",
   ],
@@ -64,6 +68,7 @@ export const trainCommand: CliCommand = {
     epochs: { type: "string" },
     backend: { type: "string" },
     resume: { type: "boolean" },
+    "ignore-config-mismatch": { type: "boolean" },
     set: { type: "string", multiple: true },
   },
   positionals: 1,
@@ -73,6 +78,10 @@ export const trainCommand: CliCommand = {
 async function runTrain(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const started = performance.now();
+  const resume = ctx.flags.resume === true;
+  const ignoreMismatch = ctx.flags["ignore-config-mismatch"] === true;
+  if (ignoreMismatch && !resume)
+    throw new UsageError("--ignore-config-mismatch only applies with --resume", "train");
   const overrides = trainOverrides(ctx);
   const { config, raw, path } = await loadTrainConfigFile(ctx.positionals[0]!, io.cwd, overrides);
   const note = (line: string): void => io.stderr(`${line}\n`);
@@ -157,10 +166,21 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   };
   const trainer = new Trainer(trainerOptions);
   try {
-    const fit = await trainer.fit(train, {
-      ...(evalData === undefined ? {} : { evalData }),
-      ...(ctx.flags.resume === true ? { resumeFrom: "latest" } : {}),
-    });
+    const fit = await trainer
+      .fit(train, {
+        ...(evalData === undefined ? {} : { evalData }),
+        ...(resume ? { resumeFrom: "latest", ignoreConfigMismatch: ignoreMismatch } : {}),
+      })
+      .catch((e: unknown) => {
+        if (isTunekitError(e, "CHECKPOINT_MISMATCH") && resume && !ignoreMismatch) {
+          throw new TunekitError(
+            "CHECKPOINT_MISMATCH",
+            `${e.message} (on the command line: add --ignore-config-mismatch, e.g. to train a finished run for more steps)`,
+            { cause: e },
+          );
+        }
+        throw e;
+      });
     progress.finish();
     if (fit.bestCheckpoint !== undefined && fit.best !== undefined && fit.best.step !== fit.step) {
       const best = await loadTrainingCheckpoint(fit.bestCheckpoint);
