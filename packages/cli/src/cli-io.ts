@@ -36,6 +36,6 @@ export function processIo(): CliIo {
     stderr: (s) => process.stderr.write(s),
     isTTY: process.stderr.isTTY === true,
     cwd: process.cwd(),
-    columns: process.stderr.columns ?? 80,
+    columns: process.stderr.columns || 80,
   };
 }

@@ -39,6 +39,8 @@ describe("progress rendering", () => {
     expect(half).toContain("50/100 loss 0.6932 | 180.3 ex/s 2.5k tok/s | eta 1m05s");
     expect(progressBar(at(100), 60).length).toBeLessThanOrEqual(59);
     expect(progressBar(at(100), 100)).toMatch(/^\[=+\]/);
+    // an unknown width (0, e.g. no window size) falls back to 80 columns instead of cutting the line
+    expect(progressBar(at(50), 0)).toContain("| eta 1m05s");
   });
 
   it("without a TTY logs every logEvery steps, the first and the last", () => {

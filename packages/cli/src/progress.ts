@@ -84,7 +84,8 @@ export function progressLine(p: TrainerProgress): string {
  * progressBar(p, 80);
  * ```
  */
-export function progressBar(p: TrainerProgress, columns: number): string {
+export function progressBar(p: TrainerProgress, terminalColumns: number): string {
+  const columns = terminalColumns >= 40 ? terminalColumns : 80; // unknown or tiny widths: assume 80
   const tail =
     ` ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} | ${p.examplesPerSecond.toFixed(1)} ex/s ` +
     `${compact(p.tokensPerSecond)} tok/s | eta ${formatDuration(p.etaSeconds)}`;
