@@ -1,5 +1,7 @@
 export { assignWeights } from "./assign-weights.js";
 export { MetricTracker } from "./early-stopping.js";
+export type { EntitySpan } from "./entity-metrics.js";
+export { entityScores, entitySpans } from "./entity-metrics.js";
 export type { FitOptions, FitResult } from "./trainer.js";
 export { Trainer } from "./trainer.js";
 export type {

@@ -46,6 +46,8 @@ export interface EvalLoopOptions {
   readonly batchSize: number;
   readonly padding: PaddingStrategy;
   readonly bucketing: { readonly windowBatches?: number } | false;
+  /** Label names by id (for entity metrics; default `LABEL_<id>`). */
+  readonly labelNames?: readonly string[] | undefined;
 }
 
 function argmax(data: ArrayLike<number>, offset: number, n: number): number {
@@ -93,6 +95,7 @@ export async function evaluationLoop(
 ): Promise<{ loss: number; metrics: Record<string, number>; numExamples: number }> {
   const preds: number[] = [];
   const golds: number[] = [];
+  const sequences = { predicted: [] as number[][], gold: [] as number[][] };
   let lossSum = 0;
   let weight = 0;
   for (const rows of evalBatches(data, o.batchSize, o.bucketing)) {
@@ -103,11 +106,20 @@ export async function evaluationLoop(
     let w = rows.length;
     if (o.task === "token-classification") {
       w = 0;
-      for (let i = 0; i < labels.length; i++) {
-        if (labels[i] === -100) continue;
-        w++;
-        preds.push(argmax(logits, i * o.numLabels, o.numLabels));
-        golds.push(labels[i]!);
+      const s = labels.length / rows.length;
+      for (let r = 0; r < rows.length; r++) {
+        const rowPred: number[] = [];
+        const rowGold: number[] = [];
+        for (let i = r * s; i < (r + 1) * s; i++) {
+          if (labels[i] === -100) continue;
+          rowPred.push(argmax(logits, i * o.numLabels, o.numLabels));
+          rowGold.push(labels[i]!);
+        }
+        w += rowGold.length;
+        preds.push(...rowPred);
+        golds.push(...rowGold);
+        sequences.predicted.push(rowPred);
+        sequences.gold.push(rowGold);
       }
     } else {
       for (let i = 0; i < rows.length; i++) {
@@ -122,7 +134,10 @@ export async function evaluationLoop(
       weight += w;
     }
   }
-  const metrics = computeMetrics(o.task, metricNames, preds, golds, o.numLabels);
+  const metrics = computeMetrics(o.task, metricNames, preds, golds, o.numLabels, {
+    sequences,
+    labelNames: o.labelNames,
+  });
   return { loss: weight > 0 ? lossSum / weight : Number.NaN, metrics, numExamples: data.lengths.length };
 }
 

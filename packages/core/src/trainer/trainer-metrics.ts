@@ -1,13 +1,15 @@
 import { accuracy, macroF1 } from "../metrics/classification.js";
 import { pearson, spearman } from "../metrics/correlation.js";
 import { matthewsCorrelation } from "../metrics/matthews.js";
+import { entityScores } from "./entity-metrics.js";
 import { invalidOption } from "./trainer-options.js";
 import type { TrainerTask } from "./trainer-model.js";
 
 /**
  * Metric names available per task. `loss` is always reported and may be used for
  * `metricForBest` / early stopping. Token classification scores tokens with a label
- * (not -100).
+ * (not -100); `entity_f1` is the seqeval-style entity F1 over each row's labeled tokens
+ * (IOB1/IOB2/IOBES label names such as `B-PER`; see {@link entityScores}).
  *
  * @example
  * ```ts
@@ -17,7 +19,7 @@ import type { TrainerTask } from "./trainer-model.js";
 export const TASK_METRICS: Readonly<Record<TrainerTask, readonly string[]>> = {
   classification: ["accuracy", "macro_f1", "mcc"],
   regression: ["pearson", "spearman", "mse"],
-  "token-classification": ["accuracy", "macro_f1"],
+  "token-classification": ["accuracy", "macro_f1", "entity_f1"],
 };
 
 /** Metrics where smaller is better. */
@@ -87,6 +89,11 @@ export function computeMetrics(
   predictions: ArrayLike<number>,
   labels: ArrayLike<number>,
   numLabels: number,
+  extra: {
+    /** Class ids per row (token classification), for entity metrics. */
+    readonly sequences?: { readonly predicted: readonly number[][]; readonly gold: readonly number[][] };
+    readonly labelNames?: readonly string[] | undefined;
+  } = {},
 ): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of names) {
@@ -110,6 +117,15 @@ export function computeMetrics(
       case "spearman":
         out[name] = spearman(predictions, labels);
         break;
+      case "entity_f1": {
+        const seqs = extra.sequences ?? { predicted: [Array.from(predictions)], gold: [Array.from(labels)] };
+        const tagOf = (id: number): string => extra.labelNames?.[id] ?? `LABEL_${id}`;
+        out[name] = entityScores(
+          seqs.predicted.map((r) => r.map(tagOf)),
+          seqs.gold.map((r) => r.map(tagOf)),
+        ).f1;
+        break;
+      }
       case "mse": {
         let s = 0;
         for (let i = 0; i < labels.length; i++) s += (predictions[i]! - labels[i]!) ** 2;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createReferenceBackend } from "../backend/reference-backend.js";
 import { sgd } from "../optim/sgd.js";
+import { entityScores } from "./entity-metrics.js";
 import { Trainer } from "./trainer.js";
 import { toyData, toyModel } from "./trainer-test-fixtures.js";
 
@@ -91,6 +92,16 @@ describe("Trainer on a tiny BERT (reference backend)", () => {
     const p = await trainer.predict(val);
     expect(p.tokenPredictions![5]).toHaveLength(val.lengths[5]!);
     expect(p.logits[5]).toHaveLength(val.lengths[5]! * 2);
+    // entity_f1 is seqeval's F1 over each row's labeled tokens, with the config's label names
+    expect(Object.keys(after.metrics)).toEqual(["accuracy", "macro_f1", "entity_f1"]);
+    const names = ["L0", "L1"];
+    const keep = (row: number, tags: ArrayLike<number>) =>
+      Array.from(tags)
+        .filter((_, t) => val.tokenLabels![row]![t] !== -100)
+        .map((id) => names[id]!);
+    const gold = val.tokenLabels!.map((t, r) => keep(r, t));
+    const predicted = p.tokenPredictions!.map((t, r) => keep(r, t));
+    expect(after.metrics.entity_f1).toBe(entityScores(predicted, gold).f1);
   });
 });
 

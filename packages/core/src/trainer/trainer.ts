@@ -404,6 +404,7 @@ export class Trainer {
       batchSize: o.evalBatchSize ?? o.batchSize,
       padding: o.padding ?? "longest",
       bucketing: o.bucketing ?? false,
+      labelNames: o.model.labels,
     };
   }
 
