@@ -148,6 +148,8 @@ describe("Trainer checkpoints", () => {
       resumeFrom: "latest",
     });
     expect(resumed.step).toBe(7);
+    expect(resumed.resumedFrom).toEqual({ folder: join(dir, "checkpoint-3"), step: 3 });
+    expect(fullResult.resumedFrom).toBeUndefined();
     expect(resumed.stopReason).toBe("max-steps");
     const a = weights(full);
     const b = weights(second);

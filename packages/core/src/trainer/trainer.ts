@@ -57,6 +57,8 @@ export interface FitResult {
   readonly evaluations: readonly EvaluationResult[];
   /** Whether the model now holds the best checkpoint's weights (`loadBestAtEnd`). */
   readonly loadedBest: boolean;
+  /** The checkpoint folder training resumed from (`resumeFrom`), and its step. */
+  readonly resumedFrom: { readonly folder: string; readonly step: number } | undefined;
 }
 
 interface Position {
@@ -175,6 +177,7 @@ export class Trainer {
     const pos: Position = { epoch: 0, batchInEpoch: 0 };
     let bestCheckpoint: string | null = null;
     let lastCheckpoint: string | undefined;
+    let resumedFrom: FitResult["resumedFrom"];
     const ckptDir = o.checkpoints?.dir;
 
     if (fitOptions.resumeFrom !== undefined) {
@@ -187,6 +190,7 @@ export class Trainer {
         ignoreConfigMismatch: fitOptions.ignoreConfigMismatch,
       });
       const s = ckpt.state;
+      resumedFrom = { folder: ckpt.folder, step: s.step };
       await this.dispose(); // frozen parameters are compile-time constants: recompile after loading
       this.getRunner().setState({
         step: s.step,
@@ -383,6 +387,7 @@ export class Trainer {
           : { metric: bestMetric, value: bestTracker.best, step: bestTracker.bestStep ?? 0 },
       bestCheckpoint: bestPath,
       loadedBest,
+      resumedFrom,
       lastCheckpoint,
       evaluations,
     };
