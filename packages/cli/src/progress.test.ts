@@ -52,6 +52,16 @@ describe("progress rendering", () => {
     expect(io.err()).not.toContain("\r");
   });
 
+  it("estimates the ETA from the updates after the first (which includes compiling)", () => {
+    const io = captureIo();
+    const r = new ProgressRenderer(io, { logEvery: 1 });
+    r.update(at(1, { elapsedSeconds: 30, etaSeconds: 2970 })); // 30 s: compile + first step
+    r.update(at(11, { elapsedSeconds: 40, etaSeconds: 324 })); // then 1 s per step
+    const lines = io.err().trim().split("\n");
+    expect(lines[0]).toContain("eta 49m30s"); // nothing better known yet
+    expect(lines[1]).toContain("eta 1m29s"); // 89 steps left at 1 s each
+  });
+
   it("on a TTY redraws one line at most every 100 ms and keeps messages above it", () => {
     let t = 0;
     const io = captureIo({ isTTY: true, now: () => t });

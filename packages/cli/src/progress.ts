@@ -20,6 +20,7 @@ export class ProgressRenderer {
   private lastDraw = Number.NEGATIVE_INFINITY;
   private barShown = false;
   private last: TrainerProgress | undefined;
+  private first: { readonly step: number; readonly elapsed: number } | undefined;
 
   constructor(io: CliIo, options: { readonly logEvery?: number } = {}) {
     this.io = io;
@@ -28,7 +29,8 @@ export class ProgressRenderer {
   }
 
   /** Shows progress after an update (throttled to 10 redraws a second on a terminal). */
-  update(p: TrainerProgress): void {
+  update(progress: TrainerProgress): void {
+    const p = this.withSteadyEta(progress);
     this.last = p;
     const final = p.step >= p.totalSteps;
     if (this.io.isTTY) {
@@ -40,6 +42,19 @@ export class ProgressRenderer {
       return;
     }
     if (p.step % this.logEvery === 0 || final || p.step === 1) this.io.stderr(`${progressLine(p)}\n`);
+  }
+
+  /**
+   * The first update includes compiling the step graph, which makes the Trainer's ETA (time
+   * per step so far) far too long early on; estimate from the updates after the first.
+   */
+  private withSteadyEta(p: TrainerProgress): TrainerProgress {
+    if (this.first === undefined || p.step <= this.first.step) {
+      this.first = { step: p.step, elapsed: p.elapsedSeconds };
+      return p;
+    }
+    const perStep = (p.elapsedSeconds - this.first.elapsed) / (p.step - this.first.step);
+    return { ...p, etaSeconds: perStep * Math.max(0, p.totalSteps - p.step) };
   }
 
   /** Prints a line without breaking the bar (the bar is redrawn below it). */

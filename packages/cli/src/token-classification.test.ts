@@ -52,6 +52,7 @@ describe("token classification", () => {
     const io = captureIo({ cwd: dir });
     expect(await runCli(["train", config, "--json"], io), io.err()).toBe(EXIT.ok);
     const summary = JSON.parse(io.out()) as {
+      parameters: { total: number };
       task: string;
       labels: string[];
       evaluation: { rows: number; loss: number; metrics: Record<string, number> };
@@ -68,6 +69,13 @@ describe("token classification", () => {
     const evaluated = JSON.parse(ev.out()) as { task: string; loss: number; metrics: Record<string, number> };
     expect(evaluated.task).toBe("token-classification");
     expect(evaluated.loss).toBeCloseTo(summary.evaluation.loss, 5);
+
+    // info reads the saved folder as a token classification BERT (no pooler): same count
+    const info = captureIo({ cwd: dir });
+    expect(await runCli(["info", "run/model", "--json"], info), info.err()).toBe(EXIT.ok);
+    expect((JSON.parse(info.out()) as { parameters: { total: number } }).parameters.total).toBe(
+      summary.parameters.total,
+    );
 
     await writeFile(join(dir, "input.txt"), "a gripping , funny film .\nbad\n");
     const pr = captureIo({ cwd: dir });

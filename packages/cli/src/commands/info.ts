@@ -51,7 +51,9 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   let specs = flagSpecs;
   if (info?.isDirectory()) {
     config = await readBertConfig(target);
-    model = createBertForTask(config, { task: "sequence-classification" });
+    const architectures = config.extra.architectures;
+    const token = Array.isArray(architectures) && architectures[0] === "BertForTokenClassification";
+    model = createBertForTask(config, { task: token ? "token-classification" : "sequence-classification" });
     source = join(ctx.positionals[0]!, "config.json");
   } else {
     const loaded = await loadTrainConfigFile(ctx.positionals[0]!, ctx.io.cwd);
