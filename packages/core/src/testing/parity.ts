@@ -137,9 +137,46 @@ async function readReference(folder: string): Promise<{ json: ReferenceJson; ref
       );
     }
   }
-  const json = JSON.parse(await readFile(join(folder, "reference.json"), "utf8")) as ReferenceJson;
+  const path = join(folder, "reference.json");
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, "utf8"));
+  } catch (e) {
+    throw new TunekitError("CONFIG_INVALID", `${path} is not valid JSON (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
   const { tensors } = await readSafetensorsFile(join(folder, "reference.safetensors"));
-  return { json, ref: tensors };
+  return { json: checkReferenceJson(json, path), ref: tensors };
+}
+
+/** Validates reference.json (LoRA r/alpha/targets, AdamW hyper-parameters) before use. */
+function checkReferenceJson(json: unknown, path: string): ReferenceJson {
+  const o = json as Partial<ReferenceJson> | null;
+  const num = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v);
+  const lora = o?.lora;
+  const adamw = o?.adamw;
+  const ok =
+    typeof o === "object" &&
+    o !== null &&
+    typeof lora === "object" &&
+    lora !== null &&
+    Number.isInteger(lora.r) &&
+    lora.r > 0 &&
+    num(lora.lora_alpha) &&
+    Array.isArray(lora.target_modules) &&
+    lora.target_modules.every((t) => typeof t === "string") &&
+    typeof adamw === "object" &&
+    adamw !== null &&
+    [adamw.lr, adamw.beta1, adamw.beta2, adamw.eps, adamw.weight_decay].every(num);
+  if (!ok) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${path}: expected {"lora": {"r", "lora_alpha", "target_modules"}, "adamw": {"lr", "beta1", "beta2", ` +
+        `"eps", "weight_decay"}} as written by make_fixture.py, got ${JSON.stringify(json)?.slice(0, 200)}`,
+    );
+  }
+  return o as ReferenceJson;
 }
 
 function need(ref: Map<string, HostTensor>, name: string, folder: string): HostTensor {
