@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mulberry32 } from "@tunekit/core";
@@ -57,6 +57,17 @@ describe("CLI config files under hostile input", () => {
         await runHostileCase(`${name} ${what}`, () => readAndParse(name, bad), { codes: CODES });
       }
     }
+  });
+
+  it("a config that links to /dev/zero or is too large is a typed error, not a hang", async () => {
+    await symlink("/dev/zero", join(dir, "zero.yaml"));
+    const zero = () => readConfigFile(join(dir, "zero.yaml"));
+    expect(await runHostileCase("/dev/zero", zero, { codes: ["IO_ERROR"] })).toBe("IO_ERROR");
+    await expect(zero()).rejects.toThrow(/cannot read config file .*not a regular file/);
+    await writeFile(join(dir, "big.json"), `{"pad": "${"x".repeat(17 * 1024 * 1024)}"}`);
+    expect(
+      await runHostileCase("17 MiB", () => readConfigFile(join(dir, "big.json")), { codes: CODES }),
+    ).toBe("CONFIG_INVALID");
   });
 
   it("crafted YAML: alias bombs, deep nesting, tags, duplicate keys, NUL, invalid UTF-8, empty", async () => {

@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { TunekitError } from "@tunekit/core";
+import { isTunekitError, readRegularFile, TunekitError } from "@tunekit/core";
 import { parse as parseYaml } from "yaml";
 
 /**
@@ -16,8 +15,15 @@ import { parse as parseYaml } from "yaml";
 export async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // A regular file of at most 16 MiB (a link to /dev/zero would be read until memory runs out).
+    const bytes = await readRegularFile(path, {
+      what: "config file",
+      maxBytes: 16 * 1024 * 1024,
+      tooLargeCode: "CONFIG_INVALID",
+    });
+    text = new TextDecoder().decode(bytes);
   } catch (e) {
+    if (isTunekitError(e, "CONFIG_INVALID")) throw e;
     throw new TunekitError(
       "IO_ERROR",
       `cannot read config file ${path}: ${(e as Error).message}; check the path (relative paths resolve against the current directory)`,
