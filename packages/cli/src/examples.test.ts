@@ -145,3 +145,26 @@ describe("examples train for a few steps and report metrics", () => {
     expect(summary.evaluation.metrics.mse).toBeCloseTo(summary.evaluation.loss, 4); // the MSE loss is the metric
   });
 });
+
+describe("an evaluation split without labels", () => {
+  it("trains without evaluation and says that evalEvery is ignored", async () => {
+    const out = await mkdtemp(join(tmpdir(), "tunekit-noeval-"));
+    const io = captureIo({ cwd: REPO });
+    // RTE's test split has no gold labels
+    const args = [
+      "train",
+      "examples/rte-tiny.json",
+      ...QUICK,
+      "--set",
+      "data.evalSplit=test",
+      "--set",
+      "training.evalEvery=2",
+    ];
+    expect(await runCli([...args, "--output", out, "--json"], io), io.err()).toBe(EXIT.ok);
+    expect(io.err()).toContain(
+      "note: no labelled test split: training without evaluation (training.evalEvery ignored)",
+    );
+    const summary = JSON.parse(io.out()) as { steps: number; evaluation: unknown; best: unknown };
+    expect(summary).toMatchObject({ steps: 3, evaluation: null, best: null });
+  });
+});

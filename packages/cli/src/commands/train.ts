@@ -103,8 +103,14 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   const train = trainSplit.data;
   const evalSplit = prepared.splits[config.data.evalSplit];
   const evalData = evalSplit?.labelled ? evalSplit.data : undefined;
-  if (evalData === undefined)
-    note(`note: no labelled ${config.data.evalSplit} split: training without evaluation`);
+  if (evalData === undefined) {
+    const off = [t.evalEvery && "training.evalEvery", t.earlyStopping && "training.earlyStopping"].filter(
+      Boolean,
+    );
+    note(
+      `note: no labelled ${config.data.evalSplit} split: training without evaluation${off.length ? ` (${off.join(" and ")} ignored)` : ""}`,
+    );
+  }
 
   const built = await buildModel(config.model, {
     task,
