@@ -24,9 +24,11 @@ export async function readConfigFile(path: string): Promise<unknown> {
     text = new TextDecoder().decode(bytes);
   } catch (e) {
     if (isTunekitError(e, "CONFIG_INVALID")) throw e;
+    // readRegularFile's message already names the file: keep only its reason.
+    const reason = (e as Error).message.replace(`could not read config file ${path}: `, "");
     throw new TunekitError(
       "IO_ERROR",
-      `cannot read config file ${path}: ${(e as Error).message}; check the path (relative paths resolve against the current directory)`,
+      `cannot read config file ${path}: ${reason}; check the path (relative paths resolve against the current directory)`,
       { cause: e },
     );
   }
