@@ -12,7 +12,16 @@ export interface MarkdownContext {
   readonly siteUrlOf: (repoPath: string) => string | undefined;
   /** Ids the page already uses elsewhere; headings with the same slug get a `-N` suffix. */
   readonly reservedIds?: readonly string[];
+  /**
+   * Href of the API section of an export (`Name` or `Name.member`; `called` when the code
+   * was a call), or `undefined`: inline code that names an export (`` `TrainStepRunner` ``,
+   * `` `adamw({ ... })` ``) links to it.
+   */
+  readonly codeLink?: (name: string, called: boolean) => string | undefined;
 }
+
+/** Inline code that names an export: an identifier, `Name.member`, optionally called. */
+const CODE_NAME = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)?)(?:\([\s\S]*\))?$/;
 
 /** One heading of a rendered document. */
 export interface RenderedHeading {
@@ -68,13 +77,22 @@ export function renderMarkdown(markdown: string, ctx: MarkdownContext): Rendered
   const headings: RenderedHeading[] = [];
   const used = new Map<string, number>((ctx.reservedIds ?? []).map((id) => [id, 1]));
   const marked = new Marked({ gfm: true, async: false });
+  let noCodeLinks = 0; // inside a link or a heading: no nested links
   marked.use({
     renderer: {
+      codespan(token: Tokens.Codespan) {
+        const name = noCodeLinks > 0 || ctx.codeLink === undefined ? null : CODE_NAME.exec(token.text);
+        const href = name === null ? undefined : ctx.codeLink!(name[1]!, token.text.includes("("));
+        if (href === undefined) return false;
+        return `<a href="${escapeHtml(href)}"><code>${escapeHtml(token.text)}</code></a>`;
+      },
       heading(
         this: { parser: { parseInline(tokens: Tokens.Heading["tokens"]): string } },
         token: Tokens.Heading,
       ) {
+        noCodeLinks++;
         const inner = this.parser.parseInline(token.tokens);
+        noCodeLinks--;
         const base = slugify(inner);
         const count = used.get(base) ?? 0;
         used.set(base, count + 1);
@@ -83,7 +101,9 @@ export function renderMarkdown(markdown: string, ctx: MarkdownContext): Rendered
         return `<h${token.depth} id="${id}">${inner}</h${token.depth}>\n`;
       },
       link(this: { parser: { parseInline(tokens: Tokens.Link["tokens"]): string } }, token: Tokens.Link) {
+        noCodeLinks++;
         const inner = this.parser.parseInline(token.tokens);
+        noCodeLinks--;
         const href = resolveMarkdownLink(token.href, ctx);
         if (href === undefined) {
           return `<span class="repo-path" title="${escapeHtml(token.href)} (in the repository)">${inner}</span>`;

@@ -6,6 +6,21 @@ import { type MarkdownContext, type RenderedHeading, renderMarkdown } from "./ma
 import { type LinkResolver, apiAnchor, renderApiEntryPoint } from "./render-api.js";
 import type { DocumentedPackage, GuideSource } from "./site-model.js";
 
+/**
+ * Makes the link resolver of one page: `{@link}` targets and inline code that names an
+ * export, preferring the given package and entry point.
+ */
+export type ResolverFor = (page: string, packageSlug?: string, subpath?: string) => LinkResolver;
+
+/**
+ * Makes the inline-code linker of one page (see {@link MarkdownContext.codeLink}): `called`
+ * says the code was a call such as `adamw({ ... })`.
+ */
+export type CodeLinkFor = (
+  page: string,
+  packageSlug?: string,
+) => (name: string, called: boolean) => string | undefined;
+
 /** Site page of a package. */
 export const packagePagePath = (slug: string): string => `packages/${slug}.html`;
 /** Site page of a guide. */
@@ -49,7 +64,8 @@ export function documentedCount(api: readonly ApiEntryPoint[]): { documented: nu
 export function renderPackagePage(
   pkg: DocumentedPackage,
   siteUrlOf: MarkdownContext["siteUrlOf"],
-  resolverFor: (page: string, pkg: DocumentedPackage, entry: ApiEntryPoint) => LinkResolver,
+  resolverFor: ResolverFor,
+  codeLinkFor?: CodeLinkFor,
 ): PageContent {
   const path = packagePagePath(pkg.slug);
   let body = `<h1>${escapeHtml(pkg.name)}</h1>\n`;
@@ -67,6 +83,7 @@ export function renderPackagePage(
           sourcePath: `${pkg.relativeDir}/README.md`,
           pagePath: path,
           siteUrlOf,
+          ...(codeLinkFor === undefined ? {} : { codeLink: codeLinkFor(path, pkg.slug) }),
           reservedIds: pkg.api.flatMap((e) => [
             apiAnchor(e.subpath),
             ...e.exports.map((x) => apiAnchor(e.subpath, x.name)),
@@ -79,7 +96,7 @@ export function renderPackagePage(
   if (pkg.api.length === 0) {
     body += `<h2 id="api">API reference</h2>\n<p class="undocumented">No entry point yet (no <code>src/index.ts</code>).</p>\n`;
   }
-  for (const entry of pkg.api) body += renderApiEntryPoint(entry, resolverFor(path, pkg, entry));
+  for (const entry of pkg.api) body += renderApiEntryPoint(entry, resolverFor(path, pkg.slug, entry.subpath));
   return { path, title: pkg.name, body };
 }
 
@@ -91,12 +108,17 @@ export function renderPackagePage(
  * renderGuidePage(guide, siteUrlOf); // { path: "guide/architecture.html", title: "Architecture", body }
  * ```
  */
-export function renderGuidePage(guide: GuideSource, siteUrlOf: MarkdownContext["siteUrlOf"]): PageContent {
+export function renderGuidePage(
+  guide: GuideSource,
+  siteUrlOf: MarkdownContext["siteUrlOf"],
+  codeLinkFor?: CodeLinkFor,
+): PageContent {
   const path = guidePagePath(guide.slug);
   const rendered = renderMarkdown(guide.markdown, {
     sourcePath: guide.sourcePath,
     pagePath: path,
     siteUrlOf,
+    ...(codeLinkFor === undefined ? {} : { codeLink: codeLinkFor(path) }),
   });
   // The table of contents goes right after the title.
   const titleEnd = rendered.html.startsWith("<h1") ? rendered.html.indexOf("</h1>\n") + "</h1>\n".length : 0;
@@ -118,6 +140,7 @@ export function renderHomePage(
   packages: readonly DocumentedPackage[],
   guides: readonly PageContent[],
   siteUrlOf: MarkdownContext["siteUrlOf"],
+  codeLinkFor?: CodeLinkFor,
 ): PageContent {
   const path = "index.html";
   const rendered =
@@ -128,6 +151,7 @@ export function renderHomePage(
           pagePath: path,
           siteUrlOf,
           reservedIds: ["site-packages", "site-guides"],
+          ...(codeLinkFor === undefined ? {} : { codeLink: codeLinkFor(path) }),
         });
   let body = rendered?.html ?? "<h1>tunekit</h1>\n";
   body += `<h2 id="site-packages">Package reference</h2>\n<table class="packages">\n`;

@@ -66,6 +66,23 @@ describe("renderSite on the fixture repository", () => {
     expect(page("packages/alpha.html")).toContain('<a href="../guide/guide.html">guide</a>');
   });
 
+  it("links inline code that names an export, except inside links and headings", () => {
+    const alpha = page("packages/alpha.html");
+    expect(alpha).toContain('Call <a href="#api-addNumbers"><code>addNumbers(1, 2)</code></a> or');
+    expect(alpha).toContain('<a href="#api-Counter.increment"><code>Counter.increment</code></a>;');
+    expect(alpha).toContain("<code>notAnExport</code> stays code");
+    expect(alpha).toContain('<a href="../guide/guide.html"><code>Counter</code> inside a link</a>');
+    expect(alpha).toContain('<h2 id="the-counter-class">The <code>Counter</code> class</h2>');
+    const guide = page("guide/guide.html");
+    expect(guide).toContain(
+      'Uses <a href="../packages/alpha.html#api-addNumbers"><code>addNumbers</code></a>.',
+    );
+    expect(guide).toContain("a plain word such as <code>negate</code> stays code");
+    expect(guide).toContain(
+      'such as <a href="../packages/alpha.html#api-negate"><code>negate(2)</code></a> links',
+    );
+  });
+
   it("renders the package README once, then the API reference of each entry point", () => {
     const alpha = page("packages/alpha.html");
     expect(alpha.match(/<h1>/g)).toHaveLength(1);

@@ -1,19 +1,19 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ApiEntryPoint } from "./api-model.js";
 import { relativeHref } from "./html.js";
 import { type NavLink, type PageContent, renderPage, type SiteNav } from "./layout.js";
-import type { LinkResolver } from "./render-api.js";
 import { apiAnchor, memberAnchor } from "./render-api.js";
 import {
+  type CodeLinkFor,
   guidePagePath,
   packagePagePath,
   renderGuidePage,
   renderHomePage,
   renderPackagePage,
+  type ResolverFor,
 } from "./render-pages.js";
-import type { DocumentedPackage, SiteModel } from "./site-model.js";
+import type { SiteModel } from "./site-model.js";
 
 /** The stylesheet every page links to (`style.css` at the site root). */
 export const STYLESHEET_PATH = "style.css";
@@ -53,7 +53,10 @@ function siteUrlMap(model: SiteModel): (repoPath: string) => string | undefined 
   return (repoPath) => map.get(repoPath);
 }
 
-/** `{@link}` resolution: same entry point first, then same package, then package order. */
+/**
+ * `{@link}` and inline-code resolution: same entry point first, then same package, then
+ * package order (core first).
+ */
 function linkResolvers(model: SiteModel) {
   const index = new Map<string, SymbolTarget[]>();
   for (const pkg of model.packages) {
@@ -81,17 +84,33 @@ function linkResolvers(model: SiteModel) {
       }
     }
   }
-  return (page: string, pkg: DocumentedPackage, entry: ApiEntryPoint): LinkResolver =>
-    (name) => {
-      // `Name.member`: the member's entry when it is listed, else the export's section.
-      const targets = index.get(name) ?? index.get(name.split(".")[0]!);
-      if (targets === undefined) return undefined;
-      const best =
-        targets.find((t) => t.packageSlug === pkg.slug && t.subpath === entry.subpath) ??
-        targets.find((t) => t.packageSlug === pkg.slug) ??
-        targets[0]!;
-      return best.page === page ? `#${best.anchor}` : relativeHref(page, `${best.page}#${best.anchor}`);
-    };
+  const find = (name: string, packageSlug?: string, subpath?: string): SymbolTarget | undefined => {
+    // `Name.member`: the member's entry when it is listed, else the export's section.
+    const targets = index.get(name) ?? index.get(name.split(".")[0]!);
+    if (targets === undefined) return undefined;
+    return (
+      targets.find((t) => t.packageSlug === packageSlug && t.subpath === subpath) ??
+      targets.find((t) => t.packageSlug === packageSlug) ??
+      targets[0]!
+    );
+  };
+  const href = (page: string, t: SymbolTarget) =>
+    t.page === page ? `#${t.anchor}` : relativeHref(page, `${t.page}#${t.anchor}`);
+  const resolverFor: ResolverFor = (page, packageSlug, subpath) => (name) => {
+    const target = find(name, packageSlug, subpath);
+    return target === undefined ? undefined : href(page, target);
+  };
+  // Inline code in Markdown is only a guess: a plain word (`log`, `Dropout`) links within its
+  // own package, but to another package only when it is a function call (`adamw()`; not
+  // `Dropout(...)`, which may be an ONNX op), a member (`Module.setSubmodule`) or a compound
+  // name (`TrainStepRunner`, `expandComposites`).
+  const codeLinkFor: CodeLinkFor = (page, packageSlug) => (name, called) => {
+    const target = find(name, packageSlug, ".");
+    if (target === undefined) return undefined;
+    const distinctive = (called && /^[a-z_$]/.test(name)) || name.includes(".") || /[a-z0-9][A-Z]/.test(name);
+    return target.packageSlug === packageSlug || distinctive ? href(page, target) : undefined;
+  };
+  return { resolverFor, codeLinkFor };
 }
 
 /**
@@ -107,10 +126,10 @@ function linkResolvers(model: SiteModel) {
  */
 export function renderSite(model: SiteModel): Map<string, string> {
   const siteUrlOf = siteUrlMap(model);
-  const resolverFor = linkResolvers(model);
-  const guides = model.guides.map((g) => renderGuidePage(g, siteUrlOf));
-  const packages = model.packages.map((p) => renderPackagePage(p, siteUrlOf, resolverFor));
-  const home = renderHomePage(model.readme, model.packages, guides, siteUrlOf);
+  const { resolverFor, codeLinkFor } = linkResolvers(model);
+  const guides = model.guides.map((g) => renderGuidePage(g, siteUrlOf, codeLinkFor));
+  const packages = model.packages.map((p) => renderPackagePage(p, siteUrlOf, resolverFor, codeLinkFor));
+  const home = renderHomePage(model.readme, model.packages, guides, siteUrlOf, codeLinkFor);
   const nav: SiteNav = {
     guides: [
       { path: "index.html", title: "Overview" },
