@@ -10,7 +10,7 @@ import * as tk from "@tunekit/core";
 const {
   threads = 2,
   n = 2048,
-  runs = 7,
+  runs = 9,
 } = JSON.parse(process.argv[2] ?? "{}") as {
   threads?: number;
   n?: number;
