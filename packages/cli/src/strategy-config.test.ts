@@ -71,6 +71,32 @@ describe("strategy config", () => {
     expect(rs.options).toMatchObject({ r: 4, useRslora: true });
   });
 
+  it("option typos and bad option values are config errors naming the key", async () => {
+    const typo = await createStrategy({ method: "lora", options: { r: 4, alhpa: 8 } }, "train.json").catch(
+      (x: unknown) => x,
+    );
+    expect(isTunekitError(typo, "CONFIG_INVALID")).toBe(true);
+    expect((typo as Error).message).toContain(
+      'train.json: strategy.alhpa is 8; expected no such key (did you mean "alpha"?)',
+    );
+    const bad = await createStrategy({ method: "lora", options: { r: 0 } }, "train.json").catch(
+      (x: unknown) => x,
+    );
+    expect(isTunekitError(bad, "CONFIG_INVALID")).toBe(true);
+    expect((bad as Error).message).toMatch(
+      /^train\.json: strategy \(lora\): .*r must be a positive integer, got 0/,
+    );
+    const arch = await createStrategy({ method: "adapter", options: { architecture: "nope" } }).catch(
+      (x: unknown) => x,
+    );
+    expect((arch as Error).message).toContain('unknown adapter architecture "nope"');
+    const houlsby = await createStrategy({
+      method: "adapter",
+      options: { architecture: "houlsby", reductionFactor: 8 },
+    });
+    expect(houlsby.options).toMatchObject({ reductionFactor: 8 });
+  });
+
   it("says clearly when @tunekit/strategies lacks a method's export", async () => {
     const e = await createStrategy({ method: "no-such-method", options: {} }).catch((x: unknown) => x);
     expect(isTunekitError(e, "NOT_IMPLEMENTED")).toBe(true);

@@ -1,5 +1,6 @@
 import {
   freezeAll,
+  isTunekitError,
   type Module,
   type Strategy,
   type StrategyOptions,
@@ -7,7 +8,7 @@ import {
   TunekitError,
   unfreezeAll,
 } from "@tunekit/core";
-import type { ConfigValidator } from "./config/validate.js";
+import { ConfigValidator } from "./config/validate.js";
 
 /**
  * The `strategy` block of a config: a method name and its options (passed through to the
@@ -128,7 +129,7 @@ export function parseStrategySpec(v: ConfigValidator, raw: unknown): StrategySpe
  * const adapted = strategy.apply(model);
  * ```
  */
-export async function createStrategy(spec: StrategySpec): Promise<Strategy> {
+export async function createStrategy(spec: StrategySpec, source = "config"): Promise<Strategy> {
   if (spec.method === "full") {
     return {
       method: "full",
@@ -164,13 +165,35 @@ export async function createStrategy(spec: StrategySpec): Promise<Strategy> {
     );
   }
   const options: Record<string, unknown> = { ...entry?.defaults, ...spec.options };
-  if (entry?.positional !== undefined) {
-    const { key, default: fallback } = entry.positional;
-    const first = options[key] ?? fallback;
-    delete options[key];
-    return (factory as (first: unknown, options: StrategyOptions) => Strategy)(first, options);
+  const positional = entry?.positional;
+  let first: unknown;
+  if (positional !== undefined) {
+    first = options[positional.key] ?? positional.default;
+    delete options[positional.key];
   }
-  return (factory as (options: StrategyOptions) => Strategy)(options);
+  let strategy: Strategy;
+  try {
+    strategy =
+      positional === undefined
+        ? (factory as (options: StrategyOptions) => Strategy)(options)
+        : (factory as (first: unknown, options: StrategyOptions) => Strategy)(first, options);
+  } catch (e) {
+    // The factory validates its options: a bad value is a config error (exit code 2).
+    if (isTunekitError(e, "INVALID_ARGUMENT") || isTunekitError(e, "CONFIG_INVALID")) {
+      throw new TunekitError("CONFIG_INVALID", `${source}: strategy (${spec.method}): ${e.message}`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  // Factories fill in every option they know, so a key they did not echo back is a typo.
+  const known = Object.keys(strategy.options);
+  const given = Object.keys(spec.options).filter((k) => k !== positional?.key);
+  if (known.length > 0) {
+    const v = new ConfigValidator(source);
+    v.knownKeys("strategy", Object.fromEntries(given.map((k) => [k, spec.options[k]])), known);
+  }
+  return strategy;
 }
 
 /** `@tunekit/strategies`, loaded on demand (the CLI works without it for `full` / `head-only`). */

@@ -77,7 +77,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   const rows: MethodRow[] = [];
   let adapted = model;
   for (const spec of specs) {
-    const strategy = await createStrategy(spec);
+    const strategy = await createStrategy(spec, flagSpecs.length > 0 ? "--strategy" : source);
     adapted = strategy.apply(model);
     const r = parameterReport(adapted);
     rows.push({

@@ -89,7 +89,7 @@ export async function loadAdaptedModel(
     padId: tokenizer.padId,
     maxLength: config.training.maxLength,
   });
-  const strategy = await createStrategy(config.strategy);
+  const strategy = await createStrategy(config.strategy, config.source);
   const adapted = strategy.apply(built.model) as Module & TrainerModel;
   const path = join(dir, "model.safetensors");
   const { tensors } = await readSafetensorsFile(path);
