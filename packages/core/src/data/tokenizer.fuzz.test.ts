@@ -50,6 +50,22 @@ function tally(outcomes: HostileOutcome[]): Record<string, number> {
   return t;
 }
 
+describe("tokenizer inputs under hostile use", () => {
+  it("decode: non-integer ids are INVALID_ARGUMENT (not blamed on the file); [] decodes to ''", () => {
+    const tok = tokenizerFromJson(small);
+    for (const ids of [[1.5], [Number.NaN], [101, Number.POSITIVE_INFINITY]]) {
+      expect(() => tok.decode(ids)).toThrow(
+        expect.objectContaining({
+          code: "INVALID_ARGUMENT",
+          message: expect.stringMatching(/must be integers/),
+        }),
+      );
+    }
+    expect(tok.decode([])).toBe("");
+    expect(tok.decode([-1, 10 ** 9])).toBe("[UNK] [UNK]"); // out-of-range ids: the library's [UNK]
+  });
+});
+
 describe("tokenizer files under hostile input", () => {
   it("the cut-down tokenizer loads and encodes (so mutations start from a good file)", async () => {
     await loadBytes(JSON.stringify(small), '{"do_lower_case": true}');
@@ -119,6 +135,10 @@ describe("tokenizer files under hostile input", () => {
       ["unknown model type", JSON.stringify({ ...small, model: { type: "Nope", vocab: {} } })],
       ["unknown normalizer", JSON.stringify({ ...small, normalizer: { type: "Nope" } })],
       ["post_processor a string", JSON.stringify({ ...small, post_processor: "x" })],
+      [
+        "unk_token not in the vocabulary",
+        JSON.stringify({ ...small, model: { ...(small.model as object), unk_token: "[NOPE]" } }),
+      ],
       [
         "special token not in vocab",
         JSON.stringify({

@@ -117,7 +117,17 @@ export class Tokenizer {
     if (typeof text !== "string") {
       throw new TunekitError("INVALID_ARGUMENT", `tokenize: expected a string, got ${typeof text}`);
     }
-    return this.#library("tokenize", () => this.#hf.encode(text, { add_special_tokens: false }).ids);
+    const ids = this.#library("tokenize", () => this.#hf.encode(text, { add_special_tokens: false }).ids);
+    const bad = ids.findIndex((id: unknown) => !Number.isInteger(id));
+    if (bad >= 0) {
+      // e.g. a word that needs the unknown token when `unk_token` is not in the vocabulary
+      throw new TunekitError(
+        "TOKENIZER_INVALID",
+        `tokenize: the tokenizer gave no id (${String(ids[bad])}) for token ${bad} of ${JSON.stringify(text.slice(0, 80))}; ` +
+          "check that tokenizer.json's model.unk_token is in its vocabulary",
+      );
+    }
+    return ids;
   }
 
   /**
@@ -230,6 +240,17 @@ export class Tokenizer {
    * ```
    */
   decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    if (!Array.isArray(ids)) {
+      throw new TunekitError("INVALID_ARGUMENT", `decode: expected an array of token ids, got ${typeof ids}`);
+    }
+    const bad = ids.findIndex((id) => !Number.isSafeInteger(id));
+    if (bad >= 0) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `decode: token ids must be integers, got ${String(ids[bad])} at index ${bad}`,
+      );
+    }
+    if (ids.length === 0) return "";
     return this.#library("decode", () =>
       this.#hf.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false }),
     );
@@ -306,7 +327,12 @@ export function tokenizerFromJson(
   try {
     hf = new HfTokenizer(json, tokenizerConfig);
     template = templateFromPostProcessor(tokenizerJson.post_processor, (t) => hf.token_to_id(t), source);
-    hf.encode("tunekit probe", { add_special_tokens: false });
+    // A probe with a character no vocabulary of this size is likely to hold, so a missing
+    // unk_token shows here rather than as undefined ids in a training batch.
+    const probe = hf.encode("tunekit probe \u{10fffd}", { add_special_tokens: false }).ids;
+    if (!probe.every((id: unknown) => Number.isInteger(id))) {
+      throw invalid("it gives no id for an unknown word: is model.unk_token in the vocabulary?");
+    }
   } catch (e) {
     if (e instanceof TunekitError) throw e;
     throw invalid(`the tokenizer library rejected it (${e instanceof Error ? e.message : String(e)})`, e);
