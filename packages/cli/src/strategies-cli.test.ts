@@ -65,6 +65,34 @@ describe("strategies and pre-trained models through the CLI", () => {
     expect(evaluated.metrics.accuracy).toBeCloseTo(trained.metrics.accuracy!, 5);
   });
 
+  it("bottleneck adapters and prefix tuning: adapter folders in their formats, evaluation reproduced", async () => {
+    const cases = [
+      { strategy: '{"method":"adapter","architecture":"houlsby"}', format: "tunekit-bottleneck/1" },
+      { strategy: '{"method":"prefix","numVirtualTokens":4}', format: "PREFIX_TUNING" },
+    ];
+    for (const c of cases) {
+      const out = await mkdtemp(join(tmpdir(), "tunekit-adapter-"));
+      const { json } = await run([
+        "train",
+        "examples/rte-tiny.json",
+        ...QUICK,
+        "--max-steps",
+        "2",
+        "--set",
+        `strategy=${c.strategy}`,
+        "--output",
+        out,
+      ]);
+      expect(json.savedAs).toBe("adapted");
+      const config = JSON.parse(
+        await readFile(join(out, "adapter", "adapter_config.json"), "utf8"),
+      ) as Record<string, unknown>;
+      expect(config.format ?? config.peft_type).toBe(c.format);
+      const evaluated = (await run(["evaluate", out])).json as unknown as Evaluation;
+      expect(evaluated.loss).toBeCloseTo((json.evaluation as Evaluation).loss, 5);
+    }
+  });
+
   it("a trained model folder loads as model.path: same labels keep the head, other labels get a fresh one", async () => {
     const first = await mkdtemp(join(tmpdir(), "tunekit-base-"));
     const a = await run([

@@ -16,7 +16,14 @@ import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { createStrategy } from "../strategy-config.js";
 import { type BertHead, buildModel } from "./model-setup.js";
 
-/** Sub-folder of a run folder with PEFT adapter files (`adapter_config.json` + weights). */
+/**
+ * Sub-folder of a run folder with the adapter files (`adapter_config.json` + weights).
+ *
+ * @example
+ * ```ts
+ * const adapterDir = join("runs/sst2-lora", ADAPTER_DIR);
+ * ```
+ */
 export const ADAPTER_DIR = "adapter";
 
 /**
@@ -39,7 +46,8 @@ export interface SavedModel {
  * Saves a trained model to `dir`: a Hugging Face folder when the strategy kept BERT's
  * parameters (full, head-only, BitFit), else the adapted weights with the base config (and,
  * for PEFT strategies such as LoRA and IA3, `adapter_config.json` + `adapter_model.safetensors`
- * in `adapterDir` via `@tunekit/strategies`' `saveAdapter`).
+ * in `adapterDir` via `@tunekit/strategies`' `saveAdapterFolder`; bottleneck adapters in its
+ * `tunekit-bottleneck` format).
  *
  * @example
  * ```ts
@@ -98,18 +106,21 @@ export async function loadAdaptedModel(
 }
 
 async function trySaveAdapter(model: Module, dir: string): Promise<string | undefined> {
-  let save: unknown;
+  let mod: Record<string, unknown>;
   try {
     const name = "@tunekit/strategies";
-    save = ((await import(name)) as Record<string, unknown>).saveAdapter;
+    mod = (await import(name)) as Record<string, unknown>;
   } catch {
     return undefined;
   }
+  // saveAdapterFolder: every adapter kind (PEFT LoRA/IA3/prefix/prompt, tunekit bottleneck);
+  // saveAdapter: PEFT LoRA/IA3 only (older @tunekit/strategies).
+  const save = mod.saveAdapterFolder ?? mod.saveAdapter;
   if (typeof save !== "function") return undefined;
   try {
     await (save as (m: Module, d: string) => Promise<unknown>)(model, dir);
     return dir;
   } catch {
-    return undefined; // not a PEFT strategy (e.g. bottleneck adapters): the adapted weights are saved anyway
+    return undefined; // the strategy has no adapter file format: the adapted weights are saved anyway
   }
 }
