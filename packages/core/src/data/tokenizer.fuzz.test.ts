@@ -31,7 +31,11 @@ afterAll(async () => {
 
 /** Uses a loaded tokenizer the way training does: single texts, pairs, a padded batch. */
 function exercise(tok: Tokenizer): void {
-  for (const t of TEXTS) tok.encode(t, undefined, { maxLength: 16 });
+  for (const t of TEXTS) {
+    const { ids } = tok.encode(t, undefined, { maxLength: 16 });
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= tok.vocabSize);
+    if (bad !== undefined) throw new Error(`id ${bad} outside the vocabulary [0, ${tok.vocabSize})`);
+  }
   tok.encode(TEXTS[0]!, TEXTS[1]!, { maxLength: 8 });
   tok.encodeBatch([TEXTS[1]!, [TEXTS[0]!, TEXTS[2]!]], { maxLength: 32 });
   tok.decode(tok.encode(TEXTS[0]!).ids);
@@ -115,6 +119,17 @@ describe("tokenizer files under hostile input", () => {
         codes: CODES,
       });
     }
+  });
+
+  it("crafted: special-token ids outside the vocabulary are rejected at load", async () => {
+    const pp = JSON.parse(JSON.stringify(small.post_processor)) as {
+      special_tokens: Record<string, { ids: number[] }>;
+    };
+    pp.special_tokens["[CLS]"]!.ids = [99_999];
+    const doc = { ...small, post_processor: pp };
+    expect(
+      await runHostileCase("[CLS] id 99999", () => exercise(tokenizerFromJson(doc)), { codes: CODES }),
+    ).toBe("TOKENIZER_INVALID");
   });
 
   it("crafted files: empty, BOM, NUL, invalid UTF-8, deep nesting, wrong top level", async () => {

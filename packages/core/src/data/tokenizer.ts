@@ -333,6 +333,12 @@ export function tokenizerFromJson(
     if (!probe.every((id: unknown) => Number.isInteger(id))) {
       throw invalid("it gives no id for an unknown word: is model.unk_token in the vocabulary?");
     }
+    const size = hf.get_vocab(true).size;
+    const specials = [...template.apply([], 0, undefined, 0).ids, ...template.apply([], 0, [], 0).ids];
+    const outside = specials.find((id) => !Number.isInteger(id) || id < 0 || id >= size);
+    if (outside !== undefined) {
+      throw invalid(`post_processor special token id ${outside} is outside the vocabulary [0, ${size})`);
+    }
   } catch (e) {
     if (e instanceof TunekitError) throw e;
     throw invalid(`the tokenizer library rejected it (${e instanceof Error ? e.message : String(e)})`, e);
