@@ -10,7 +10,9 @@
  *   --layers=4 --hidden=256 --heads=4 --intermediate=1024 --vocab=30522 --batch=16 --seq=128
  *   --threads=2   --repeat=1 (runs of each case; with more, a median line follows)
  *   --profile (onnx: top op types from onnxruntime's profiler)   --peer-steps=5
- *   --no-peer   --no-peak   --no-fwd   --python=PATH (an interpreter with torch; default: the first of
+ *   --no-peer   --no-fwd
+ *   --no-peak (skip the MatMul peak: the best-of-9 line, and the probe timed after every step
+ *   that gives each case's of_matmul_peak under the same load)   --python=PATH (an interpreter with torch; default: the first of
  *   python3, /usr/bin/python3, python that imports torch)
  * (The 1,000-step memory check is a unit test: packages/backend-onnx/src/memory.test.ts.)
  */
@@ -134,13 +136,14 @@ for (const backend of backends) {
       warmup: int("warmup", backend === "onnx" ? 2 : 1),
       steps: Math.max(5, steps),
       threads,
+      probePeak: !flags.has("no-peak"),
       profile: flags.has("profile") && backend === "onnx",
     };
     const runs: Record<string, unknown>[] = [];
     for (let r = 0; r < repeat; r++) {
       for (const line of child("case.ts", spec)) {
         if (peak !== undefined && typeof line.gflops === "number") {
-          line.of_matmul_peak = +(line.gflops / peak).toFixed(3);
+          line.of_best_matmul_peak = +(line.gflops / peak).toFixed(3);
         }
         runs.push(line);
         print(line);
@@ -156,6 +159,9 @@ for (const backend of backends) {
         step_s: pick("step_s"),
         tokens_per_s: pick("tokens_per_s"),
         gflops: pick("gflops"),
+        ...(timed.every((l) => typeof l.of_matmul_peak === "number")
+          ? { of_matmul_peak: pick("of_matmul_peak") }
+          : {}),
         peak_rss_mb: pick("peak_rss_mb"),
       });
     }

@@ -5,6 +5,7 @@
  * usage: tsx --conditions=@tunekit/source scripts/bench/case.ts '<CaseSpec as JSON>'
  */
 import * as tk from "@tunekit/core";
+import { createMatmulProbe } from "./matmul-probe.js";
 import {
   type BenchMode,
   type BenchSizes,
@@ -22,6 +23,8 @@ export interface CaseSpec {
   readonly warmup: number;
   readonly steps: number;
   readonly threads: number;
+  /** Time a 2048³ ORT MatMul after each step (interleaved) and report the fraction of it reached. */
+  readonly probePeak: boolean;
   /** onnx only: profile the timed steps and report the op types that dominate. */
   readonly profile: boolean;
 }
@@ -113,14 +116,25 @@ async function main(): Promise<void> {
   const first = await runner.step(batch, { lr: 1e-5 });
   const compileS = (performance.now() - t) / 1000;
   for (let i = 0; i < spec.warmup; i++) await runner.step(batch, { lr: 1e-5 });
+  // A MatMul-peak probe timed right after each step: the same load hits both, so
+  // of_matmul_peak stays meaningful on a shared machine.
+  // Peak RSS is read here, before the probe's own matrices exist: compile, first step and
+  // warm-up have run (later steps do not grow memory: memory.test.ts in backend-onnx).
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const probe = spec.probePeak ? await createMatmulProbe(spec.threads) : undefined;
   const times: number[] = [];
+  const probeTimes: number[] = [];
   let last = first.loss;
   for (let i = 0; i < spec.steps; i++) {
     t = performance.now();
     last = (await runner.step(batch, { lr: 1e-5 })).loss;
     times.push((performance.now() - t) / 1000);
+    if (probe) probeTimes.push(await probe.time());
   }
+  probe?.dispose();
   const stepS = median(times);
+  const gflops = stepFlops(spec.sizes, spec.mode) / stepS / 1e9;
+  const peak = probe && probeTimes.length > 0 ? probe.flops / median(probeTimes) / 1e9 : undefined;
   const tokens = spec.sizes.batch * spec.sizes.seq;
   const ops = topOps ? await topOps() : undefined;
   await runner.dispose();
@@ -133,8 +147,11 @@ async function main(): Promise<void> {
       step_s: +stepS.toFixed(4),
       step_s_min: +Math.min(...times).toFixed(4),
       tokens_per_s: +(tokens / stepS).toFixed(1),
-      gflops: +(stepFlops(spec.sizes, spec.mode) / stepS / 1e9).toFixed(1),
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      gflops: +gflops.toFixed(1),
+      ...(peak === undefined
+        ? {}
+        : { matmul_peak_gflops: +peak.toFixed(1), of_matmul_peak: +(gflops / peak).toFixed(3) }),
+      peak_rss_mb: probe ? peakRssMb : Math.round(process.resourceUsage().maxRSS / 1024),
       first_step_s: +compileS.toFixed(2),
       loss_first: +first.loss.toFixed(5),
       loss_last: +last.toFixed(5),
