@@ -4,6 +4,8 @@
  *
  * usage: tsx --conditions=@tunekit/source scripts/bench/case.ts '<CaseSpec as JSON>'
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tk from "@tunekit/core";
 import { createMatmulProbe } from "./matmul-probe.js";
 import {
@@ -34,7 +36,7 @@ async function makeBackend(
 ): Promise<{ backend: tk.Backend; topOps?: () => Promise<unknown> }> {
   if (spec.backend === "onnx") {
     const onnx = await import("@tunekit/backend-onnx");
-    const prefix = `${process.env.TMPDIR ?? "/tmp"}/tunekit-bench-${spec.mode}-${process.pid}`;
+    const prefix = join(tmpdir(), `tunekit-bench-${spec.mode}-${process.pid}`);
     const backend = await onnx.createOnnxBackend({
       intraOpNumThreads: spec.threads,
       ...(spec.profile ? { enableProfiling: true, profileFilePrefix: prefix } : {}),
