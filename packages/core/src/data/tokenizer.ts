@@ -1,11 +1,10 @@
-import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
-import { isTunekitError, TunekitError } from "../errors.js";
-import { readRegularFile } from "../io/read-regular-file.js";
+import { TunekitError } from "../errors.js";
 import { type PaddedBatch, type PaddingStrategy, padBatch, paddedLength } from "./padding.js";
 import { type SpecialTemplate, templateFromPostProcessor } from "./special-template.js";
+import { readTokenizerJsonFile } from "./tokenizer-file.js";
 import { type TruncationStrategy, truncateLengths } from "./truncation.js";
 
 /**
@@ -65,8 +64,6 @@ export interface EncodedBatch extends PaddedBatch {
 
 /** A text, or a `[first, second]` pair of texts. @example `tokenizer.encodeBatch(["a text", ["a premise", "a hypothesis"]])` */
 export type TextInput = string | readonly [string, string];
-
-const MAX_TOKENIZER_FILE_BYTES = 512 * 1024 * 1024;
 
 /**
  * A text tokenizer built on `@huggingface/tokenizers` (pure JS). Splitting into word pieces is
@@ -377,34 +374,9 @@ export async function loadTokenizer(folderOrFile: string): Promise<Tokenizer> {
   }
   const file = info.isDirectory() ? join(folderOrFile, "tokenizer.json") : folderOrFile;
   const dir = info.isDirectory() ? folderOrFile : join(folderOrFile, "..");
-  const tokenizerJson = await readJson(file, true);
-  const config = (await readJson(join(dir, "tokenizer_config.json"), false)) ?? {};
+  const tokenizerJson = await readTokenizerJsonFile(file, true);
+  const config = (await readTokenizerJsonFile(join(dir, "tokenizer_config.json"), false)) ?? {};
   return tokenizerFromJson(tokenizerJson, config, file);
-}
-
-async function readJson(file: string, required: boolean): Promise<unknown> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readRegularFile(file, {
-      what: "tokenizer file",
-      maxBytes: MAX_TOKENIZER_FILE_BYTES,
-      tooLargeCode: "TOKENIZER_INVALID",
-    });
-  } catch (e) {
-    // An optional file that is missing is fine; one that exists but is not a readable
-    // regular file (a directory, a link to a device) is still an error.
-    if (!required && isTunekitError(e, "IO_ERROR") && !existsSync(file)) return undefined;
-    throw e;
-  }
-  try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (e) {
-    throw new TunekitError(
-      "TOKENIZER_INVALID",
-      `${file}: not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`,
-      { cause: e },
-    );
-  }
 }
 
 function resolvePadId(
