@@ -50,6 +50,12 @@ describe("train --resume", () => {
     expect(more.code, more.err).toBe(EXIT.ok);
     expect(JSON.parse(more.out).steps).toBe(3);
 
+    // without --resume the run starts over: earlier checkpoints go, the numbers repeat the first run
+    const fresh = await run(["--max-steps", "2"]);
+    expect(fresh.code, fresh.err).toBe(EXIT.ok);
+    expect(fresh.err).toContain("note: removed the checkpoints of an earlier run");
+    expect(JSON.parse(fresh.out).trainLoss).toBe(JSON.parse(first.out).trainLoss);
+
     const misuse = await run(["--ignore-config-mismatch"]);
     expect(misuse.code).toBe(EXIT.usageError);
   });

@@ -1,3 +1,4 @@
+import { rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import {
   adamw,
@@ -133,6 +134,14 @@ async function runTrain(ctx: CommandContext): Promise<number> {
       `task ${task}${task === "regression" ? "" : ` (${labelNames.join(", ")})`}; ${train.numTruncated} train rows truncated to ${t.maxLength} tokens`,
   );
   note(`backend ${describeBackend(config.backend)}`);
+  const checkpointDir = join(config.output, "checkpoints");
+  if (!resume && (await stat(checkpointDir).catch(() => undefined)) !== undefined) {
+    // A fresh run: checkpoints of an earlier run here would mix with this run's (and --resume would pick them).
+    await rm(checkpointDir, { recursive: true, force: true });
+    note(
+      `note: removed the checkpoints of an earlier run in ${relative(io.cwd, checkpointDir)} (use --resume to continue it instead)`,
+    );
+  }
   const backend = await createBackend(config.backend, note);
 
   const progress = new ProgressRenderer(io, { logEvery: 10 });
@@ -163,7 +172,7 @@ async function runTrain(ctx: CommandContext): Promise<number> {
             t.evalEvery === undefined ? { atEpochEnd: true } : { everySteps: t.evalEvery, atEpochEnd: true },
           ...(t.earlyStopping === undefined ? {} : { earlyStopping: t.earlyStopping }),
         }),
-    checkpoints: { dir: join(config.output, "checkpoints"), keepLast: 1, atEpochEnd: true },
+    checkpoints: { dir: checkpointDir, keepLast: 1, atEpochEnd: true },
     onProgress: (p) => progress.update(p),
     logger: (line) => {
       if (line.startsWith("eval ") || line.startsWith("checkpoint ")) progress.line(line);
