@@ -195,6 +195,26 @@ describe("data set files under hostile input", () => {
     }
   });
 
+  it("labels named like Object.prototype members are ordinary labels (counts, labelMap)", async () => {
+    const text = "sentence\tlabel\na\tconstructor\nb\t__proto__\nc\ttoString\nd\t0\ne\t__proto__\n";
+    await writeFile(join(dir, "proto.tsv"), text);
+    const base = {
+      format: "tsv",
+      columns: { text: "sentence", label: "label" },
+      splits: { train: "proto.tsv" },
+    } as const;
+    const plain = await loadDataset(base, { baseDir: dir });
+    expect(plain.labelNames).toEqual(["0", "__proto__", "constructor", "toString"]);
+    expect(Object.entries(plain.train!.report.labelCounts).sort()).toEqual([
+      ["0", 1],
+      ["__proto__", 2],
+      ["constructor", 1],
+      ["toString", 1],
+    ]);
+    const mapped = await loadDataset({ ...base, labelMap: { "0": "zero" } }, { baseDir: dir });
+    expect(mapped.labelNames).toEqual(["__proto__", "constructor", "toString", "zero"]);
+  });
+
   it("crafted label-prefixed and parallel-lines files", async () => {
     expect(await runHostileCase("no text", () => load("data.txt", "1\n0\n", "fail"), { codes: CODES })).toBe(
       "DATA_INVALID",

@@ -148,7 +148,9 @@ export function subsetDataset(
 }
 
 function mapLabel(cfg: DatasetConfig, rawLabel: string): string {
-  const mapped = cfg.labelMap?.[rawLabel];
+  // Own keys only: a raw label such as "constructor" must not find Object.prototype members.
+  const map = cfg.labelMap;
+  const mapped = map !== undefined && Object.hasOwn(map, rawLabel) ? map[rawLabel] : undefined;
   return mapped === undefined ? rawLabel : String(mapped);
 }
 
@@ -256,5 +258,7 @@ function buildDataset(
 }
 
 function countLabel(counts: Record<string, number>, name: string): void {
-  counts[name] = (counts[name] ?? 0) + 1;
+  // defineProperty and hasOwn, so labels named "__proto__" or "constructor" count like any other.
+  const value = (Object.hasOwn(counts, name) ? counts[name]! : 0) + 1;
+  Object.defineProperty(counts, name, { value, enumerable: true, writable: true, configurable: true });
 }
