@@ -3,7 +3,9 @@ import { isTunekitError } from "@tunekit/core";
 import type { CliIo } from "./cli-io.js";
 import { COMMON_HELP, COMMON_OPTIONS, type CliCommand, UsageError } from "./command.js";
 import { evaluateCommand } from "./commands/evaluate.js";
+import { exportAdapterCommand } from "./commands/export-adapter.js";
 import { infoCommand } from "./commands/info.js";
+import { mergeCommand } from "./commands/merge.js";
 import { predictCommand } from "./commands/predict.js";
 import { trainCommand } from "./commands/train.js";
 
@@ -22,10 +24,17 @@ export const EXIT = { ok: 0, runtimeError: 1, usageError: 2 } as const;
  *
  * @example
  * ```ts
- * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info"]
+ * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter"]
  * ```
  */
-export const COMMANDS: readonly CliCommand[] = [trainCommand, evaluateCommand, predictCommand, infoCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  trainCommand,
+  evaluateCommand,
+  predictCommand,
+  infoCommand,
+  mergeCommand,
+  exportAdapterCommand,
+];
 
 /**
  * Runs `tunekit` with `argv` (without `node` and the script) and returns the exit code:

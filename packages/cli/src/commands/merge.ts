@@ -1,0 +1,115 @@
+import { relative, resolve } from "node:path";
+import { type AnyBertModel, type HostTensor, saveBertCheckpoint } from "@tunekit/core";
+import { checkMerge, maxOutputDifference, mergeAndUnload } from "@tunekit/strategies";
+import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
+import { loadAdaptedRun, MERGEABLE_METHODS } from "../setup/adapted-run.js";
+import { createBackend } from "../setup/backend-setup.js";
+import { tokenizerFor } from "../setup/pipeline.js";
+import { copyTokenizerFiles } from "../setup/run-files.js";
+
+/** Sentences of the probe batch on which `merge` compares merged and unmerged outputs. */
+export const MERGE_PROBE_SENTENCES = [
+  "a gripping , beautifully acted film .",
+  "the plot is thin and the jokes fall flat .",
+  "it is neither good nor bad , just long .",
+  "tunekit merges adapters into the base weights",
+];
+
+/** Merged-vs-unmerged output differences above this are reported as a warning. */
+const WARN_DIFFERENCE = 1e-4;
+
+/** `tunekit merge RUN --out DIR`: folds a LoRA / IA3 run's adapter into the base weights. */
+export const mergeCommand: CliCommand = {
+  name: "merge",
+  summary: "fold a LoRA/IA3 run's adapter into the base weights; saves a plain Hugging Face folder",
+  usage: "tunekit merge RUN_DIR|MODEL_DIR|CONFIG --out DIR [--json]",
+  help: [
+    "RUN_DIR is an output folder of tunekit train (or its model/ folder, or its config file)",
+    `trained with one of: ${MERGEABLE_METHODS.join(", ")}. The adapter is folded into the base`,
+    "weights (W + scale·B·A for LoRA; DoRA's magnitude; IA3's scaling), the largest",
+    "merged-vs-unmerged output difference on a probe batch is printed, and DIR gets a plain",
+    "Hugging Face folder (config.json, model.safetensors, tokenizer files) that any BERT loader",
+    "reads: score it with tunekit evaluate RUN_DIR --model DIR.",
+    "",
+    "options:",
+    "  --out DIR        folder for the merged model (required; not the run's own model/)",
+  ],
+  options: { out: { type: "string", short: "o" } },
+  positionals: 1,
+  run: runMerge,
+};
+
+async function runMerge(ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const outFlag = stringFlag(ctx, "out");
+  if (outFlag === undefined)
+    throw new UsageError("merge needs --out DIR (where the merged model goes)", "merge");
+  const target = ctx.positionals[0]!;
+  const run = await loadAdaptedRun(
+    target,
+    io.cwd,
+    (m) => MERGEABLE_METHODS.includes(m),
+    `a run of a method that can merge: ${MERGEABLE_METHODS.join(", ")} (bottleneck adapters, prefix and prompt tuning add modules or tokens that do not fold into the weights; use tunekit export-adapter for them)`,
+  );
+  const out = resolve(io.cwd, outFlag);
+  if (out === resolve(run.modelDir) || out === resolve(run.runDir)) {
+    throw new UsageError(
+      `--out ${outFlag} is the run's own folder; expected a new folder, e.g. --out ${relative(io.cwd, run.runDir) || "."}-merged`,
+      "merge",
+    );
+  }
+  const tokenizer = await tokenizerFor(run.modelDir, run.config.tokenizer);
+  const encoded = tokenizer.encodeBatch(MERGE_PROBE_SENTENCES, {
+    maxLength: run.config.training.maxLength,
+  });
+  const probe: Record<string, HostTensor> = {
+    input_ids: encoded.inputIds,
+    attention_mask: encoded.attentionMask,
+    token_type_ids: encoded.tokenTypeIds,
+  };
+  const backend = await createBackend(run.config.backend, (line) => io.stderr(`${line}\n`));
+  let check: { mergedPaths: string[]; maxAbsDifference: number };
+  let unloadedDifference: number;
+  let merged: AnyBertModel;
+  try {
+    check = await checkMerge(run.model, backend, probe);
+    merged = mergeAndUnload(run.model);
+    unloadedDifference = await maxOutputDifference(run.model, merged, backend, probe);
+  } finally {
+    backend.dispose();
+  }
+  await saveBertCheckpoint(merged, out);
+  const tokenizerFiles = await copyTokenizerFiles(run.config.tokenizer, out);
+  const worst = Math.max(check.maxAbsDifference, unloadedDifference);
+  if (worst > WARN_DIFFERENCE) {
+    io.stderr(
+      `warning: the merged model's outputs differ from the adapter's by up to ${worst.toExponential(2)} (expected < ${WARN_DIFFERENCE}); check the run's weights\n`,
+    );
+  }
+  const shown = (p: string): string => relative(io.cwd, p) || ".";
+  if (ctx.json) {
+    io.stdout(
+      `${JSON.stringify({
+        ok: true,
+        command: "merge",
+        run: run.runDir,
+        method: run.method,
+        out,
+        mergedModules: check.mergedPaths.length,
+        probe: { rows: encoded.inputIds.shape[0], tokens: encoded.inputIds.shape[1] },
+        maxAbsDifference: check.maxAbsDifference,
+        unloadedMaxAbsDifference: unloadedDifference,
+        files: ["config.json", "model.safetensors", ...tokenizerFiles],
+      })}\n`,
+    );
+  } else {
+    io.stdout(
+      `merged ${check.mergedPaths.length} ${run.method} layers of ${shown(run.runDir)} into the base weights\n` +
+        `probe batch (${encoded.inputIds.shape[0]} sentences): max |merged - unmerged| output ${check.maxAbsDifference.toExponential(2)} ` +
+        `(unloaded plain model: ${unloadedDifference.toExponential(2)})\n` +
+        `saved a plain Hugging Face folder to ${shown(out)} (config.json, model.safetensors${tokenizerFiles.length ? `, ${tokenizerFiles.join(", ")}` : ""})\n` +
+        `score it: tunekit evaluate ${shown(run.runDir)} --model ${shown(out)}\n`,
+    );
+  }
+  return 0;
+}
