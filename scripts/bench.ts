@@ -10,7 +10,9 @@
  *   --layers=4 --hidden=256 --heads=4 --intermediate=1024 --vocab=30522 --batch=16 --seq=128
  *   --threads=2   --repeat=1 (runs of each case; with more, a median line follows)
  *   --profile (onnx: top op types from onnxruntime's profiler)   --peer-steps=5
- *   --no-peer   --no-fwd
+ *   --no-peer   --no-fwd   --no-arena (onnx: onnxruntime's CPU arena off; with the environment variable
+ *   MALLOC_MMAP_THRESHOLD_=1048576 this trades about 200 MB of peak RSS for slower steps, see the
+ *   backend-onnx README)
  *   --no-peak (skip the MatMul peak: the best-of-9 line, and the probe timed after every step
  *   that gives each case's of_matmul_peak under the same load)   --python=PATH (an interpreter with torch; default: the first of
  *   python3, /usr/bin/python3, python that imports torch)
@@ -59,6 +61,7 @@ const known = new Set([
   "no-peak",
   "no-fwd",
   "python",
+  "no-arena",
 ]);
 for (const k of flags.keys()) {
   if (!known.has(k))
@@ -137,6 +140,7 @@ for (const backend of backends) {
       steps: Math.max(5, steps),
       threads,
       probePeak: !flags.has("no-peak"),
+      noArena: flags.has("no-arena"),
       profile: flags.has("profile") && backend === "onnx",
     };
     const runs: Record<string, unknown>[] = [];

@@ -27,6 +27,8 @@ export interface CaseSpec {
   readonly threads: number;
   /** Time a 2048³ ORT MatMul after each step (interleaved) and report the fraction of it reached. */
   readonly probePeak: boolean;
+  /** onnx only: onnxruntime's CPU memory arena off (`enableCpuMemArena: false`). */
+  readonly noArena: boolean;
   /** onnx only: profile the timed steps and report the op types that dominate. */
   readonly profile: boolean;
 }
@@ -39,6 +41,7 @@ async function makeBackend(
     const prefix = join(tmpdir(), `tunekit-bench-${spec.mode}-${process.pid}`);
     const backend = await onnx.createOnnxBackend({
       intraOpNumThreads: spec.threads,
+      ...(spec.noArena ? { enableCpuMemArena: false } : {}),
       ...(spec.profile ? { enableProfiling: true, profileFilePrefix: prefix } : {}),
     });
     if (!spec.profile) return { backend };
