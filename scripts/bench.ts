@@ -122,6 +122,11 @@ function child(script: string, arg: unknown): Record<string, unknown>[] {
 const print = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+/** Medians of the ONNX cases and the peer's lines, for the closing summary line. */
+const onnxByMode = new Map<BenchMode, Record<string, number>>();
+const peerByMode = new Map<BenchMode, Record<string, unknown>>();
+let fwdRatio: number | undefined;
+
 let peak: number | undefined;
 if (!flags.has("no-peak")) {
   const [line] = child("peak-case.ts", { threads });
@@ -154,6 +159,16 @@ for (const backend of backends) {
       }
     }
     const timed = runs.filter((l) => typeof l.step_s === "number");
+    if (backend === "onnx" && timed.length > 0) {
+      const pick = (k: string) => median(timed.map((l) => l[k] as number));
+      onnxByMode.set(mode, {
+        tokens_per_s: pick("tokens_per_s"),
+        peak_rss_mb: pick("peak_rss_mb"),
+        ...(timed.every((l) => typeof l.of_matmul_peak === "number")
+          ? { of_matmul_peak: pick("of_matmul_peak") }
+          : {}),
+      });
+    }
     if (repeat > 1 && timed.length > 1) {
       const pick = (k: string) => median(timed.map((l) => l[k] as number));
       print({
@@ -175,7 +190,11 @@ for (const backend of backends) {
 const python = flags.has("no-peer") && flags.has("no-fwd") ? undefined : findTorchPython(flags.get("python"));
 if (!flags.has("no-peer")) {
   if (python) {
-    for (const mode of modes) print(runPeer(python, refDir, sizes, mode, int("peer-steps", 5)));
+    for (const mode of modes) {
+      const line = runPeer(python, refDir, sizes, mode, int("peer-steps", 5));
+      peerByMode.set(mode, line);
+      print(line);
+    }
   } else {
     console.error("bench: no python3 with torch found (pass --python=PATH): skipping the PyTorch peer");
   }
@@ -190,6 +209,33 @@ if (!flags.has("no-fwd")) {
     console.error("bench: fwd_export.py exports the default sizes only: skipping the forward comparison");
   } else {
     const spec: FwdSpec = { sizes, python, refDir, threads, runs: 11 };
-    for (const line of child("fwd-compare.ts", spec)) print(line);
+    for (const line of child("fwd-compare.ts", spec)) {
+      if (typeof line.ratio === "number") fwdRatio = line.ratio;
+      print(line);
+    }
   }
+}
+
+// One closing line: the ONNX cases beside the PyTorch peer of the same run.
+if (onnxByMode.size > 0 && (peerByMode.size > 0 || fwdRatio !== undefined)) {
+  const modesSummary: Record<string, unknown> = {};
+  for (const [mode, ours] of onnxByMode) {
+    const peer = peerByMode.get(mode);
+    const peerTok = typeof peer?.tokens_per_s === "number" ? peer.tokens_per_s : undefined;
+    const peerRss = typeof peer?.peak_rss_mb === "number" ? peer.peak_rss_mb : undefined;
+    modesSummary[mode] = {
+      onnx_tokens_per_s: ours.tokens_per_s,
+      ...(peerTok === undefined
+        ? {}
+        : { peer_tokens_per_s: peerTok, speedup: +(ours.tokens_per_s! / peerTok).toFixed(2) }),
+      ...(ours.of_matmul_peak === undefined ? {} : { of_matmul_peak: ours.of_matmul_peak }),
+      onnx_peak_rss_mb: ours.peak_rss_mb,
+      ...(peerRss === undefined ? {} : { peer_peak_rss_mb: peerRss }),
+    };
+  }
+  print({
+    summary: "onnx (median of runs) vs the PyTorch peer of this run",
+    modes: modesSummary,
+    ...(fwdRatio === undefined ? {} : { forward_vs_pytorch_export: fwdRatio }),
+  });
 }
