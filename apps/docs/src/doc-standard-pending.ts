@@ -9,4 +9,4 @@
  * partitionDocGaps(findDocGaps(entryPoints), PENDING_DOC_EXPORTS).blocking; // must be []
  * ```
  */
-export const PENDING_DOC_EXPORTS: readonly string[] = ["@tunekit/cli MERGE_PROBE_SENTENCES"];
+export const PENDING_DOC_EXPORTS: readonly string[] = [];

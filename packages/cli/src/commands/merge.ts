@@ -7,7 +7,14 @@ import { createBackend } from "../setup/backend-setup.js";
 import { tokenizerFor } from "../setup/pipeline.js";
 import { copyTokenizerFiles } from "../setup/run-files.js";
 
-/** Sentences of the probe batch on which `merge` compares merged and unmerged outputs. */
+/**
+ * Sentences of the probe batch on which `merge` compares merged and unmerged outputs.
+ *
+ * @example
+ * ```ts
+ * MERGE_PROBE_SENTENCES.length; // 4
+ * ```
+ */
 export const MERGE_PROBE_SENTENCES = [
   "a gripping , beautifully acted film .",
   "the plot is thin and the jokes fall flat .",

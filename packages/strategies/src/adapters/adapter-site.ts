@@ -68,7 +68,10 @@ export type AdapterSiteKind = "attention.output" | "output";
  * @example
  * ```ts
  * const site = AdapterSite.wrap(model, "bert.encoder.layer.0.output");
- * site.adapters.set("sst2", new BottleneckAdapter({ ... }));
+ * site.adapters.set(
+ *   "sst2",
+ *   new BottleneckAdapter({ hiddenSize: 768, reductionFactor: 16, nonLinearity: "relu", scaling: 1, placement: "sequential" }),
+ * );
  * site.active = "sst2";
  * ```
  */
