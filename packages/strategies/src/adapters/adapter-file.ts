@@ -1,14 +1,5 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type Module,
-  type Parameter,
-  readSafetensorsFile,
-  TunekitError,
-  writeFileAtomic,
-  writeSafetensors,
-  readRegularFile,
-} from "@tunekit/core";
+import { type Module, type Parameter, readSafetensorsFile, TunekitError } from "@tunekit/core";
 import { type AdapterSite, adapterSites } from "./adapter-site.js";
 import {
   ADAPTER_NON_LINEARITIES,
@@ -17,6 +8,7 @@ import {
 } from "./bottleneck-adapter.js";
 import { type AdapterArchitecture, bertModelOf, bottleneckAdapter } from "./bottleneck-strategies.js";
 import { assignTensorsStrictly } from "./strict-tensors.js";
+import { readAdapterConfigJson, writeAdapterFolder } from "../peft/adapter-folder-io.js";
 
 /**
  * The `format` tag of tunekit's bottleneck adapter files.
@@ -162,12 +154,7 @@ export async function saveBottleneckAdapter(
   options: SaveBottleneckAdapterOptions = {},
 ): Promise<{ configPath: string; weightsPath: string; keys: string[] }> {
   const { config, tensors } = bottleneckAdapterContents(model, options);
-  await mkdir(dir, { recursive: true });
-  const configPath = join(dir, "adapter_config.json");
-  const weightsPath = join(dir, "adapter_model.safetensors");
-  await writeFileAtomic(weightsPath, writeSafetensors(tensors, { format: "pt" }));
-  await writeFileAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  return { configPath, weightsPath, keys: Object.keys(tensors) };
+  return writeAdapterFolder(dir, config, tensors);
 }
 
 /**
@@ -234,27 +221,7 @@ export function parseBottleneckAdapterConfig(json: unknown, source: string): Bot
  * ```
  */
 export async function loadBottleneckAdapter<M extends Module>(model: M, dir: string): Promise<M> {
-  const configPath = join(dir, "adapter_config.json");
-  let text: string;
-  try {
-    text = new TextDecoder().decode(
-      await readRegularFile(configPath, { what: "adapter config", maxBytes: 1 << 24 }),
-    );
-  } catch (e) {
-    throw new TunekitError(
-      "IO_ERROR",
-      `could not read ${configPath}: ${e instanceof Error ? e.message : String(e)}`,
-      {
-        cause: e,
-      },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new TunekitError("CONFIG_INVALID", `${configPath} is not valid JSON`, { cause: e });
-  }
+  const { path: configPath, json } = await readAdapterConfigJson(dir);
   const config = parseBottleneckAdapterConfig(json, configPath);
   const { config: bertConfig } = bertModelOf(model);
   if (config.hidden_size !== bertConfig.hiddenSize || config.num_layers !== bertConfig.numHiddenLayers) {

@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { type Module, TunekitError, readRegularFile } from "@tunekit/core";
+import { type Module, TunekitError } from "@tunekit/core";
 import { adapterRecordOf } from "../peft/adapter-record.js";
 import { loadAdapter } from "../peft/load-adapter.js";
 import { saveAdapter } from "../peft/save-adapter.js";
@@ -9,6 +8,7 @@ import { promptEmbeddingsOf } from "../prompt/prompt-tuning.js";
 import { BOTTLENECK_FORMAT, loadBottleneckAdapter, saveBottleneckAdapter } from "./adapter-file.js";
 import { adapterSites } from "./adapter-site.js";
 import { FUSION_FORMAT, loadAdapterFusion } from "./fusion-file.js";
+import { readAdapterConfigJson } from "../peft/adapter-folder-io.js";
 
 /**
  * The kinds of adapter folder {@link loadAdapterFolder} recognises from `adapter_config.json`.
@@ -50,21 +50,7 @@ export function adapterFolderKind(config: unknown): AdapterFolderKind {
  * ```
  */
 export async function loadAdapterFolder<M extends Module>(model: M, dir: string): Promise<M> {
-  const configPath = join(dir, "adapter_config.json");
-  let json: unknown;
-  try {
-    json = JSON.parse(
-      new TextDecoder().decode(
-        await readRegularFile(configPath, { what: "adapter config", maxBytes: 1 << 24 }),
-      ),
-    );
-  } catch (e) {
-    throw new TunekitError(
-      e instanceof SyntaxError ? "CONFIG_INVALID" : "IO_ERROR",
-      `could not read ${configPath}: ${e instanceof Error ? e.message : String(e)}; expected an adapter folder (adapter_config.json + adapter_model.safetensors)`,
-      { cause: e },
-    );
-  }
+  const { json } = await readAdapterConfigJson(dir);
   switch (adapterFolderKind(json)) {
     case "tunekit-bottleneck":
       return loadBottleneckAdapter(model, dir);

@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type HostTensor,
@@ -6,15 +5,13 @@ import {
   type Parameter,
   readSafetensorsFile,
   TunekitError,
-  writeFileAtomic,
-  writeSafetensors,
-  readRegularFile,
 } from "@tunekit/core";
 import { adapterFusion } from "./adapter-composition.js";
 import { adapterSites } from "./adapter-site.js";
 import { bertModelOf } from "./bottleneck-strategies.js";
 import { Fuse, fusionName } from "./composition.js";
 import { assignTensorsStrictly } from "./strict-tensors.js";
+import { readAdapterConfigJson, writeAdapterFolder } from "../peft/adapter-folder-io.js";
 
 /**
  * The `format` tag of tunekit's AdapterFusion files.
@@ -101,12 +98,7 @@ export async function saveAdapterFusion(
     num_layers: bert.numHiddenLayers,
     includes_head: includeHead && head !== undefined,
   };
-  await mkdir(dir, { recursive: true });
-  const configPath = join(dir, "adapter_config.json");
-  const weightsPath = join(dir, "adapter_model.safetensors");
-  await writeFileAtomic(weightsPath, writeSafetensors(tensors, { format: "pt" }));
-  await writeFileAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  return { configPath, weightsPath, keys: Object.keys(tensors) };
+  return writeAdapterFolder(dir, config, tensors);
 }
 
 /**
@@ -122,23 +114,8 @@ export async function saveAdapterFusion(
  * ```
  */
 export async function loadAdapterFusion<M extends Module>(model: M, dir: string): Promise<M> {
-  const configPath = join(dir, "adapter_config.json");
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(
-      new TextDecoder().decode(
-        await readRegularFile(configPath, { what: "adapter config", maxBytes: 1 << 24 }),
-      ),
-    ) as Record<string, unknown>;
-  } catch (e) {
-    throw new TunekitError(
-      "IO_ERROR",
-      `could not read ${configPath}: ${e instanceof Error ? e.message : String(e)}`,
-      {
-        cause: e,
-      },
-    );
-  }
+  const { path: configPath, json } = await readAdapterConfigJson(dir);
+  const o = (typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>;
   if (o?.format !== FUSION_FORMAT || !Array.isArray(o.adapters) || typeof o.includes_head !== "boolean") {
     throw new TunekitError(
       "CONFIG_INVALID",

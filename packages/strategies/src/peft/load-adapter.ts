@@ -1,9 +1,7 @@
 import { join } from "node:path";
 import {
   type HostTensor,
-  isTunekitError,
   type Module,
-  readRegularFile,
   readSafetensorsFile,
   type Strategy,
   TunekitError,
@@ -13,7 +11,8 @@ import { LORA_PEFT_TYPE } from "../lora/lora-peft.js";
 import { adapterRecordOf, PEFT_KEY_PREFIX } from "./adapter-record.js";
 import { ConfigFields } from "./config-fields.js";
 import { COMMON_PEFT_FIELDS, type PeftTypeHandler, registeredPeftTypes } from "./peft-types.js";
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./save-adapter.js";
+import { readAdapterConfigText } from "./adapter-folder-io.js";
+import { ADAPTER_WEIGHTS_FILE } from "./save-adapter.js";
 
 /**
  * PEFT types `loadAdapter` reads without registration. Part 2 may add its handlers here.
@@ -26,7 +25,6 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./save-adapter.js";
 export const BUILTIN_PEFT_TYPES: readonly PeftTypeHandler[] = [LORA_PEFT_TYPE, IA3_PEFT_TYPE];
 
 /** Largest `adapter_config.json` accepted (bytes). */
-const MAX_CONFIG_BYTES = 1 << 20;
 
 /**
  * Options of {@link loadAdapter}.
@@ -139,26 +137,7 @@ export async function readAdapterConfig(
   dir: string,
   onWarning?: (message: string) => void,
 ): Promise<AdapterConfig> {
-  const path = join(dir, ADAPTER_CONFIG_FILE);
-  let text: string;
-  try {
-    // A regular file (a link to /dev/zero would be read until memory runs out) of at most 1 MiB.
-    const bytes = await readRegularFile(path, {
-      what: "adapter config",
-      maxBytes: MAX_CONFIG_BYTES,
-      tooLargeCode: "CONFIG_INVALID",
-    });
-    text = new TextDecoder("utf-8").decode(bytes);
-  } catch (e) {
-    if (isTunekitError(e, "IO_ERROR")) {
-      throw new TunekitError(
-        "IO_ERROR",
-        `${e.message}; expected a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)`,
-        { cause: e },
-      );
-    }
-    throw e;
-  }
+  const { path, text } = await readAdapterConfigText(dir);
   return parseAdapterConfig(text, path, onWarning);
 }
 

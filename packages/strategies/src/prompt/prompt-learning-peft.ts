@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   BertForSequenceClassification,
@@ -12,14 +11,12 @@ import {
   readSafetensorsFile,
   type Strategy,
   TunekitError,
-  writeFileAtomic,
-  writeSafetensors,
-  readRegularFile,
 } from "@tunekit/core";
 import { bertModelOf } from "../adapters/bottleneck-strategies.js";
 import { assignTensorsStrictly } from "../adapters/strict-tensors.js";
 import { prefixTunedEncoderOf, prefixTuning } from "../prefix/prefix-tuning.js";
 import { promptEmbeddingsOf, promptTuning } from "./prompt-tuning.js";
+import { readAdapterConfigJson, writeAdapterFolder } from "../peft/adapter-folder-io.js";
 
 /**
  * PEFT's `task_type` of a BERT model: `SEQ_CLS`, `TOKEN_CLS` or `FEATURE_EXTRACTION`.
@@ -170,12 +167,7 @@ export async function savePromptLearningAdapter(
   options: { baseModelNameOrPath?: string } = {},
 ): Promise<{ configPath: string; weightsPath: string; keys: string[] }> {
   const { config, tensors } = promptLearningContents(model, options);
-  await mkdir(dir, { recursive: true });
-  const configPath = join(dir, "adapter_config.json");
-  const weightsPath = join(dir, "adapter_model.safetensors");
-  await writeFileAtomic(weightsPath, writeSafetensors(tensors, { format: "pt" }));
-  await writeFileAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  return { configPath, weightsPath, keys: Object.keys(tensors) };
+  return writeAdapterFolder(dir, config, tensors);
 }
 
 /**
@@ -243,21 +235,7 @@ export function promptLearningStrategyFromConfig(json: unknown, model: Module, s
  * ```
  */
 export async function loadPromptLearningAdapter<M extends Module>(model: M, dir: string): Promise<M> {
-  const configPath = join(dir, "adapter_config.json");
-  let json: unknown;
-  try {
-    json = JSON.parse(
-      new TextDecoder().decode(
-        await readRegularFile(configPath, { what: "adapter config", maxBytes: 1 << 24 }),
-      ),
-    );
-  } catch (e) {
-    throw new TunekitError(
-      e instanceof SyntaxError ? "CONFIG_INVALID" : "IO_ERROR",
-      `could not read ${configPath}: ${e instanceof Error ? e.message : String(e)}`,
-      { cause: e },
-    );
-  }
+  const { path: configPath, json } = await readAdapterConfigJson(dir);
   const adapted = promptLearningStrategyFromConfig(json, model, configPath).apply(model);
   const expected = new Map<string, Parameter>();
   const prefix = prefixTunedEncoderOf(adapted);
