@@ -45,7 +45,9 @@ describe("saveAdapterFolder / loadAdapterFolder pick the format from the model a
     dirs.push(dir);
     await expect(loadAdapterFolder(tinyBert(), dir)).rejects.toThrow(/expected an adapter folder/);
     await writeFile(join(dir, "adapter_config.json"), "{ nope");
-    await expect(loadAdapterFolder(tinyBert(), dir)).rejects.toThrow(/adapter_config\.json is not valid JSON/);
+    await expect(loadAdapterFolder(tinyBert(), dir)).rejects.toThrow(
+      /adapter_config\.json is not valid JSON/,
+    );
     await expect(saveAdapterFolder(tinyBert(), dir)).rejects.toThrow(/carries no adapter/);
   });
 });
