@@ -2,7 +2,13 @@
 // AdamW steps on ONNX Runtime and print the loss going down.
 // Run: npx tsx --conditions=@tunekit/source examples/quickstart.ts
 import { createOnnxBackend } from "@tunekit/backend-onnx";
-import { adamw, loadBertCheckpoint, readSafetensorsFile, TrainStepRunner } from "@tunekit/core";
+import {
+  adamw,
+  loadBertCheckpoint,
+  readSafetensorsFile,
+  TrainStepRunner,
+  trainerForward,
+} from "@tunekit/core";
 
 /** Trains `steps` steps and returns the loss before each step. */
 export async function quickstart(
@@ -20,18 +26,7 @@ export async function quickstart(
   const runner = new TrainStepRunner({
     backend: await createOnnxBackend(),
     params: model.parameters(),
-    forward: (_g, x, ctx) => {
-      const { logits, loss } = model.forward(
-        {
-          inputIds: x.input_ids!,
-          attentionMask: x.attention_mask!,
-          tokenTypeIds: x.token_type_ids!,
-          labels: x.labels!,
-        },
-        ctx,
-      );
-      return { loss: loss!, logits };
-    },
+    forward: trainerForward(model),
     optimizer: adamw({ weightDecay: 0.01, decayFilter: "hf" }),
     clipNorm: 1.0,
   });

@@ -22,11 +22,7 @@ describe("memory over 1,000 training steps", () => {
     const runner = new tk.TrainStepRunner({
       backend,
       params: model.parameters(),
-      forward: (_g, x, ctx) => {
-        const inputs = { inputIds: x.input_ids!, attentionMask: x.attention_mask!, labels: x.labels! };
-        const { logits, loss } = model.forward(inputs, ctx);
-        return { loss: loss!, logits };
-      },
+      forward: tk.trainerForward(model),
       optimizer: tk.adamw({ weightDecay: 0.01 }),
       clipNorm: 1,
       dropout: true,

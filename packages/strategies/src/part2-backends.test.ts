@@ -7,6 +7,7 @@ import {
   type HostTensor,
   sgd,
   TrainStepRunner,
+  trainerForward,
 } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { adapterComposition, adapterFusion } from "./adapters/adapter-composition.js";
@@ -19,18 +20,7 @@ function runner(model: BertForSequenceClassification, backend: Backend): TrainSt
   return new TrainStepRunner({
     backend,
     params: model.parameters(),
-    forward: (_g, x, ctx) => {
-      const { loss, logits } = model.forward(
-        {
-          inputIds: x.input_ids!,
-          attentionMask: x.attention_mask!,
-          tokenTypeIds: x.token_type_ids!,
-          labels: x.labels!,
-        },
-        ctx,
-      );
-      return { loss: loss!, logits };
-    },
+    forward: trainerForward(model),
     // SGD: the update is linear in the gradient (AdamW's first step is ~lr·sign(g), which
     // turns float noise on analytically-zero gradients, e.g. fusion key biases, into ±lr)
     optimizer: sgd({ momentum: 0.9 }),

@@ -4,6 +4,7 @@ import {
   loadBertCheckpoint,
   loadTokenizer,
   TrainStepRunner,
+  trainerForward,
 } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { promptTuning } from "./prompt/prompt-tuning.js";
@@ -19,18 +20,7 @@ describe("part-2 methods train with dropout on", () => {
         const runner = new TrainStepRunner({
           backend: createReferenceBackend(),
           params: c.model.parameters(),
-          forward: (_g, x, ctx) => {
-            const { loss, logits } = c.model.forward(
-              {
-                inputIds: x.input_ids!,
-                attentionMask: x.attention_mask!,
-                tokenTypeIds: x.token_type_ids!,
-                labels: x.labels!,
-              },
-              ctx,
-            );
-            return { loss: loss!, logits };
-          },
+          forward: trainerForward(c.model),
           optimizer: adamw({ weightDecay: 0 }),
           dropout: true,
           seed: 5,

@@ -7,6 +7,7 @@ import {
   type HostTensor,
   type Strategy,
   TrainStepRunner,
+  trainerForward,
 } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { bitfit } from "./bitfit.js";
@@ -25,16 +26,7 @@ async function train(
     backend,
     ...(dropoutSeed === undefined ? {} : { dropout: true, seed: dropoutSeed }),
     params: model.parameters(),
-    forward: (_g, x, ctx) => {
-      const inputs = {
-        inputIds: x.input_ids!,
-        attentionMask: x.attention_mask!,
-        tokenTypeIds: x.token_type_ids!,
-        labels: x.labels!,
-      };
-      const { logits, loss } = model.forward(inputs, ctx);
-      return { loss: loss!, logits };
-    },
+    forward: trainerForward(model),
     optimizer: adamw({ weightDecay: 0.01 }),
   });
   const batch = probeBatch(4, 6, 3);

@@ -6,6 +6,7 @@ import { loadBertCheckpoint } from "../models/bert/checkpoint.js";
 import { adamw } from "../optim/adamw.js";
 import { type HostTensor, hostTensor } from "../tensor/host-tensor.js";
 import { TrainStepRunner } from "../train/train-step-runner.js";
+import { trainerForward } from "../trainer/trainer-model.js";
 
 /**
  * Options of {@link trainParityFixture}.
@@ -110,18 +111,7 @@ export async function trainParityFixture(
   const runner = new TrainStepRunner({
     backend,
     params,
-    forward: (_g, x, ctx) => {
-      const { logits, loss } = model.forward(
-        {
-          inputIds: x.input_ids!,
-          attentionMask: x.attention_mask!,
-          tokenTypeIds: x.token_type_ids!,
-          labels: x.labels!,
-        },
-        ctx,
-      );
-      return { loss: loss!, logits };
-    },
+    forward: trainerForward(model),
     optimizer: adamw({ weightDecay: 0.01, decayFilter: "hf" }),
     ...(options.clipNorm === undefined ? {} : { clipNorm: options.clipNorm }),
   });

@@ -1,4 +1,10 @@
-import { adamw, BertResidualOutput, createReferenceBackend, TrainStepRunner } from "@tunekit/core";
+import {
+  adamw,
+  BertResidualOutput,
+  createReferenceBackend,
+  TrainStepRunner,
+  trainerForward,
+} from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { logitsOf } from "../testing/logits.js";
 import { checkParameterGradients } from "../testing/parameter-gradients.js";
@@ -116,18 +122,7 @@ describe("bottleneck adapters", () => {
     const runner = new TrainStepRunner({
       backend,
       params: adapted.parameters(),
-      forward: (_g, x, ctx) => {
-        const { loss, logits } = adapted.forward(
-          {
-            inputIds: x.input_ids!,
-            attentionMask: x.attention_mask!,
-            tokenTypeIds: x.token_type_ids!,
-            labels: x.labels!,
-          },
-          ctx,
-        );
-        return { loss: loss!, logits };
-      },
+      forward: trainerForward(adapted),
       optimizer: adamw({ weightDecay: 0.01 }),
     });
     const first = (await runner.step(batch, { lr: 0.05 })).loss;

@@ -7,6 +7,7 @@ import {
   parseBertConfig,
   TrainStepRunner,
   traceForward,
+  trainerForward,
 } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { logitsOf } from "../testing/logits.js";
@@ -122,18 +123,7 @@ describe("prompt tuning", () => {
     const runner = new TrainStepRunner({
       backend: createReferenceBackend(),
       params: adapted.parameters(),
-      forward: (_g, x, ctx) => {
-        const { loss, logits } = adapted.forward(
-          {
-            inputIds: x.input_ids!,
-            attentionMask: x.attention_mask!,
-            tokenTypeIds: x.token_type_ids!,
-            labels: x.labels!,
-          },
-          ctx,
-        );
-        return { loss: loss!, logits };
-      },
+      forward: trainerForward(adapted),
       optimizer: adamw({ weightDecay: 0 }),
     });
     const first = (await runner.step(batch, { lr: 0.05 })).loss;
