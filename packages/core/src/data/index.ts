@@ -7,6 +7,8 @@ export type { ColumnRef, DatasetConfig, DatasetFormat, SplitSource } from "./dat
 export { parseDatasetConfig, SPLIT_NAMES } from "./dataset-config.js";
 export type { EncodedRow, PaddedBatch, PaddingStrategy } from "./padding.js";
 export { effectiveBuckets, padBatch, paddedLength } from "./padding.js";
+export type { MlmBatch, MlmMaskingOptions } from "./mlm-masking.js";
+export { maskTokensForMlm } from "./mlm-masking.js";
 export type { Rng } from "./random.js";
 export { mixSeeds, mulberry32, permutation, randomInt, shuffleInPlace } from "./random.js";
 export type { SpecialTemplate } from "./special-template.js";

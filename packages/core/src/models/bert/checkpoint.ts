@@ -6,18 +6,20 @@ import { type BertConfig, bertConfigToJson, readBertConfig } from "../../io/bert
 import { readSafetensorsFile, writeSafetensorsFile } from "../../io/safetensors-file.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
+import { BertForMaskedLM } from "./bert-mlm.js";
 import { BertModel } from "./bert-model.js";
 import { type BertCheckpointReport, loadBertWeights } from "./load-weights.js";
 import { bertParameterCount, checkBertSize } from "./parameter-count.js";
 import type { AnyBertModel } from "./trace-forward.js";
 
 /** Which BERT to build from a checkpoint folder. @example `await loadBertCheckpoint(folder, { task: "base" satisfies BertTask })` */
-export type BertTask = "sequence-classification" | "token-classification" | "base";
+export type BertTask = "sequence-classification" | "token-classification" | "masked-lm" | "base";
 
 /** The model class built for each {@link BertTask}. @example `const model: BertModelForTask["token-classification"] = createBertForTask(config, { task: "token-classification" })` */
 export interface BertModelForTask {
   "sequence-classification": BertForSequenceClassification;
   "token-classification": BertForTokenClassification;
+  "masked-lm": BertForMaskedLM;
   base: BertModel;
 }
 
@@ -110,8 +112,9 @@ export function createBertForTask<T extends BertTask>(
   options: LoadBertCheckpointOptions<T>,
 ): BertModelForTask[T] {
   checkBertSize(config, {
-    pooler: options.task !== "token-classification",
-    numLabels: options.task === "base" ? 0 : (options.numLabels ?? config.numLabels),
+    pooler: options.task !== "token-classification" && options.task !== "masked-lm",
+    numLabels:
+      options.task === "base" || options.task === "masked-lm" ? 0 : (options.numLabels ?? config.numLabels),
   });
   const head = {
     ...(options.numLabels === undefined ? {} : { numLabels: options.numLabels }),
@@ -122,6 +125,11 @@ export function createBertForTask<T extends BertTask>(
       return new BertForSequenceClassification(config, head) as BertModelForTask[T];
     case "token-classification":
       return new BertForTokenClassification(config, head) as BertModelForTask[T];
+    case "masked-lm":
+      return new BertForMaskedLM(
+        config,
+        options.seed === undefined ? {} : { seed: options.seed },
+      ) as BertModelForTask[T];
     case "base":
       return new BertModel(
         config,
@@ -130,7 +138,7 @@ export function createBertForTask<T extends BertTask>(
     default:
       throw new TunekitError(
         "INVALID_ARGUMENT",
-        `unknown task "${String(options.task)}"; expected sequence-classification, token-classification or base`,
+        `unknown task "${String(options.task)}"; expected sequence-classification, token-classification, masked-lm or base`,
       );
   }
 }
@@ -145,11 +153,15 @@ export function createBertForTask<T extends BertTask>(
  * await saveBertCheckpoint(model, "./out/checkpoint-100");
  * ```
  */
-export async function saveBertCheckpoint(model: AnyBertModel, folder: string): Promise<void> {
+export async function saveBertCheckpoint(
+  model: AnyBertModel | BertForMaskedLM,
+  folder: string,
+): Promise<void> {
   await mkdir(folder, { recursive: true });
   const base = model instanceof BertModel ? model : model.bert;
   const json: Record<string, unknown> = { ...bertConfigToJson(base.config) };
   if (model instanceof BertModel) json.architectures = ["BertModel"];
+  else if (model instanceof BertForMaskedLM) json.architectures = ["BertForMaskedLM"];
   else {
     json.architectures = [model.constructor.name];
     json.id2label = Object.fromEntries(model.labels.map((l, i) => [String(i), l]));

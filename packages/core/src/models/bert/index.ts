@@ -1,6 +1,14 @@
 export { BertEmbeddings } from "./bert-embeddings.js";
 export type { BertHeadOptions, BertHeadOutput, BertProblemType } from "./bert-heads.js";
 export { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
+export type { BertMaskedLmInputs } from "./bert-mlm.js";
+export {
+  BertForMaskedLM,
+  BertLmPredictionHead,
+  BertOnlyMlmHead,
+  BertPredictionHeadTransform,
+  maskedLmForward,
+} from "./bert-mlm.js";
 export type { AttentionPrefix } from "./bert-layer.js";
 export {
   applyActivation,

@@ -26,6 +26,10 @@ export interface LoadBertWeightsOptions {
 }
 
 const HEAD = /^classifier\./;
+/** Parameters a checkpoint may lack (kept as initialised, reported): a head and the pooler. */
+const FRESH_ALLOWED = /^(classifier\.|(bert\.)?pooler\.)/;
+/** The decoder of the MLM head is tied to the word embeddings (Hugging Face drops it or keeps a copy). */
+const TIED_DECODER = /^cls\.predictions\.decoder\.(weight|bias)$/;
 const describe = (t: HostTensor): string => `${t.dtype}[${t.shape.join(", ")}]`;
 
 function legacyName(key: string): string {
@@ -36,8 +40,11 @@ function legacyName(key: string): string {
  * Assigns checkpoint tensors to a BERT model's parameters. Keys are accepted with and
  * without the `bert.` prefix (and legacy `LayerNorm.gamma/beta`). Missing parameters,
  * unexpected keys and shape or dtype mismatches throw `CHECKPOINT_MISMATCH` listing names
- * and shapes; the one allowed exception is a missing classification head, which keeps its
- * random initialisation and is reported in `initialized`. Nothing is assigned on error.
+ * and shapes. Allowed exceptions, as in Hugging Face: a missing classification head or pooler
+ * (e.g. a `BertForMaskedLM` checkpoint, which has no pooler) keeps its random initialisation
+ * and is reported in `initialized`; a masked-LM `cls.*` head is ignored by other heads, and
+ * its `decoder` entries (tied to the word embeddings) are ignored by `BertForMaskedLM`.
+ * Nothing is assigned on error.
  *
  * @example
  * ```ts
@@ -64,7 +71,8 @@ export function loadBertWeights(
     const target = [k, k.replace(/^bert\./, ""), `bert.${k}`].find((n) => params.has(n));
     if (target === undefined) {
       const ignorable =
-        /^cls\./.test(k) ||
+        (/^cls\./.test(k) && !params.has("cls.predictions.bias")) ||
+        TIED_DECODER.test(k) ||
         /(^|\.)position_ids$/.test(k) ||
         (!hasPooler && /^(bert\.)?pooler\./.test(k)) ||
         (!hasHead && HEAD.test(k));
@@ -93,7 +101,7 @@ export function loadBertWeights(
   const missing: string[] = [];
   for (const [name, p] of params) {
     if (assign.has(name) || mismatchedTargets.has(name)) continue;
-    if (HEAD.test(name)) initialized.push(name);
+    if (FRESH_ALLOWED.test(name)) initialized.push(name);
     else missing.push(`${name} ${describe(p.value)}`);
   }
   if (missing.length + unexpected.length + mismatched.length > 0) {
