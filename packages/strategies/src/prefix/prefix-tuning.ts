@@ -9,6 +9,11 @@ import {
 } from "@tunekit/core";
 import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
 import { PrefixEncoder } from "./prefix-encoder.js";
+import {
+  checkVirtualTokensFit,
+  rejectAlreadyApplied,
+  resolveVirtualTokenOptions,
+} from "../prompt/virtual-token-options.js";
 import { PrefixTunedEncoder } from "./prefix-tuned-encoder.js";
 
 /**
@@ -52,20 +57,22 @@ export interface PrefixTuningOptions {
  * ```
  */
 export function prefixTuning(options: PrefixTuningOptions): Strategy {
-  const p = options.numVirtualTokens;
-  if (!Number.isInteger(p) || p < 1) {
+  const shared = resolveVirtualTokenOptions("prefixTuning", options);
+  const p = shared.numVirtualTokens;
+  const { encoderHiddenSize } = options;
+  if (encoderHiddenSize !== undefined && (!Number.isInteger(encoderHiddenSize) || encoderHiddenSize < 1)) {
     throw new TunekitError(
       "CONFIG_INVALID",
-      `prefixTuning: numVirtualTokens must be a positive integer, got ${p}; e.g. { numVirtualTokens: 20 }`,
+      `prefixTuning: encoderHiddenSize must be a positive integer, got ${encoderHiddenSize}; e.g. { encoderHiddenSize: 512 }, or leave it out for the model's hidden size`,
     );
   }
   const resolved = Object.freeze({
     numVirtualTokens: p,
     projection: options.projection ?? false,
-    encoderHiddenSize: options.encoderHiddenSize,
-    initStd: options.initStd ?? 1,
-    seed: options.seed ?? 0,
-    trainHead: options.trainHead ?? true,
+    encoderHiddenSize,
+    initStd: shared.initStd,
+    seed: shared.seed,
+    trainHead: shared.trainHead,
   });
   return {
     method: "prefix-tuning",
@@ -79,19 +86,9 @@ export function prefixTuning(options: PrefixTuningOptions): Strategy {
         "",
       );
       const encoder = adapted.getSubmodule(encoderPath);
-      if (encoder instanceof PrefixTunedEncoder) {
-        throw new TunekitError(
-          "INVALID_ARGUMENT",
-          "prefixTuning: this model already has a prefix; apply it to the base model",
-        );
-      }
+      rejectAlreadyApplied("prefixTuning", "prefix", encoder instanceof PrefixTunedEncoder);
       const embeddings = bert.child<BertEmbeddings>("embeddings");
-      if (p + 1 > embeddings.maxPositions) {
-        throw new TunekitError(
-          "CONFIG_INVALID",
-          `prefixTuning: ${p} virtual tokens leave no room in max_position_embeddings ${embeddings.maxPositions} (real tokens take positions ${p}..); use fewer virtual tokens`,
-        );
-      }
+      checkVirtualTokensFit("prefixTuning", p, embeddings.maxPositions);
       embeddings.positionOffset = p;
       const prefixEncoder = new PrefixEncoder({
         numVirtualTokens: p,

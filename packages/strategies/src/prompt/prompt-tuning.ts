@@ -19,6 +19,11 @@ import {
 } from "@tunekit/core";
 import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
 import { PromptWordEmbeddings } from "./prompt-word-embeddings.js";
+import {
+  checkVirtualTokensFit,
+  rejectAlreadyApplied,
+  resolveVirtualTokenOptions,
+} from "./virtual-token-options.js";
 
 /**
  * Anything that tokenises text to ids (tunekit's `Tokenizer` fits).
@@ -81,13 +86,8 @@ export interface PromptTuningOptions {
  * ```
  */
 export function promptTuning(options: PromptTuningOptions): Strategy {
-  const p = options.numVirtualTokens;
-  if (!Number.isInteger(p) || p < 1) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `promptTuning: numVirtualTokens must be a positive integer, got ${p}; e.g. { numVirtualTokens: 8 }`,
-    );
-  }
+  const shared = resolveVirtualTokenOptions("promptTuning", options);
+  const p = shared.numVirtualTokens;
   const init = options.init ?? "random";
   if (init !== "random" && (typeof init.text !== "string" || init.text.trim() === "")) {
     throw new TunekitError("CONFIG_INVALID", "promptTuning: init.text must be a non-empty string");
@@ -95,9 +95,9 @@ export function promptTuning(options: PromptTuningOptions): Strategy {
   const resolved = {
     numVirtualTokens: p,
     init: init === "random" ? "random" : { text: init.text },
-    initStd: options.initStd ?? 1,
-    seed: options.seed ?? 0,
-    trainHead: options.trainHead ?? true,
+    initStd: shared.initStd,
+    seed: shared.seed,
+    trainHead: shared.trainHead,
   };
   return {
     method: "prompt-tuning",
@@ -108,19 +108,8 @@ export function promptTuning(options: PromptTuningOptions): Strategy {
       const bertPath = adapted.namedModules().find(([, m]) => m === bert)![0];
       const wordsPath = `${bertPath === "" ? "" : `${bertPath}.`}embeddings.word_embeddings`;
       const words = adapted.getSubmodule(wordsPath);
-      if (words instanceof PromptWordEmbeddings) {
-        throw new TunekitError(
-          "INVALID_ARGUMENT",
-          "promptTuning: this model already has a prompt; apply it to the base model",
-        );
-      }
-      const max = bert.config.maxPositionEmbeddings;
-      if (p + 1 > max) {
-        throw new TunekitError(
-          "CONFIG_INVALID",
-          `promptTuning: ${p} virtual tokens leave no room in max_position_embeddings ${max}; use fewer virtual tokens`,
-        );
-      }
+      rejectAlreadyApplied("promptTuning", "prompt", words instanceof PromptWordEmbeddings);
+      checkVirtualTokensFit("promptTuning", p, bert.config.maxPositionEmbeddings);
       const table = initialPrompt(bert, words as Embedding, p, init, resolved.initStd, resolved.seed);
       adapted.setSubmodule(
         wordsPath,
