@@ -49,6 +49,8 @@ export interface EarlyStoppingOptions {
  * Where and when checkpoints are written: after every evaluation that improves the best
  * metric (so the best evaluation always has one), every `everySteps` updates, at each epoch
  * end when `atEpochEnd`, and at the end of training. The newest `keepLast` and the best are kept.
+ * Each step is written once: a checkpoint due at the update that ends an epoch is written after
+ * the epoch-end work (evaluation, position moved to the next epoch).
  *
  * @example
  * ```ts

@@ -199,12 +199,11 @@ export class Trainer {
         accumulators: ckpt.accumulators,
         optimizerConfig: ckpt.optimizerConfig,
       });
+      // A checkpoint at the end of an epoch holds the state after the epoch-end work (position at
+      // the next epoch). One with every batch of its epoch done but the position not moved on was
+      // written before that work (older versions): the loop below replays the epoch end.
       pos.epoch = s.epoch;
       pos.batchInEpoch = s.batchInEpoch;
-      if (pos.batchInEpoch >= plan.updatesPerEpoch * k) {
-        pos.epoch++;
-        pos.batchInEpoch = 0;
-      }
       // trackers carry over when they follow the same metric (they may not with ignoreConfigMismatch)
       if (s.best.metric === bestMetric && s.best.mode === bestTracker.mode) {
         bestTracker.restore(s.best);
@@ -267,7 +266,13 @@ export class Trainer {
       return runHooks(callbacks, "onCheckpoint", { step: runner.stepCount, path, isBest });
     };
 
-    const evaluateNow = async (): Promise<{ stop: boolean; reason?: StopReason }> => {
+    // A checkpoint due at the update that ends an epoch (every-steps, or a best evaluation) is
+    // written once, after the epoch-end work (evaluation, position moved to the next epoch), so
+    // every step number is saved once and its checkpoint holds everything done at that step.
+    let saveAtEpochEnd: { isBest: boolean } | undefined;
+
+    /** Evaluates; a new best writes a checkpoint now, or at the epoch end when `deferSave`. */
+    const evaluateNow = async (deferSave = false): Promise<{ stop: boolean; reason?: StopReason }> => {
       const r = await evaluationLoop(runner, evalData!, metricNames, loop);
       const result: EvaluationResult = { step: runner.stepCount, epoch: pos.epoch, ...r };
       evaluations.push(result);
@@ -285,7 +290,8 @@ export class Trainer {
       );
       let stop = await runHooks(callbacks, "onEvaluate", result);
       if (reason === undefined && stop) reason = "callback";
-      if (isBest && (await save(true))) {
+      if (isBest && deferSave) saveAtEpochEnd = { isBest: true };
+      else if (isBest && (await save(true))) {
         stop = true;
         reason ??= "callback";
       }
@@ -300,6 +306,30 @@ export class Trainer {
       evalData !== undefined && (o.evaluation?.atEpochEnd ?? o.evaluation?.everySteps === undefined);
     const ckptEvery = o.checkpoints?.everySteps;
     const ckptAtEpochEnd = o.checkpoints?.atEpochEnd ?? ckptEvery === undefined;
+    const endEpoch = async (): Promise<void> => {
+      const ended = pos.epoch;
+      pos.epoch++;
+      pos.batchInEpoch = 0;
+      const alreadyEvaluated = evaluations.at(-1)?.step === runner.stepCount && everyEval !== undefined;
+      if (evalAtEpochEnd && !alreadyEvaluated) {
+        const e = await evaluateNow();
+        if (e.stop) stopReason ??= e.reason ?? "callback";
+      }
+      const due = saveAtEpochEnd;
+      saveAtEpochEnd = undefined;
+      // save() skips a write when nothing changed (an epoch-end best evaluation just saved)
+      if ((due !== undefined || ckptAtEpochEnd) && (await save(due?.isBest ?? false)))
+        stopReason ??= "callback";
+      const meanLoss = epochLosses.length
+        ? epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length
+        : Number.NaN;
+      epochLosses = [];
+      if (await runHooks(callbacks, "onEpochEnd", { epoch: ended, step: runner.stepCount, meanLoss })) {
+        stopReason ??= "callback";
+      }
+    };
+
+    if (pos.batchInEpoch >= plan.updatesPerEpoch * k) await endEpoch(); // resumed before its epoch end
     while (stopReason === undefined) {
       const batches = plan.batches(pos.epoch);
       const usable = plan.updatesPerEpoch * k;
@@ -312,6 +342,7 @@ export class Trainer {
         microLosses.push(r.loss);
         if (!r.applied) continue;
         const step = runner.stepCount;
+        const endsEpoch = pos.batchInEpoch >= usable;
         const loss = microLosses.reduce((a, b) => a + b, 0) / microLosses.length;
         if (!Number.isFinite(loss)) {
           throw new TunekitError(
@@ -339,30 +370,15 @@ export class Trainer {
         if (this.stopRequested) stopReason ??= "stopped";
         if (step >= totalSteps) stopReason ??= limitReason;
         if (everyEval !== undefined && step % everyEval === 0) {
-          const e = await evaluateNow();
+          const e = await evaluateNow(endsEpoch);
           if (e.stop) stopReason ??= e.reason ?? "callback";
         }
-        if (ckptEvery !== undefined && step % ckptEvery === 0 && (await save(false)))
-          stopReason ??= "callback";
-      }
-      if (pos.batchInEpoch >= usable) {
-        const ended = pos.epoch;
-        pos.epoch++;
-        pos.batchInEpoch = 0;
-        const alreadyEvaluated = evaluations.at(-1)?.step === runner.stepCount && everyEval !== undefined;
-        if (evalAtEpochEnd && !alreadyEvaluated) {
-          const e = await evaluateNow();
-          if (e.stop) stopReason ??= e.reason ?? "callback";
-        }
-        if (ckptAtEpochEnd && (await save(false))) stopReason ??= "callback";
-        const meanLoss = epochLosses.length
-          ? epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length
-          : Number.NaN;
-        epochLosses = [];
-        if (await runHooks(callbacks, "onEpochEnd", { epoch: ended, step: runner.stepCount, meanLoss })) {
-          stopReason ??= "callback";
+        if (ckptEvery !== undefined && step % ckptEvery === 0) {
+          if (endsEpoch) saveAtEpochEnd ??= { isBest: false };
+          else if (await save(false)) stopReason ??= "callback";
         }
       }
+      if (pos.batchInEpoch >= usable) await endEpoch();
     }
     await save(false);
     const bestPath =
