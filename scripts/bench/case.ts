@@ -7,6 +7,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tk from "@tunekit/core";
+import { lora } from "@tunekit/strategies";
 import { createMatmulProbe } from "./matmul-probe.js";
 import {
   type BenchMode,
@@ -69,17 +70,12 @@ async function makeBackend(
 }
 
 /** Applies the mode: full (everything trains), head (classifier only), LoRA r=8 on query/value. */
-async function adapt(model: tk.BertForSequenceClassification, mode: BenchMode): Promise<tk.Module> {
+function adapt(model: tk.BertForSequenceClassification, mode: BenchMode): tk.Module {
   if (mode === "full") return model;
   if (mode === "head") {
     tk.freezeAll(model);
     tk.setTrainable(model, ["classifier"], true);
     return model;
-  }
-  const strategies = (await import("@tunekit/strategies")) as Record<string, unknown>;
-  const lora = strategies.lora as ((o: Record<string, unknown>) => tk.Strategy) | undefined;
-  if (typeof lora !== "function") {
-    throw new Error("@tunekit/strategies does not export `lora` yet: the lora case needs the real strategy");
   }
   return lora({ r: 8, alpha: 16, targetModules: ["query", "value"] }).apply(model);
 }
@@ -101,13 +97,7 @@ async function main(): Promise<void> {
     batch: spec.sizes.batch,
     seq: spec.sizes.seq,
   };
-  let model: tk.Module;
-  try {
-    model = await adapt(base, spec.mode);
-  } catch (e) {
-    console.log(JSON.stringify({ ...line, skipped: (e as Error).message }));
-    return;
-  }
+  const model = adapt(base, spec.mode);
   const { backend, topOps } = await makeBackend(spec);
   const params = model.parameters();
   const runner = new tk.TrainStepRunner({
