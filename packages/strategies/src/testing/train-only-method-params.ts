@@ -11,7 +11,14 @@ import {
 } from "@tunekit/core";
 import { expect } from "vitest";
 
-/** Options of {@link expectOnlyMethodParamsTrain}. */
+/**
+ * Options of {@link expectOnlyMethodParamsTrain}.
+ *
+ * @example
+ * ```ts
+ * const o: TrainOnlyMethodParamsOptions = { batch: probeBatch(), steps: 5, lr: 0.05, trained: (p) => p.startsWith("classifier.") };
+ * ```
+ */
 export interface TrainOnlyMethodParamsOptions {
   /** Paths (in the adapted model) that the method trains; every other parameter must stay frozen. */
   readonly trained: (path: string) => boolean;
@@ -28,7 +35,15 @@ export interface TrainOnlyMethodParamsOptions {
   readonly backend?: Backend;
 }
 
-/** What {@link expectOnlyMethodParamsTrain} saw, for extra assertions by the caller. */
+/**
+ * What {@link expectOnlyMethodParamsTrain} saw, for extra assertions by the caller.
+ *
+ * @example
+ * ```ts
+ * const { changed } = await expectOnlyMethodParamsTrain(adapted, options);
+ * expect(changed).toHaveLength(7);
+ * ```
+ */
 export interface TrainOnlyMethodParamsResult {
   /** Loss of each step, in order. */
   readonly losses: number[];
@@ -70,10 +85,12 @@ function sameBits(t: HostTensor, bytes: Uint8Array): boolean {
  * write through to the model it was applied to).
  *
  * @example
+ * ```ts
  * const base = tinyBert(2);
  * const { changed } = await expectOnlyMethodParamsTrain(lora({ r: 2 }).apply(base), {
  *   base, batch: probeBatch(), steps: 3, lr: 0.02, trained: (p) => /lora_|^classifier\./.test(p),
  * });
+ * ```
  */
 export async function expectOnlyMethodParamsTrain(
   adapted: Module & TrainerModel,
