@@ -70,6 +70,7 @@ export type {
   SafetensorsDType,
   SafetensorsEntry,
   SafetensorsHeader,
+  WriteSafetensorsOptions,
 } from "./io/index.js";
 export {
   BERT_HIDDEN_ACTS,
@@ -228,6 +229,7 @@ export type {
   LoadBertCheckpointOptions,
   LoadBertWeightsOptions,
   LoadedBert,
+  SaveBertCheckpointOptions,
 } from "./models/index.js";
 export {
   applyActivation,

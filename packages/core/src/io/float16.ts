@@ -33,3 +33,41 @@ export function bfloat16BitsToNumber(bits: number): number {
 
 const scratchF32 = new Float32Array(1);
 const scratchU32 = new Uint32Array(scratchF32.buffer);
+
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * Encodes a number as the 16 raw bits of the nearest IEEE 754 half-precision value (round
+ * half to even, as hardware conversions do). Magnitudes that round past 65504 become
+ * infinities; NaN becomes the quiet NaN `0x7e00`; signed zero is kept.
+ *
+ * @example
+ * ```ts
+ * numberToFloat16Bits(1); // 0x3c00
+ * numberToFloat16Bits(0.1); // 0x2e66 (0.0999755859375)
+ * ```
+ */
+export function numberToFloat16Bits(value: number): number {
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const a = Math.abs(value);
+  if (a === Number.POSITIVE_INFINITY) return sign | 0x7c00;
+  // Subnormals (and the carry into the smallest normal, 0x0400) are multiples of 2^-24.
+  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  let m = roundHalfEven((a / 2 ** e - 1) * 1024); // exact: a / 2^e is a power-of-two scaling
+  if (m === 1024) {
+    m = 0;
+    e++;
+  }
+  if (e > 15) return sign | 0x7c00;
+  return sign | ((e + 15) << 10) | m;
+}

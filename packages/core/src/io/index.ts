@@ -12,8 +12,9 @@ export type {
   SafetensorsHeader,
 } from "./safetensors.js";
 export { readSafetensors, readSafetensorsHeader, SAFETENSORS_MAX_HEADER_BYTES } from "./safetensors.js";
+export type { WriteSafetensorsOptions } from "./safetensors-write.js";
 export { writeSafetensors } from "./safetensors-write.js";
 export { readSafetensorsFile, writeSafetensorsFile } from "./safetensors-file.js";
 export { writeFileAtomic } from "./atomic-write.js";
-export { bfloat16BitsToNumber, float16BitsToNumber } from "./float16.js";
+export { bfloat16BitsToNumber, float16BitsToNumber, numberToFloat16Bits } from "./float16.js";
 export { READ_FILE_MAX_BYTES, readRegularFile } from "./read-regular-file.js";

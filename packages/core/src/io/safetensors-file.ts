@@ -2,7 +2,7 @@ import type { HostTensor } from "../tensor/host-tensor.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { readRegularFile } from "./read-regular-file.js";
 import { type ReadSafetensorsOptions, readSafetensors, type SafetensorsContents } from "./safetensors.js";
-import { writeSafetensors } from "./safetensors-write.js";
+import { type WriteSafetensorsOptions, writeSafetensors } from "./safetensors-write.js";
 
 /**
  * Reads a `.safetensors` file from disk with {@link readSafetensors}. Error messages are
@@ -35,6 +35,7 @@ export async function writeSafetensorsFile(
   path: string,
   tensors: Readonly<Record<string, HostTensor>> | ReadonlyMap<string, HostTensor>,
   metadata?: Readonly<Record<string, string>>,
+  options: WriteSafetensorsOptions = {},
 ): Promise<void> {
-  await writeFileAtomic(path, writeSafetensors(tensors, metadata));
+  await writeFileAtomic(path, writeSafetensors(tensors, metadata, options));
 }

@@ -76,6 +76,32 @@ describe("writeSafetensors / readSafetensors", () => {
     expect(mask.dataOffsets[1]).toBe(bytes.length - header.dataStart);
   });
 
+  it("writes float32 as F16 on request (rounded to nearest) and refuses values beyond ±65504", () => {
+    const w = hostTensor("float32", [4], [1, 0.1, -2.5e-8, 65504]);
+    const ids = hostTensor("int32", [2], [7, -1]);
+    const bytes = writeSafetensors({ w, ids }, undefined, { floatDType: "F16" });
+    const dtypes = Object.fromEntries(readSafetensorsHeader(bytes).entries.map((e) => [e.name, e.dtype]));
+    expect(dtypes).toEqual({ ids: "I32", w: "F16" });
+    const back = readSafetensors(bytes).tensors;
+    expect(Array.from(back.get("w")!.data)).toEqual([1, 0.0999755859375, -0, 65504]);
+    expect(Array.from(back.get("ids")!.data)).toEqual([7, -1]);
+    expect(bytes.byteLength).toBeLessThan(writeSafetensors({ w, ids }).byteLength);
+    const err = (() => {
+      try {
+        writeSafetensors({ big: hostTensor("float32", [2], [1, 7e4]) }, undefined, { floatDType: "F16" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isTunekitError(err, "INVALID_ARGUMENT")).toBe(true);
+    expect((err as Error).message).toMatch(
+      /tensor "big" element 1 is 70000, beyond float16's ±65504; store it as F32/,
+    );
+    expect(() => writeSafetensors({ w }, undefined, { floatDType: "F8" as "F16" })).toThrow(
+      /floatDType must be/,
+    );
+  });
+
   it("accepts a Map, normalizes bool data to 0/1 and writes an empty file for no tensors", () => {
     const bytes = writeSafetensors(new Map([["m", hostTensor("bool", [2], new Uint8Array([0, 7]))]]));
     expect(readSafetensors(bytes).tensors.get("m")!.data).toEqual(new Uint8Array([0, 1]));

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isTunekitError } from "../../errors.js";
 import { parseBertConfig } from "../../io/bert-config.js";
+import { readSafetensorsHeader } from "../../io/safetensors.js";
 import { readSafetensorsFile, writeSafetensorsFile } from "../../io/safetensors-file.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { type HostTensor, hostTensor } from "../../tensor/host-tensor.js";
@@ -142,5 +143,36 @@ describe("loadBertCheckpoint / saveBertCheckpoint", () => {
     for (const [n, p] of model.namedParameters()) {
       expect(again.model.getParameter(n).value.data).toEqual(p.value.data);
     }
+  });
+
+  it("saves float16 weights on request: half the bytes, torch_dtype float16, values within 2^-11", async () => {
+    const config = parseBertConfig(TINY_CONFIG);
+    const model = new BertForSequenceClassification(config, { seed: 6 });
+    const d = await tmp();
+    await saveBertCheckpoint(model, join(d, "f32"));
+    await saveBertCheckpoint(model, join(d, "f16"), { dtype: "float16" });
+    const dataBytes = async (sub: string): Promise<number> => {
+      const bytes = new Uint8Array(await readFile(join(d, sub, "model.safetensors")));
+      const { entries, dataStart } = readSafetensorsHeader(bytes);
+      if (sub === "f16") expect(new Set(entries.map((e) => e.dtype))).toEqual(new Set(["F16"]));
+      return bytes.byteLength - dataStart;
+    };
+    expect(await dataBytes("f16")).toBe((await dataBytes("f32")) / 2);
+    const json = JSON.parse(await readFile(join(d, "f16", "config.json"), "utf8"));
+    expect(json.torch_dtype).toBe("float16");
+    const again = await loadBertCheckpoint(join(d, "f16"), { task: "sequence-classification" });
+    let worst = 0;
+    for (const [n, p] of model.namedParameters()) {
+      const got = again.model.getParameter(n).value.data;
+      p.value.data.forEach((v, i) => {
+        // relative 2^-11 for normals; absolute 2^-25 (half the smallest subnormal step) near zero
+        worst = Math.max(worst, Math.abs(got[i]! - v) / Math.max(Math.abs(v), 2 ** -14));
+      });
+    }
+    expect(worst).toBeGreaterThan(0); // it really rounded
+    expect(worst).toBeLessThanOrEqual(2 ** -11);
+    await expect(saveBertCheckpoint(model, join(d, "bad"), { dtype: "int8" as "float16" })).rejects.toThrow(
+      /dtype must be "float32" or "float16", got "int8"/,
+    );
   });
 });

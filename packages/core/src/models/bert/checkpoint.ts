@@ -144,6 +144,20 @@ export function createBertForTask<T extends BertTask>(
 }
 
 /**
+ * Options of {@link saveBertCheckpoint}.
+ *
+ * @example
+ * ```ts
+ * const opts: SaveBertCheckpointOptions = { dtype: "float16" };
+ * ```
+ */
+export interface SaveBertCheckpointOptions {
+  /** Storage type of the weights (default float32). `float16` halves the file, rounds each weight to
+   * the nearest half (relative error ≤ 2^-11) and writes `torch_dtype: "float16"`; loading gives float32. */
+  readonly dtype?: "float32" | "float16";
+}
+
+/**
  * Writes `model` as a Hugging Face folder: `config.json` (with `architectures`,
  * `id2label`/`label2id` for heads) and `model.safetensors` with Hugging Face names.
  * Creates the folder if needed.
@@ -151,11 +165,13 @@ export function createBertForTask<T extends BertTask>(
  * @example
  * ```ts
  * await saveBertCheckpoint(model, "./out/checkpoint-100");
+ * await saveBertCheckpoint(model, "./out/half", { dtype: "float16" }); // half the bytes
  * ```
  */
 export async function saveBertCheckpoint(
   model: AnyBertModel | BertForMaskedLM,
   folder: string,
+  options: SaveBertCheckpointOptions = {},
 ): Promise<void> {
   await mkdir(folder, { recursive: true });
   const base = model instanceof BertModel ? model : model.bert;
@@ -168,6 +184,19 @@ export async function saveBertCheckpoint(
     json.label2id = Object.fromEntries(model.labels.map((l, i) => [l, i]));
     delete json.num_labels;
   }
+  const half = options.dtype === "float16";
+  if (options.dtype !== undefined && options.dtype !== "float32" && !half) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `saveBertCheckpoint: dtype must be "float32" or "float16", got ${JSON.stringify(options.dtype)}`,
+    );
+  }
+  json.torch_dtype = half ? "float16" : "float32";
   await writeFileAtomic(join(folder, "config.json"), `${JSON.stringify(json, null, 2)}\n`);
-  await writeSafetensorsFile(join(folder, "model.safetensors"), stateDict(model), { format: "pt" });
+  await writeSafetensorsFile(
+    join(folder, "model.safetensors"),
+    stateDict(model),
+    { format: "pt" },
+    half ? { floatDType: "F16" } : {},
+  );
 }

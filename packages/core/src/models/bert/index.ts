@@ -25,6 +25,7 @@ export type {
   BertTask,
   LoadBertCheckpointOptions,
   LoadedBert,
+  SaveBertCheckpointOptions,
 } from "./checkpoint.js";
 export { createBertForTask, loadBertCheckpoint, saveBertCheckpoint } from "./checkpoint.js";
 export type { BertCheckpointReport, LoadBertWeightsOptions } from "./load-weights.js";
