@@ -47,6 +47,26 @@ async function train(example: string): Promise<{ summary: TrainSummary; out: str
 const inUnit = (x: number): boolean => Number.isFinite(x) && x >= 0 && x <= 1;
 
 describe("examples train for a few steps and report metrics", () => {
+  it("sst2-bert-tiny: starts from the shipped pre-trained model; pooler and classifier are fresh", async () => {
+    const { summary, out, stderr } = await train("sst2-bert-tiny.json");
+    expect(summary).toMatchObject({
+      ok: true,
+      task: "sequence-classification",
+      steps: 3,
+      randomModel: false,
+    });
+    expect(stderr).not.toContain("RANDOM MODEL");
+    expect(stderr).toMatch(
+      /loaded \d+ tensors from .*bert-tiny-mlm; freshly initialised: bert\.pooler\.dense\.weight, bert\.pooler\.dense\.bias, classifier\.weight, classifier\.bias/,
+    );
+    expect(inUnit(summary.evaluation.metrics.accuracy!)).toBe(true);
+    // the run's model folder is a float32 classifier checkpoint with the example's labels
+    const config = JSON.parse(await readFile(join(out, "model/config.json"), "utf8"));
+    expect(config.architectures).toEqual(["BertForSequenceClassification"]);
+    expect(config.id2label).toEqual({ "0": "negative", "1": "positive" });
+    expect(config.torch_dtype).toBe("float32");
+  });
+
   it("sst2-tiny: binary classification; then evaluate, predict and info on the run", async () => {
     const { summary, out, stderr } = await train("sst2-tiny.json");
     expect(summary).toMatchObject({
