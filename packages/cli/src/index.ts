@@ -23,7 +23,7 @@ export { ADAPTER_FORMATS, loadAdaptedRun, MERGEABLE_METHODS } from "./setup/adap
 export { loadDataSpec, resolveTask } from "./setup/data-setup.js";
 export { buildModel, loadTrainedModel } from "./setup/model-setup.js";
 export { loadTrainConfigFile, RUN_FILE } from "./setup/run-files.js";
-export type { StrategySpec } from "./strategy-config.js";
+export type { StrategyContext, StrategySpec } from "./strategy-config.js";
 export { BUILTIN_METHODS, createStrategy, KNOWN_METHODS, STRATEGY_EXPORTS } from "./strategy-config.js";
 export type { ConfigOverride } from "./command.js";
 export { applyOverrides, parseSetFlags } from "./command.js";

@@ -97,6 +97,49 @@ describe("strategy config", () => {
     expect(houlsby.options).toMatchObject({ reductionFactor: 8 });
   });
 
+  it('prompt tuning\'s "init": { "text" } embeds the text with the run\'s tokenizer', async () => {
+    const tokenizer = { encode: (text: string) => ({ ids: text.split(" ").map((w) => w.length + 3) }) };
+    const spec = { method: "prompt", options: { numVirtualTokens: 3, init: { text: "a great film" } } };
+    const strategy = await createStrategy(spec, "cfg.json", { tokenizer });
+    expect(strategy.options).toMatchObject({ init: { text: "a great film" } });
+    const model = createBertForTask(tinyConfig, { task: "sequence-classification", seed: 2 });
+    const adapted = strategy.apply(model);
+    const prompt = adapted.namedParameters().find(([n]) => n.endsWith("prompt_embeddings"))![1].value;
+    const words = model.getParameter("bert.embeddings.word_embeddings.weight").value;
+    const h = tinyConfig.hiddenSize;
+    [4, 8, 7].forEach((id, row) => {
+      expect(Array.from(prompt.data.slice(row * h, (row + 1) * h))).toEqual(
+        Array.from(words.data.slice(id * h, (id + 1) * h)),
+      );
+    });
+    const err = async (p: Promise<unknown>): Promise<Error> =>
+      p.then(
+        () => {
+          throw new Error("expected a rejection");
+        },
+        (e: Error) => e,
+      );
+    const noTok = await err(createStrategy(spec, "cfg.json"));
+    expect(isTunekitError(noTok, "CONFIG_INVALID")).toBe(true);
+    expect(noTok.message).toMatch(/init\.text needs the run's tokenizer/);
+    const empty = await err(
+      createStrategy(
+        { method: "prompt", options: { numVirtualTokens: 3, init: { text: " " } } },
+        "cfg.json",
+        {
+          tokenizer,
+        },
+      ),
+    );
+    expect(empty.message).toMatch(/strategy\.init\.text/);
+    const typo = await err(
+      createStrategy({ method: "prompt", options: { numVirtualTokens: 3, init: { txt: "x" } } }, "cfg.json", {
+        tokenizer,
+      }),
+    );
+    expect(typo.message).toMatch(/txt/);
+  });
+
   it("says clearly when @tunekit/strategies lacks a method's export", async () => {
     const e = await createStrategy({ method: "no-such-method", options: {} }).catch((x: unknown) => x);
     expect(isTunekitError(e, "NOT_IMPLEMENTED")).toBe(true);

@@ -119,6 +119,43 @@ export function parseStrategySpec(v: ConfigValidator, raw: unknown): StrategySpe
 }
 
 /**
+ * What some strategies need besides their options: the run's tokenizer (prompt tuning's
+ * `"init": { "text": "…" }` embeds that text's tokens).
+ *
+ * @example
+ * ```ts
+ * const strategy = await createStrategy(spec, "train.json", { tokenizer: await loadTokenizer(dir) });
+ * ```
+ */
+export interface StrategyContext {
+  readonly tokenizer?: { encode(text: string): { readonly ids: readonly number[] } };
+}
+
+/** Prompt tuning's text init in a config is `{ "text": "…" }`: the factory also needs the tokenizer. */
+function withTokenizer(
+  options: Record<string, unknown>,
+  method: string,
+  source: string,
+  context: StrategyContext,
+): void {
+  const init = options.init;
+  if (typeof init !== "object" || init === null || Array.isArray(init)) return;
+  const v = new ConfigValidator(source);
+  v.knownKeys("strategy.init", init as Record<string, unknown>, ["text"]);
+  const text = (init as { text?: unknown }).text;
+  if (typeof text !== "string" || text.trim() === "") {
+    v.fail("strategy.init.text", text, 'a non-empty string, e.g. "classify the sentiment of this review"');
+  }
+  if (context.tokenizer === undefined) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${source}: strategy (${method}): init.text needs the run's tokenizer, which this command did not load; use "init": "random" here`,
+    );
+  }
+  options.init = { text, tokenizer: context.tokenizer };
+}
+
+/**
  * Builds the {@link Strategy} for a spec: `full` (everything trainable), `head-only` (only
  * `classifier`, plus any `trainable` patterns), or the factory `@tunekit/strategies` exports
  * for the method (see {@link STRATEGY_EXPORTS}).
@@ -129,7 +166,11 @@ export function parseStrategySpec(v: ConfigValidator, raw: unknown): StrategySpe
  * const adapted = strategy.apply(model);
  * ```
  */
-export async function createStrategy(spec: StrategySpec, source = "config"): Promise<Strategy> {
+export async function createStrategy(
+  spec: StrategySpec,
+  source = "config",
+  context: StrategyContext = {},
+): Promise<Strategy> {
   if (spec.method === "full") {
     return {
       method: "full",
@@ -165,6 +206,7 @@ export async function createStrategy(spec: StrategySpec, source = "config"): Pro
     );
   }
   const options: Record<string, unknown> = { ...entry?.defaults, ...spec.options };
+  withTokenizer(options, spec.method, source, context);
   const positional = entry?.positional;
   let first: unknown;
   if (positional !== undefined) {

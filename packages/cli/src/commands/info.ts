@@ -15,7 +15,12 @@ import { ConfigValidator } from "../config/validate.js";
 import { loadDataSpec, resolveTask } from "../setup/data-setup.js";
 import { buildModel } from "../setup/model-setup.js";
 import { loadTrainConfigFile } from "../setup/run-files.js";
-import { createStrategy, parseStrategySpec, type StrategySpec } from "../strategy-config.js";
+import {
+  createStrategy,
+  parseStrategySpec,
+  type StrategyContext,
+  type StrategySpec,
+} from "../strategy-config.js";
 
 /** `tunekit info MODEL`: architecture and parameter counts, optionally with a strategy applied. */
 export const infoCommand: CliCommand = {
@@ -49,6 +54,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   let source: string;
   let random = false;
   let specs = flagSpecs;
+  let strategyContext: StrategyContext = {};
   if (info?.isDirectory()) {
     config = await readBertConfig(target);
     const architectures = config.extra.architectures;
@@ -59,6 +65,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     const loaded = await loadTrainConfigFile(ctx.positionals[0]!, ctx.io.cwd);
     const tc = loaded.config;
     const tokenizer = await loadTokenizer(tc.tokenizer);
+    strategyContext = { tokenizer };
     const { splits } = await loadDataSpec({ ...tc.data, maxRows: { train: 1, validation: 1, test: 1 } });
     const built = await buildModel(tc.model, {
       task: resolveTask(tc.task, splits),
@@ -77,7 +84,11 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   const rows: MethodRow[] = [];
   let adapted = model;
   for (const spec of specs) {
-    const strategy = await createStrategy(spec, flagSpecs.length > 0 ? "--strategy" : source);
+    const strategy = await createStrategy(
+      spec,
+      flagSpecs.length > 0 ? "--strategy" : source,
+      strategyContext,
+    );
     adapted = strategy.apply(model);
     const r = parameterReport(adapted);
     rows.push({

@@ -123,7 +123,7 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   });
   const banner = built.random ? `\n*** ${built.notice} ***\n` : built.notice;
   note(banner);
-  const strategy = await createStrategy(config.strategy, config.source);
+  const strategy = await createStrategy(config.strategy, config.source, { tokenizer });
   const model = strategy.apply(built.model);
   const params = parameterReport(model);
   note(

@@ -97,7 +97,7 @@ export async function loadAdaptedModel(
     padId: tokenizer.padId,
     maxLength: config.training.maxLength,
   });
-  const strategy = await createStrategy(config.strategy, config.source);
+  const strategy = await createStrategy(config.strategy, config.source, { tokenizer });
   const adapted = strategy.apply(built.model) as Module & TrainerModel;
   const path = join(dir, "model.safetensors");
   const { tensors } = await readSafetensorsFile(path);
