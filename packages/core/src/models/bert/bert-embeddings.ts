@@ -1,6 +1,6 @@
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, concat, full, slice } from "../../ir/ops.js";
+import { add, concat, full, gather, slice } from "../../ir/ops.js";
 import type { Rng } from "../../data/random.js";
 import { Dropout } from "../../modules/dropout.js";
 import { Embedding } from "../../modules/embedding.js";
@@ -18,7 +18,9 @@ import type { BertConfig } from "../../io/bert-config.js";
  * a prefix-tuning prefix), and a wrapped `word_embeddings` layer may return MORE positions
  * than `input_ids` has (prompt tuning prepends virtual tokens): the extra leading positions
  * get position embeddings like any token and token type 0, as PEFT's zero-padded
- * `token_type_ids`.
+ * `token_type_ids`. Explicit `positionIds` (int32 `[B, S]`, Hugging Face's `position_ids`)
+ * replace the default `offset..offset+S-1` for every row; ids must be below
+ * `max_position_embeddings` (they index the table).
  *
  * @example
  * ```ts
@@ -47,7 +49,12 @@ export class BertEmbeddings extends Module {
   }
 
   /** `inputIds`, `tokenTypeIds`: int32 `[B, S]` (token types default to 0). */
-  forward(inputIds: Tensor, tokenTypeIds: Tensor | undefined, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+  forward(
+    inputIds: Tensor,
+    tokenTypeIds: Tensor | undefined,
+    ctx: ForwardContext = EVAL_CONTEXT,
+    positionIds?: Tensor,
+  ): Tensor {
     const [, seqLen] = inputIds.shape;
     if (inputIds.rank !== 2 || seqLen === undefined) {
       throw new TunekitError(
@@ -69,7 +76,18 @@ export class BertEmbeddings extends Module {
       );
     }
     const posTable = inputIds.graph.param(this.child<Embedding>("position_embeddings").weight);
-    const positions = slice(posTable, [start, 0], [total, -1]); // [total, H], broadcast over batch
+    let positions: Tensor;
+    if (positionIds === undefined) {
+      positions = slice(posTable, [start, 0], [total, -1]); // [total, H], broadcast over batch
+    } else {
+      if (total !== seqLen) {
+        throw new TunekitError(
+          "INVALID_ARGUMENT",
+          "BertEmbeddings: position_ids cannot be combined with prepended virtual tokens (prompt tuning); leave them out",
+        );
+      }
+      positions = gather(posTable, positionIds); // [B, S, H]
+    }
     const b = inputIds.shape[0]!;
     let types = tokenTypeIds ?? full(inputIds.graph, [b, seqLen], 0, "int32");
     if (total > seqLen) types = concat([full(inputIds.graph, [b, total - seqLen], 0, "int32"), types], 1);

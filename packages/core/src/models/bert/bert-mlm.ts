@@ -170,7 +170,8 @@ export class BertForMaskedLM extends Module {
 
 /**
  * The {@link ForwardFn} of a {@link BertForMaskedLM} on batches from `maskTokensForMlm`
- * (`input_ids`, `attention_mask`, `masked_positions`, `labels`), returning `loss` and `logits`.
+ * (`input_ids`, `attention_mask`, `masked_positions`, `labels`; optional `token_type_ids`,
+ * `position_ids`), returning `loss` and `logits`.
  *
  * @example
  * ```ts
@@ -184,6 +185,7 @@ export function maskedLmForward(model: BertForMaskedLM): ForwardFn {
         inputIds: inputs.input_ids!,
         attentionMask: inputs.attention_mask,
         tokenTypeIds: inputs.token_type_ids,
+        positionIds: inputs.position_ids,
         maskedPositions: inputs.masked_positions,
         labels: inputs.labels,
       },

@@ -33,6 +33,8 @@ export interface BertInputs {
   readonly attentionMask?: Tensor | undefined;
   /** Segment ids (default: all zeros). */
   readonly tokenTypeIds?: Tensor | undefined;
+  /** Position ids (default: `0..S-1`, shifted by a prefix's length), Hugging Face's `position_ids`. */
+  readonly positionIds?: Tensor | undefined;
   /** Sequence classification: int32 `[B]` (float32 `[B]` for regression, `[B, C]` multi-label);
    * token classification: int32 `[B, S]` with -100 for ignored positions. */
   readonly labels?: Tensor | undefined;
@@ -148,8 +150,14 @@ export class BertModel extends Module {
     checkIds(inputIds, "input_ids");
     if (inputs.tokenTypeIds) checkIds(inputs.tokenTypeIds, "token_type_ids", inputIds.shape);
     if (inputs.attentionMask) checkIds(inputs.attentionMask, "attention_mask", inputIds.shape);
+    if (inputs.positionIds) checkIds(inputs.positionIds, "position_ids", inputIds.shape);
     const [b, s] = inputIds.shape as [number, number];
-    const x = this.child<BertEmbeddings>("embeddings").forward(inputIds, inputs.tokenTypeIds, ctx);
+    const x = this.child<BertEmbeddings>("embeddings").forward(
+      inputIds,
+      inputs.tokenTypeIds,
+      ctx,
+      inputs.positionIds,
+    );
     // Virtual tokens a wrapped word embedding prepended (prompt tuning) are always attended,
     // as PEFT extends the attention mask with ones.
     const extra = x.shape[1]! - s;
