@@ -8,6 +8,13 @@
 //   npx tsx --conditions=@tunekit/source scripts/pretrain-mlm.ts --out examples/models/bert-tiny-mlm \
 //     [--steps 6000] [--batch 64] [--seq 64] [--lr 1e-3] [--layers 2] [--hidden 128] [--heads 2]
 //     [--intermediate 512] [--seed 0] [--minutes M] [--dtype float32|float16]
+//     [--init FOLDER] [--position-shift N]
+//
+// --init continues from a BertForMaskedLM folder (its config wins over the size flags).
+// --position-shift N gives half of the rows position ids starting at a random 1..N instead of 0
+// (Hugging Face's position_ids), so the model does not depend on [CLS] sitting at position 0:
+// prefix and prompt tuning shift every real token's position by their number of virtual
+// tokens, as Hugging Face BERT does with past_key_values.
 //
 // --dtype float16 stores the final weights as F16 (half the bytes; intermediate saves every
 // 1,000 steps stay float32).
@@ -24,6 +31,9 @@ import { createOnnxBackend } from "@tunekit/backend-onnx";
 import {
   adamw,
   BertForMaskedLM,
+  type HostTensor,
+  hostTensor,
+  loadBertCheckpoint,
   linearWarmupSchedule,
   loadDataset,
   loadTokenizer,
@@ -53,6 +63,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "0" },
     minutes: { type: "string" },
     dtype: { type: "string", default: "float32" },
+    init: { type: "string" },
+    "position-shift": { type: "string", default: "0" },
   },
 });
 if (values.out === undefined) throw new Error("--out FOLDER is required");
@@ -168,11 +180,39 @@ const config = parseBertConfig({
   layer_norm_eps: 1e-12,
   pad_token_id: tok.padId,
 });
-const model = new BertForMaskedLM(config, { seed });
+const model =
+  values.init === undefined
+    ? new BertForMaskedLM(config, { seed })
+    : (await loadBertCheckpoint(resolve(values.init), { task: "masked-lm" })).model;
+if (model.config.vocabSize !== tok.vocabSize) {
+  throw new Error(
+    `--init ${values.init}: vocab_size ${model.config.vocabSize} but the tokenizer has ${tok.vocabSize}`,
+  );
+}
+const maxShift = num("position-shift");
+
+/** Adds `position_ids`: half the rows (when --position-shift > 0) start at a random 1..maxShift. */
+function withPositions<T extends { input_ids: HostTensor }>(
+  batch: T,
+  random: () => number,
+): T & {
+  position_ids?: HostTensor;
+} {
+  if (maxShift <= 0) return batch;
+  const [b, s] = batch.input_ids.shape as [number, number];
+  const ids = new Int32Array(b * s);
+  for (let r = 0; r < b; r++) {
+    const start = random() < 0.5 ? 0 : 1 + Math.floor(random() * maxShift);
+    for (let t = 0; t < s; t++) ids[r * s + t] = Math.min(start + t, model.config.maxPositionEmbeddings - 1);
+  }
+  return { ...batch, position_ids: hostTensor("int32", [b, s], ids) };
+}
 const total = model.namedParameters().reduce((n, [, p]) => n + p.value.data.length, 0);
+const mc = model.config;
 console.log(
-  `BertForMaskedLM ${num("layers")} layers, hidden ${num("hidden")}, ${num("heads")} heads, ${num("intermediate")} ` +
-    `intermediate, vocab ${config.vocabSize}: ${model.namedParameters().length} tensors (~${(total / 1e6).toFixed(2)} M parameters)`,
+  `BertForMaskedLM ${mc.numHiddenLayers} layers, hidden ${mc.hiddenSize}, ${mc.numAttentionHeads} heads, ` +
+    `${mc.intermediateSize} intermediate, vocab ${mc.vocabSize}: ${model.namedParameters().length} tensors ` +
+    `(~${(total / 1e6).toFixed(2)} M parameters)${values.init === undefined ? "" : `, from ${values.init}`}`,
 );
 const backend = await createOnnxBackend();
 const runner = new TrainStepRunner({
@@ -231,6 +271,8 @@ async function save(
     await copyFile(join(TOKENIZER, f), join(OUT, f)).catch(() => undefined);
   }
   const info = {
+    init: values.init ?? null,
+    positionShift: maxShift,
     steps: step,
     batchSize,
     seqLength: seq,
@@ -263,7 +305,7 @@ for (; step < steps && Date.now() < deadline; step++) {
   }
   const picked = order.slice(cursor, cursor + batchSize).map((i) => rows[i]!);
   cursor += batchSize;
-  const batch = maskTokensForMlm(picked, { ...masking, rng });
+  const batch = withPositions(maskTokensForMlm(picked, { ...masking, rng }), rng);
   const { loss } = await runner.step({ ...batch }, { lr: schedule(step + 1) });
   window += loss;
   windowN++;
