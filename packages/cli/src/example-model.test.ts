@@ -91,6 +91,6 @@ describe("examples/models/bert-tiny-mlm (the pre-trained model the examples star
     expect(untrained.loss).toBeGreaterThan(10);
     expect(untrained.accuracy).toBeLessThan(0.01);
     expect(trained.loss).toBeLessThan(untrained.loss - 3);
-    expect(trained.accuracy).toBeGreaterThan(0.2); // measured 0.318 (loss 4.77) on these 128 sentences
+    expect(trained.accuracy).toBeGreaterThan(0.2); // measured 0.320 (loss 4.66) on these 128 sentences
   });
 });
