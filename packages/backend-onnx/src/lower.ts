@@ -1,5 +1,11 @@
-import { type DType, type Graph, type HostTensor, type OpName, TunekitError } from "@tunekit/core";
-import { checkHostTensor } from "./feeds.js";
+import {
+  checkHostTensor,
+  type DType,
+  type Graph,
+  type HostTensor,
+  type OpName,
+  TunekitError,
+} from "@tunekit/core";
 import type { LowerContext, LowerOptions, LowerRule } from "./lower-context.js";
 import { ELEMENTWISE_RULES } from "./lower-elementwise.js";
 import { emitGemmBias, planGemmBias } from "./lower-fusion.js";

@@ -1,4 +1,5 @@
 import {
+  checkHostTensor,
   type CompileOptions,
   type Executable,
   type Graph,
@@ -8,7 +9,7 @@ import {
   TunekitError,
 } from "@tunekit/core";
 import { type ActiveEngine, ensureActive, type TfTensor } from "./engine.js";
-import { checkHostTensor, downloadTensor, uploadHostTensor } from "./host-transfer.js";
+import { downloadTensor, uploadHostTensor } from "./host-transfer.js";
 import type { Kernel } from "./kernel.js";
 import { type LeafOp, TFJS_KERNELS } from "./kernels.js";
 

@@ -179,7 +179,7 @@ export {
   spearman,
 } from "./metrics/index.js";
 export type { Float64Tensor } from "./backend/index.js";
-export { createReferenceBackend, evaluateGraphFloat64 } from "./backend/index.js";
+export { checkHostTensor, createReferenceBackend, evaluateGraphFloat64 } from "./backend/index.js";
 export type {
   ForwardContext,
   InitOptions,

@@ -1,3 +1,4 @@
 export type { Backend, CompileOptions, Executable } from "./backend.js";
+export { checkHostTensor } from "./check-host-tensor.js";
 export { createReferenceBackend, evaluateGraphFloat64 } from "./reference-backend.js";
 export type { Float64Tensor } from "./reference-tensor.js";
