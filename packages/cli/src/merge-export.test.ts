@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import { type AnyBertModel, loadTokenizer, readSafetensorsFile } from "@tunekit/core";
 import { loadAdapterFolder, maxOutputDifference } from "@tunekit/strategies";
@@ -11,18 +10,11 @@ import { EXIT, runCli } from "./run-cli.js";
 import { loadAdaptedRun } from "./setup/adapted-run.js";
 import { buildModel } from "./setup/model-setup.js";
 import { captureIo } from "./testing/capture-io.js";
+import { REPO, smallRunFlags } from "./testing/small-run.js";
 
 // `tunekit merge` and `tunekit export-adapter` on tiny random BERTs trained for 2 steps.
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const QUICK = [
-  "--set",
-  "data.maxRows.train=32",
-  "--set",
-  "data.maxRows.validation=32",
-  "--set",
-  "training.maxLength=32",
-  "--set",
-  "training.batchSize=16",
+  ...smallRunFlags({ train: 32 }),
   // a large lr so 2 steps move the adapter far from its (often identity) initialisation
   "--set",
   "training.lr=0.05",

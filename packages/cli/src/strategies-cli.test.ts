@@ -1,25 +1,15 @@
 import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";
 import { captureIo } from "./testing/capture-io.js";
+import { REPO, smallRunFlags } from "./testing/small-run.js";
 
 // Strategies and pre-trained folders through the CLI: LoRA runs save adapted weights + PEFT
 // files and evaluate to the same numbers; a trained model folder loads as `model.path`;
 // `info` counts match hand-computed values.
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const QUICK = [
-  "--set",
-  "data.maxRows.train=64",
-  "--set",
-  "data.maxRows.validation=32",
-  "--set",
-  "training.maxLength=32",
-  "--set",
-  "training.batchSize=16",
-];
+const QUICK = [...smallRunFlags({ train: 64 })];
 
 async function run(args: string[]): Promise<{ json: Record<string, unknown>; err: string }> {
   const io = captureIo({ cwd: REPO });

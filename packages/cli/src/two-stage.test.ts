@@ -1,24 +1,16 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { readSafetensorsFile } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";
 import { captureIo } from "./testing/capture-io.js";
+import { REPO, smallRunFlags } from "./testing/small-run.js";
 
 // Two-stage fine-tuning (an intermediate task, then the target) is two `tunekit train` runs:
 // the second one's model.path is the first one's model folder. A different label set gets a
 // fresh classifier; everything else (encoder and pooler) continues from stage 1.
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const SMALL = [
-  "--set",
-  "data.maxRows.validation=32",
-  "--set",
-  "training.maxLength=32",
-  "--set",
-  "training.batchSize=16",
-];
+const SMALL = smallRunFlags({});
 
 async function train(args: readonly string[]): Promise<{ out: string; stderr: string }> {
   const out = await mkdtemp(join(tmpdir(), "tunekit-two-stage-"));
