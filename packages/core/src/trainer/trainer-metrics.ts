@@ -2,8 +2,9 @@ import { accuracy, macroF1 } from "../metrics/classification.js";
 import { pearson, spearman } from "../metrics/correlation.js";
 import { matthewsCorrelation } from "../metrics/matthews.js";
 import { entityScores } from "./entity-metrics.js";
-import { invalidOption } from "./trainer-options.js";
-import type { TrainerTask } from "./trainer-model.js";
+import { checkTrainerData } from "./trainer-data.js";
+import { inferTask, type TrainerData, type TrainerTask } from "./trainer-model.js";
+import { invalidOption, type TrainerOptions } from "./trainer-options.js";
 
 /**
  * Metric names available per task. `loss` is always reported and may be used for
@@ -137,4 +138,43 @@ export function computeMetrics(
     }
   }
   return out;
+}
+
+/**
+ * What a `Trainer.fit` trains toward, checked before any work: the task of `train`, the
+ * metrics to compute, the metric that picks the best checkpoint and the early-stopping one;
+ * early stopping and every-N-steps evaluation need `evalData`.
+ *
+ * @example
+ * ```ts
+ * const { task, metricNames, bestMetric } = resolveFitTargets(options, train, validation);
+ * ```
+ */
+export function resolveFitTargets(
+  o: TrainerOptions,
+  train: TrainerData,
+  evalData: TrainerData | undefined,
+): {
+  task: TrainerTask;
+  metricNames: string[];
+  bestMetric: string;
+  esMetric: string;
+  evalData: TrainerData | undefined;
+} {
+  checkTrainerData(train, "train");
+  if (evalData !== undefined) checkTrainerData(evalData, "evalData");
+  const task = inferTask(o.model, train);
+  const metricNames = resolveMetrics(task, o.metrics);
+  const bestMetric = o.metricForBest ?? "loss";
+  checkSelectionMetric("metricForBest", bestMetric, metricNames);
+  const esMetric = o.earlyStopping?.metric ?? bestMetric;
+  if (o.earlyStopping) checkSelectionMetric("earlyStopping.metric", esMetric, metricNames);
+  if (evalData === undefined && (o.earlyStopping !== undefined || o.evaluation?.everySteps !== undefined)) {
+    invalidOption(
+      o.earlyStopping ? "earlyStopping" : "evaluation.everySteps",
+      o.earlyStopping ?? o.evaluation?.everySteps,
+      "evalData in fit(train, { evalData }) to evaluate on",
+    );
+  }
+  return { task, metricNames, bestMetric, esMetric, evalData };
 }

@@ -4,6 +4,8 @@ import { loadTrainingCheckpoint, type TrainingCheckpoint } from "../checkpoint/t
 import type { TrainerStateJson } from "../checkpoint/trainer-state.js";
 import { TunekitError } from "../errors.js";
 import { assignWeights } from "./assign-weights.js";
+import type { MetricTracker } from "./early-stopping.js";
+import type { FitPosition } from "./fit-checkpoints.js";
 import type { EvaluationResult } from "./trainer-callbacks.js";
 import type { TrainerModel } from "./trainer-model.js";
 import { invalidOption } from "./trainer-options.js";
@@ -75,4 +77,43 @@ export function restoreEvaluation(e: TrainerStateJson["evaluations"][number]): E
   const num = (v: number | null | undefined): number => (typeof v === "number" ? v : Number.NaN);
   const metrics = Object.fromEntries(Object.entries(e.metrics).map(([k, v]) => [k, num(v)]));
   return { step: e.step, epoch: e.epoch ?? 0, loss: num(e.loss), metrics, numExamples: e.numExamples ?? 0 };
+}
+
+/**
+ * Restores where a resumed fit stands from its checkpoint's trainer state: the data position,
+ * the best-metric and early-stopping trackers (when they follow the same metric and mode; they
+ * may not with `ignoreConfigMismatch`) and the evaluation history. Returns the best
+ * checkpoint's name to keep (null when the best tracker starts fresh).
+ *
+ * @example
+ * ```ts
+ * bestCheckpoint = restoreFitProgress(ckpt.state, { pos, bestMetric, bestTracker, esMetric, es, evaluations });
+ * ```
+ */
+export function restoreFitProgress(
+  s: TrainerStateJson,
+  t: {
+    readonly pos: FitPosition;
+    readonly bestMetric: string;
+    readonly bestTracker: MetricTracker;
+    readonly esMetric: string;
+    readonly es: MetricTracker | undefined;
+    readonly evaluations: EvaluationResult[];
+  },
+): string | null {
+  // A checkpoint at the end of an epoch holds the state after the epoch-end work (position at
+  // the next epoch). One with every batch of its epoch done but the position not moved on was
+  // written before that work (older versions): the fit loop replays the epoch end.
+  t.pos.epoch = s.epoch;
+  t.pos.batchInEpoch = s.batchInEpoch;
+  let bestCheckpoint: string | null = null;
+  if (s.best.metric === t.bestMetric && s.best.mode === t.bestTracker.mode) {
+    t.bestTracker.restore(s.best);
+    bestCheckpoint = s.bestCheckpoint;
+  }
+  if (t.es && s.earlyStopping?.metric === t.esMetric && s.earlyStopping.mode === t.es.mode) {
+    t.es.restore(s.earlyStopping);
+  }
+  t.evaluations.push(...s.evaluations.map(restoreEvaluation));
+  return bestCheckpoint;
 }

@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { checkpointName, pruneCheckpoints } from "../checkpoint/checkpoint-rotation.js";
-import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
+import { loadTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
 import type { TrainerStateJson } from "../checkpoint/trainer-state.js";
 import { TRAINER_STATE_FORMAT } from "../checkpoint/trainer-state.js";
 import { TunekitError } from "../errors.js";
@@ -9,15 +8,16 @@ import type { Optimizer } from "../optim/optimizer.js";
 import { TrainStepRunner } from "../train/train-step-runner.js";
 import { assignWeights } from "./assign-weights.js";
 import { MetricTracker } from "./early-stopping.js";
+import { FitCheckpoints, type FitPosition } from "./fit-checkpoints.js";
 import { planFit } from "./fit-plan.js";
 import { type EvaluationResult, runHooks, type StopReason } from "./trainer-callbacks.js";
 import { checkTrainerData, trainerBatch } from "./trainer-data.js";
 import { type EvalLoopOptions, evaluationLoop, type PredictResult, predictionLoop } from "./trainer-eval.js";
-import { checkSelectionMetric, defaultMetricMode, resolveMetrics } from "./trainer-metrics.js";
+import { defaultMetricMode, resolveFitTargets, resolveMetrics } from "./trainer-metrics.js";
 import { inferTask, type TrainerData, type TrainerTask, trainerForward } from "./trainer-model.js";
-import { invalidOption, type TrainerOptions, validateTrainerOptions } from "./trainer-options.js";
+import { type TrainerOptions, validateTrainerOptions } from "./trainer-options.js";
 import { formatProgress, ProgressMeter } from "./trainer-progress.js";
-import { openResumeCheckpoint, restoreEvaluation } from "./trainer-resume.js";
+import { openResumeCheckpoint, restoreFitProgress } from "./trainer-resume.js";
 
 /**
  * Options of {@link Trainer.fit}.
@@ -59,11 +59,6 @@ export interface FitResult {
   readonly loadedBest: boolean;
   /** The checkpoint folder training resumed from (`resumeFrom`), and its step. */
   readonly resumedFrom: { readonly folder: string; readonly step: number } | undefined;
-}
-
-interface Position {
-  epoch: number;
-  batchInEpoch: number;
 }
 
 /**
@@ -140,22 +135,11 @@ export class Trainer {
   async fit(train: TrainerData, fitOptions: FitOptions = {}): Promise<FitResult> {
     const o = this.options;
     this.stopRequested = false;
-    checkTrainerData(train, "train");
-    if (fitOptions.evalData !== undefined) checkTrainerData(fitOptions.evalData, "evalData");
-    const task = inferTask(o.model, train);
-    const metricNames = resolveMetrics(task, o.metrics);
-    const bestMetric = o.metricForBest ?? "loss";
-    checkSelectionMetric("metricForBest", bestMetric, metricNames);
-    const esMetric = o.earlyStopping?.metric ?? bestMetric;
-    if (o.earlyStopping) checkSelectionMetric("earlyStopping.metric", esMetric, metricNames);
-    const evalData = fitOptions.evalData;
-    if (evalData === undefined && (o.earlyStopping !== undefined || o.evaluation?.everySteps !== undefined)) {
-      invalidOption(
-        o.earlyStopping ? "earlyStopping" : "evaluation.everySteps",
-        o.earlyStopping ?? o.evaluation?.everySteps,
-        "evalData in fit(train, { evalData }) to evaluate on",
-      );
-    }
+    const { task, metricNames, bestMetric, esMetric, evalData } = resolveFitTargets(
+      o,
+      train,
+      fitOptions.evalData,
+    );
     const plan = planFit(o, this.optimizer.config, train, task);
     const {
       accumulation: k,
@@ -174,9 +158,8 @@ export class Trainer {
       ? new MetricTracker(o.earlyStopping.mode ?? defaultMetricMode(esMetric), o.earlyStopping.minDelta ?? 0)
       : undefined;
     const evaluations: EvaluationResult[] = [];
-    const pos: Position = { epoch: 0, batchInEpoch: 0 };
+    const pos: FitPosition = { epoch: 0, batchInEpoch: 0 };
     let bestCheckpoint: string | null = null;
-    let lastCheckpoint: string | undefined;
     let resumedFrom: FitResult["resumedFrom"];
     const ckptDir = o.checkpoints?.dir;
 
@@ -199,19 +182,7 @@ export class Trainer {
         accumulators: ckpt.accumulators,
         optimizerConfig: ckpt.optimizerConfig,
       });
-      // A checkpoint at the end of an epoch holds the state after the epoch-end work (position at
-      // the next epoch). One with every batch of its epoch done but the position not moved on was
-      // written before that work (older versions): the loop below replays the epoch end.
-      pos.epoch = s.epoch;
-      pos.batchInEpoch = s.batchInEpoch;
-      // trackers carry over when they follow the same metric (they may not with ignoreConfigMismatch)
-      if (s.best.metric === bestMetric && s.best.mode === bestTracker.mode) {
-        bestTracker.restore(s.best);
-        bestCheckpoint = s.bestCheckpoint;
-      }
-      if (es && s.earlyStopping?.metric === esMetric && s.earlyStopping.mode === es.mode)
-        es.restore(s.earlyStopping);
-      evaluations.push(...s.evaluations.map(restoreEvaluation));
+      bestCheckpoint = restoreFitProgress(s, { pos, bestMetric, bestTracker, esMetric, es, evaluations });
     }
 
     if (fitOptions.resumeFrom === undefined && (this.runner?.stepCount ?? 0) > 0) {
@@ -222,7 +193,6 @@ export class Trainer {
     const log = o.logger;
     const loop: EvalLoopOptions = this.loopOptions(task);
     const meter = new ProgressMeter(runner.stepCount, totalSteps);
-    let lastSavedKey = "";
     let lossSum = 0;
     let lossCount = 0;
 
@@ -236,7 +206,7 @@ export class Trainer {
       rng: { seed, epoch: pos.epoch },
       schedule: { name: scheduleName, completedSteps: runner.stepCount, totalSteps },
       best: { metric: bestMetric, ...bestTracker.toJSON(), mode: bestTracker.mode },
-      bestCheckpoint,
+      bestCheckpoint: ckpts.bestCheckpoint,
       earlyStopping: es ? { metric: esMetric, ...es.toJSON(), mode: es.mode } : null,
       configHash: hash,
       config: hashed,
@@ -244,27 +214,20 @@ export class Trainer {
       evaluations: evaluations.map((e) => ({ ...e, metrics: { ...e.metrics } })),
     });
 
-    const save = async (isBest: boolean): Promise<boolean> => {
-      if (ckptDir === undefined) return false;
-      const name = checkpointName(runner.stepCount);
-      if (isBest) bestCheckpoint = name;
-      const key = `${runner.stepCount}:${pos.epoch}:${pos.batchInEpoch}:${bestCheckpoint}`;
-      if (key === lastSavedKey) return false; // nothing changed since the last save
-      const path = join(ckptDir, name);
-      const rs = runner.getState();
-      await saveTrainingCheckpoint(path, {
+    const ckpts = new FitCheckpoints(
+      {
+        dir: ckptDir,
+        keepLast: o.checkpoints?.keepLast ?? 2,
         model: o.model,
-        optimizer: rs.optimizer,
-        accumulators: rs.accumulators,
-        optimizerConfig: rs.optimizerConfig,
-        state: state(),
-      });
-      lastSavedKey = key;
-      lastCheckpoint = path;
-      await pruneCheckpoints(ckptDir, o.checkpoints?.keepLast ?? 2, bestCheckpoint);
-      log?.(`checkpoint ${path}${isBest ? " (best)" : ""}`);
-      return runHooks(callbacks, "onCheckpoint", { step: runner.stepCount, path, isBest });
-    };
+        runner,
+        position: pos,
+        callbacks,
+        log,
+        state: () => state(),
+      },
+      bestCheckpoint,
+    );
+    const save = (isBest: boolean): Promise<boolean> => ckpts.save(isBest);
 
     // A checkpoint due at the update that ends an epoch (every-steps, or a best evaluation) is
     // written once, after the epoch-end work (evaluation, position moved to the next epoch), so
@@ -382,7 +345,9 @@ export class Trainer {
     }
     await save(false);
     const bestPath =
-      ckptDir === undefined || bestCheckpoint === null ? undefined : join(ckptDir, bestCheckpoint);
+      ckptDir === undefined || ckpts.bestCheckpoint === null
+        ? undefined
+        : join(ckptDir, ckpts.bestCheckpoint);
     let loadedBest = false;
     if (o.loadBestAtEnd && bestPath !== undefined && bestTracker.bestStep !== runner.stepCount) {
       assignWeights(o.model, (await loadTrainingCheckpoint(bestPath)).model, bestPath);
@@ -404,7 +369,7 @@ export class Trainer {
       bestCheckpoint: bestPath,
       loadedBest,
       resumedFrom,
-      lastCheckpoint,
+      lastCheckpoint: ckpts.lastCheckpoint,
       evaluations,
     };
   }
