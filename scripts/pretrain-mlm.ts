@@ -24,7 +24,7 @@
 // QNLI's dev text (they have no train split), minus any text equal to an SST-2 dev or test
 // sentence after normalisation. Texts are shuffled and packed into rows of up to --seq
 // tokens ([CLS] a [SEP] b [SEP] …); 1% of rows are held out for the MLM loss/accuracy report.
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
@@ -98,7 +98,6 @@ const normalise = (t: string): string =>
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, " ")
     .trim();
-const { readFile } = await import("node:fs/promises");
 const readConfig = async (name: string): Promise<unknown> =>
   JSON.parse(await readFile(join(ROOT, "examples/data", `${name}.json`), "utf8"));
 const sst2 = await loadDataset(await readConfig("sst2"), { baseDir: ROOT });
@@ -264,9 +263,10 @@ async function evaluateHeldOut(): Promise<{ loss: number; accuracy: number }> {
 async function save(
   step: number,
   heldOutResult: { loss: number; accuracy: number } | undefined,
+  dtype: "float32" | "float16" = "float32",
 ): Promise<void> {
   await mkdir(OUT, { recursive: true });
-  await saveBertCheckpoint(model, OUT);
+  await saveBertCheckpoint(model, OUT, { dtype });
   for (const f of ["vocab.txt", "tokenizer.json", "tokenizer_config.json"]) {
     await copyFile(join(TOKENIZER, f), join(OUT, f)).catch(() => undefined);
   }
