@@ -113,7 +113,7 @@ export { PrefixEncoder } from "./prefix/prefix-encoder.js";
 export { PrefixTunedEncoder } from "./prefix/prefix-tuned-encoder.js";
 export type { PrefixTuningOptions } from "./prefix/prefix-tuning.js";
 export { prefixTunedEncoderOf, prefixTuning } from "./prefix/prefix-tuning.js";
-export type { PeftTaskType } from "./prompt/prompt-learning-peft.js";
+export type { PeftTaskType, PromptLearningSaveOptions } from "./prompt/prompt-learning-peft.js";
 export {
   foldedPrefix,
   loadPromptLearningAdapter,

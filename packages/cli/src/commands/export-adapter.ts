@@ -50,7 +50,10 @@ async function runExportAdapter(ctx: CommandContext): Promise<number> {
   }
   const out = resolve(io.cwd, outFlag);
   const base = run.config.model.kind === "pretrained" ? { baseModelNameOrPath: run.config.model.path } : {};
-  const saved = await saveAdapterFolder(run.model, out, base);
+  const saved = await saveAdapterFolder(run.model, out, {
+    ...base,
+    tokenizerNameOrPath: run.config.tokenizer,
+  });
   const shown = (p: string): string => relative(io.cwd, p) || ".";
   if (ctx.json) {
     io.stdout(

@@ -76,12 +76,17 @@ export async function loadAdapterFolder<M extends Module>(model: M, dir: string)
 export async function saveAdapterFolder(
   model: Module,
   dir: string,
-  options: { name?: string; baseModelNameOrPath?: string } = {},
+  options: { name?: string; baseModelNameOrPath?: string; tokenizerNameOrPath?: string } = {},
 ): Promise<{ configPath: string; weightsPath: string; keys: readonly string[] }> {
   const base =
     options.baseModelNameOrPath === undefined ? {} : { baseModelNameOrPath: options.baseModelNameOrPath };
-  if (prefixTunedEncoderOf(model) || promptEmbeddingsOf(model))
-    return savePromptLearningAdapter(model, dir, base);
+  if (prefixTunedEncoderOf(model) || promptEmbeddingsOf(model)) {
+    const tok = options.tokenizerNameOrPath;
+    return savePromptLearningAdapter(model, dir, {
+      ...base,
+      ...(tok === undefined ? {} : { tokenizerNameOrPath: tok }),
+    });
+  }
   if (adapterRecordOf(model)) return saveAdapter(model, dir, base);
   if (adapterSites(model).length > 0) {
     return saveBottleneckAdapter(model, dir, {

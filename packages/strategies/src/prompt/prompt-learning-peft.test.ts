@@ -15,6 +15,7 @@ import { maxAbsDiff, probeBatch, randomizeParameters, tinyBert } from "../testin
 import {
   foldedPrefix,
   loadPromptLearningAdapter,
+  promptLearningContents,
   savePromptLearningAdapter,
 } from "./prompt-learning-peft.js";
 import { promptTuning } from "./prompt-tuning.js";
@@ -73,14 +74,17 @@ describe("PEFT files for prefix and prompt tuning", () => {
     ).toBeLessThan(1e-6);
   });
 
-  it("prompt: text init is recorded as PEFT's TEXT init; reloads to the same logits", async () => {
+  it("prompt: text init is recorded as PEFT's TEXT init with a tokenizer path; reloads to the same logits", async () => {
     const tokenizer = { encode: () => ({ ids: [3, 5, 7] }) };
     const adapted = promptTuning({ numVirtualTokens: 2, init: { text: "great movie", tokenizer } }).apply(
       tinyBert(1),
     );
     randomizeParameters(adapted, /classifier/, 2, 0.5);
     const dir = await tmp();
-    await savePromptLearningAdapter(adapted, dir);
+    await savePromptLearningAdapter(adapted, dir, {
+      baseModelNameOrPath: "models/bert",
+      tokenizerNameOrPath: "tok",
+    });
     const config = JSON.parse(await readFile(join(dir, "adapter_config.json"), "utf8"));
     expect(config).toMatchObject({
       peft_type: "PROMPT_TUNING",
@@ -88,9 +92,35 @@ describe("PEFT files for prefix and prompt tuning", () => {
       token_dim: 8,
       prompt_tuning_init: "TEXT",
       prompt_tuning_init_text: "great movie",
+      tokenizer_name_or_path: "tok",
     });
     const loaded = await loadPromptLearningAdapter(tinyBert(1), dir);
     expect(Array.from(await logitsOf(loaded, batch))).toEqual(Array.from(await logitsOf(adapted, batch)));
+  });
+
+  it("prompt: PEFT refuses TEXT without tokenizer_name_or_path, so it falls back to the base path, else RANDOM", async () => {
+    const tokenizer = { encode: () => ({ ids: [3, 5, 7] }) };
+    const adapted = promptTuning({ numVirtualTokens: 2, init: { text: "great movie", tokenizer } }).apply(
+      tinyBert(1),
+    );
+    const withBase = promptLearningContents(adapted, { baseModelNameOrPath: "models/bert" }).config;
+    expect(withBase).toMatchObject({ prompt_tuning_init: "TEXT", tokenizer_name_or_path: "models/bert" });
+    const bare = promptLearningContents(adapted).config;
+    expect(bare).toMatchObject({
+      prompt_tuning_init: "RANDOM",
+      prompt_tuning_init_text: "great movie",
+      tokenizer_name_or_path: null,
+    });
+    const dir = await tmp();
+    await savePromptLearningAdapter(adapted, dir);
+    const loaded = await loadPromptLearningAdapter(tinyBert(1), dir);
+    expect(Array.from(await logitsOf(loaded, batch))).toEqual(Array.from(await logitsOf(adapted, batch)));
+    // a random-init prompt never names a tokenizer
+    const random = promptTuning({ numVirtualTokens: 2 }).apply(tinyBert(1));
+    expect(promptLearningContents(random, { baseModelNameOrPath: "m" }).config).toMatchObject({
+      prompt_tuning_init: "RANDOM",
+      tokenizer_name_or_path: null,
+    });
   });
 
   it("checks sizes and keys: wrong token_dim, wrong prompt shape and stray keys are explained", async () => {

@@ -88,6 +88,22 @@ export function foldedPrefix(model: Module): HostTensor {
 }
 
 /**
+ * Options of {@link savePromptLearningAdapter}: the base model's and the tokenizer's names or
+ * paths, written to `base_model_name_or_path` and (text-initialised prompts) to
+ * `tokenizer_name_or_path`, which defaults to the base model's (where Hugging Face folders
+ * keep their tokenizer).
+ *
+ * @example
+ * ```ts
+ * const o: PromptLearningSaveOptions = { baseModelNameOrPath: "bert-base-uncased", tokenizerNameOrPath: "bert-base-uncased" };
+ * ```
+ */
+export interface PromptLearningSaveOptions {
+  readonly baseModelNameOrPath?: string;
+  readonly tokenizerNameOrPath?: string;
+}
+
+/**
  * `adapter_config.json` and the tensors PEFT stores for a prefix- or prompt-tuned model:
  * `prompt_embeddings` (the folded prefix table, or the prompt `[P, hidden]`) and, when the
  * model has a classifier, `base_model.classifier.{weight,bias}`.
@@ -100,7 +116,7 @@ export function foldedPrefix(model: Module): HostTensor {
  */
 export function promptLearningContents(
   model: Module,
-  options: { baseModelNameOrPath?: string } = {},
+  options: PromptLearningSaveOptions = {},
 ): { config: Record<string, unknown>; tensors: Record<string, HostTensor> } {
   const bert = bertModelOf(model).config;
   const task = peftTaskType(model);
@@ -130,13 +146,17 @@ export function promptLearningContents(
     };
     tensors[PROMPT_EMBEDDINGS_KEY] = foldedPrefix(model);
   } else if (prompt) {
+    const tokenizer = options.tokenizerNameOrPath ?? options.baseModelNameOrPath ?? null;
     config = {
       peft_type: "PROMPT_TUNING",
       ...common,
       num_virtual_tokens: prompt.numVirtualTokens,
-      prompt_tuning_init: prompt.initText === undefined ? "RANDOM" : "TEXT",
+      // PEFT refuses TEXT without a tokenizer_name_or_path (PromptTuningConfig.__post_init__); the
+      // trained prompt is in the weights either way, so with no tokenizer or base model path known
+      // the init is recorded as RANDOM and the text kept for the record.
+      prompt_tuning_init: prompt.initText !== undefined && tokenizer !== null ? "TEXT" : "RANDOM",
       prompt_tuning_init_text: prompt.initText ?? null,
-      tokenizer_name_or_path: null,
+      tokenizer_name_or_path: prompt.initText === undefined ? null : tokenizer,
       tokenizer_kwargs: null,
     };
     tensors[PROMPT_EMBEDDINGS_KEY] = prompt.promptEmbeddings.value;
@@ -164,7 +184,7 @@ export function promptLearningContents(
 export async function savePromptLearningAdapter(
   model: Module,
   dir: string,
-  options: { baseModelNameOrPath?: string } = {},
+  options: PromptLearningSaveOptions = {},
 ): Promise<{ configPath: string; weightsPath: string; keys: string[] }> {
   const { config, tensors } = promptLearningContents(model, options);
   return writeAdapterFolder(dir, config, tensors);
