@@ -48,6 +48,13 @@ describe("ia3()", () => {
     expect(base.getSubmodule("bert.encoder.layer.0.attention.self.key")).toBeInstanceOf(Linear);
   });
 
+  it("layersToTransform with a RegExp target list is refused (Python PEFT's IA3Config raises on it)", () => {
+    expect(() => ia3({ targetModules: /key|value/, layersToTransform: 1 })).toThrow(
+      /ia3: layersToTransform cannot be combined with a RegExp targetModules/,
+    );
+    expect(() => ia3({ layersToTransform: [0] })).not.toThrow();
+  });
+
   it("freshly applied leaves logits exactly unchanged; random vectors change them", async () => {
     const base = tinyBert();
     const batch = probeBatch();

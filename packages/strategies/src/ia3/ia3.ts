@@ -3,7 +3,12 @@ import { TunekitError } from "@tunekit/core";
 import { recordAdapter } from "../peft/adapter-record.js";
 import { injectAdapter } from "../peft/inject-adapter.js";
 import { DEFAULT_MODULES_TO_SAVE } from "../peft/modules-to-save.js";
-import { matchesTargetModule, type TargetModules, targetModulesToJson } from "../peft/target-modules.js";
+import {
+  checkLayersWithTargets,
+  matchesTargetModule,
+  type TargetModules,
+  targetModulesToJson,
+} from "../peft/target-modules.js";
 import { Ia3Linear } from "./ia3-linear.js";
 
 /**
@@ -110,6 +115,7 @@ export function ia3(options: Ia3Options = {}): Strategy & { readonly options: Re
       `ia3: layersToTransform must be non-negative integers, got ${JSON.stringify(layers)}`,
     );
   }
+  checkLayersWithTargets("ia3", o.targetModules, o.layersToTransform);
   const strategy = {
     method: "ia3",
     options: o,

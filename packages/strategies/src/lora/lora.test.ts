@@ -177,6 +177,10 @@ describe("lora()", () => {
       "bert.encoder.layer.1.attention.self.value",
     ]);
     expect(adapted.getParameter("classifier.weight").trainable).toBe(false);
+    // Python PEFT's LoraConfig raises on a regex target_modules with layers_to_transform
+    expect(() => lora({ targetModules: /query/, layersToTransform: [0] })).toThrow(
+      /layersToTransform cannot be combined with a RegExp targetModules \("query"\)/,
+    );
     const only0 = lora({ targetModules: ["query", "output.dense"], layersToTransform: 0 }).apply(base);
     expect(
       only0

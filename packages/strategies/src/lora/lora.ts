@@ -2,7 +2,7 @@ import { mulberry32, type Module, type Strategy, TunekitError } from "@tunekit/c
 import { recordAdapter } from "../peft/adapter-record.js";
 import { injectAdapter } from "../peft/inject-adapter.js";
 import { DEFAULT_MODULES_TO_SAVE } from "../peft/modules-to-save.js";
-import { type TargetModules, targetModulesToJson } from "../peft/target-modules.js";
+import { type TargetModules, targetModulesToJson, checkLayersWithTargets } from "../peft/target-modules.js";
 import { LoraLinear } from "./lora-linear.js";
 
 /**
@@ -92,6 +92,7 @@ export function resolveLoraOptions(options: LoraOptions = {}): ResolvedLoraOptio
   const targets = targetModulesToJson(options.targetModules ?? DEFAULT_LORA_TARGET_MODULES);
   if (Array.isArray(targets) && targets.length === 0)
     bad("targetModules", "a non-empty list or a RegExp", targets);
+  checkLayersWithTargets("lora", targets, layerList);
   return {
     r,
     alpha,

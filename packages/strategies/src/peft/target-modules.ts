@@ -123,3 +123,28 @@ export function targetModulesToJson(t: TargetModules): string[] | string {
 function describeTargets(t: TargetModules): string {
   return t instanceof RegExp || typeof t === "string" ? `/${targetModulesToJson(t)}/` : JSON.stringify(t);
 }
+
+/**
+ * PEFT's `LoraConfig` / `IA3Config` refuse `layers_to_transform` with a regular-expression
+ * `target_modules` (a ValueError in `__post_init__`), so an adapter saved with both could not
+ * be loaded in Python: this rejects the combination when the strategy is created.
+ *
+ * @example
+ * ```ts
+ * checkLayersWithTargets("lora", /query/.source, [0]); // throws INVALID_ARGUMENT
+ * ```
+ */
+export function checkLayersWithTargets(
+  method: string,
+  targets: string | readonly string[],
+  layers: readonly number[] | null,
+): void {
+  if (typeof targets === "string" && layers !== null) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `${method}: layersToTransform cannot be combined with a RegExp targetModules (${JSON.stringify(targets)}), ` +
+        "because Python PEFT refuses that adapter_config.json; name the layers inside the RegExp " +
+        String.raw`(e.g. /layer\.(0|1)\..*(query|value)$/) or pass targetModules as a list of names`,
+    );
+  }
+}
