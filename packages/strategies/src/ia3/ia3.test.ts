@@ -48,11 +48,17 @@ describe("ia3()", () => {
     expect(base.getSubmodule("bert.encoder.layer.0.attention.self.key")).toBeInstanceOf(Linear);
   });
 
-  it("layersToTransform with a RegExp target list is refused (Python PEFT's IA3Config raises on it)", () => {
+  it("configs Python PEFT's IA3Config would refuse are refused: RegExp targets with layers, feed-forward not a subset", () => {
     expect(() => ia3({ targetModules: /key|value/, layersToTransform: 1 })).toThrow(
       /ia3: layersToTransform cannot be combined with a RegExp targetModules/,
     );
     expect(() => ia3({ layersToTransform: [0] })).not.toThrow();
+    // without feedforwardModules, the default feed-forward module is kept only when it is a target
+    expect(ia3({ targetModules: ["key", "value"] }).options.feedforwardModules).toEqual([]);
+    expect(ia3().options.feedforwardModules).toEqual(["output.dense"]);
+    expect(() => ia3({ targetModules: ["key", "value"], feedforwardModules: ["output.dense"] })).toThrow(
+      /feedforwardModules must be a subset of targetModules .*\["output\.dense"\] not in \["key","value"\]/,
+    );
   });
 
   it("freshly applied leaves logits exactly unchanged; random vectors change them", async () => {

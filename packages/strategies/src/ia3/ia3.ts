@@ -89,6 +89,16 @@ export function ia3PeftConfig(o: ResolvedIa3Options): Record<string, unknown> {
   };
 }
 
+/** Without `feedforwardModules`: the default ones that are among the targets (PEFT requires a subset). */
+function defaultFeedforward(options: Ia3Options): string | string[] {
+  if (options.feedforwardModules !== undefined) return targetModulesToJson(options.feedforwardModules);
+  const targets = targetModulesToJson(options.targetModules ?? DEFAULT_IA3_TARGET_MODULES);
+  const defaults = targetModulesToJson(DEFAULT_IA3_FEEDFORWARD_MODULES);
+  return Array.isArray(targets) && Array.isArray(defaults)
+    ? defaults.filter((m) => targets.includes(m))
+    : defaults;
+}
+
 /**
  * (IA)³ (Liu et al., 2022): learned vectors rescale the key and value projections' outputs
  * and the feed-forward output layer's input, as PEFT does for BERT. Note PEFT's suffix
@@ -105,7 +115,7 @@ export function ia3(options: Ia3Options = {}): Strategy & { readonly options: Re
   const layers = options.layersToTransform;
   const o: ResolvedIa3Options = {
     targetModules: targetModulesToJson(options.targetModules ?? DEFAULT_IA3_TARGET_MODULES),
-    feedforwardModules: targetModulesToJson(options.feedforwardModules ?? DEFAULT_IA3_FEEDFORWARD_MODULES),
+    feedforwardModules: defaultFeedforward(options),
     layersToTransform: layers === undefined ? null : typeof layers === "number" ? [layers] : [...layers],
     modulesToSave: [...(options.modulesToSave ?? DEFAULT_MODULES_TO_SAVE)],
   };
@@ -116,6 +126,17 @@ export function ia3(options: Ia3Options = {}): Strategy & { readonly options: Re
     );
   }
   checkLayersWithTargets("ia3", o.targetModules, o.layersToTransform);
+  // Python PEFT's IA3Config raises unless feedforward_modules ⊆ target_modules (when both are lists)
+  if (Array.isArray(o.feedforwardModules) && Array.isArray(o.targetModules)) {
+    const extra = o.feedforwardModules.filter((m) => !o.targetModules.includes(m));
+    if (extra.length > 0) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `ia3: feedforwardModules must be a subset of targetModules (as Python PEFT's IA3Config requires); ` +
+          `${JSON.stringify(extra)} not in ${JSON.stringify(o.targetModules)}: add them to targetModules`,
+      );
+    }
+  }
   const strategy = {
     method: "ia3",
     options: o,
