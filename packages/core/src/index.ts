@@ -86,7 +86,8 @@ export {
   writeSafetensorsFile,
 } from "./io/index.js";
 // hostile-input hardening: bounded reads of regular files only
-export { READ_FILE_MAX_BYTES, readRegularFile } from "./io/index.js";
+export type { ReadJsonFileOptions } from "./io/index.js";
+export { READ_FILE_MAX_BYTES, readJsonFile, readJsonFileText, readRegularFile } from "./io/index.js";
 export type {
   GradCheckInput,
   GradCheckResult,

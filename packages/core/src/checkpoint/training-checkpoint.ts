@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { isTunekitError, TunekitError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { bertConfigToJson } from "../io/bert-config.js";
-import { readRegularFile } from "../io/read-regular-file.js";
+import { readJsonFile } from "../io/read-json-file.js";
 import { readSafetensorsFile, writeSafetensorsFile } from "../io/safetensors-file.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
@@ -154,31 +154,15 @@ async function readTensors(
 }
 
 async function readJson(path: string, optional: boolean): Promise<unknown> {
-  let text: string;
-  try {
-    // A regular file under 64 MiB: a trainer_state.json linked to /dev/zero must not hang.
-    const bytes = await readRegularFile(path, { what: "checkpoint file", maxBytes: 64 * 1024 * 1024 });
-    text = new TextDecoder("utf-8").decode(bytes);
-  } catch (e) {
-    if (optional && ((e as Error).cause as { code?: string } | undefined)?.code === "ENOENT")
-      return undefined;
-    throw new TunekitError(
-      "CHECKPOINT_INVALID",
-      `${path} is missing or unreadable (${(e as Error).message}); expected a training checkpoint folder`,
-      {
-        cause: e,
-        details: { file: path },
-      },
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new TunekitError("CHECKPOINT_INVALID", `${path} is not valid JSON (${(e as Error).message})`, {
-      cause: e,
-      details: { file: path },
-    });
-  }
+  // A regular file under 64 MiB: a trainer_state.json linked to /dev/zero must not hang.
+  return readJsonFile(path, {
+    what: "checkpoint file",
+    maxBytes: 64 * 1024 * 1024,
+    invalidCode: "CHECKPOINT_INVALID",
+    unreadableCode: "CHECKPOINT_INVALID",
+    unreadableHint: "; expected a training checkpoint folder",
+    optional,
+  });
 }
 
 /**

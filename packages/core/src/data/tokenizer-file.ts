@@ -1,6 +1,4 @@
-import { existsSync } from "node:fs";
-import { isTunekitError, TunekitError } from "../errors.js";
-import { readRegularFile } from "../io/read-regular-file.js";
+import { readJsonFile } from "../io/read-json-file.js";
 
 /** Largest tokenizer file read (512 MiB). */
 const MAX_TOKENIZER_FILE_BYTES = 512 * 1024 * 1024;
@@ -17,26 +15,11 @@ const MAX_TOKENIZER_FILE_BYTES = 512 * 1024 * 1024;
  * ```
  */
 export async function readTokenizerJsonFile(file: string, required: boolean): Promise<unknown> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readRegularFile(file, {
-      what: "tokenizer file",
-      maxBytes: MAX_TOKENIZER_FILE_BYTES,
-      tooLargeCode: "TOKENIZER_INVALID",
-    });
-  } catch (e) {
-    // An optional file that is missing is fine; one that exists but is not a readable
-    // regular file (a directory, a link to a device) is still an error.
-    if (!required && isTunekitError(e, "IO_ERROR") && !existsSync(file)) return undefined;
-    throw e;
-  }
-  try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (e) {
-    throw new TunekitError(
-      "TOKENIZER_INVALID",
-      `${file}: not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`,
-      { cause: e },
-    );
-  }
+  return readJsonFile(file, {
+    what: "tokenizer file",
+    maxBytes: MAX_TOKENIZER_FILE_BYTES,
+    invalidCode: "TOKENIZER_INVALID",
+    optional: !required,
+    allowByteOrderMark: true,
+  });
 }

@@ -61,7 +61,7 @@ describe("readBertConfig", () => {
       await writeFile(join(dir, "config.json"), "{ nope");
       await expect(readBertConfig(dir)).rejects.toMatchObject({
         code: "CONFIG_INVALID",
-        message: expect.stringMatching(/config\.json: not valid JSON/),
+        message: expect.stringMatching(/config\.json is not valid JSON/),
       });
       await writeFile(join(dir, "config.json"), JSON.stringify({ ...MINIMAL, hidden_size: 30 }));
       await expect(readBertConfig(dir)).rejects.toThrow(

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { TunekitError } from "../errors.js";
 import { describeValue, isJsonObject, quote } from "./json-checks.js";
-import { readRegularFile } from "./read-regular-file.js";
+import { readJsonFile } from "./read-json-file.js";
 
 /** Largest config.json {@link readBertConfig} reads (64 MiB: far above any real config). */
 const CONFIG_MAX_BYTES = 64 * 1024 * 1024;
@@ -397,43 +397,11 @@ export function bertConfigToJson(cfg: BertConfig): Record<string, unknown> {
  */
 export async function readBertConfig(folder: string): Promise<BertConfig> {
   const path = join(folder, "config.json");
-  let bytes: Uint8Array;
-  try {
-    bytes = await readRegularFile(path, {
-      what: "model config",
-      maxBytes: CONFIG_MAX_BYTES,
-      tooLargeCode: "CONFIG_INVALID",
-    });
-  } catch (e) {
-    if (e instanceof TunekitError && e.code === "IO_ERROR") {
-      throw new TunekitError("IO_ERROR", `${e.message}; is ${folder} a model folder?`, {
-        cause: e,
-        details: { path },
-      });
-    }
-    throw e;
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch (e) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `${path}: not valid UTF-8 text; config.json must be UTF-8 JSON (re-save it as UTF-8)`,
-      { cause: e },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    const bom =
-      text.charCodeAt(0) === 0xfeff ? "; it starts with a byte order mark (BOM): save it without one" : "";
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})${bom}`,
-      { cause: e },
-    );
-  }
+  const json = await readJsonFile(path, {
+    what: "model config",
+    maxBytes: CONFIG_MAX_BYTES,
+    invalidCode: "CONFIG_INVALID",
+    unreadableHint: `; is ${folder} a model folder?`,
+  });
   return parseBertConfig(json, path);
 }

@@ -17,4 +17,6 @@ export { writeSafetensors } from "./safetensors-write.js";
 export { readSafetensorsFile, writeSafetensorsFile } from "./safetensors-file.js";
 export { writeFileAtomic } from "./atomic-write.js";
 export { bfloat16BitsToNumber, float16BitsToNumber, numberToFloat16Bits } from "./float16.js";
+export type { ReadJsonFileOptions } from "./read-json-file.js";
+export { readJsonFile, readJsonFileText } from "./read-json-file.js";
 export { READ_FILE_MAX_BYTES, readRegularFile } from "./read-regular-file.js";

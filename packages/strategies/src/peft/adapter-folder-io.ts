@@ -2,8 +2,9 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type HostTensor,
-  readRegularFile,
-  TunekitError,
+  type ReadJsonFileOptions,
+  readJsonFile,
+  readJsonFileText,
   writeFileAtomic,
   writeSafetensors,
 } from "@tunekit/core";
@@ -13,11 +14,19 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./save-adapter.js";
 /** Largest `adapter_config.json` read (configs are a few hundred bytes). */
 const MAX_ADAPTER_CONFIG_BYTES = 1 << 20;
 
+const adapterConfigFile: ReadJsonFileOptions = {
+  what: "adapter config",
+  maxBytes: MAX_ADAPTER_CONFIG_BYTES,
+  invalidCode: "CONFIG_INVALID",
+  unreadableHint: `; expected an adapter folder (${ADAPTER_CONFIG_FILE} + ${ADAPTER_WEIGHTS_FILE})`,
+  invalidHint: "; write it with one of the save functions of @tunekit/strategies",
+};
+
 /**
  * Reads `adapter_config.json` of an adapter folder as JSON text: a regular file (a link to
  * `/dev/zero` is refused) of at most 1 MiB. A missing or
- * unreadable file is `IO_ERROR` (saying an adapter folder was expected), a too large one
- * `CONFIG_INVALID`.
+ * unreadable file is `IO_ERROR` (saying an adapter folder was expected); a too large one or
+ * bad UTF-8 is `CONFIG_INVALID`.
  *
  * @example
  * ```ts
@@ -26,24 +35,8 @@ const MAX_ADAPTER_CONFIG_BYTES = 1 << 20;
  */
 export async function readAdapterConfigText(dir: string): Promise<{ path: string; text: string }> {
   const path = join(dir, ADAPTER_CONFIG_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readRegularFile(path, {
-      what: "adapter config",
-      maxBytes: MAX_ADAPTER_CONFIG_BYTES,
-      tooLargeCode: "CONFIG_INVALID",
-    });
-  } catch (e) {
-    if (e instanceof TunekitError && e.code === "IO_ERROR") {
-      throw new TunekitError(
-        "IO_ERROR",
-        `${e.message}; expected an adapter folder (${ADAPTER_CONFIG_FILE} + ${ADAPTER_WEIGHTS_FILE})`,
-        { cause: e },
-      );
-    }
-    throw e;
-  }
-  return { path, text: new TextDecoder("utf-8").decode(bytes) };
+  const text = await readJsonFileText(path, adapterConfigFile);
+  return { path, text: text! };
 }
 
 /**
@@ -55,16 +48,8 @@ export async function readAdapterConfigText(dir: string): Promise<{ path: string
  * ```
  */
 export async function readAdapterConfigJson(dir: string): Promise<{ path: string; json: unknown }> {
-  const { path, text } = await readAdapterConfigText(dir);
-  try {
-    return { path, json: JSON.parse(text) };
-  } catch (e) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `${path} is not valid JSON (${e instanceof Error ? e.message : String(e)}); write it with one of the save functions of @tunekit/strategies`,
-      { cause: e },
-    );
-  }
+  const path = join(dir, ADAPTER_CONFIG_FILE);
+  return { path, json: await readJsonFile(path, adapterConfigFile) };
 }
 
 /**
