@@ -137,41 +137,58 @@ export class BertForMaskedLM extends Module {
 
   forward(inputs: BertMaskedLmInputs, ctx: ForwardContext = EVAL_CONTEXT): BertHeadOutput {
     const { lastHiddenState } = this.bert.forward(inputs, ctx);
-    const [b, s, h] = lastHiddenState.shape as [number, number, number];
-    const positions = inputs.maskedPositions;
-    let hidden = reshape(lastHiddenState, [b * s, h]);
-    if (positions) {
-      if (positions.dtype !== "int32" || positions.rank !== 1) {
-        throw new TunekitError(
-          "SHAPE_MISMATCH",
-          `BertForMaskedLM: masked_positions must be int32 [N] (flat indices b * ${s} + t), got ${positions.dtype}[${positions.shape.join(", ")}]`,
-        );
-      }
-      hidden = gather(hidden, positions);
-    }
     const head = this.child<BertOnlyMlmHead>("cls").predictions;
-    const flatLogits = head.forward(hidden, this.wordEmbeddings, ctx);
-    const v = this.config.vocabSize;
-    const logits = positions ? flatLogits : reshape(flatLogits, [b, s, v]);
-    const labels = inputs.labels;
-    if (!labels) return { logits };
-    const n = flatLogits.shape[0]!;
-    const want = positions ? `[${n}]` : `[${b}, ${s}]`;
-    const got = labels.shape.reduce((p, d) => p * d, 1);
-    if (labels.dtype !== "int32" || got !== n || labels.rank !== (positions ? 1 : 2)) {
+    return maskedLmHead(lastHiddenState, inputs, head, this.wordEmbeddings, ctx, "BertForMaskedLM");
+  }
+}
+
+/**
+ * The masked-LM part shared by {@link BertForMaskedLM} and `BertForPreTraining`: gathers the
+ * masked positions (when given), projects them onto the vocabulary and, with labels, adds the
+ * mean cross-entropy over labels that are not -100. Checks the position and label shapes.
+ */
+export function maskedLmHead(
+  lastHiddenState: Tensor,
+  inputs: Pick<BertMaskedLmInputs, "maskedPositions" | "labels">,
+  head: BertLmPredictionHead,
+  wordEmbeddings: Parameter,
+  ctx: ForwardContext,
+  who: string,
+): BertHeadOutput {
+  const [b, s, h] = lastHiddenState.shape as [number, number, number];
+  const positions = inputs.maskedPositions;
+  let hidden = reshape(lastHiddenState, [b * s, h]);
+  if (positions) {
+    if (positions.dtype !== "int32" || positions.rank !== 1) {
       throw new TunekitError(
         "SHAPE_MISMATCH",
-        `BertForMaskedLM: labels must be int32 ${want} (-100 = not predicted), got ${labels.dtype}[${labels.shape.join(", ")}]`,
+        `${who}: masked_positions must be int32 [N] (flat indices b * ${s} + t), got ${positions.dtype}[${positions.shape.join(", ")}]`,
       );
     }
-    return { logits, loss: crossEntropy(flatLogits, reshape(labels, [n]), -100) };
+    hidden = gather(hidden, positions);
   }
+  const flatLogits = head.forward(hidden, wordEmbeddings, ctx);
+  const v = flatLogits.shape[1]!;
+  const logits = positions ? flatLogits : reshape(flatLogits, [b, s, v]);
+  const labels = inputs.labels;
+  if (!labels) return { logits };
+  const n = flatLogits.shape[0]!;
+  const want = positions ? `[${n}]` : `[${b}, ${s}]`;
+  const got = labels.shape.reduce((p, d) => p * d, 1);
+  if (labels.dtype !== "int32" || got !== n || labels.rank !== (positions ? 1 : 2)) {
+    throw new TunekitError(
+      "SHAPE_MISMATCH",
+      `${who}: labels must be int32 ${want} (-100 = not predicted), got ${labels.dtype}[${labels.shape.join(", ")}]`,
+    );
+  }
+  return { logits, loss: crossEntropy(flatLogits, reshape(labels, [n]), -100) };
 }
 
 /**
  * The {@link ForwardFn} of a {@link BertForMaskedLM} on batches from `maskTokensForMlm`
  * (`input_ids`, `attention_mask`, `masked_positions`, `labels`; optional `token_type_ids`,
- * `position_ids`), returning `loss` and `logits`.
+ * `position_ids`), returning `loss` and, outside training (evaluation), `logits` (`[N, vocab]`;
+ * a training step does not copy them out).
  *
  * @example
  * ```ts
@@ -191,6 +208,8 @@ export function maskedLmForward(model: BertForMaskedLM): ForwardFn {
       },
       ctx,
     );
-    return out.loss === undefined ? { logits: out.logits } : { loss: out.loss, logits: out.logits };
+    if (out.loss === undefined) return { logits: out.logits };
+    // [N, vocab] logits: copying them out of every training step would cost more than the step.
+    return ctx.training ? { loss: out.loss } : { loss: out.loss, logits: out.logits };
   };
 }

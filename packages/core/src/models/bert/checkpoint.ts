@@ -7,19 +7,26 @@ import { readSafetensorsFile, writeSafetensorsFile } from "../../io/safetensors-
 import { stateDict } from "../../modules/state-dict.js";
 import { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
 import { BertForMaskedLM } from "./bert-mlm.js";
+import { BertForPreTraining } from "./bert-pretraining.js";
 import { BertModel } from "./bert-model.js";
 import { type BertCheckpointReport, loadBertWeights } from "./load-weights.js";
 import { bertParameterCount, checkBertSize } from "./parameter-count.js";
 import type { AnyBertModel } from "./trace-forward.js";
 
 /** Which BERT to build from a checkpoint folder. @example `await loadBertCheckpoint(folder, { task: "base" satisfies BertTask })` */
-export type BertTask = "sequence-classification" | "token-classification" | "masked-lm" | "base";
+export type BertTask =
+  | "sequence-classification"
+  | "token-classification"
+  | "masked-lm"
+  | "pretraining"
+  | "base";
 
 /** The model class built for each {@link BertTask}. @example `const model: BertModelForTask["token-classification"] = createBertForTask(config, { task: "token-classification" })` */
 export interface BertModelForTask {
   "sequence-classification": BertForSequenceClassification;
   "token-classification": BertForTokenClassification;
   "masked-lm": BertForMaskedLM;
+  pretraining: BertForPreTraining;
   base: BertModel;
 }
 
@@ -114,7 +121,9 @@ export function createBertForTask<T extends BertTask>(
   checkBertSize(config, {
     pooler: options.task !== "token-classification" && options.task !== "masked-lm",
     numLabels:
-      options.task === "base" || options.task === "masked-lm" ? 0 : (options.numLabels ?? config.numLabels),
+      options.task === "base" || options.task === "masked-lm" || options.task === "pretraining"
+        ? 0
+        : (options.numLabels ?? config.numLabels),
   });
   const head = {
     ...(options.numLabels === undefined ? {} : { numLabels: options.numLabels }),
@@ -130,6 +139,11 @@ export function createBertForTask<T extends BertTask>(
         config,
         options.seed === undefined ? {} : { seed: options.seed },
       ) as BertModelForTask[T];
+    case "pretraining":
+      return new BertForPreTraining(
+        config,
+        options.seed === undefined ? {} : { seed: options.seed },
+      ) as BertModelForTask[T];
     case "base":
       return new BertModel(
         config,
@@ -138,7 +152,7 @@ export function createBertForTask<T extends BertTask>(
     default:
       throw new TunekitError(
         "INVALID_ARGUMENT",
-        `unknown task "${String(options.task)}"; expected sequence-classification, token-classification, masked-lm or base`,
+        `unknown task "${String(options.task)}"; expected sequence-classification, token-classification, masked-lm, pretraining or base`,
       );
   }
 }
@@ -169,7 +183,7 @@ export interface SaveBertCheckpointOptions {
  * ```
  */
 export async function saveBertCheckpoint(
-  model: AnyBertModel | BertForMaskedLM,
+  model: AnyBertModel | BertForMaskedLM | BertForPreTraining,
   folder: string,
   options: SaveBertCheckpointOptions = {},
 ): Promise<void> {
@@ -178,6 +192,7 @@ export async function saveBertCheckpoint(
   const json: Record<string, unknown> = { ...bertConfigToJson(base.config) };
   if (model instanceof BertModel) json.architectures = ["BertModel"];
   else if (model instanceof BertForMaskedLM) json.architectures = ["BertForMaskedLM"];
+  else if (model instanceof BertForPreTraining) json.architectures = ["BertForPreTraining"];
   else {
     json.architectures = [model.constructor.name];
     json.id2label = Object.fromEntries(model.labels.map((l, i) => [String(i), l]));

@@ -9,6 +9,8 @@ export {
   BertPredictionHeadTransform,
   maskedLmForward,
 } from "./bert-mlm.js";
+export type { BertPreTrainingInputs, BertPreTrainingOutput } from "./bert-pretraining.js";
+export { BertForPreTraining, BertPreTrainingHeads, preTrainingForward } from "./bert-pretraining.js";
 export type { AttentionPrefix } from "./bert-layer.js";
 export {
   applyActivation,

@@ -26,8 +26,11 @@ export interface LoadBertWeightsOptions {
 }
 
 const HEAD = /^classifier\./;
-/** Parameters a checkpoint may lack (kept as initialised, reported): a head and the pooler. */
-const FRESH_ALLOWED = /^(classifier\.|(bert\.)?pooler\.)/;
+/**
+ * Parameters a checkpoint may lack (kept as initialised, reported): a head, the pooler and the
+ * next-sentence head (a masked-LM checkpoint continued as `BertForPreTraining`).
+ */
+const FRESH_ALLOWED = /^(classifier\.|(bert\.)?pooler\.|cls\.seq_relationship\.)/;
 /** The decoder of the MLM head is tied to the word embeddings (Hugging Face drops it or keeps a copy). */
 const TIED_DECODER = /^cls\.predictions\.decoder\.(weight|bias)$/;
 const describe = (t: HostTensor): string => `${t.dtype}[${t.shape.join(", ")}]`;
@@ -42,8 +45,9 @@ function legacyName(key: string): string {
  * unexpected keys and shape or dtype mismatches throw `CHECKPOINT_MISMATCH` listing names
  * and shapes. Allowed exceptions, as in Hugging Face: a missing classification head or pooler
  * (e.g. a `BertForMaskedLM` checkpoint, which has no pooler) keeps its random initialisation
- * and is reported in `initialized`; a masked-LM `cls.*` head is ignored by other heads, and
- * its `decoder` entries (tied to the word embeddings) are ignored by `BertForMaskedLM`.
+ * and is reported in `initialized`, and so does a missing next-sentence head of `BertForPreTraining`;
+ * pre-training heads (`cls.*`) are ignored by models that lack them, and the masked-LM head's
+ * `decoder` entries (tied to the word embeddings) are always ignored.
  * Nothing is assigned on error.
  *
  * @example
@@ -72,6 +76,7 @@ export function loadBertWeights(
     if (target === undefined) {
       const ignorable =
         (/^cls\./.test(k) && !params.has("cls.predictions.bias")) ||
+        (/^cls\.seq_relationship\./.test(k) && !params.has("cls.seq_relationship.weight")) ||
         TIED_DECODER.test(k) ||
         /(^|\.)position_ids$/.test(k) ||
         (!hasPooler && /^(bert\.)?pooler\./.test(k)) ||
