@@ -8,7 +8,7 @@
 //   npx tsx --conditions=@tunekit/source scripts/pretrain-mlm.ts --out examples/models/bert-tiny-mlm \
 //     [--steps 6000] [--batch 64] [--seq 64] [--lr 1e-3] [--layers 2] [--hidden 128] [--heads 2]
 //     [--intermediate 512] [--seed 0] [--minutes M] [--dtype float32|float16]
-//     [--init FOLDER] [--position-shift N]
+//     [--init FOLDER] [--position-shift N] [--nsp]
 //
 // --init continues from a BertForMaskedLM folder (its config wins over the size flags).
 // --position-shift N gives half of the rows position ids starting at a random 1..N instead of 0
@@ -16,35 +16,50 @@
 // prefix and prompt tuning shift every real token's position by their number of virtual
 // tokens, as Hugging Face BERT does with past_key_values.
 //
+// --nsp adds BERT's next-sentence prediction (BertForPreTraining): rows become
+// [CLS] A [SEP] B [SEP] where B continues A (a pair data set's second text, or the rest of a
+// single text cut at a random point) or, half of the time, is another row's B. It trains the
+// pooler and the [CLS] representation that sequence classifiers read, which masked-LM alone
+// never touches. --init may then be a BertForMaskedLM folder (pooler and next-sentence head
+// start fresh) or a BertForPreTraining one.
+//
 // --dtype float16 stores the final weights as F16 (half the bytes; intermediate saves every
 // 1,000 steps stay float32).
 //
-// Corpus: the train splits of every local data set except MR and SUBJ (movie-review snippets
-// from the same source as SST-2's dev/test sentences), TweetEval's validation/test text and
-// QNLI's dev text (they have no train split), minus any text equal to an SST-2 dev or test
-// sentence after normalisation. Texts are shuffled and packed into rows of up to --seq
-// tokens ([CLS] a [SEP] b [SEP] …); 1% of rows are held out for the MLM loss/accuracy report.
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+// Corpus (scripts/pretraining-corpus.ts): the train splits of every local data set except MR and
+// SUBJ (movie-review snippets from the same source as SST-2's dev/test sentences), TweetEval's
+// validation/test text and QNLI's dev text, minus any text equal to an SST-2 dev or test
+// sentence after normalisation. Without --nsp, texts are shuffled and packed into rows of up to
+// --seq tokens ([CLS] a [SEP] b [SEP] …). 1% of the rows are held out for the report.
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import {
   adamw,
   BertForMaskedLM,
+  BertForPreTraining,
+  type ForwardFn,
   type HostTensor,
   hostTensor,
   loadBertCheckpoint,
   linearWarmupSchedule,
-  loadDataset,
   loadTokenizer,
   maskedLmForward,
   maskTokensForMlm,
   mulberry32,
   parseBertConfig,
+  preTrainingForward,
   saveBertCheckpoint,
   shuffleInPlace,
   TrainStepRunner,
 } from "@tunekit/core";
+import {
+  nextSentenceRow,
+  readPretrainingCorpus,
+  type SegmentPair,
+  segmentPairs,
+} from "./pretraining-corpus.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const TOKENIZER = resolve(ROOT, "../shared/tokenizers/bert-base-uncased");
@@ -65,6 +80,7 @@ const { values } = parseArgs({
     dtype: { type: "string", default: "float32" },
     init: { type: "string" },
     "position-shift": { type: "string", default: "0" },
+    nsp: { type: "boolean", default: false },
   },
 });
 if (values.out === undefined) throw new Error("--out FOLDER is required");
@@ -80,55 +96,13 @@ const seed = num("seed");
 const deadline =
   values.minutes === undefined ? Number.POSITIVE_INFINITY : Date.now() + num("minutes") * 60_000;
 
-// --- corpus ---------------------------------------------------------------------------------
-const SETS: readonly [string, readonly ("train" | "validation" | "test")[]][] = [
-  ["sst2", ["train"]],
-  ["sst5", ["train"]],
-  ["tweeteval-sentiment", ["validation", "test"]],
-  ["rte", ["train"]],
-  ["mrpc", ["train"]],
-  ["stsb", ["train"]],
-  ["cola", ["train"]],
-  ["qnli", ["validation"]],
-  ["cr", ["train"]],
-  ["mpqa", ["train"]],
-];
-const normalise = (t: string): string =>
-  t
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim();
-const readConfig = async (name: string): Promise<unknown> =>
-  JSON.parse(await readFile(join(ROOT, "examples/data", `${name}.json`), "utf8"));
-const sst2 = await loadDataset(await readConfig("sst2"), { baseDir: ROOT });
-const heldOut = new Set([...(sst2.validation?.texts ?? []), ...(sst2.test?.texts ?? [])].map(normalise));
-const texts: string[] = [];
-const perSet: string[] = [];
-let dropped = 0;
-for (const [name, splits] of SETS) {
-  const ds = await loadDataset(await readConfig(name), { baseDir: ROOT });
-  let n = 0;
-  for (const split of splits) {
-    const d = ds[split];
-    if (!d) throw new Error(`${name} has no ${split} split`);
-    for (const [i, t] of d.texts.entries()) {
-      for (const text of [t, d.textPairs?.[i]]) {
-        if (text === undefined || text.trim() === "") continue;
-        if (heldOut.has(normalise(text))) {
-          dropped++;
-          continue;
-        }
-        texts.push(text);
-        n++;
-      }
-    }
-  }
-  perSet.push(`${name} ${n}`);
-}
-console.log(
-  `corpus: ${texts.length} texts (${perSet.join(", ")}); ${dropped} equal to SST-2 dev/test dropped`,
-);
+const nsp = values.nsp === true;
 
+// --- corpus ---------------------------------------------------------------------------------
+const { docs, perSet, dropped } = await readPretrainingCorpus(ROOT);
+console.log(
+  `corpus: ${docs.length} documents (texts: ${perSet.join(", ")}); ${dropped} equal to SST-2 dev/test dropped`,
+);
 const tok = await loadTokenizer(TOKENIZER);
 const id = (t: string): number => {
   const v = tok.tokenToId(t);
@@ -140,26 +114,38 @@ const SEP = id("[SEP]");
 const MASK = id("[MASK]");
 const specialIds = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map(id);
 const rng = mulberry32(seed);
-shuffleInPlace(texts, rng);
+shuffleInPlace(docs, rng);
 const t0 = Date.now();
-const rows: Int32Array[] = [];
-let current: number[] = [CLS];
 let corpusTokens = 0;
-for (const text of texts) {
+const tokenize = (text: string): number[] => {
   const ids = tok.tokenize(text).slice(0, seq - 2);
   corpusTokens += ids.length;
-  if (current.length + ids.length + 1 > seq) {
-    rows.push(Int32Array.from(current));
-    current = [CLS];
+  return ids;
+};
+
+/** A training example: a packed masked-LM row, or a next-sentence segment pair. */
+type Example = Int32Array | SegmentPair;
+let examples: Example[];
+if (nsp) {
+  examples = segmentPairs(docs, tokenize, rng);
+} else {
+  const rows: Int32Array[] = [];
+  let current: number[] = [CLS];
+  for (const text of docs.flatMap((d) => (d.pair === undefined ? [d.text] : [d.text, d.pair]))) {
+    const ids = tokenize(text);
+    if (current.length + ids.length + 1 > seq) {
+      rows.push(Int32Array.from(current));
+      current = [CLS];
+    }
+    current.push(...ids, SEP);
   }
-  current.push(...ids, SEP);
+  if (current.length > 1) rows.push(Int32Array.from(current));
+  examples = rows;
 }
-if (current.length > 1) rows.push(Int32Array.from(current));
-const evalRows = rows.splice(0, Math.max(batchSize, Math.floor(rows.length / 100)));
-const fill = rows.reduce((s, r) => s + r.length, 0) / (rows.length * seq);
+const evalExamples = examples.splice(0, Math.max(batchSize, Math.floor(examples.length / 100)));
 console.log(
-  `tokenised ${corpusTokens} word pieces in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${rows.length} training rows ` +
-    `of ≤ ${seq} tokens (${(100 * fill).toFixed(1)}% filled), ${evalRows.length} held out`,
+  `tokenised ${corpusTokens} word pieces in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${examples.length} training ` +
+    `${nsp ? "segment pairs" : `rows of ≤ ${seq} tokens`}, ${evalExamples.length} held out`,
 );
 
 // --- model and training -----------------------------------------------------------------------
@@ -179,45 +165,72 @@ const config = parseBertConfig({
   layer_norm_eps: 1e-12,
   pad_token_id: tok.padId,
 });
-const model =
+const model: BertForMaskedLM | BertForPreTraining =
   values.init === undefined
-    ? new BertForMaskedLM(config, { seed })
-    : (await loadBertCheckpoint(resolve(values.init), { task: "masked-lm" })).model;
+    ? nsp
+      ? new BertForPreTraining(config, { seed })
+      : new BertForMaskedLM(config, { seed })
+    : nsp
+      ? (await loadBertCheckpoint(resolve(values.init), { task: "pretraining", seed })).model
+      : (await loadBertCheckpoint(resolve(values.init), { task: "masked-lm" })).model;
 if (model.config.vocabSize !== tok.vocabSize) {
   throw new Error(
     `--init ${values.init}: vocab_size ${model.config.vocabSize} but the tokenizer has ${tok.vocabSize}`,
   );
 }
 const maxShift = num("position-shift");
+const masking = { maskId: MASK, vocabSize: config.vocabSize, specialIds, seqLength: seq, padId: tok.padId };
 
-/** Adds `position_ids`: half the rows (when --position-shift > 0) start at a random 1..maxShift. */
-function withPositions<T extends { input_ids: HostTensor }>(
-  batch: T,
-  random: () => number,
-): T & {
-  position_ids?: HostTensor;
-} {
-  if (maxShift <= 0) return batch;
-  const [b, s] = batch.input_ids.shape as [number, number];
-  const ids = new Int32Array(b * s);
+/** Position ids: half the rows (when --position-shift > 0) start at a random 1..maxShift. */
+function positionIds(b: number, random: () => number): HostTensor | undefined {
+  if (maxShift <= 0) return undefined;
+  const ids = new Int32Array(b * seq);
   for (let r = 0; r < b; r++) {
     const start = random() < 0.5 ? 0 : 1 + Math.floor(random() * maxShift);
-    for (let t = 0; t < s; t++) ids[r * s + t] = Math.min(start + t, model.config.maxPositionEmbeddings - 1);
+    for (let t = 0; t < seq; t++)
+      ids[r * seq + t] = Math.min(start + t, model.config.maxPositionEmbeddings - 1);
   }
-  return { ...batch, position_ids: hostTensor("int32", [b, s], ids) };
+  return hostTensor("int32", [b, seq], ids);
 }
+
+/** The batch of `picked` examples: masked tokens, and for --nsp token types and next-sentence labels. */
+function makeBatch(picked: readonly Example[], random: () => number): Record<string, HostTensor> {
+  const batch: Record<string, HostTensor> = {};
+  let rows: Int32Array[];
+  if (nsp) {
+    const made = picked.map((p) =>
+      nextSentenceRow(p as SegmentPair, examples as SegmentPair[], seq, { cls: CLS, sep: SEP }, random),
+    );
+    rows = made.map((m) => m.row);
+    const types = new Int32Array(picked.length * seq);
+    for (const [r, m] of made.entries()) types.set(m.types, r * seq);
+    batch.token_type_ids = hostTensor("int32", [picked.length, seq], types);
+    batch.next_sentence_label = hostTensor(
+      "int32",
+      [picked.length],
+      Int32Array.from(made, (m) => m.label),
+    );
+  } else rows = picked as Int32Array[];
+  Object.assign(batch, maskTokensForMlm(rows, { ...masking, rng: random }));
+  const positions = positionIds(picked.length, random);
+  if (positions) batch.position_ids = positions;
+  return batch;
+}
+
 const total = model.namedParameters().reduce((n, [, p]) => n + p.value.data.length, 0);
 const mc = model.config;
 console.log(
-  `BertForMaskedLM ${mc.numHiddenLayers} layers, hidden ${mc.hiddenSize}, ${mc.numAttentionHeads} heads, ` +
+  `${model.constructor.name} ${mc.numHiddenLayers} layers, hidden ${mc.hiddenSize}, ${mc.numAttentionHeads} heads, ` +
     `${mc.intermediateSize} intermediate, vocab ${mc.vocabSize}: ${model.namedParameters().length} tensors ` +
     `(~${(total / 1e6).toFixed(2)} M parameters)${values.init === undefined ? "" : `, from ${values.init}`}`,
 );
 const backend = await createOnnxBackend();
+const forward: ForwardFn =
+  model instanceof BertForPreTraining ? preTrainingForward(model) : maskedLmForward(model);
 const runner = new TrainStepRunner({
   backend,
   params: model.namedParameters().map(([, p]) => p),
-  forward: maskedLmForward(model),
+  forward,
   optimizer: adamw({ weightDecay: 0.01 }),
   clipNorm: 1,
   dropout: true,
@@ -228,20 +241,29 @@ const schedule = linearWarmupSchedule({
   warmupSteps: Math.round(steps * 0.05),
   totalSteps: steps,
 });
-const masking = { maskId: MASK, vocabSize: config.vocabSize, specialIds, seqLength: seq, padId: tok.padId };
 
-async function evaluateHeldOut(): Promise<{ loss: number; accuracy: number }> {
+interface HeldOut {
+  loss: number;
+  accuracy: number;
+  nextSentenceAccuracy?: number;
+}
+
+/** Masked-LM loss and accuracy on the held-out examples (positions unshifted), and next-sentence accuracy. */
+async function evaluateHeldOut(): Promise<HeldOut> {
   const evalRng = mulberry32(12345);
   let lossSum = 0;
   let correct = 0;
   let count = 0;
-  for (let i = 0; i + batchSize <= evalRows.length; i += batchSize) {
-    const batch = maskTokensForMlm(evalRows.slice(i, i + batchSize), { ...masking, rng: evalRng });
-    const { logits } = await runner.evaluate({ ...batch });
-    const v = config.vocabSize;
-    batch.labels.data.forEach((label, j) => {
+  let nspCorrect = 0;
+  let nspCount = 0;
+  const v = config.vocabSize;
+  for (let i = 0; i + batchSize <= evalExamples.length; i += batchSize) {
+    const batch = makeBatch(evalExamples.slice(i, i + batchSize), evalRng);
+    delete batch.position_ids;
+    const out = await runner.evaluate(batch);
+    batch.labels!.data.forEach((label, j) => {
       if (label === -100) return;
-      const row = logits!.data.subarray(j * v, (j + 1) * v) as Float32Array;
+      const row = out.logits!.data.subarray(j * v, (j + 1) * v) as Float32Array;
       let max = Number.NEGATIVE_INFINITY;
       let arg = 0;
       for (let k = 0; k < v; k++) {
@@ -256,14 +278,29 @@ async function evaluateHeldOut(): Promise<{ loss: number; accuracy: number }> {
       if (arg === label) correct++;
       count++;
     });
+    const nspLogits = out.seq_relationship_logits;
+    if (nspLogits) {
+      batch.next_sentence_label!.data.forEach((label, j) => {
+        const predicted = nspLogits.data[2 * j + 1]! > nspLogits.data[2 * j]! ? 1 : 0;
+        if (predicted === label) nspCorrect++;
+        nspCount++;
+      });
+    }
   }
-  return { loss: lossSum / count, accuracy: correct / count };
+  const result: HeldOut = { loss: lossSum / count, accuracy: correct / count };
+  if (nspCount > 0) result.nextSentenceAccuracy = nspCorrect / nspCount;
+  return result;
 }
+const describeHeldOut = (h: HeldOut): string =>
+  `MLM loss ${h.loss.toFixed(3)}, accuracy ${h.accuracy.toFixed(3)}` +
+  (h.nextSentenceAccuracy === undefined
+    ? ""
+    : `, next-sentence accuracy ${h.nextSentenceAccuracy.toFixed(3)}`);
 
 async function save(
   step: number,
-  heldOutResult: { loss: number; accuracy: number } | undefined,
-  dtype: "float32" | "float16" = "float32",
+  heldOutResult: HeldOut | undefined,
+  dtype: "float32" | "float16",
 ): Promise<void> {
   await mkdir(OUT, { recursive: true });
   await saveBertCheckpoint(model, OUT, { dtype });
@@ -272,16 +309,17 @@ async function save(
   }
   const info = {
     init: values.init ?? null,
+    objective: nsp ? "masked-lm + next-sentence" : "masked-lm",
     positionShift: maxShift,
     steps: step,
     batchSize,
     seqLength: seq,
     lr: num("lr"),
     seed,
-    corpusTexts: texts.length,
+    corpusDocuments: docs.length,
     corpusWordPieces: corpusTokens,
-    trainingRows: rows.length,
-    heldOutRows: evalRows.length,
+    trainingExamples: examples.length,
+    heldOutExamples: evalExamples.length,
     heldOut: heldOutResult,
     minutes: (Date.now() - started) / 60_000,
   };
@@ -289,41 +327,38 @@ async function save(
 }
 
 const started = Date.now();
-const before = await evaluateHeldOut();
-console.log(
-  `held-out MLM before training: loss ${before.loss.toFixed(3)}, accuracy ${before.accuracy.toFixed(3)}`,
-);
-let order = Array.from(rows.keys());
-let cursor = rows.length;
-let window = 0;
-let windowN = 0;
+console.log(`held-out before training: ${describeHeldOut(await evaluateHeldOut())}`);
+let order = Array.from(examples.keys());
+let cursor = examples.length;
+const window = { loss: 0, mlm: 0, nsp: 0, n: 0 };
 let step = 0;
 for (; step < steps && Date.now() < deadline; step++) {
-  if (cursor + batchSize > rows.length) {
+  if (cursor + batchSize > examples.length) {
     order = shuffleInPlace(order, rng);
     cursor = 0;
   }
-  const picked = order.slice(cursor, cursor + batchSize).map((i) => rows[i]!);
+  const picked = order.slice(cursor, cursor + batchSize).map((i) => examples[i]!);
   cursor += batchSize;
-  const batch = withPositions(maskTokensForMlm(picked, { ...masking, rng }), rng);
-  const { loss } = await runner.step({ ...batch }, { lr: schedule(step + 1) });
-  window += loss;
-  windowN++;
+  const { loss, outputs } = await runner.step(makeBatch(picked, rng), { lr: schedule(step + 1) });
+  window.loss += loss;
+  window.mlm += outputs.masked_lm_loss?.data[0] ?? loss;
+  window.nsp += outputs.next_sentence_loss?.data[0] ?? 0;
+  window.n++;
   if ((step + 1) % 200 === 0 || step + 1 === 20) {
     const secs = (Date.now() - started) / 1000;
     const eta = (secs / (step + 1)) * (steps - step - 1);
+    const parts = nsp
+      ? `loss ${(window.loss / window.n).toFixed(3)} (MLM ${(window.mlm / window.n).toFixed(3)}, NSP ${(window.nsp / window.n).toFixed(3)})`
+      : `loss ${(window.loss / window.n).toFixed(3)}`;
     console.log(
-      `step ${step + 1}/${steps} loss ${(window / windowN).toFixed(3)} lr ${schedule(step + 1).toExponential(2)} ` +
+      `step ${step + 1}/${steps} ${parts} lr ${schedule(step + 1).toExponential(2)} ` +
         `${(((step + 1) * batchSize * seq) / secs).toFixed(0)} tok/s, ${secs.toFixed(0)} s, eta ${eta.toFixed(0)} s`,
     );
-    window = 0;
-    windowN = 0;
+    Object.assign(window, { loss: 0, mlm: 0, nsp: 0, n: 0 });
   }
-  if ((step + 1) % 1000 === 0) await save(step + 1, undefined);
+  if ((step + 1) % 1000 === 0) await save(step + 1, undefined, "float32");
 }
 const after = await evaluateHeldOut();
-console.log(
-  `held-out MLM after ${step} steps: loss ${after.loss.toFixed(3)}, accuracy ${after.accuracy.toFixed(3)}`,
-);
+console.log(`held-out after ${step} steps: ${describeHeldOut(after)}`);
 await save(step, after, values.dtype === "float16" ? "float16" : "float32");
 console.log(`wrote ${OUT}`);
