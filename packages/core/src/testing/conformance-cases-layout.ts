@@ -1,4 +1,4 @@
-import type { Graph, Tensor } from "../ir/graph.js";
+import { Graph, type Tensor } from "../ir/graph.js";
 import {
   broadcastTo,
   concat,
@@ -16,6 +16,7 @@ import {
 } from "../ir/ops.js";
 import type { DType } from "../tensor/host-tensor.js";
 import type { ConformanceCase } from "./conformance-case.js";
+import { randomHostTensor } from "./conformance-compare.js";
 
 const inp = (g: Graph, name: string, shape: number[], dtype: DType = "float32"): Tensor =>
   g.input(name, dtype, shape);
@@ -149,6 +150,42 @@ function indexingCases(): ConformanceCase[] {
       name: "scatterAdd/duplicates-sum",
       feeds: { ids: { values: [1, 3, 1, 1] } },
       build: (g) => ({ y: scatterAdd(inp(g, "ids", [4], "int32"), inp(g, "u", [4, 3]), [5, 3]) }),
+    },
+    {
+      // The gradient of an embedding lookup at training size: 8,192 rows into 64 (≈ 128 per row).
+      // A backend that adds duplicate indices from several threads without care loses updates
+      // (onnxruntime's ScatterND with reduction "add" does, now and then); eight runs of one compiled graph.
+      name: "scatterAdd/many-duplicates-training-size",
+      verify: async (backend) => {
+        const [n, width, rows] = [8192, 256, 64];
+        const g = new Graph();
+        g.output(
+          "y",
+          scatterAdd(g.input("ids", "int32", [n]), g.input("u", "float32", [n, width]), [rows, width]),
+        );
+        const ids = randomHostTensor("int32", [n], "scatterAdd/ids", { range: [0, rows] });
+        const u = randomHostTensor("float32", [n, width], "scatterAdd/u");
+        const want = new Float64Array(rows * width);
+        for (let i = 0; i < n; i++) {
+          const r = ids.data[i]!;
+          for (let k = 0; k < width; k++) want[r * width + k]! += u.data[i * width + k]!;
+        }
+        const exe = await backend.compile(g);
+        const failures: string[] = [];
+        try {
+          for (let run = 0; run < 8; run++) {
+            const y = (await exe.run({ ids, u })).y!;
+            let worst = 0;
+            for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y.data[i]! - want[i]!));
+            // float32 sums of ~128 terms in [-1, 1): rounding error ≲ 1e-5
+            if (worst > 1e-4)
+              failures.push(`run ${run + 1}: largest error ${worst.toExponential(2)} (allowed 1e-4)`);
+          }
+        } finally {
+          exe.dispose();
+        }
+        return failures;
+      },
     },
     {
       name: "scatterAdd/2d-indices",
