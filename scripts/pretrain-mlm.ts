@@ -1,15 +1,18 @@
-// Pre-trains a small BERT with masked-language modelling on the unlabelled text of the local
-// data sets (../shared/data), with tunekit itself (BertForMaskedLM, maskTokensForMlm,
-// TrainStepRunner on the ONNX backend), and writes a Hugging Face folder (config.json,
-// model.safetensors, tokenizer files, README.md model card) that every example and
-// `loadBertCheckpoint` can start from. No pre-trained weights exist offline here; this is how
-// examples/models/bert-tiny-mlm was made.
+// Pre-trains a small BERT with masked-language modelling (and, with --nsp, next-sentence
+// prediction) on the unlabelled text of the local data sets (../shared/data), with tunekit itself
+// (BertForMaskedLM / BertForPreTraining, maskTokensForMlm, TrainStepRunner on the ONNX backend),
+// and writes a Hugging Face folder (config.json, model.safetensors, tokenizer files,
+// pretraining.json) that every example and `loadBertCheckpoint` can start from. No pre-trained
+// weights exist offline here; examples/models/bert-4l-h128/README.md lists the four runs that
+// made the shipped model.
 //
-//   npx tsx --conditions=@tunekit/source scripts/pretrain-mlm.ts --out examples/models/bert-tiny-mlm \
+//   npx tsx --conditions=@tunekit/source scripts/pretrain-mlm.ts --out runs/my-bert \
 //     [--steps 6000] [--batch 64] [--seq 64] [--lr 1e-3] [--layers 2] [--hidden 128] [--heads 2]
 //     [--intermediate 512] [--seed 0] [--minutes M] [--dtype float32|float16]
-//     [--init FOLDER] [--position-shift N] [--nsp]
+//     [--init FOLDER] [--position-shift N] [--nsp] [--grow-layers N]
 //
+// --grow-layers N (with --init) stacks the initial model to N layers, layer i starting as a
+// copy of its layer i mod L (progressive stacking, Gong et al. 2019), before training on.
 // --init continues from a BertForMaskedLM folder (its config wins over the size flags).
 // --position-shift N gives half of the rows position ids starting at a random 1..N instead of 0
 // (Hugging Face's position_ids), so the model does not depend on [CLS] sitting at position 0:
@@ -81,6 +84,7 @@ const { values } = parseArgs({
     init: { type: "string" },
     "position-shift": { type: "string", default: "0" },
     nsp: { type: "boolean", default: false },
+    "grow-layers": { type: "string" },
   },
 });
 if (values.out === undefined) throw new Error("--out FOLDER is required");
@@ -165,14 +169,30 @@ const config = parseBertConfig({
   layer_norm_eps: 1e-12,
   pad_token_id: tok.padId,
 });
-const model: BertForMaskedLM | BertForPreTraining =
-  values.init === undefined
-    ? nsp
-      ? new BertForPreTraining(config, { seed })
-      : new BertForMaskedLM(config, { seed })
-    : nsp
-      ? (await loadBertCheckpoint(resolve(values.init), { task: "pretraining", seed })).model
-      : (await loadBertCheckpoint(resolve(values.init), { task: "masked-lm" })).model;
+async function initialModel(): Promise<BertForMaskedLM | BertForPreTraining> {
+  const create = (c: typeof config): BertForMaskedLM | BertForPreTraining =>
+    nsp ? new BertForPreTraining(c, { seed }) : new BertForMaskedLM(c, { seed });
+  if (values.init === undefined) return create(config);
+  const task = nsp ? "pretraining" : "masked-lm";
+  const loaded = (await loadBertCheckpoint(resolve(values.init), { task, seed })).model;
+  const from = loaded.config.numHiddenLayers;
+  const to = values["grow-layers"] === undefined ? from : num("grow-layers");
+  if (to === from) return loaded;
+  if (to < from) throw new Error(`--grow-layers ${to}: the --init model already has ${from} layers`);
+  // Progressive stacking (Gong et al., 2019): layer i starts as a copy of trained layer i mod from.
+  const grown = create({ ...loaded.config, numHiddenLayers: to });
+  const source = new Map(loaded.namedParameters());
+  for (const [name, p] of grown.namedParameters()) {
+    const m = /^bert\.encoder\.layer\.(\d+)\.(.*)$/.exec(name);
+    const key = m ? `bert.encoder.layer.${Number(m[1]) % from}.${m[2]}` : name;
+    const value = source.get(key)?.value;
+    if (value === undefined) throw new Error(`--grow-layers: ${values.init} has no ${key}`);
+    p.value = value;
+  }
+  console.log(`grew ${from} → ${to} layers (layer i copies layer i mod ${from})`);
+  return grown;
+}
+const model = await initialModel();
 if (model.config.vocabSize !== tok.vocabSize) {
   throw new Error(
     `--init ${values.init}: vocab_size ${model.config.vocabSize} but the tokenizer has ${tok.vocabSize}`,
