@@ -254,6 +254,7 @@ export {
   BertPreTrainingHeads,
   BertResidualOutput,
   BertSelfAttention,
+  BertWithTiedDecoder,
   createBertForTask,
   FLOAT32_MIN,
   loadBertCheckpoint,

@@ -10,26 +10,11 @@ import type { HostTensor } from "../../tensor/host-tensor.js";
 import { BertForMaskedLM } from "./bert-mlm.js";
 import { loadBertCheckpoint } from "./checkpoint.js";
 import { loadBertWeights } from "./load-weights.js";
+import { gradientErrors, maxAbs } from "./test-compare.js";
 import { TINY_CONFIG } from "./test-config.js";
 
 // Made by fixtures/make_mlm_reference.py: float64 PyTorch, Hugging Face BertForMaskedLM semantics.
 const FIXTURE = fileURLToPath(new URL("./fixtures/bert-mlm-tiny", import.meta.url));
-
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
-
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 describe("BertForMaskedLM against the float64 PyTorch reference", async () => {
   const ref = (await readSafetensorsFile(`${FIXTURE}/reference.safetensors`)).tensors;
@@ -84,17 +69,11 @@ describe("BertForMaskedLM against the float64 PyTorch reference", async () => {
     // Tolerances: the reference is float64 stored as float32 (relative 6e-8); float64 here.
     expect(maxAbs(got.logits!.data, r("logits").data)).toBeLessThan(1e-5);
     expect(Math.abs(got.loss!.data[0]! - r("loss").data[0]!)).toBeLessThan(1e-6);
-    // Relative L2 per tensor, except where the exact gradient is zero (attention key biases:
-    // softmax ignores a per-query constant), which is compared in absolute terms.
-    let worst = 0;
-    let worstZero = 0;
-    for (const [name] of params) {
-      const want = r(`grad.${name}`);
-      expect(want, name).toBeDefined();
-      if (name.endsWith("attention.self.key.bias")) {
-        worstZero = Math.max(worstZero, maxAbs(got[`grad.${name}`]!.data, want.data));
-      } else worst = Math.max(worst, relL2(got[`grad.${name}`]!.data, want.data));
-    }
+    const { worst, worstZero } = gradientErrors(
+      params.map(([n]) => n),
+      got,
+      (n) => ref.get(n),
+    );
     expect(params.length).toBe(42);
     expect(worst).toBeLessThan(1e-5);
     expect(worstZero).toBeLessThan(1e-7);

@@ -102,6 +102,43 @@ export class BertOnlyMlmHead extends Module {
 }
 
 /**
+ * What `BertForMaskedLM` and `BertForPreTraining` share: the parsed `config`, the `bert` encoder
+ * (built first from the seeded generator, then the `cls` heads) and the word-embedding matrix
+ * that the masked-LM decoder reuses (tied, as in Hugging Face).
+ *
+ * @example
+ * ```ts
+ * const table = (model satisfies BertWithTiedDecoder).wordEmbeddings; // [vocab, hidden]
+ * ```
+ */
+export abstract class BertWithTiedDecoder extends Module {
+  readonly config: BertConfig;
+
+  protected constructor(
+    config: BertConfig,
+    options: Pick<BertHeadOptions, "seed">,
+    addPoolingLayer: boolean,
+    heads: (rng: Rng) => Module,
+  ) {
+    super();
+    this.config = config;
+    const rng = mulberry32(options.seed ?? 0);
+    this.registerModule("bert", new BertModel(config, { addPoolingLayer, rng }));
+    this.registerModule("cls", heads(rng));
+  }
+
+  /** The encoder. */
+  get bert(): BertModel {
+    return this.child<BertModel>("bert");
+  }
+
+  /** The tied word-embedding parameter (`[vocab, hidden]`), shared by input and output. */
+  get wordEmbeddings(): Parameter {
+    return this.bert.child<Module>("embeddings").child<Embedding>("word_embeddings").weight;
+  }
+}
+
+/**
  * BERT with the masked-language-model head (Hugging Face `BertForMaskedLM`: `bert` without a
  * pooler, `cls.predictions.*`, decoder tied to `bert.embeddings.word_embeddings.weight`).
  * Feed `maskedPositions` to compute the vocabulary projection only where tokens were masked
@@ -114,25 +151,9 @@ export class BertOnlyMlmHead extends Module {
  * const { logits, loss } = mlm.forward({ inputIds, attentionMask, maskedPositions, labels }, ctx);
  * ```
  */
-export class BertForMaskedLM extends Module {
-  readonly config: BertConfig;
-
+export class BertForMaskedLM extends BertWithTiedDecoder {
   constructor(config: BertConfig, options: Pick<BertHeadOptions, "seed"> = {}) {
-    super();
-    this.config = config;
-    const rng = mulberry32(options.seed ?? 0);
-    this.registerModule("bert", new BertModel(config, { addPoolingLayer: false, rng }));
-    this.registerModule("cls", new BertOnlyMlmHead(config, rng));
-  }
-
-  /** The encoder. */
-  get bert(): BertModel {
-    return this.child<BertModel>("bert");
-  }
-
-  /** The tied word-embedding parameter (`[vocab, hidden]`), shared by input and output. */
-  get wordEmbeddings(): Parameter {
-    return this.bert.child<Module>("embeddings").child<Embedding>("word_embeddings").weight;
+    super(config, options, false, (rng) => new BertOnlyMlmHead(config, rng));
   }
 
   forward(inputs: BertMaskedLmInputs, ctx: ForwardContext = EVAL_CONTEXT): BertHeadOutput {

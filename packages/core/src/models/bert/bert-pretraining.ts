@@ -1,17 +1,19 @@
-import { mulberry32, type Rng } from "../../data/random.js";
+import type { Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { BertConfig } from "../../io/bert-config.js";
 import { crossEntropy } from "../../ir/composites.js";
 import type { Tensor } from "../../ir/graph.js";
 import { add } from "../../ir/ops.js";
-import type { Embedding } from "../../modules/embedding.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module } from "../../modules/module.js";
-import type { Parameter } from "../../modules/parameter.js";
 import type { ForwardFn } from "../../train/train-step.js";
 import type { BertHeadOptions } from "./bert-heads.js";
-import { BertLmPredictionHead, type BertMaskedLmInputs, maskedLmHead } from "./bert-mlm.js";
-import { BertModel } from "./bert-model.js";
+import {
+  BertLmPredictionHead,
+  type BertMaskedLmInputs,
+  BertWithTiedDecoder,
+  maskedLmHead,
+} from "./bert-mlm.js";
 
 /**
  * Inputs of {@link BertForPreTraining}: the masked-LM inputs plus `nextSentenceLabels`, int32
@@ -89,25 +91,9 @@ export class BertPreTrainingHeads extends Module {
  * const { loss } = model.forward({ inputIds, tokenTypeIds, maskedPositions, labels, nextSentenceLabels }, ctx);
  * ```
  */
-export class BertForPreTraining extends Module {
-  readonly config: BertConfig;
-
+export class BertForPreTraining extends BertWithTiedDecoder {
   constructor(config: BertConfig, options: Pick<BertHeadOptions, "seed"> = {}) {
-    super();
-    this.config = config;
-    const rng = mulberry32(options.seed ?? 0);
-    this.registerModule("bert", new BertModel(config, { rng }));
-    this.registerModule("cls", new BertPreTrainingHeads(config, rng));
-  }
-
-  /** The encoder (with its pooler). */
-  get bert(): BertModel {
-    return this.child<BertModel>("bert");
-  }
-
-  /** The tied word-embedding parameter (`[vocab, hidden]`), shared by input and output. */
-  get wordEmbeddings(): Parameter {
-    return this.bert.child<Module>("embeddings").child<Embedding>("word_embeddings").weight;
+    super(config, options, true, (rng) => new BertPreTrainingHeads(config, rng));
   }
 
   forward(inputs: BertPreTrainingInputs, ctx: ForwardContext = EVAL_CONTEXT): BertPreTrainingOutput {

@@ -7,6 +7,7 @@ export {
   BertLmPredictionHead,
   BertOnlyMlmHead,
   BertPredictionHeadTransform,
+  BertWithTiedDecoder,
   maskedLmForward,
 } from "./bert-mlm.js";
 export type { BertPreTrainingInputs, BertPreTrainingOutput } from "./bert-pretraining.js";
