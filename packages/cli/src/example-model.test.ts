@@ -110,7 +110,9 @@ describe("examples/models/bert-4l-h128 (the pre-trained model the examples start
     const sep = tok.tokenToId("[SEP]")!;
     const mrpc = JSON.parse(await readFile(join(REPO, "examples/data/mrpc.json"), "utf8"));
     const dev = (await loadDataset(mrpc, { baseDir: REPO })).validation!;
-    const pairs = dev.texts.map((t, i) => [tok.tokenize(t).slice(0, 22), tok.tokenize(dev.textPairs![i]!).slice(0, 22)] as const);
+    const pairs = dev.texts.map(
+      (t, i) => [tok.tokenize(t).slice(0, 22), tok.tokenize(dev.textPairs![i]!).slice(0, 22)] as const,
+    );
     const seq = 48;
     const n = pairs.length;
     const ids = new Int32Array(n * seq);
@@ -137,7 +139,11 @@ describe("examples/models/bert-4l-h128 (the pre-trained model the examples start
       attention_mask: hostTensor("int32", [n, seq], mask),
       token_type_ids: hostTensor("int32", [n, seq], types),
       // one masked-LM position per row keeps the unused [N, vocab] logits small
-      masked_positions: hostTensor("int32", [n], Int32Array.from(labels, (_, i) => i * seq + 1)),
+      masked_positions: hostTensor(
+        "int32",
+        [n],
+        Int32Array.from(labels, (_, i) => i * seq + 1),
+      ),
     });
     const correct = labels.filter(
       (label, i) => (logits!.data[2 * i + 1]! > logits!.data[2 * i]! ? 1 : 0) === label,
