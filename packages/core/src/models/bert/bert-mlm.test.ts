@@ -10,7 +10,8 @@ import type { HostTensor } from "../../tensor/host-tensor.js";
 import { BertForMaskedLM } from "./bert-mlm.js";
 import { loadBertCheckpoint } from "./checkpoint.js";
 import { loadBertWeights } from "./load-weights.js";
-import { gradientErrors, maxAbs } from "./test-compare.js";
+import { maxAbsoluteError } from "../../testing/parity-metrics.js";
+import { gradientErrors } from "./test-compare.js";
 import { TINY_CONFIG } from "./test-config.js";
 
 // Made by fixtures/make_mlm_reference.py: float64 PyTorch, Hugging Face BertForMaskedLM semantics.
@@ -67,7 +68,7 @@ describe("BertForMaskedLM against the float64 PyTorch reference", async () => {
     });
     expect(got.logits!.shape).toEqual(r("logits").shape);
     // Tolerances: the reference is float64 stored as float32 (relative 6e-8); float64 here.
-    expect(maxAbs(got.logits!.data, r("logits").data)).toBeLessThan(1e-5);
+    expect(maxAbsoluteError(got.logits!.data, r("logits").data)).toBeLessThan(1e-5);
     expect(Math.abs(got.loss!.data[0]! - r("loss").data[0]!)).toBeLessThan(1e-6);
     const { worst, worstZero } = gradientErrors(
       params.map(([n]) => n),
@@ -97,7 +98,7 @@ describe("BertForMaskedLM against the float64 PyTorch reference", async () => {
     const positions = r("masked_positions").data;
     const gathered: number[] = [];
     for (const pos of positions) gathered.push(...all.logits!.data.slice(pos * v, (pos + 1) * v));
-    expect(maxAbs(gathered, r("logits").data)).toBeLessThan(1e-5);
+    expect(maxAbsoluteError(gathered, r("logits").data)).toBeLessThan(1e-5);
   });
 
   it("an MLM checkpoint loads into a classifier: cls.* ignored, pooler and head start fresh", async () => {

@@ -205,6 +205,18 @@ export function maskedLmHead(
   return { logits, loss: crossEntropy(flatLogits, reshape(labels, [n]), -100) };
 }
 
+/** The model inputs named by a step's Hugging Face batch keys (`input_ids`, `masked_positions`, …). */
+export function maskedLmInputs(inputs: Readonly<Record<string, Tensor>>): BertMaskedLmInputs {
+  return {
+    inputIds: inputs.input_ids!,
+    attentionMask: inputs.attention_mask,
+    tokenTypeIds: inputs.token_type_ids,
+    positionIds: inputs.position_ids,
+    maskedPositions: inputs.masked_positions,
+    labels: inputs.labels,
+  };
+}
+
 /**
  * The {@link ForwardFn} of a {@link BertForMaskedLM} on batches from `maskTokensForMlm`
  * (`input_ids`, `attention_mask`, `masked_positions`, `labels`; optional `token_type_ids`,
@@ -218,17 +230,7 @@ export function maskedLmHead(
  */
 export function maskedLmForward(model: BertForMaskedLM): ForwardFn {
   return (_g, inputs, ctx) => {
-    const out = model.forward(
-      {
-        inputIds: inputs.input_ids!,
-        attentionMask: inputs.attention_mask,
-        tokenTypeIds: inputs.token_type_ids,
-        positionIds: inputs.position_ids,
-        maskedPositions: inputs.masked_positions,
-        labels: inputs.labels,
-      },
-      ctx,
-    );
+    const out = model.forward(maskedLmInputs(inputs), ctx);
     if (out.loss === undefined) return { logits: out.logits };
     // [N, vocab] logits: copying them out of every training step would cost more than the step.
     return ctx.training ? { loss: out.loss } : { loss: out.loss, logits: out.logits };

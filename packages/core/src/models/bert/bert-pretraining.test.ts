@@ -12,7 +12,8 @@ import type { HostTensor } from "../../tensor/host-tensor.js";
 import { preTrainingForward } from "./bert-pretraining.js";
 import { BertForPreTraining } from "./bert-pretraining.js";
 import { loadBertCheckpoint, saveBertCheckpoint } from "./checkpoint.js";
-import { gradientErrors, maxAbs } from "./test-compare.js";
+import { maxAbsoluteError } from "../../testing/parity-metrics.js";
+import { gradientErrors } from "./test-compare.js";
 import { TINY_CONFIG } from "./test-config.js";
 
 // Made by fixtures/make_pretraining_reference.py: float64 PyTorch, Hugging Face BertForPreTraining semantics.
@@ -70,9 +71,11 @@ describe("BertForPreTraining against the float64 PyTorch reference", async () =>
     const got = evaluateGraphFloat64(g, Object.fromEntries(INPUTS.map((n) => [n, r(n)])));
     // Tolerances: the reference is float64 stored as float32 (relative 6e-8); float64 here.
     expect(got.logits!.shape).toEqual(r("logits").shape);
-    expect(maxAbs(got.logits!.data, r("logits").data)).toBeLessThan(1e-5);
+    expect(maxAbsoluteError(got.logits!.data, r("logits").data)).toBeLessThan(1e-5);
     expect(got.seq_relationship_logits!.shape).toEqual([3, 2]);
-    expect(maxAbs(got.seq_relationship_logits!.data, r("seq_relationship_logits").data)).toBeLessThan(1e-5);
+    expect(
+      maxAbsoluteError(got.seq_relationship_logits!.data, r("seq_relationship_logits").data),
+    ).toBeLessThan(1e-5);
     for (const name of ["masked_lm_loss", "next_sentence_loss", "loss"]) {
       expect(Math.abs(got[name]!.data[0]! - r(name).data[0]!), name).toBeLessThan(1e-6);
     }

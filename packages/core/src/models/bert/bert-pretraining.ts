@@ -13,6 +13,7 @@ import {
   type BertMaskedLmInputs,
   BertWithTiedDecoder,
   maskedLmHead,
+  maskedLmInputs,
 } from "./bert-mlm.js";
 
 /**
@@ -145,15 +146,7 @@ export class BertForPreTraining extends BertWithTiedDecoder {
 export function preTrainingForward(model: BertForPreTraining): ForwardFn {
   return (_g, inputs, ctx) => {
     const out = model.forward(
-      {
-        inputIds: inputs.input_ids!,
-        attentionMask: inputs.attention_mask,
-        tokenTypeIds: inputs.token_type_ids,
-        positionIds: inputs.position_ids,
-        maskedPositions: inputs.masked_positions,
-        labels: inputs.labels,
-        nextSentenceLabels: inputs.next_sentence_label,
-      },
+      { ...maskedLmInputs(inputs), nextSentenceLabels: inputs.next_sentence_label },
       ctx,
     );
     const scalars = {

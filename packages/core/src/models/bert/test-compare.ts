@@ -1,24 +1,8 @@
+import { maxAbsoluteError, relativeL2Error } from "../../testing/parity-metrics.js";
+
 /** Anything with numeric `data`: host tensors and the float64 reference backend's outputs. */
 interface Numeric {
   readonly data: ArrayLike<number>;
-}
-
-/** `‖a − b‖ / ‖b‖` (b ≈ 0 guarded). @example `expect(relL2(got.data, want.data)).toBeLessThan(1e-5)` */
-export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
-
-/** Largest absolute difference. @example `expect(maxAbs(got.data, want.data)).toBeLessThan(1e-5)` */
-export function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 /**
@@ -43,8 +27,8 @@ export function gradientErrors(
     const mine = got[`grad.${name}`];
     if (want === undefined || mine === undefined) throw new Error(`no gradient of ${name} to compare`);
     if (name.endsWith("attention.self.key.bias"))
-      worstZero = Math.max(worstZero, maxAbs(mine.data, want.data));
-    else worst = Math.max(worst, relL2(mine.data, want.data));
+      worstZero = Math.max(worstZero, maxAbsoluteError(mine.data, want.data));
+    else worst = Math.max(worst, relativeL2Error(mine.data, want.data));
   }
   return { worst, worstZero };
 }
