@@ -15,6 +15,12 @@ import type { Parameter } from "./parameter.js";
 export interface ForwardContext {
   readonly training: boolean;
   readonly seed?: Tensor;
+  /**
+   * The step's batch inputs by name (`input_ids`, `task_ids`, ...), for modules conditioned
+   * on more than their input tensor: e.g. a hypernetwork adapter reads `task_ids` to
+   * generate each row's adapter. Set by the train and eval step builders.
+   */
+  readonly batch?: Readonly<Record<string, Tensor>>;
 }
 
 /**

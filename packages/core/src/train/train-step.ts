@@ -186,7 +186,8 @@ export function buildTrainStep(options: TrainStepOptions): TrainStep {
   const lr = phase === "update" ? g.input(LR_INPUT, "float32", []) : undefined;
   const seed = options.dropout ? g.input(SEED_INPUT, "int32", []) : undefined;
   // Without dropout the forward runs as in eval mode (modules only use `training` for dropout).
-  const ctx: ForwardContext = seed === undefined ? { training: false } : { training: true, seed };
+  const ctx: ForwardContext =
+    seed === undefined ? { training: false, batch: inputs } : { training: true, seed, batch: inputs };
 
   const outs = options.forward(g, inputs, ctx);
   const loss = outs.loss;
@@ -303,7 +304,7 @@ export function buildEvalStep(options: {
   const inputs: Record<string, Tensor> = {};
   for (const [name, spec] of Object.entries(options.inputSpecs))
     inputs[name] = g.input(name, spec.dtype, spec.shape);
-  const outs = options.forward(g, inputs, { training: false });
+  const outs = options.forward(g, inputs, { training: false, batch: inputs });
   const outputNames: string[] = [];
   for (const [name, t] of Object.entries(outs)) {
     if (t === undefined) continue;
