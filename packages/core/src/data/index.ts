@@ -28,3 +28,10 @@ export type { TruncatedLengths, TruncationStrategy } from "./truncation.js";
 export { truncateLengths } from "./truncation.js";
 export type { TextEncoding } from "./text-decoding.js";
 export { decodeText, readTextFile } from "./text-decoding.js";
+export type {
+  MixtureBatching,
+  MixtureEpochOptions,
+  TaskSamplingOptions,
+  TaskSamplingStrategy,
+} from "./task-sampling.js";
+export { mixtureEpochBatches, TASK_SAMPLING_STRATEGIES, taskSamplingProbabilities } from "./task-sampling.js";
