@@ -22,6 +22,9 @@ export type TunekitErrorCode =
   | "TOKENIZER_INVALID"
   | "DATA_INVALID"
   | "IO_ERROR"
+  | "RUN_LOCKED"
+  | "OUTPUT_EXISTS"
+  | "OUTPUT_NOT_WRITABLE"
   | "NOT_IMPLEMENTED";
 
 /**

@@ -23,6 +23,7 @@ import {
   stringFlag,
   UsageError,
 } from "../command.js";
+import type { TrainConfig } from "../config/train-config.js";
 import { metricsTable } from "../format-table.js";
 import { ProgressRenderer } from "../progress.js";
 import { createBackend, describeBackend } from "../setup/backend-setup.js";
@@ -37,6 +38,7 @@ import {
   type RunRecord,
   writeJson,
 } from "../setup/run-files.js";
+import { acquireRunLock } from "../setup/run-lock.js";
 import { ADAPTER_DIR, saveTrainedModel } from "../setup/trained-model.js";
 import { createStrategy } from "../strategy-config.js";
 
@@ -45,7 +47,7 @@ export const trainCommand: CliCommand = {
   name: "train",
   summary: "train a model as a JSON/YAML config describes; evaluates and saves it",
   usage:
-    "tunekit train CONFIG [--output DIR] [--max-steps N] [--epochs N] [--backend onnx|tfjs] [--set K=V]... [--resume] [--json]",
+    "tunekit train CONFIG [--output DIR] [--max-steps N] [--epochs N] [--backend onnx|tfjs] [--set K=V]... [--resume] [--break-lock] [--json]",
   help: [
     "CONFIG is a .json, .yaml or .yml file with: model ({path} or {random}), tokenizer, data,",
     "task, strategy, backend, training and output (see packages/cli/README.md and examples/).",
@@ -60,6 +62,8 @@ export const trainCommand: CliCommand = {
     "  --resume         continue from the latest checkpoint in OUTPUT/checkpoints",
     "  --ignore-config-mismatch",
     "                   with --resume: continue even though training options changed (e.g. more steps)",
+    "  --break-lock     take over the output folder's run lock (OUTPUT/.tunekit-lock) even though",
+    "                   another run seems to hold it (one that ended on another host)",
     "  --set K=V        override any config key (repeatable), e.g. --set training.batchSize=16",
     "                   --set data.maxRows.train=1000 (V is parsed as JSON when it can be)",
   ],
@@ -70,6 +74,7 @@ export const trainCommand: CliCommand = {
     backend: { type: "string" },
     resume: { type: "boolean" },
     "ignore-config-mismatch": { type: "boolean" },
+    "break-lock": { type: "boolean" },
     set: { type: "string", multiple: true },
   },
   positionals: 1,
@@ -86,6 +91,32 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   const overrides = trainOverrides(ctx);
   const { config, raw, path } = await loadTrainConfigFile(ctx.positionals[0]!, io.cwd, overrides);
   const note = (line: string): void => io.stderr(`${line}\n`);
+  const lock = await acquireRunLock(config.output, {
+    command: `tunekit train ${ctx.positionals[0]!}`,
+    breakLock: ctx.flags["break-lock"] === true,
+    note,
+  });
+  try {
+    return await trainLocked(ctx, { config, raw, path, started, resume, ignoreMismatch, note });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainLocked(
+  ctx: CommandContext,
+  run: {
+    readonly config: TrainConfig;
+    readonly raw: unknown;
+    readonly path: string;
+    readonly started: number;
+    readonly resume: boolean;
+    readonly ignoreMismatch: boolean;
+    readonly note: (line: string) => void;
+  },
+): Promise<number> {
+  const { io } = ctx;
+  const { config, raw, path, started, resume, ignoreMismatch, note } = run;
   const t = config.training;
 
   const tokenizer = await loadTokenizer(config.tokenizer);
