@@ -127,3 +127,27 @@ export {
 export type { PromptTuningInit, PromptTuningOptions, PromptInitTokenizer } from "./prompt/prompt-tuning.js";
 export { DropVirtualTokens, promptEmbeddingsOf, promptTuning } from "./prompt/prompt-tuning.js";
 export { PromptWordEmbeddings } from "./prompt/prompt-word-embeddings.js";
+
+// --- HyperFormer / HyperFormer++: hypernetwork-generated adapters shared by a task mixture ---
+export type { GeneratedAdapter } from "./hyperformer/adapter-generators.js";
+export { AdapterGenerators, gatherAdapter } from "./hyperformer/adapter-generators.js";
+export type { HyperFormerVariant, HypernetworkConfig, SiteAdapters } from "./hyperformer/hypernetwork.js";
+export { HYPERFORMER_POSITIONS, HyperFormerHypernetwork } from "./hyperformer/hypernetwork.js";
+export { HyperFormerEncoder } from "./hyperformer/hyperformer-encoder.js";
+export { applyGeneratedAdapter, HyperFormerSite } from "./hyperformer/hyperformer-site.js";
+export type { HyperFormerOptions, ResolvedHyperFormerOptions } from "./hyperformer/hyperformer-strategy.js";
+export {
+  HYPERFORMER_DEFAULTS,
+  hyperformer,
+  hyperformerEncoderOf,
+  hyperformerPlusPlus,
+  hyperformerStrategy,
+  hypernetworkOf,
+  isHeadPath,
+  resolveHyperFormerOptions,
+} from "./hyperformer/hyperformer-strategy.js";
+export type { RowAdapters } from "./hyperformer/row-adapters.js";
+export { resolveTaskIds } from "./hyperformer/row-adapters.js";
+export { checkTaskList, checkTaskName, TaskEmbeddings } from "./hyperformer/task-embeddings.js";
+export type { TaskProjectorOptions } from "./hyperformer/task-projector.js";
+export { TaskProjector } from "./hyperformer/task-projector.js";
