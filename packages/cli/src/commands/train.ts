@@ -38,6 +38,8 @@ import {
   type RunRecord,
   writeJson,
 } from "../setup/run-files.js";
+import { InterruptGuard } from "../setup/interrupts.js";
+import { reportInterrupted } from "../setup/interrupted-run.js";
 import { acquireRunLock } from "../setup/run-lock.js";
 import { ADAPTER_DIR, saveTrainedModel } from "../setup/trained-model.js";
 import { createStrategy } from "../strategy-config.js";
@@ -96,9 +98,15 @@ async function runTrain(ctx: CommandContext): Promise<number> {
     breakLock: ctx.flags["break-lock"] === true,
     note,
   });
+  const guard = new InterruptGuard({
+    note,
+    exit: (code) => process.exit(code),
+    beforeExit: () => lock.releaseSync(),
+  });
   try {
-    return await trainLocked(ctx, { config, raw, path, started, resume, ignoreMismatch, note });
+    return await trainLocked(ctx, { config, raw, path, started, resume, ignoreMismatch, note, guard });
   } finally {
+    guard.dispose();
     await lock.release();
   }
 }
@@ -113,10 +121,11 @@ async function trainLocked(
     readonly resume: boolean;
     readonly ignoreMismatch: boolean;
     readonly note: (line: string) => void;
+    readonly guard: InterruptGuard;
   },
 ): Promise<number> {
   const { io } = ctx;
-  const { config, raw, path, started, resume, ignoreMismatch, note } = run;
+  const { config, raw, path, started, resume, ignoreMismatch, note, guard } = run;
   const t = config.training;
 
   const tokenizer = await loadTokenizer(config.tokenizer);
@@ -212,6 +221,7 @@ async function trainLocked(
   };
   const trainer = new Trainer(trainerOptions);
   try {
+    guard.training(trainer);
     const fit = await trainer
       .fit(train, {
         ...(evalData === undefined ? {} : { evalData }),
@@ -228,6 +238,14 @@ async function trainLocked(
         throw e;
       });
     progress.finish();
+    guard.finishing();
+    if (fit.stopReason === "stopped" && guard.received !== undefined) {
+      return reportInterrupted(ctx, {
+        signal: guard.received,
+        step: fit.step,
+        checkpoint: fit.lastCheckpoint,
+      });
+    }
     if (fit.bestCheckpoint !== undefined && fit.best !== undefined && fit.best.step !== fit.step) {
       const best = await loadTrainingCheckpoint(fit.bestCheckpoint);
       assignWeights(model as TrainerModel, best.model, fit.bestCheckpoint);
