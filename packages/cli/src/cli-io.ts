@@ -23,7 +23,8 @@ export interface CliIo {
 }
 
 /**
- * The {@link CliIo} of the running process.
+ * The {@link CliIo} of the running process. Its writers never throw (see {@link safeWriter}):
+ * a closed pipe (`tunekit train … | head`) or a closed stderr must not end a training run.
  *
  * @example
  * ```ts
@@ -32,10 +33,37 @@ export interface CliIo {
  */
 export function processIo(): CliIo {
   return {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
+    stdout: safeWriter(process.stdout),
+    stderr: safeWriter(process.stderr),
     isTTY: process.stderr.isTTY === true,
     cwd: process.cwd(),
     columns: process.stderr.columns || 80,
+  };
+}
+
+/**
+ * A writer for `stream` that never throws and never lets the stream's `error` event crash
+ * the process: after a failed write (EPIPE when the reader of a pipe went away, EBADF for a
+ * closed descriptor, or any other error, thrown or emitted) it drops further output
+ * silently. Training goes on and its files are written; only the log is lost.
+ *
+ * @example
+ * ```ts
+ * const log = safeWriter(process.stderr);
+ * log("step 10/500\n"); // fine even after `| head -1` has exited
+ * ```
+ */
+export function safeWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  let closed = false;
+  stream.on("error", () => {
+    closed = true;
+  });
+  return (text) => {
+    if (closed) return;
+    try {
+      stream.write(text);
+    } catch {
+      closed = true;
+    }
   };
 }

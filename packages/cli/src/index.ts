@@ -1,5 +1,5 @@
 export type { CliIo } from "./cli-io.js";
-export { processIo } from "./cli-io.js";
+export { processIo, safeWriter } from "./cli-io.js";
 export type { CliCommand, CommandContext } from "./command.js";
 export { UsageError } from "./command.js";
 export { readConfigFile } from "./config/config-file.js";
