@@ -1,10 +1,11 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";
 import { captureIo } from "./testing/capture-io.js";
+import { smallRunFlags } from "./testing/small-run.js";
 
 // --resume continues from OUTPUT/checkpoints: the same options continue exactly; changed
 // options need --ignore-config-mismatch, and the error says so.
@@ -50,13 +51,35 @@ describe("train --resume", () => {
     expect(more.code, more.err).toBe(EXIT.ok);
     expect(JSON.parse(more.out).steps).toBe(3);
 
-    // without --resume the run starts over: earlier checkpoints go, the numbers repeat the first run
-    const fresh = await run(["--max-steps", "2"]);
+    // without --resume a new run refuses the earlier checkpoints; --overwrite starts over and
+    // the numbers repeat the first run
+    const refused = await run(["--max-steps", "2"]);
+    expect(refused.code).toBe(EXIT.runtimeError);
+    expect(refused.err).toContain("error [OUTPUT_EXISTS]");
+    expect(refused.err).toContain("Continue that run with --resume, pass --overwrite");
+    expect(await readdir(join(out, "checkpoints"))).toEqual(["checkpoint-3"]);
+    const fresh = await run(["--max-steps", "2", "--overwrite"]);
     expect(fresh.code, fresh.err).toBe(EXIT.ok);
-    expect(fresh.err).toContain("note: removed the checkpoints of an earlier run");
+    expect(fresh.err).toContain("note: --overwrite: deleted");
     expect(JSON.parse(fresh.out).trainLoss).toBe(JSON.parse(first.out).trainLoss);
+    expect((await run(["--overwrite", "--resume"])).code).toBe(EXIT.usageError);
 
     const misuse = await run(["--ignore-config-mismatch"]);
     expect(misuse.code).toBe(EXIT.usageError);
+  });
+
+  it("after a kill during the first checkpoint write, --resume removes the .tmp folder and starts at step 0", async () => {
+    const out = await mkdtemp(join(tmpdir(), "tunekit-resume-"));
+    const partial = join(out, "checkpoints", ".checkpoint-2.4242.0a1b2c3d.tmp");
+    await mkdir(partial, { recursive: true });
+    await writeFile(join(partial, "model.safetensors"), new Uint8Array(100)); // cut short by the kill
+    const io = captureIo({ cwd: REPO });
+    const args = ["train", "examples/rte-tiny.json", ...smallRunFlags({ train: 32, validation: 16 })];
+    const code = await runCli([...args, "--max-steps", "2", "--output", out, "--resume", "--json"], io);
+    expect(code, io.err()).toBe(EXIT.ok);
+    expect(io.err()).toContain("removed 1 unfinished write(s) of an interrupted run");
+    expect(io.err()).toContain("--resume: no complete checkpoint in");
+    expect(JSON.parse(io.out()).steps).toBe(2);
+    expect(await readdir(join(out, "checkpoints"))).toEqual(["checkpoint-2"]);
   });
 });

@@ -1,4 +1,3 @@
-import { rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import {
   adamw,
@@ -39,6 +38,12 @@ import {
   writeJson,
 } from "../setup/run-files.js";
 import { InterruptGuard } from "../setup/interrupts.js";
+import {
+  CHECKPOINTS_DIR,
+  checkFreeSpace,
+  estimateRunBytes,
+  prepareOutputFolder,
+} from "../setup/output-folder.js";
 import { reportInterrupted } from "../setup/interrupted-run.js";
 import { acquireRunLock } from "../setup/run-lock.js";
 import { ADAPTER_DIR, saveTrainedModel } from "../setup/trained-model.js";
@@ -49,7 +54,7 @@ export const trainCommand: CliCommand = {
   name: "train",
   summary: "train a model as a JSON/YAML config describes; evaluates and saves it",
   usage:
-    "tunekit train CONFIG [--output DIR] [--max-steps N] [--epochs N] [--backend onnx|tfjs] [--set K=V]... [--resume] [--break-lock] [--json]",
+    "tunekit train CONFIG [--output DIR] [--max-steps N] [--epochs N] [--backend onnx|tfjs] [--set K=V]... [--resume | --overwrite] [--break-lock] [--json]",
   help: [
     "CONFIG is a .json, .yaml or .yml file with: model ({path} or {random}), tokenizer, data,",
     "task, strategy, backend, training and output (see packages/cli/README.md and examples/).",
@@ -62,6 +67,8 @@ export const trainCommand: CliCommand = {
     "  --epochs N       override training.epochs",
     "  --backend NAME   override backend: onnx (default) or tfjs",
     "  --resume         continue from the latest checkpoint in OUTPUT/checkpoints",
+    "  --overwrite      start over even though OUTPUT/checkpoints holds an earlier run (deletes it);",
+    "                   without it a new run refuses such a folder",
     "  --ignore-config-mismatch",
     "                   with --resume: continue even though training options changed (e.g. more steps)",
     "  --break-lock     take over the output folder's run lock (OUTPUT/.tunekit-lock) even though",
@@ -75,6 +82,7 @@ export const trainCommand: CliCommand = {
     epochs: { type: "string" },
     backend: { type: "string" },
     resume: { type: "boolean" },
+    overwrite: { type: "boolean" },
     "ignore-config-mismatch": { type: "boolean" },
     "break-lock": { type: "boolean" },
     set: { type: "string", multiple: true },
@@ -90,6 +98,9 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   const ignoreMismatch = ctx.flags["ignore-config-mismatch"] === true;
   if (ignoreMismatch && !resume)
     throw new UsageError("--ignore-config-mismatch only applies with --resume", "train");
+  const overwrite = ctx.flags.overwrite === true;
+  if (overwrite && resume)
+    throw new UsageError("--overwrite starts over and --resume continues: pass one of them", "train");
   const overrides = trainOverrides(ctx);
   const { config, raw, path } = await loadTrainConfigFile(ctx.positionals[0]!, io.cwd, overrides);
   const note = (line: string): void => io.stderr(`${line}\n`);
@@ -104,7 +115,24 @@ async function runTrain(ctx: CommandContext): Promise<number> {
     beforeExit: () => lock.releaseSync(),
   });
   try {
-    return await trainLocked(ctx, { config, raw, path, started, resume, ignoreMismatch, note, guard });
+    const output = await prepareOutputFolder(config.output, { resume, overwrite, note });
+    if (resume && output.checkpoints.length === 0) {
+      note(
+        `note: --resume: no complete checkpoint in ${relative(io.cwd, join(config.output, CHECKPOINTS_DIR)) || "."} ` +
+          "(the earlier run ended before its first checkpoint was complete, or never ran): starting from step 0",
+      );
+    }
+    const fromCheckpoint = resume && output.checkpoints.length > 0;
+    return await trainLocked(ctx, {
+      config,
+      raw,
+      path,
+      started,
+      resume: fromCheckpoint,
+      ignoreMismatch,
+      note,
+      guard,
+    });
   } finally {
     guard.dispose();
     await lock.release();
@@ -174,14 +202,16 @@ async function trainLocked(
       `task ${task}${task === "regression" ? "" : ` (${labelNames.join(", ")})`}; ${train.numTruncated} train rows truncated to ${t.maxLength} tokens`,
   );
   note(`backend ${describeBackend(config.backend)}`);
-  const checkpointDir = join(config.output, "checkpoints");
-  if (!resume && (await stat(checkpointDir).catch(() => undefined)) !== undefined) {
-    // A fresh run: checkpoints of an earlier run here would mix with this run's (and --resume would pick them).
-    await rm(checkpointDir, { recursive: true, force: true });
-    note(
-      `note: removed the checkpoints of an earlier run in ${relative(io.cwd, checkpointDir)} (use --resume to continue it instead)`,
-    );
-  }
+  const checkpointDir = join(config.output, CHECKPOINTS_DIR);
+  const disk = estimateRunBytes(model.namedParameters(), {
+    accumulation: t.gradientAccumulation,
+    checkpoints: resume ? 2 : 3,
+  });
+  await checkFreeSpace(
+    config.output,
+    disk.total,
+    `${resume ? 2 : 3} checkpoints of ${(disk.checkpoint / 1024 / 1024).toFixed(1)} MB and the final model`,
+  );
   const backend = await createBackend(config.backend, note);
 
   const progress = new ProgressRenderer(io, { logEvery: 10 });
