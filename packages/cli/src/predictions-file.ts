@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, extname } from "node:path";
-import type { PredictResult } from "@tunekit/core";
+import { type PredictResult, writeFileAtomic } from "@tunekit/core";
 import type { PreparedSplit } from "./setup/training-data.js";
 
 /** Output formats of `tunekit predict`. */
@@ -112,7 +112,7 @@ export function formatPredictions(
 }
 
 /**
- * Writes predictions to `path` (creating its folder).
+ * Writes predictions to `path` (creating its folder), atomically (temporary file + rename).
  *
  * @example
  * ```ts
@@ -125,7 +125,7 @@ export async function writePredictions(
   format: PredictionFormat,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, formatPredictions(records, format));
+  await writeFileAtomic(path, formatPredictions(records, format));
 }
 
 function csvCell(v: unknown): string {

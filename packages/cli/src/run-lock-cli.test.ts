@@ -41,4 +41,22 @@ describe("train: the output folder's run lock", () => {
     expect(broken.err()).toContain("--break-lock: took over the run lock");
     expect(await readdir(out)).not.toContain(LOCK_FILE);
   });
+
+  it("an output folder that cannot be written is a typed error before any data is loaded or step trained", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "tunekit-lock-cli-"));
+    await writeFile(join(parent, "file"), "x");
+    const io = captureIo({ cwd: REPO });
+    const args = [
+      "train",
+      "examples/sst2-tiny.json",
+      "--max-steps",
+      "1",
+      "--output",
+      join(parent, "file", "run"),
+    ];
+    expect(await runCli(args, io)).toBe(EXIT.runtimeError);
+    expect(io.err()).toContain("error [OUTPUT_NOT_WRITABLE]: the output folder");
+    expect(io.err()).toContain("(ENOTDIR)");
+    expect(io.err()).not.toContain("strategy"); // failed before the model and the data
+  });
 });

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { TunekitError } from "@tunekit/core";
+import { TunekitError, writeFileAtomic } from "@tunekit/core";
 import { applyOverrides, type ConfigOverride } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";
 import { type CliTask, parseTrainConfig, type TrainConfig } from "../config/train-config.js";
@@ -136,6 +136,8 @@ function parseRunRecord(text: string, path: string): RunRecord {
 
 /**
  * Copies the tokenizer files found in `from` into `to` (so a model folder is self-contained).
+ * Each file is written atomically (a temporary file renamed over the old one): a full disk or
+ * a crash leaves the old file or the complete new one, never a truncated one.
  *
  * @example
  * ```ts
@@ -148,15 +150,15 @@ export async function copyTokenizerFiles(from: string, to: string): Promise<stri
   for (const name of TOKENIZER_FILES) {
     const bytes = await readFile(join(from, name)).catch(() => undefined);
     if (bytes === undefined) continue;
-    await rm(join(to, name), { force: true });
-    await writeFile(join(to, name), bytes);
+    await writeFileAtomic(join(to, name), bytes);
     copied.push(name);
   }
   return copied;
 }
 
 /**
- * Writes `value` as pretty JSON (creating the folder).
+ * Writes `value` as pretty JSON (creating the folder), atomically: readers see the old file or
+ * the complete new one; a failure is `IO_ERROR` and leaves the old file in place.
  *
  * @example
  * ```ts
@@ -165,5 +167,5 @@ export async function copyTokenizerFiles(from: string, to: string): Promise<stri
  */
 export async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   assignWeights,
@@ -10,6 +10,7 @@ import {
   saveBertCheckpoint,
   stateDict,
   type TrainerModel,
+  writeFileAtomic,
   writeSafetensorsFile,
 } from "@tunekit/core";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
@@ -69,7 +70,7 @@ export async function saveTrainedModel(o: {
     return { kind: "plain" };
   }
   await mkdir(o.dir, { recursive: true });
-  await writeFile(join(o.dir, "config.json"), `${JSON.stringify(modelConfigJson(o.base), null, 2)}\n`);
+  await writeFileAtomic(join(o.dir, "config.json"), `${JSON.stringify(modelConfigJson(o.base), null, 2)}\n`);
   await writeSafetensorsFile(join(o.dir, "model.safetensors"), stateDict(o.adapted), { format: "pt" });
   const adapter = await trySaveAdapter(o.adapted, o.adapterDir);
   return adapter === undefined ? { kind: "adapted" } : { kind: "adapted", adapter };
