@@ -88,6 +88,35 @@ export {
 // hostile-input hardening: bounded reads of regular files only
 export type { ReadJsonFileOptions } from "./io/index.js";
 export { READ_FILE_MAX_BYTES, readJsonFile, readJsonFileText, readRegularFile } from "./io/index.js";
+// PyTorch checkpoints (pytorch_model.bin) without running code, and model folders of any layout
+export type {
+  ModelWeights,
+  PickleGlobal,
+  ReadTorchCheckpointOptions,
+  ReadZipOptions,
+  StorageDType,
+  TorchCheckpointContents,
+  TorchStorage,
+  TorchTensorRef,
+  UnpickleOptions,
+  ZipArchive,
+  ZipEntry,
+} from "./io/index.js";
+export {
+  describePickled,
+  looksLikeZip,
+  MODEL_WEIGHT_FILES,
+  materializeTensor,
+  PICKLE_OPCODE_NAMES,
+  PickleDict,
+  PickleTuple,
+  readModelWeights,
+  readTorchCheckpoint,
+  readTorchCheckpointFile,
+  readZip,
+  STORAGE_ELEMENT_BYTES,
+  unpickle,
+} from "./io/index.js";
 export type {
   GradCheckInput,
   GradCheckResult,

@@ -20,3 +20,14 @@ export { bfloat16BitsToNumber, float16BitsToNumber, numberToFloat16Bits } from "
 export type { ReadJsonFileOptions } from "./read-json-file.js";
 export { readJsonFile, readJsonFileText } from "./read-json-file.js";
 export { READ_FILE_MAX_BYTES, readRegularFile } from "./read-regular-file.js";
+export type { ModelWeights } from "./model-weights.js";
+export { MODEL_WEIGHT_FILES, readModelWeights, readTorchCheckpointFile } from "./model-weights.js";
+export type { PickleGlobal, UnpickleOptions } from "./pickle.js";
+export { unpickle } from "./pickle.js";
+export { describePickled, PICKLE_OPCODE_NAMES, PickleDict, PickleTuple } from "./pickle-values.js";
+export type { ReadTorchCheckpointOptions, TorchCheckpointContents } from "./torch-bin.js";
+export { readTorchCheckpoint } from "./torch-bin.js";
+export type { StorageDType, TorchStorage, TorchTensorRef } from "./torch-tensor.js";
+export { materializeTensor, STORAGE_ELEMENT_BYTES } from "./torch-tensor.js";
+export type { ReadZipOptions, ZipArchive, ZipEntry } from "./zip.js";
+export { looksLikeZip, readZip } from "./zip.js";

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { TunekitError } from "../../errors.js";
 import { writeFileAtomic } from "../../io/atomic-write.js";
 import { type BertConfig, bertConfigToJson, readBertConfig } from "../../io/bert-config.js";
-import { readSafetensorsFile, writeSafetensorsFile } from "../../io/safetensors-file.js";
+import { readModelWeights } from "../../io/model-weights.js";
+import { writeSafetensorsFile } from "../../io/safetensors-file.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
 import { BertForMaskedLM } from "./bert-mlm.js";
@@ -63,8 +64,9 @@ export interface LoadedBert<T extends BertTask = BertTask> {
 }
 
 /**
- * Builds a BERT for `task` from a Hugging Face folder (`config.json` +
- * `model.safetensors`) and loads its weights (see {@link loadBertWeights} for the
+ * Builds a BERT for `task` from a Hugging Face folder (`config.json` + `model.safetensors`,
+ * or `pytorch_model.bin`, or their sharded forms: see {@link readModelWeights}) and loads
+ * its weights (see {@link loadBertWeights} for the
  * matching rules: `bert.` prefix optional, mismatches are `CHECKPOINT_MISMATCH` errors,
  * a fresh classification head is allowed and reported in `report.initialized`).
  *
@@ -82,7 +84,7 @@ export async function loadBertCheckpoint<T extends BertTask>(
   options: LoadBertCheckpointOptions<T>,
 ): Promise<LoadedBert<T>> {
   const config = await readBertConfig(folder);
-  const { tensors } = await readSafetensorsFile(join(folder, "model.safetensors"));
+  const { tensors, file } = await readModelWeights(folder);
   // Before allocating the model: a config far larger than the checkpoint (hostile, or the
   // config of another model) fails here, not with a RangeError or out-of-memory crash.
   // Smaller differences are left to loadBertWeights, which lists the mismatched tensors.
@@ -93,8 +95,8 @@ export async function loadBertCheckpoint<T extends BertTask>(
     throw new TunekitError(
       "CHECKPOINT_MISMATCH",
       `${join(folder, "config.json")} describes a BERT whose embeddings and encoder alone have ${body} ` +
-        `parameters, but ${join(folder, "model.safetensors")} holds only ${stored} values; ` +
-        "check that config.json and model.safetensors belong together",
+        `parameters, but ${join(folder, file)} holds only ${stored} values; ` +
+        `check that config.json and ${file} belong together`,
     );
   }
   const model = createBertForTask(config, options);
