@@ -71,6 +71,11 @@ export function modelConfigJson(model: TrainerModel): Record<string, unknown> | 
     json.label2id = Object.fromEntries(model.labels.map((l, i) => [l, i]));
     delete json.num_labels;
   }
+  if (model.tasks !== undefined) {
+    // a multi-task model's heads, so a checkpoint says which head is which
+    json.task_heads = model.tasks.map((t) => ({ ...t, labels: [...t.labels] }));
+    delete json.num_labels;
+  }
   return json;
 }
 

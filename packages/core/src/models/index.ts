@@ -1,1 +1,2 @@
 export * from "./bert/index.js";
+export * from "./multitask/index.js";

@@ -8,6 +8,7 @@ import {
 } from "../optim/schedules.js";
 import type { PaddingStrategy } from "../data/padding.js";
 import type { StopReason } from "./trainer-callbacks.js";
+import { MixtureSource } from "./task-mixture.js";
 import { epochBatches } from "./trainer-data.js";
 import type { TrainerData, TrainerTask } from "./trainer-model.js";
 import { invalidOption, type TrainerOptions } from "./trainer-options.js";
@@ -52,23 +53,33 @@ export interface FitPlan {
 export function planFit(
   o: TrainerOptions,
   optimizer: OptimizerConfig,
-  train: TrainerData,
-  task: TrainerTask,
+  train: TrainerData | MixtureSource,
+  task: TrainerTask | "multi-task",
 ): FitPlan {
   const k = o.gradientAccumulation ?? 1;
   const seed = o.seed ?? 42;
   const lastBatch = o.lastBatch ?? "keep";
   const bucketing = o.bucketing ?? false;
   const padding = o.padding ?? "longest";
-  const batches = (epoch: number): Int32Array[] =>
-    epochBatches(train, { batchSize: o.batchSize, seed, epoch, lastBatch, bucketing });
-  const perEpoch = batches(0).length;
+  const mixture = train instanceof MixtureSource ? train : undefined;
+  if (mixture !== undefined && bucketing !== false) {
+    invalidOption(
+      "bucketing",
+      bucketing,
+      "false with a task mixture (its batches are sampled, not planned by length)",
+    );
+  }
+  const rows = mixture ? mixture.rows : (train as TrainerData).lengths.length;
+  const perEpoch = mixture
+    ? mixture.batchesPerEpoch(o.batchSize)
+    : epochBatches(train as TrainerData, { batchSize: o.batchSize, seed, epoch: 0, lastBatch, bucketing })
+        .length;
   const updatesPerEpoch = Math.floor(perEpoch / k);
   if (updatesPerEpoch < 1) {
     invalidOption(
       "gradientAccumulation",
       k,
-      `at most ${perEpoch} (the batches per epoch of ${train.lengths.length} rows at batchSize ${o.batchSize})`,
+      `at most ${perEpoch} (the batches per epoch of ${rows} rows at batchSize ${o.batchSize})`,
     );
   }
   const byEpochs = (o.epochs ?? Number.POSITIVE_INFINITY) * updatesPerEpoch;
@@ -86,7 +97,13 @@ export function planFit(
           ? cosineWarmupSchedule({ lr, warmupSteps, totalSteps })
           : linearWarmupSchedule({ lr, warmupSteps, totalSteps });
   let trainTokens = 0;
-  for (const n of train.lengths) trainTokens += n;
+  if (mixture) trainTokens = mixture.tokens;
+  else for (const n of (train as TrainerData).lengths) trainTokens += n;
+  const epochs = Math.ceil(totalSteps / updatesPerEpoch);
+  const batches = (epoch: number): Int32Array[] =>
+    mixture
+      ? mixture.epochBatches({ batchSize: o.batchSize, seed, epoch, epochs })
+      : epochBatches(train as TrainerData, { batchSize: o.batchSize, seed, epoch, lastBatch, bucketing });
   const hashed: Record<string, unknown> = {
     task,
     batchSize: o.batchSize,
@@ -102,8 +119,9 @@ export function planFit(
     padding,
     bucketing,
     lastBatch,
-    trainRows: train.lengths.length,
+    trainRows: rows,
     trainTokens,
+    ...(mixture ? { mixture: mixture.hashed() } : {}),
   };
   return {
     accumulation: k,
@@ -113,7 +131,7 @@ export function planFit(
     updatesPerEpoch,
     totalSteps,
     limitReason,
-    epochs: Math.ceil(totalSteps / updatesPerEpoch),
+    epochs,
     schedule,
     scheduleName,
     hashed,

@@ -2,7 +2,7 @@ import type { PaddingStrategy } from "../data/padding.js";
 import { TunekitError } from "../errors.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import type { TrainStepRunner } from "../train/train-step-runner.js";
-import { evalBatches, trainerBatch } from "./trainer-data.js";
+import { evalBatches, type TrainerBatch, trainerBatch } from "./trainer-data.js";
 import { computeMetrics } from "./trainer-metrics.js";
 import type { TrainerData, TrainerTask } from "./trainer-model.js";
 
@@ -48,7 +48,18 @@ export interface EvalLoopOptions {
   readonly bucketing: { readonly windowBatches?: number } | false;
   /** Label names by id (for entity metrics; default `LABEL_<id>`). */
   readonly labelNames?: readonly string[] | undefined;
+  /** Feeds of the rows of a batch (default {@link trainerBatch}; multi-task models route rows by task). */
+  readonly collate?: (
+    data: TrainerData,
+    rows: Int32Array,
+    padding: PaddingStrategy,
+    withLabels: boolean,
+  ) => TrainerBatch;
+  /** Names of the logits and loss outputs and of the labels feed (default `logits`, `loss`, `labels`). */
+  readonly names?: { readonly logits: string; readonly loss: string; readonly labels: string };
 }
+
+const DEFAULT_NAMES = { logits: "logits", loss: "loss", labels: "labels" } as const;
 
 function argmax(data: ArrayLike<number>, offset: number, n: number): number {
   let best = 0;
@@ -68,12 +79,12 @@ function softmax(logits: Float32Array, n: number): Float32Array {
   return out;
 }
 
-function logitsOf(out: Record<string, HostTensor>): HostTensor {
-  const logits = out.logits;
+function logitsOf(out: Record<string, HostTensor>, name: string): HostTensor {
+  const logits = out[name];
   if (logits === undefined) {
     throw new TunekitError(
       "GRAPH_INVALID",
-      "Trainer: the model's forward returned no logits; return { logits, loss? }",
+      `Trainer: the model's forward returned no "${name}" output (it returned ${Object.keys(out).join(", ") || "nothing"}); return { logits, loss? }`,
     );
   }
   return logits;
@@ -98,11 +109,13 @@ export async function evaluationLoop(
   const sequences = { predicted: [] as number[][], gold: [] as number[][] };
   let lossSum = 0;
   let weight = 0;
+  const names = o.names ?? DEFAULT_NAMES;
+  const collate = o.collate ?? trainerBatch;
   for (const rows of evalBatches(data, o.batchSize, o.bucketing)) {
-    const batch = trainerBatch(data, rows, o.padding, true);
+    const batch = collate(data, rows, o.padding, true);
     const out = await runner.evaluate(batch.feeds);
-    const logits = logitsOf(out).data;
-    const labels = batch.feeds.labels!.data;
+    const logits = logitsOf(out, names.logits).data;
+    const labels = batch.feeds[names.labels]!.data;
     let w = rows.length;
     if (o.task === "token-classification") {
       w = 0;
@@ -130,7 +143,7 @@ export async function evaluationLoop(
       }
     }
     if (w > 0) {
-      lossSum += out.loss!.data[0]! * w;
+      lossSum += out[names.loss]!.data[0]! * w;
       weight += w;
     }
   }
@@ -159,9 +172,11 @@ export async function predictionLoop(
   const c = o.numLabels;
   const logits: Float32Array[] = new Array(n);
   let perToken = o.task === "token-classification";
+  const names = o.names ?? DEFAULT_NAMES;
+  const collate = o.collate ?? trainerBatch;
   for (const rows of evalBatches(data, o.batchSize, o.bucketing)) {
-    const batch = trainerBatch(data, rows, o.padding, false);
-    const out = logitsOf(await runner.evaluate(batch.feeds));
+    const batch = collate(data, rows, o.padding, false);
+    const out = logitsOf(await runner.evaluate(batch.feeds), names.logits);
     const all = out.data as Float32Array;
     perToken = out.shape.length === 3; // [B, S, C]: a token classification head, labels or not
     const s = batch.feeds.input_ids!.shape[1]!;

@@ -3,15 +3,34 @@ import { TunekitError } from "../errors.js";
 import type { BertConfig } from "../io/bert-config.js";
 import type { Tensor } from "../ir/graph.js";
 import type { BertHeadOutput } from "../models/bert/bert-heads.js";
+import type { ResolvedTaskHead } from "../models/multitask/task-head.js";
 import type { BertInputs } from "../models/bert/bert-model.js";
 import type { ForwardContext } from "../modules/module.js";
 import type { Parameter } from "../modules/parameter.js";
 import type { ForwardFn } from "../train/train-step.js";
 
 /**
- * What the Trainer trains: a BERT head (`BertForSequenceClassification`,
- * `BertForTokenClassification`) or anything shaped like one, e.g. the model a strategy
- * returns. `config` (when present) is written to checkpoints as `config.json`.
+ * What a model's generic forward returns: the scalar `loss` (when the batch has labels)
+ * and named outputs (`logits`, or `logits_<i>` per task, ...).
+ *
+ * @example
+ * ```ts
+ * const out: ModelBatchOutput = { loss, outputs: { logits } };
+ * ```
+ */
+export interface ModelBatchOutput {
+  readonly loss?: Tensor | undefined;
+  readonly outputs: Readonly<Record<string, Tensor>>;
+}
+
+/**
+ * What the Trainer trains. Two shapes:
+ * - generic: `forwardBatch(inputs, ctx)` reads the named batch inputs it lists in
+ *   `batchFields` and returns `{ loss, outputs }` (multi-task models, decoders, anything);
+ * - BERT-shaped: `forward(bertInputs, ctx)` returning `{ logits, loss? }` (`BertForSequenceClassification`,
+ *   `BertForTokenClassification`, or the model a strategy returns).
+ * `forwardBatch` wins when both exist. `config` (when present) is written to checkpoints as
+ * `config.json`; `tasks` (multi-task models) name the heads `task_ids` selects.
  *
  * @example
  * ```ts
@@ -20,10 +39,14 @@ import type { ForwardFn } from "../train/train-step.js";
  */
 export interface TrainerModel {
   namedParameters(): [string, Parameter][];
-  forward(inputs: BertInputs, ctx: ForwardContext): BertHeadOutput;
+  forward?(inputs: BertInputs, ctx: ForwardContext): BertHeadOutput;
+  forwardBatch?(inputs: Readonly<Record<string, Tensor>>, ctx: ForwardContext): ModelBatchOutput;
+  /** Batch inputs `forwardBatch` needs (checked before a graph is built). */
+  readonly batchFields?: readonly string[];
   readonly numLabels?: number;
   readonly config?: BertConfig;
   readonly labels?: readonly string[];
+  readonly tasks?: readonly ResolvedTaskHead[];
 }
 
 /**
@@ -106,9 +129,28 @@ export function inferTask(model: TrainerModel, data: TrainerData): TrainerTask {
  * ```
  */
 export function trainerForward(model: TrainerModel): ForwardFn {
+  if (typeof model.forwardBatch === "function") {
+    return (_g, inputs, ctx) => {
+      const missing = (model.batchFields ?? []).filter((f) => inputs[f] === undefined);
+      if (missing.length > 0) {
+        throw new TunekitError(
+          "INVALID_ARGUMENT",
+          `${model.constructor.name} needs batch inputs ${missing.join(", ")}; the batch has ${Object.keys(inputs).join(", ") || "none"}`,
+        );
+      }
+      const { loss, outputs } = model.forwardBatch!(inputs, ctx);
+      return loss === undefined ? { ...outputs } : { ...outputs, loss };
+    };
+  }
+  if (typeof model.forward !== "function") {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `${model?.constructor?.name ?? String(model)} has neither forwardBatch(inputs, ctx) nor forward(bertInputs, ctx); the Trainer needs one of them`,
+    );
+  }
   return (_g, inputs, ctx) => {
     const get = (name: string): Tensor | undefined => inputs[name];
-    const out = model.forward(
+    const out = model.forward!(
       {
         inputIds: get(BATCH_INPUTS.inputIds)!,
         attentionMask: get(BATCH_INPUTS.attentionMask),

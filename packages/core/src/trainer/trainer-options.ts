@@ -192,11 +192,14 @@ function mode(option: string, v: unknown): void {
  * ```
  */
 export function validateTrainerOptions(o: TrainerOptions): void {
-  if (o.model === undefined || typeof o.model.forward !== "function") {
+  if (
+    o.model === undefined ||
+    (typeof o.model.forward !== "function" && typeof o.model.forwardBatch !== "function")
+  ) {
     invalidOption(
       "model",
       typeof o.model,
-      "a BERT head (BertForSequenceClassification or BertForTokenClassification)",
+      "a model with forward (a BERT head: BertForSequenceClassification, BertForTokenClassification) or forwardBatch (e.g. MultiTaskModel)",
     );
   }
   if (typeof (o.backend as unknown as PromiseLike<unknown> | undefined)?.then === "function") {

@@ -11,10 +11,12 @@ import { MetricTracker } from "./early-stopping.js";
 import { FitCheckpoints, type FitPosition } from "./fit-checkpoints.js";
 import { planFit } from "./fit-plan.js";
 import { type EvaluationResult, runHooks, type StopReason } from "./trainer-callbacks.js";
-import { checkTrainerData, trainerBatch } from "./trainer-data.js";
-import { type EvalLoopOptions, evaluationLoop, type PredictResult, predictionLoop } from "./trainer-eval.js";
-import { defaultMetricMode, resolveFitTargets, resolveMetrics } from "./trainer-metrics.js";
-import { inferTask, type TrainerData, type TrainerTask, trainerForward } from "./trainer-model.js";
+import { resolveFitSource } from "./fit-source.js";
+import type { TaskMixture } from "./task-mixture.js";
+import type { EvalLoopOptions, PredictResult } from "./trainer-eval.js";
+import { type EvaluateOptions, evaluateModel, loopOptions, predictModel } from "./trainer-inference.js";
+import { defaultMetricMode } from "./trainer-metrics.js";
+import { type TrainerData, trainerForward } from "./trainer-model.js";
 import { type TrainerOptions, validateTrainerOptions } from "./trainer-options.js";
 import { formatProgress, ProgressMeter } from "./trainer-progress.js";
 import { openResumeCheckpoint, restoreFitProgress } from "./trainer-resume.js";
@@ -101,25 +103,21 @@ export class Trainer {
     return this.runner?.stepCount ?? 0;
   }
 
-  /** Loss and metrics (per task, or the `metrics` option) over `data`. */
-  async evaluate(data: TrainerData, metrics?: readonly string[]): Promise<EvaluationResult> {
-    checkTrainerData(data, "evaluate");
-    const task = inferTask(this.options.model, data);
-    const names = resolveMetrics(task, metrics ?? this.options.metrics);
-    const r = await evaluationLoop(this.getRunner(), data, names, this.loopOptions(task));
+  /**
+   * Loss and metrics over `data`: the task's metrics (or `metrics`); for a multi-task model,
+   * task `options.task`'s, or every task's and their `macro` score over a {@link TaskMixture}.
+   */
+  async evaluate(data: TrainerData | TaskMixture, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+    const r = await evaluateModel(this.getRunner(), this.options, data, options);
     return { step: this.step, epoch: 0, ...r };
   }
 
-  /** Logits, probabilities and predicted labels for every row of `data` (labels not needed). */
-  async predict(data: TrainerData): Promise<PredictResult> {
-    checkTrainerData(data, "predict");
-    const task: TrainerTask =
-      data.tokenLabels !== undefined
-        ? "token-classification"
-        : data.task === "regression" || this.options.model.numLabels === 1
-          ? "regression"
-          : "classification";
-    return predictionLoop(this.getRunner(), data, this.loopOptions(task), this.options.model.labels);
+  /**
+   * Logits, probabilities and predicted labels for every row of `data` (labels not needed);
+   * a multi-task model predicts with the head of `options.task`.
+   */
+  async predict(data: TrainerData, options: { readonly task?: string } = {}): Promise<PredictResult> {
+    return predictModel(this.getRunner(), this.options, data, options);
   }
 
   /** Releases the compiled graphs. */
@@ -132,15 +130,12 @@ export class Trainer {
    * Trains on `train`; see {@link TrainerOptions} and {@link FitOptions}. Calling `fit` again
    * without `resumeFrom` starts a new run from the current weights (fresh optimizer state).
    */
-  async fit(train: TrainerData, fitOptions: FitOptions = {}): Promise<FitResult> {
+  async fit(train: TrainerData | TaskMixture, fitOptions: FitOptions = {}): Promise<FitResult> {
     const o = this.options;
     this.stopRequested = false;
-    const { task, metricNames, bestMetric, esMetric, evalData } = resolveFitTargets(
-      o,
-      train,
-      fitOptions.evalData,
-    );
-    const plan = planFit(o, this.optimizer.config, train, task);
+    const source = resolveFitSource(o, train, fitOptions);
+    const { task, bestMetric, esMetric } = source;
+    const plan = planFit(o, this.optimizer.config, source.planData, task);
     const {
       accumulation: k,
       seed,
@@ -191,7 +186,7 @@ export class Trainer {
     const runner = this.getRunner();
     const callbacks = o.callbacks ?? [];
     const log = o.logger;
-    const loop: EvalLoopOptions = this.loopOptions(task);
+    const loop: EvalLoopOptions = loopOptions(o, task === "multi-task" ? "classification" : task);
     const meter = new ProgressMeter(runner.stepCount, totalSteps);
     let lossSum = 0;
     let lossCount = 0;
@@ -236,7 +231,7 @@ export class Trainer {
 
     /** Evaluates; a new best writes a checkpoint now, or at the epoch end when `deferSave`. */
     const evaluateNow = async (deferSave = false): Promise<{ stop: boolean; reason?: StopReason }> => {
-      const r = await evaluationLoop(runner, evalData!, metricNames, loop);
+      const r = await source.evaluate(runner, loop);
       const result: EvaluationResult = { step: runner.stepCount, epoch: pos.epoch, ...r };
       evaluations.push(result);
       const value = (m: string): number => (m === "loss" ? r.loss : r.metrics[m]!);
@@ -264,9 +259,9 @@ export class Trainer {
     let stopReason: StopReason | undefined = runner.stepCount >= totalSteps ? limitReason : undefined;
     let microLosses: number[] = [];
     let epochLosses: number[] = [];
-    const everyEval = evalData === undefined ? undefined : o.evaluation?.everySteps;
+    const everyEval = source.hasEval ? o.evaluation?.everySteps : undefined;
     const evalAtEpochEnd =
-      evalData !== undefined && (o.evaluation?.atEpochEnd ?? o.evaluation?.everySteps === undefined);
+      source.hasEval && (o.evaluation?.atEpochEnd ?? o.evaluation?.everySteps === undefined);
     const ckptEvery = o.checkpoints?.everySteps;
     const ckptAtEpochEnd = o.checkpoints?.atEpochEnd ?? ckptEvery === undefined;
     const endEpoch = async (): Promise<void> => {
@@ -297,7 +292,7 @@ export class Trainer {
       const batches = plan.batches(pos.epoch);
       const usable = plan.updatesPerEpoch * k;
       while (pos.batchInEpoch < usable && stopReason === undefined) {
-        const batch = trainerBatch(train, batches[pos.batchInEpoch]!, padding, true);
+        const batch = source.collate(batches[pos.batchInEpoch]!, padding);
         const stepLr = schedule(runner.stepCount);
         const r = await runner.step(batch.feeds, { lr: stepLr });
         pos.batchInEpoch++;
@@ -380,18 +375,6 @@ export class Trainer {
       .filter(([, p]) => p.trainable)
       .map(([n]) => n)
       .sort();
-  }
-
-  private loopOptions(task: TrainerTask): EvalLoopOptions {
-    const o = this.options;
-    return {
-      task,
-      numLabels: o.model.numLabels ?? 1,
-      batchSize: o.evalBatchSize ?? o.batchSize,
-      padding: o.padding ?? "longest",
-      bucketing: o.bucketing ?? false,
-      labelNames: o.model.labels,
-    };
   }
 
   private getRunner(): TrainStepRunner {

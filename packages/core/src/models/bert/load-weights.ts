@@ -27,10 +27,11 @@ export interface LoadBertWeightsOptions {
 
 const HEAD = /^classifier\./;
 /**
- * Parameters a checkpoint may lack (kept as initialised, reported): a head, the pooler and the
+ * Parameters a checkpoint may lack (kept as initialised, reported): a head (a multi-task
+ * model's `heads.<task>.classifier`), the pooler and the
  * next-sentence head (a masked-LM checkpoint continued as `BertForPreTraining`).
  */
-const FRESH_ALLOWED = /^(classifier\.|(bert\.)?pooler\.|cls\.seq_relationship\.)/;
+const FRESH_ALLOWED = /^(classifier\.|heads\.[^.]+\.classifier\.|(bert\.)?pooler\.|cls\.seq_relationship\.)/;
 /** The decoder of the MLM head is tied to the word embeddings (Hugging Face drops it or keeps a copy). */
 const TIED_DECODER = /^cls\.predictions\.decoder\.(weight|bias)$/;
 const describe = (t: HostTensor): string => `${t.dtype}[${t.shape.join(", ")}]`;
