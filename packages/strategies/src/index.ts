@@ -151,3 +151,18 @@ export { resolveTaskIds } from "./hyperformer/row-adapters.js";
 export { checkTaskList, checkTaskName, TaskEmbeddings } from "./hyperformer/task-embeddings.js";
 export type { TaskProjectorOptions } from "./hyperformer/task-projector.js";
 export { TaskProjector } from "./hyperformer/task-projector.js";
+export type { HyperFormerFileConfig, SaveHyperFormerOptions } from "./hyperformer/hyperformer-file.js";
+export {
+  HYPERFORMER_FILES,
+  HYPERFORMER_FORMAT,
+  hyperformerContents,
+  loadHyperFormer,
+  parseHyperFormerConfig,
+  readHyperFormerConfig,
+  saveHyperFormer,
+} from "./hyperformer/hyperformer-file.js";
+export type { ExportTaskAdapterOptions } from "./hyperformer/hyperformer-export.js";
+export {
+  exportHyperFormerTaskAdapter,
+  hyperformerTaskAdapterContents,
+} from "./hyperformer/hyperformer-export.js";

@@ -24,8 +24,8 @@ export const BOTTLENECK_FORMAT = "tunekit-bottleneck/1";
  * `adapter_config.json` of a tunekit bottleneck adapter (`format: "tunekit-bottleneck/1"`).
  * Tensors live in `adapter_model.safetensors` under AdapterHub-style paths of a BERT head
  * model: `bert.encoder.layer.<i>.<site>.adapters.<name>.adapter_down.0.{weight,bias}` and
- * `….adapter_up.{weight,bias}` (site `attention.output` or `output`), plus
- * `classifier.{weight,bias}` when `includes_head`.
+ * `….adapter_up.{weight,bias}` (site `attention.output` or `output`), with `ln_after` also
+ * `….adapter_norm_after.{weight,bias}`, plus `classifier.{weight,bias}` when `includes_head`.
  *
  * @example
  * ```ts
@@ -49,6 +49,14 @@ export interface BottleneckAdapterFileConfig {
   /** Whether the file also holds the task head (`classifier.weight` / `classifier.bias`). */
   readonly includes_head: boolean;
   readonly base_model_name_or_path: string | null;
+  /**
+   * AdapterHub's `ln_after`: a LayerNorm `adapter_norm_after` (eps 1e-5) on the scaled
+   * up-projection. Written only when true (absent means false), always together with
+   * `residual_before_ln: false` (the residual is added after that LayerNorm, the only
+   * placement tunekit supports).
+   */
+  readonly ln_after?: boolean;
+  readonly residual_before_ln?: boolean;
 }
 
 /**
@@ -135,6 +143,7 @@ export function bottleneckAdapterContents(
     num_layers: bert.config.numHiddenLayers,
     includes_head: includeHead,
     base_model_name_or_path: options.baseModelNameOrPath ?? null,
+    ...(first.lnAfter ? { ln_after: true, residual_before_ln: false } : {}),
   };
   return { config, tensors };
 }
@@ -193,6 +202,15 @@ export function parseBottleneckAdapterConfig(json: unknown, source: string): Bot
   }
   if (typeof o.includes_head !== "boolean") bad("includes_head", "true or false", o.includes_head);
   if (typeof o.scaling !== "number" || !Number.isFinite(o.scaling)) bad("scaling", "a number", o.scaling);
+  const lnAfter = o.ln_after ?? false;
+  if (typeof lnAfter !== "boolean") bad("ln_after", "true or false", o.ln_after);
+  if (lnAfter && o.residual_before_ln !== false) {
+    bad(
+      "residual_before_ln",
+      "false when ln_after is true (the residual is added after adapter_norm_after; AdapterHub's residual_before_ln: true is not supported)",
+      o.residual_before_ln,
+    );
+  }
   return {
     format: BOTTLENECK_FORMAT,
     name: str("name"),
@@ -206,6 +224,7 @@ export function parseBottleneckAdapterConfig(json: unknown, source: string): Bot
     num_layers: num("num_layers", true),
     includes_head: o.includes_head as boolean,
     base_model_name_or_path: typeof o.base_model_name_or_path === "string" ? o.base_model_name_or_path : null,
+    ...(lnAfter ? { ln_after: true, residual_before_ln: false } : {}),
   };
 }
 
@@ -236,6 +255,7 @@ export async function loadBottleneckAdapter<M extends Module>(model: M, dir: str
     nonLinearity: config.non_linearity,
     scaling: config.scaling,
     trainHead: config.includes_head,
+    lnAfter: config.ln_after ?? false,
   }).apply(model);
   const expected = new Map<string, Parameter>();
   let bottleneck = 0;

@@ -1,6 +1,7 @@
 import {
   applyActivation,
   filledTensor,
+  LayerNorm,
   Linear,
   Module,
   ModuleList,
@@ -67,6 +68,12 @@ export interface BottleneckAdapterOptions {
   readonly initStd?: number;
   /** Seed of the init (default 0). */
   readonly seed?: number;
+  /**
+   * AdapterHub's `ln_after` with `residual_before_ln: false`: a LayerNorm
+   * (`adapter_norm_after`, eps 1e-5, weight 1, bias 0) on the scaled up-projection, before
+   * the residual is added (default false). HyperFormer's exported adapters use it.
+   */
+  readonly lnAfter?: boolean;
 }
 
 /**
@@ -90,8 +97,10 @@ export function bottleneckSize(hiddenSize: number, reductionFactor: number): num
 /**
  * One bottleneck adapter, with AdapterHub's parameter names: `adapter_down.0` (Linear
  * hidden → bottleneck, followed by the non-linearity) and `adapter_up` (Linear bottleneck →
- * hidden). {@link BottleneckAdapter.delta} is `scaling · up(act(down(x)))`; the caller adds
- * it to the residual stream. `adapter_up` starts at zero, so a fresh adapter adds exactly 0.
+ * hidden). {@link BottleneckAdapter.delta} is `scaling · up(act(down(x)))` — with `lnAfter`,
+ * `adapter_norm_after(scaling · up(act(down(x))))` — and the caller adds it to the residual
+ * stream. `adapter_up` starts at zero, so a fresh adapter adds exactly 0 (a LayerNorm of a
+ * zero vector is its bias, 0).
  *
  * @example
  * ```ts
@@ -106,6 +115,7 @@ export class BottleneckAdapter extends Module {
   readonly nonLinearity: AdapterNonLinearity;
   readonly scaling: number;
   readonly placement: AdapterPlacement;
+  readonly lnAfter: boolean;
 
   constructor(options: BottleneckAdapterOptions) {
     super();
@@ -133,13 +143,16 @@ export class BottleneckAdapter extends Module {
     const up = new Linear(this.bottleneck, this.hiddenSize, { rng, std: 0 });
     up.weight.value = filledTensor([this.hiddenSize, this.bottleneck], 0);
     this.registerModule("adapter_up", up);
+    this.lnAfter = options.lnAfter ?? false;
+    if (this.lnAfter) this.registerModule("adapter_norm_after", new LayerNorm(this.hiddenSize, 1e-5));
   }
 
-  /** `scaling · up(act(down(x)))` over the last axis of `x` (`[..., hidden]`). */
+  /** `scaling · up(act(down(x)))` over the last axis of `x` (`[..., hidden]`), then `adapter_norm_after` when `lnAfter`. */
   delta(x: Tensor): Tensor {
     const down = this.child<ModuleList<Linear>>("adapter_down").at(0).forward(x);
     const act = this.nonLinearity === "swish" ? "silu" : this.nonLinearity;
     const up = this.child<Linear>("adapter_up").forward(applyActivation(down, act));
-    return this.scaling === 1 ? up : mul(up, this.scaling);
+    const scaled = this.scaling === 1 ? up : mul(up, this.scaling);
+    return this.lnAfter ? this.child<LayerNorm>("adapter_norm_after").forward(scaled) : scaled;
   }
 }

@@ -45,6 +45,11 @@ export interface BottleneckOptions {
   readonly seed?: number;
   /** Train the task head (`classifier`) too (default true, as AdapterHub trains heads). */
   readonly trainHead?: boolean;
+  /**
+   * AdapterHub's `ln_after` (with `residual_before_ln: false`): a LayerNorm
+   * `adapter_norm_after` on each adapter's output before the residual (default false).
+   */
+  readonly lnAfter?: boolean;
 }
 
 /**
@@ -64,6 +69,7 @@ export interface ResolvedBottleneckOptions {
   readonly initStd: number;
   readonly seed: number;
   readonly trainHead: boolean;
+  readonly lnAfter: boolean;
 }
 
 interface ArchitectureSpec {
@@ -181,6 +187,7 @@ export function bottleneckAdapter(
     initStd: options.initStd ?? 1e-2,
     seed: options.seed ?? 0,
     trainHead: options.trainHead ?? true,
+    lnAfter: options.lnAfter ?? false,
   });
   checkAdapterName(resolved.name);
   return {
@@ -208,6 +215,7 @@ export function bottleneckAdapter(
               placement: spec.placement,
               initStd: resolved.initStd,
               seed: mixSeeds(resolved.seed, i, k),
+              lnAfter: resolved.lnAfter,
             }),
           );
         });
