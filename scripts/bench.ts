@@ -6,7 +6,9 @@
  * lowered forward with the PyTorch-exported forward on onnxruntime-node.
  *
  * Flags (all optional):
- *   --backends=onnx,tfjs-wasm   --modes=full,head,lora   --steps=7   --tfjs-steps=5   --warmup=2
+ *   --backends=onnx,tfjs-wasm   --modes=full,head,lora,multitask   --steps=7   --tfjs-steps=5   --warmup=2
+ *   (multitask: a 4-task mixed-batch step against a single-task step, full fine-tuning on onnx;
+ *   its line's mixed_over_single is the cost ratio, target ≤ 1.15)
  *   --layers=4 --hidden=256 --heads=4 --intermediate=1024 --vocab=30522 --batch=16 --seq=128
  *   --threads=2   --repeat=1 (runs of each case; with more, a median line follows)
  *   --profile (onnx: top op types from onnxruntime's profiler)   --peer-steps=5
@@ -24,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import { type BenchMode, type BenchSizes, DEFAULT_SIZES } from "./bench/bert-case.js";
 import type { CaseSpec } from "./bench/case.js";
 import type { FwdSpec } from "./bench/fwd-compare.js";
+import type { MultiTaskSpec } from "./bench/multitask-case.js";
 import { findTorchPython, runPeer } from "./bench/peer.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,11 +89,13 @@ const sizes: BenchSizes = {
   seq: int("seq", DEFAULT_SIZES.seq),
 };
 const backends = list("backends", "onnx,tfjs-wasm") as CaseSpec["backend"][];
-const modes = list("modes", "full,head,lora") as BenchMode[];
-for (const m of modes) {
-  if (!["full", "head", "lora"].includes(m))
-    throw new Error(`--modes: unknown mode "${m}"; expected full, head, lora`);
+const requested = list("modes", "full,head,lora,multitask");
+for (const m of requested) {
+  if (!["full", "head", "lora", "multitask"].includes(m))
+    throw new Error(`--modes: unknown mode "${m}"; expected full, head, lora, multitask`);
 }
+const modes = requested.filter((m) => m !== "multitask") as BenchMode[];
+const multitask = requested.includes("multitask");
 for (const b of backends) {
   if (!["onnx", "tfjs-wasm", "tfjs-cpu"].includes(b))
     throw new Error(`--backends: unknown backend "${b}"; expected onnx, tfjs-wasm, tfjs-cpu`);
@@ -190,6 +195,16 @@ for (const backend of backends) {
       });
     }
   }
+}
+
+if (multitask && backends.includes("onnx")) {
+  const spec: MultiTaskSpec = {
+    sizes,
+    warmup: int("warmup", 2),
+    steps: Math.max(5, int("steps", 7)),
+    threads,
+  };
+  for (const line of child("multitask-case.ts", spec)) print(line);
 }
 
 const python = flags.has("no-peer") && flags.has("no-fwd") ? undefined : findTorchPython(flags.get("python"));
