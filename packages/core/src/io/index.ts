@@ -16,6 +16,8 @@ export type { WriteSafetensorsOptions } from "./safetensors-write.js";
 export { writeSafetensors } from "./safetensors-write.js";
 export { readSafetensorsFile, writeSafetensorsFile } from "./safetensors-file.js";
 export { writeFileAtomic } from "./atomic-write.js";
+export type { NonFiniteValue } from "./finite-check.js";
+export { assertFiniteWeights, firstNonFinite } from "./finite-check.js";
 export { bfloat16BitsToNumber, float16BitsToNumber, numberToFloat16Bits } from "./float16.js";
 export type { ReadJsonFileOptions } from "./read-json-file.js";
 export { readJsonFile, readJsonFileText } from "./read-json-file.js";

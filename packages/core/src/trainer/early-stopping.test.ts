@@ -19,6 +19,20 @@ describe("MetricTracker", () => {
     expect(t.toJSON()).toEqual({ best: 0.52, bestStep: 3, sinceBest: 1 });
   });
 
+  it("NaN and ±Infinity are never the best, not even as the first value", () => {
+    const loss = new MetricTracker("min");
+    expect(loss.update(Number.NaN, 1)).toBe(false);
+    expect(loss.update(Number.NEGATIVE_INFINITY, 2)).toBe(false);
+    expect(loss.best).toBeUndefined();
+    expect(loss.update(0.7, 3)).toBe(true);
+    expect(loss.update(Number.NaN, 4)).toBe(false);
+    const acc = new MetricTracker("max");
+    expect(acc.update(Number.POSITIVE_INFINITY, 1)).toBe(false);
+    expect(acc.update(0.5, 2)).toBe(true);
+    expect(acc.update(Number.POSITIVE_INFINITY, 3)).toBe(false);
+    expect([acc.best, acc.bestStep, acc.sinceBest]).toEqual([0.5, 2, 1]);
+  });
+
   it("min mode; restore() continues from a saved state", () => {
     const t = new MetricTracker("min");
     t.restore({ best: 0.3, bestStep: 10, sinceBest: 2 });

@@ -19,10 +19,13 @@ export class MetricTracker {
     readonly minDelta = 0,
   ) {}
 
-  /** Records `value` (at `step`); returns whether it improved on the best. NaN never improves. */
+  /**
+   * Records `value` (at `step`); returns whether it improved on the best. NaN and ±Infinity
+   * never improve (an evaluation of a diverged model is never the best).
+   */
   update(value: number, step = 0): boolean {
     const improved =
-      !Number.isNaN(value) &&
+      Number.isFinite(value) &&
       (this.best === undefined ||
         (this.mode === "max" ? value > this.best + this.minDelta : value < this.best - this.minDelta));
     if (improved) {

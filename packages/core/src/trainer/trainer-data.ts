@@ -83,6 +83,7 @@ export function checkTrainerData(data: TrainerData, name: string): void {
   if (data.lengths.length === 0) {
     throw new TunekitError("DATA_INVALID", `Trainer: ${name} data has no rows`);
   }
+  if (data.task === "regression" && data.labels !== undefined) checkRegressionTargets(data.labels, name);
   const t = data.tokenLabels;
   if (t === undefined) return;
   if (t.length !== data.ids.length) {
@@ -98,6 +99,40 @@ export function checkTrainerData(data: TrainerData, name: string): void {
         `Trainer: ${name} tokenLabels[${i}] has ${t[i]!.length} labels, expected ${data.ids[i]!.length} (one per token, -100 for none)`,
       );
     }
+  }
+}
+
+/**
+ * Largest regression target magnitude the Trainer accepts: a squared error of such targets
+ * already overflows the loss scale of float32 training and diverges.
+ *
+ * @example
+ * ```ts
+ * if (Math.abs(y) > REGRESSION_TARGET_LIMIT) console.warn("scale the targets");
+ * ```
+ */
+export const REGRESSION_TARGET_LIMIT = 1e6;
+
+/**
+ * Throws `DATA_INVALID` for a regression target that is NaN, ±Infinity (e.g. `1e39`, beyond
+ * float32) or larger in magnitude than {@link REGRESSION_TARGET_LIMIT}, naming the row and
+ * the value, instead of a divergence blamed on the learning rate later.
+ *
+ * @example
+ * ```ts
+ * checkRegressionTargets(Float32Array.of(0.5, 4.2), "train");
+ * ```
+ */
+export function checkRegressionTargets(labels: ArrayLike<number>, name: string): void {
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i]!;
+    if (Number.isFinite(y) && Math.abs(y) <= REGRESSION_TARGET_LIMIT) continue;
+    throw new TunekitError(
+      "DATA_INVALID",
+      `Trainer: ${name} row ${i} has the regression target ${y}; expected a finite number within ±${REGRESSION_TARGET_LIMIT} ` +
+        "(values beyond 3.4e38 become Infinity in float32). Fix or drop that row, or scale the targets (e.g. to 0..5)",
+      { details: { split: name, row: i, value: String(y) } },
+    );
   }
 }
 

@@ -145,6 +145,22 @@ describe("loadBertCheckpoint / saveBertCheckpoint", () => {
     }
   });
 
+  it("NaN / Infinity weights are refused at load, naming the file, the tensor and the index", async () => {
+    const model = new BertForSequenceClassification(parseBertConfig(TINY_CONFIG), { seed: 5 });
+    const tensors = stateDict(model);
+    const bad = tensors["bert.encoder.layer.1.output.dense.weight"]!;
+    (bad.data as Float32Array)[7] = Number.NaN;
+    const d = await writeFolder(tensors);
+    const err = await loadBertCheckpoint(d, { task: "sequence-classification" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isTunekitError(err, "CHECKPOINT_INVALID")).toBe(true);
+    expect((err as Error).message).toContain(
+      'model.safetensors: tensor "bert.encoder.layer.1.output.dense.weight" holds NaN at index 7',
+    );
+  });
+
   it("saves float16 weights on request: half the bytes, torch_dtype float16, values within 2^-11", async () => {
     const config = parseBertConfig(TINY_CONFIG);
     const model = new BertForSequenceClassification(config, { seed: 6 });

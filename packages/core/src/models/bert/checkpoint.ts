@@ -4,6 +4,7 @@ import { TunekitError } from "../../errors.js";
 import { writeFileAtomic } from "../../io/atomic-write.js";
 import { type BertConfig, bertConfigToJson, readBertConfig } from "../../io/bert-config.js";
 import { readModelWeights } from "../../io/model-weights.js";
+import { assertFiniteWeights } from "../../io/finite-check.js";
 import { writeSafetensorsFile } from "../../io/safetensors-file.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
@@ -85,6 +86,7 @@ export async function loadBertCheckpoint<T extends BertTask>(
 ): Promise<LoadedBert<T>> {
   const config = await readBertConfig(folder);
   const { tensors, file } = await readModelWeights(folder);
+  assertFiniteWeights(tensors, join(folder, file)); // NaN weights would evaluate and predict NaN silently
   // Before allocating the model: a config far larger than the checkpoint (hostile, or the
   // config of another model) fails here, not with a RangeError or out-of-memory crash.
   // Smaller differences are left to loadBertWeights, which lists the mismatched tensors.
