@@ -117,6 +117,9 @@ export {
   STORAGE_ELEMENT_BYTES,
   unpickle,
 } from "./io/index.js";
+// WordPiece tokenizers from vocab.txt (checkpoints without tokenizer.json)
+export type { TokenizerSources } from "./data/index.js";
+export { MAX_VOCAB_TXT_BYTES, readTokenizerSources, tokenizerJsonFromVocab } from "./data/index.js";
 export type {
   GradCheckInput,
   GradCheckResult,

@@ -35,3 +35,6 @@ export type {
   TaskSamplingStrategy,
 } from "./task-sampling.js";
 export { mixtureEpochBatches, TASK_SAMPLING_STRATEGIES, taskSamplingProbabilities } from "./task-sampling.js";
+export type { TokenizerSources } from "./tokenizer-sources.js";
+export { readTokenizerSources } from "./tokenizer-sources.js";
+export { MAX_VOCAB_TXT_BYTES, tokenizerJsonFromVocab } from "./wordpiece-vocab.js";

@@ -1,10 +1,8 @@
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { TunekitError } from "../errors.js";
 import { type PaddedBatch, type PaddingStrategy, padBatch, paddedLength } from "./padding.js";
 import { type SpecialTemplate, templateFromPostProcessor } from "./special-template.js";
-import { readTokenizerJsonFile } from "./tokenizer-file.js";
+import { readTokenizerSources } from "./tokenizer-sources.js";
 import { type TruncationStrategy, truncateLengths } from "./truncation.js";
 
 /**
@@ -354,7 +352,10 @@ export function tokenizerFromJson(
 
 /**
  * Loads a tokenizer from a folder holding `tokenizer.json` (and optionally
- * `tokenizer_config.json`), or from the path of a `tokenizer.json` itself.
+ * `tokenizer_config.json`), or, when there is no `tokenizer.json`, a WordPiece `vocab.txt`
+ * (+ `tokenizer_config.json` / `special_tokens_map.json`: `do_lower_case`, special tokens,
+ * `model_max_length`), which encodes exactly as the `tokenizer.json` transformers derives
+ * from it; or from the path of a `tokenizer.json` or `vocab.txt` itself.
  *
  * @example
  * ```ts
@@ -362,21 +363,8 @@ export function tokenizerFromJson(
  * ```
  */
 export async function loadTokenizer(folderOrFile: string): Promise<Tokenizer> {
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(folderOrFile);
-  } catch (e) {
-    throw new TunekitError(
-      "IO_ERROR",
-      `loadTokenizer: cannot read ${folderOrFile}; pass a folder with tokenizer.json or the file itself`,
-      { cause: e },
-    );
-  }
-  const file = info.isDirectory() ? join(folderOrFile, "tokenizer.json") : folderOrFile;
-  const dir = info.isDirectory() ? folderOrFile : join(folderOrFile, "..");
-  const tokenizerJson = await readTokenizerJsonFile(file, true);
-  const config = (await readTokenizerJsonFile(join(dir, "tokenizer_config.json"), false)) ?? {};
-  return tokenizerFromJson(tokenizerJson, config, file);
+  const { tokenizerJson, config, source } = await readTokenizerSources(folderOrFile);
+  return tokenizerFromJson(tokenizerJson, config, source);
 }
 
 function resolvePadId(
