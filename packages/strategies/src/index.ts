@@ -166,3 +166,9 @@ export {
   exportHyperFormerTaskAdapter,
   hyperformerTaskAdapterContents,
 } from "./hyperformer/hyperformer-export.js";
+export type { AddHyperFormerTaskOptions } from "./hyperformer/add-task.js";
+export { addHyperFormerTask, taskHeadParameters } from "./hyperformer/add-task.js";
+export type { HyperFormerTaskFileConfig } from "./hyperformer/task-file.js";
+export { HYPERFORMER_TASK_FILES, loadHyperFormerTask, saveHyperFormerTask } from "./hyperformer/task-file.js";
+export type { HyperFormerParameterReport } from "./hyperformer/hyperformer-report.js";
+export { formatHyperFormerReport, hyperformerParameterReport } from "./hyperformer/hyperformer-report.js";
