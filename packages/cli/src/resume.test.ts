@@ -41,6 +41,7 @@ describe("train --resume", () => {
     const same = await run(["--max-steps", "2", "--resume"]);
     expect(same.code, same.err).toBe(EXIT.ok);
     expect(JSON.parse(same.out).steps).toBe(2); // nothing left to do
+    expect(JSON.parse(same.out).trainLoss).toBe(JSON.parse(first.out).trainLoss); // was null
 
     const changed = await run(["--max-steps", "3", "--resume"]);
     expect(changed.code).toBe(EXIT.runtimeError);
@@ -66,6 +67,28 @@ describe("train --resume", () => {
 
     const misuse = await run(["--ignore-config-mismatch"]);
     expect(misuse.code).toBe(EXIT.usageError);
+  });
+
+  it("trainLoss of a run stopped and resumed equals the uninterrupted run's (every step, not the resumed ones)", async () => {
+    const constant = ["--set", "training.schedule=constant", "--set", "training.warmupRatio=0"];
+    const args = [
+      "train",
+      "examples/rte-tiny.json",
+      ...smallRunFlags({ train: 64, validation: 16 }),
+      ...constant,
+      "--json",
+    ];
+    const run = async (extra: string[]): Promise<Record<string, unknown>> => {
+      const io = captureIo({ cwd: REPO });
+      expect(await runCli([...args, ...extra], io), io.err()).toBe(EXIT.ok);
+      return JSON.parse(io.out()) as Record<string, unknown>;
+    };
+    const whole = await run(["--max-steps", "4", "--output", await mkdtemp(join(tmpdir(), "tunekit-loss-"))]);
+    const out = await mkdtemp(join(tmpdir(), "tunekit-loss-"));
+    await run(["--max-steps", "2", "--output", out]);
+    const resumed = await run(["--max-steps", "4", "--output", out, "--resume", "--ignore-config-mismatch"]);
+    expect(resumed.steps).toBe(4);
+    expect(resumed.trainLoss).toBeCloseTo(whole.trainLoss as number, 12);
   });
 
   it("after a kill during the first checkpoint write, --resume removes the .tmp folder and starts at step 0", async () => {

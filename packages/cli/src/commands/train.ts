@@ -37,6 +37,7 @@ import {
   type RunRecord,
   writeJson,
 } from "../setup/run-files.js";
+import { explainDivergence } from "../setup/divergence.js";
 import { InterruptGuard } from "../setup/interrupts.js";
 import {
   CHECKPOINTS_DIR,
@@ -46,6 +47,7 @@ import {
 } from "../setup/output-folder.js";
 import { reportInterrupted } from "../setup/interrupted-run.js";
 import { acquireRunLock } from "../setup/run-lock.js";
+import { TRAIN_LOSS_FILE, TrainLossLedger } from "../setup/train-loss.js";
 import { ADAPTER_DIR, saveTrainedModel } from "../setup/trained-model.js";
 import { createStrategy } from "../strategy-config.js";
 
@@ -216,6 +218,7 @@ async function trainLocked(
 
   const progress = new ProgressRenderer(io, { logEvery: 10 });
   const metricForBest = t.metricForBest ?? (task === "regression" ? "pearson" : "accuracy");
+  const losses = await TrainLossLedger.open(checkpointDir, resume);
   const trainerOptions: TrainerOptions = {
     model: model as TrainerModel,
     backend,
@@ -243,6 +246,7 @@ async function trainLocked(
           ...(t.earlyStopping === undefined ? {} : { earlyStopping: t.earlyStopping }),
         }),
     checkpoints: { dir: checkpointDir, keepLast: 1, atEpochEnd: true },
+    callbacks: [losses.callbacks()],
     onProgress: (p) => progress.update(p),
     logger: (line) => {
       if (line.startsWith("eval ") || line.startsWith("checkpoint ")) progress.line(line);
@@ -265,10 +269,16 @@ async function trainLocked(
             { cause: e },
           );
         }
-        throw e;
+        throw explainDivergence(e, model as TrainerModel);
       });
     progress.finish();
     guard.finishing();
+    const trainLoss = losses.mean(fit.resumedFrom?.step);
+    if (trainLoss.partial && fit.resumedFrom !== undefined) {
+      note(
+        `note: the mean train loss covers the ${fit.step - fit.resumedFrom.step} steps since the resume only (the checkpoint has no ${TRAIN_LOSS_FILE})`,
+      );
+    }
     if (fit.stopReason === "stopped" && guard.received !== undefined) {
       return reportInterrupted(ctx, {
         signal: guard.received,
@@ -329,7 +339,7 @@ async function trainLocked(
       steps: fit.step,
       epochsCompleted: fit.epoch,
       stopReason: fit.stopReason,
-      trainLoss: fit.trainLoss,
+      trainLoss: trainLoss.mean,
       parameters: { total: params.total, trainable: params.trainable },
       best: fit.best ?? null,
       evaluation:
@@ -350,7 +360,7 @@ async function trainLocked(
     } else {
       const where = relative(io.cwd, config.output) || ".";
       io.stdout(
-        `trained ${fit.step} steps (${fit.stopReason}) in ${seconds.toFixed(1)}s; mean train loss ${fit.trainLoss.toFixed(4)}\n`,
+        `trained ${fit.step} steps (${fit.stopReason}) in ${seconds.toFixed(1)}s; mean train loss ${trainLoss.mean.toFixed(4)}\n`,
       );
       if (final !== undefined) {
         io.stdout(`\n${metricsTable(final, `${config.data.evalSplit} (${final.numExamples} rows)`)}\n\n`);
