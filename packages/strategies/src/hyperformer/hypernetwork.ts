@@ -72,7 +72,16 @@ export interface HypernetworkConfig {
   readonly adapterLayerNormEps: number;
 }
 
-/** Per-(layer, position) generated adapters for every task (`[T, ...]` each). */
+/**
+ * Per-(layer, position) generated adapters for every task (`[T, ...]` each), as
+ * {@link HyperFormerHypernetwork.generate} returns them.
+ *
+ * @example
+ * ```ts
+ * const sites: SiteAdapters = hypernetwork.generate(graph);
+ * sites(1, 0).downWeight; // [T, r, d]: layer 1's attention adapter for every task
+ * ```
+ */
 export type SiteAdapters = (layer: number, position: number) => GeneratedAdapter;
 
 /**
