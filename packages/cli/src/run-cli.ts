@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { isTunekitError } from "@tunekit/core";
 import type { CliIo } from "./cli-io.js";
 import { COMMON_HELP, COMMON_OPTIONS, type CliCommand, UsageError } from "./command.js";
+import { convertCommand } from "./commands/convert.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { exportAdapterCommand } from "./commands/export-adapter.js";
 import { infoCommand } from "./commands/info.js";
@@ -24,7 +25,7 @@ export const EXIT = { ok: 0, runtimeError: 1, usageError: 2 } as const;
  *
  * @example
  * ```ts
- * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter"]
+ * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter", "convert"]
  * ```
  */
 export const COMMANDS: readonly CliCommand[] = [
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CliCommand[] = [
   infoCommand,
   mergeCommand,
   exportAdapterCommand,
+  convertCommand,
 ];
 
 /**

@@ -15,7 +15,7 @@ export const evaluateCommand: CliCommand = {
     "",
     "options:",
     "  --split NAME     split to score (default validation)",
-    "  --model DIR      model folder (Hugging Face config.json + model.safetensors)",
+    "  --model DIR      model folder (Hugging Face config.json + model.safetensors or pytorch_model.bin)",
     "  --max-rows N     score the first N rows only",
   ],
   options: {

@@ -9,7 +9,7 @@ import {
   loadBertWeights,
   parseBertConfig,
   readBertConfig,
-  readSafetensorsFile,
+  readModelWeights,
   TunekitError,
 } from "@tunekit/core";
 import type { CliTask, ModelSpec } from "../config/train-config.js";
@@ -122,7 +122,7 @@ export async function buildModel(
   delete json.num_labels;
   const config = parseBertConfig(json, join(spec.path, "config.json"));
   const model: BertHead = createBertForTask(config, { task: head, seed: o.seed ?? 0 });
-  const { tensors } = await readSafetensorsFile(join(spec.path, "model.safetensors"));
+  const { tensors } = await readModelWeights(spec.path); // model.safetensors, pytorch_model.bin or shards
   const report = loadBertWeights(model, tensors, { reinitializeHead: !sameHead });
   const fresh =
     report.initialized.length > 0 ? `; freshly initialised: ${report.initialized.join(", ")}` : "";

@@ -38,8 +38,8 @@ export function tokenizeSplit(ds: Dataset, tokenizer: Tokenizer, maxLength: numb
 }
 
 /**
- * The tokenizer of a trained model folder when it has one (`tunekit train` copies it there),
- * else the config's.
+ * The tokenizer of a trained model folder when it has one (`tokenizer.json`, or a WordPiece
+ * `vocab.txt`; `tunekit train` copies it there), else the config's.
  *
  * @example
  * ```ts
@@ -47,6 +47,9 @@ export function tokenizeSplit(ds: Dataset, tokenizer: Tokenizer, maxLength: numb
  * ```
  */
 export async function tokenizerFor(modelDir: string, fallback: string): Promise<Tokenizer> {
-  const own = await stat(join(modelDir, "tokenizer.json")).catch(() => undefined);
-  return loadTokenizer(own === undefined ? fallback : modelDir);
+  for (const file of ["tokenizer.json", "vocab.txt"]) {
+    if ((await stat(join(modelDir, file)).catch(() => undefined)) !== undefined)
+      return loadTokenizer(modelDir);
+  }
+  return loadTokenizer(fallback);
 }

@@ -23,6 +23,7 @@ export const TOKENIZER_FILES = [
   "tokenizer_config.json",
   "vocab.txt",
   "special_tokens_map.json",
+  "added_tokens.json",
 ];
 
 /**

@@ -125,8 +125,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
     if (g === undefined) {
       throw fail(
         `global ${JSON.stringify(full)} is not allowed: this reader only rebuilds tensors and never runs code ` +
-          `(allowed: ${[...allowed.keys()].join(", ")}). Only load checkpoints you trust, ` +
-          "and convert this one to safetensors in Python if it is one",
+          `(allowed: ${[...allowed.keys()].join(", ")}). If you trust this file, convert it to ` +
+          "safetensors with Python (torch.load, then safetensors.torch.save_file) and load that",
         { global: full },
       );
     }
