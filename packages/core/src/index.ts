@@ -302,6 +302,8 @@ export {
   FLOAT32_MIN,
   loadBertCheckpoint,
   loadBertWeights,
+  isMultiTaskConfig,
+  loadMultiTaskCheckpoint,
   MULTI_TASK_INPUTS,
   MULTI_TASK_OUTPUTS,
   MultiTaskModel,
@@ -309,6 +311,7 @@ export {
   preTrainingForward,
   resolveTaskHead,
   saveBertCheckpoint,
+  saveMultiTaskCheckpoint,
   TaskHead,
   traceForward,
 } from "./models/index.js";

@@ -164,3 +164,35 @@ describe("MultiTaskModel", () => {
     bad(() => mt.taskIndex("nope"), /its tasks: cls, reg, tok/);
   });
 });
+
+describe("multi-task checkpoints", () => {
+  it("saveMultiTaskCheckpoint + loadMultiTaskCheckpoint give the same heads and weights; a plain BERT folder is refused", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { saveBertCheckpoint } = await import("../bert/checkpoint.js");
+    const { loadMultiTaskCheckpoint, saveMultiTaskCheckpoint } = await import("./multi-task-checkpoint.js");
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-mtckpt-"));
+    try {
+      const mt = new MultiTaskModel(
+        tinyTrainerConfig(2),
+        [
+          { name: "a", kind: "classification", labels: ["x", "y", "z"], lossWeight: 2 },
+          { name: "b", kind: "regression" },
+        ],
+        { seed: 8 },
+      );
+      await saveMultiTaskCheckpoint(mt, join(dir, "mt"));
+      const { model } = await loadMultiTaskCheckpoint(join(dir, "mt"));
+      expect(model.tasks).toEqual(mt.tasks);
+      const want = new Map(mt.namedParameters().map(([n, p]) => [n, p.value.data]));
+      for (const [n, p] of model.namedParameters()) expect(p.value.data, n).toEqual(want.get(n));
+      await saveBertCheckpoint(toyModel("classification", 1), join(dir, "plain"));
+      await expect(loadMultiTaskCheckpoint(join(dir, "plain"))).rejects.toThrow(
+        /not a multi-task model \(no task_heads list\)/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
