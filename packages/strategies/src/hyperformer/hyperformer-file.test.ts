@@ -63,6 +63,12 @@ describe("HyperFormer files", () => {
     const config = JSON.parse(await readFile(path, "utf8"));
     await writeFile(path, JSON.stringify({ ...config, hidden_size: 16 }));
     await expect(loadHyperFormer(tinyBert(3), dir)).rejects.toThrow(/hidden_size 16 and 2 layers/);
+    await writeFile(path, JSON.stringify({ ...config, projected_dim: 1e9 }));
+    await expect(loadHyperFormer(tinyBert(3), dir)).rejects.toThrow(
+      /"projected_dim" must be a positive integer at most 65536/,
+    );
+    await writeFile(path, JSON.stringify({ ...config, bottleneck_size: 3 }));
+    await expect(loadHyperFormer(tinyBert(3), dir)).rejects.toThrow(/bottleneck_size 3 does not follow/);
     await writeFile(path, JSON.stringify({ ...config, variant: "hyperformer+" }));
     await expect(loadHyperFormer(tinyBert(3), dir)).rejects.toThrow(/"variant" must be/);
     await writeFile(path, JSON.stringify({ ...config, tasks: ["sst2", "mrpc"] }));

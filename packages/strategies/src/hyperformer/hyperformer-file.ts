@@ -10,7 +10,11 @@ import {
   writeFileAtomic,
   writeSafetensors,
 } from "@tunekit/core";
-import { ADAPTER_NON_LINEARITIES, type AdapterNonLinearity } from "../adapters/bottleneck-adapter.js";
+import {
+  ADAPTER_NON_LINEARITIES,
+  type AdapterNonLinearity,
+  bottleneckSize,
+} from "../adapters/bottleneck-adapter.js";
 import { bertModelOf } from "../adapters/bottleneck-strategies.js";
 import { assignTensorsStrictly } from "../adapters/strict-tensors.js";
 import { hyperformerStrategy, hypernetworkOf, isHeadPath } from "./hyperformer-strategy.js";
@@ -92,6 +96,9 @@ export interface SaveHyperFormerOptions {
   readonly includeHead?: boolean;
   readonly baseModelNameOrPath?: string;
 }
+
+/** Largest size (dimension, task count) a HyperFormer config may declare. */
+const MAX_DIM = 1 << 16;
 
 /** Model parameters the file holds, by file key. */
 function fileParameters(
@@ -201,8 +208,11 @@ export function parseHyperFormerConfig(json: unknown, source: string): HyperForm
     return bad("(root)", "an object", json);
   const o = json as Record<string, unknown>;
   if (o.format !== HYPERFORMER_FORMAT) bad("format", `"${HYPERFORMER_FORMAT}"`, o.format);
+  // Sizes are bounded before anything is built from them (a hostile file must not allocate).
   const int = (k: string): number =>
-    Number.isInteger(o[k]) && (o[k] as number) > 0 ? (o[k] as number) : bad(k, "a positive integer", o[k]);
+    Number.isInteger(o[k]) && (o[k] as number) > 0 && (o[k] as number) <= MAX_DIM
+      ? (o[k] as number)
+      : bad(k, `a positive integer at most ${MAX_DIM}`, o[k]);
   const pos = (k: string): number =>
     typeof o[k] === "number" && Number.isFinite(o[k]) && (o[k] as number) > 0
       ? (o[k] as number)
@@ -212,8 +222,13 @@ export function parseHyperFormerConfig(json: unknown, source: string): HyperForm
   if (o.variant !== "hyperformer++" && o.variant !== "hyperformer")
     bad("variant", `"hyperformer++" or "hyperformer"`, o.variant);
   const tasks = o.tasks;
-  if (!Array.isArray(tasks) || tasks.length === 0 || !tasks.every((t) => typeof t === "string"))
-    bad("tasks", "a non-empty list of task names", tasks);
+  if (
+    !Array.isArray(tasks) ||
+    tasks.length === 0 ||
+    tasks.length > MAX_DIM ||
+    !tasks.every((t) => typeof t === "string")
+  )
+    bad("tasks", `a non-empty list of at most ${MAX_DIM} task names`, tasks);
   if (!ADAPTER_NON_LINEARITIES.includes(o.non_linearity as AdapterNonLinearity))
     bad("non_linearity", ADAPTER_NON_LINEARITIES.join(", "), o.non_linearity);
   const positions = o.positions ?? [...HYPERFORMER_POSITIONS];
@@ -282,6 +297,13 @@ export async function loadHyperFormer<M extends Module>(model: M, dir: string): 
       `${path}: the hypernetwork was saved for hidden_size ${config.hidden_size} and ${config.num_layers} layers, but the model has hidden_size ${hiddenSize} and ${numHiddenLayers} layers; load it into the base model it was trained on`,
     );
   }
+  const bottleneck = bottleneckSize(hiddenSize, config.reduction_factor);
+  if (bottleneck !== config.bottleneck_size) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${path}: bottleneck_size ${config.bottleneck_size} does not follow from hidden_size ${hiddenSize} / reduction_factor ${config.reduction_factor} (= ${bottleneck})`,
+    );
+  }
   const adapted = hyperformerStrategy(config.variant, {
     tasks: config.tasks,
     reductionFactor: config.reduction_factor,
@@ -293,13 +315,6 @@ export async function loadHyperFormer<M extends Module>(model: M, dir: string): 
     trainBaseLayerNorms: config.train_base_layer_norms,
     trainHead: config.includes_head,
   }).apply(model);
-  const { hypernetwork } = hypernetworkOf(adapted);
-  if (hypernetwork.config.bottleneck !== config.bottleneck_size) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `${path}: bottleneck_size ${config.bottleneck_size} does not follow from hidden_size ${hiddenSize} / reduction_factor ${config.reduction_factor} (= ${hypernetwork.config.bottleneck})`,
-    );
-  }
   const weightsPath = join(dir, HYPERFORMER_FILES.weights);
   const { tensors } = await readSafetensorsFile(weightsPath);
   const expected = fileParameters(adapted, config.includes_head, config.train_base_layer_norms);
