@@ -87,7 +87,12 @@ export type {
   AdapterPlacement,
   BottleneckAdapterOptions,
 } from "./adapters/bottleneck-adapter.js";
-export { ADAPTER_NON_LINEARITIES, BottleneckAdapter, bottleneckSize } from "./adapters/bottleneck-adapter.js";
+export {
+  ADAPTER_NON_LINEARITIES,
+  BottleneckAdapter,
+  bottleneckSize,
+  MIN_REDUCTION_FACTOR,
+} from "./adapters/bottleneck-adapter.js";
 export type {
   AdapterArchitecture,
   BottleneckOptions,

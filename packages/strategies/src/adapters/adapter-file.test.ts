@@ -102,6 +102,19 @@ describe("tunekit-bottleneck/1 adapter files", () => {
     await expect(loadBottleneckAdapter(tinyBert(), dir)).rejects.toThrow(
       /"non_linearity" must be relu, gelu, swish, tanh/,
     );
+    // validate, then build: sizes are checked before any weight is allocated (a factor of 1e-6
+    // on hidden 8 used to allocate 2 x 8 x 8e6 floats per layer before the config was checked)
+    await writeFile(
+      configPath,
+      JSON.stringify({ ...config, reduction_factor: 1e-6, bottleneck_size: 8_000_000 }),
+    );
+    await expect(loadBottleneckAdapter(tinyBert(), dir)).rejects.toThrow(
+      /adapter_config\.json: adapter reduction_factor 0\.000001 gives a bottleneck of 8000000 for hidden_size 8 .*expected reduction_factor >= 0\.125/,
+    );
+    await writeFile(configPath, JSON.stringify({ ...config, reduction_factor: 1, bottleneck_size: 2 }));
+    await expect(loadBottleneckAdapter(tinyBert(), dir)).rejects.toThrow(
+      /bottleneck_size 2 does not follow from hidden_size 8 \/ reduction_factor 1 \(= 8\)/,
+    );
     const two = pfeifferAdapter({ name: "b" }).apply(adapted);
     await expect(saveBottleneckAdapter(two, dir)).rejects.toThrow(
       /name which adapter to save; the model has \[a, b\]/,

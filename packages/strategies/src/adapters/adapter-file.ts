@@ -5,6 +5,7 @@ import {
   ADAPTER_NON_LINEARITIES,
   type AdapterNonLinearity,
   type BottleneckAdapter,
+  bottleneckSize,
 } from "./bottleneck-adapter.js";
 import { type AdapterArchitecture, bertModelOf, bottleneckAdapter } from "./bottleneck-strategies.js";
 import { assignTensorsStrictly } from "./strict-tensors.js";
@@ -247,6 +248,19 @@ export async function loadBottleneckAdapter<M extends Module>(model: M, dir: str
     throw new TunekitError(
       "CONFIG_INVALID",
       `${configPath}: the adapter was saved for hidden_size ${config.hidden_size} and ${config.num_layers} layers, but the model has hidden_size ${bertConfig.hiddenSize} and ${bertConfig.numHiddenLayers} layers; load it into the base model it was trained on`,
+    );
+  }
+  // Validate, then build: the sizes the file claims are checked before any weight is allocated.
+  let expectedBottleneck: number;
+  try {
+    expectedBottleneck = bottleneckSize(config.hidden_size, config.reduction_factor);
+  } catch (e) {
+    throw new TunekitError("CONFIG_INVALID", `${configPath}: ${(e as Error).message}`, { cause: e });
+  }
+  if (expectedBottleneck !== config.bottleneck_size) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${configPath}: bottleneck_size ${config.bottleneck_size} does not follow from hidden_size ${config.hidden_size} / reduction_factor ${config.reduction_factor} (= ${expectedBottleneck})`,
     );
   }
   const adapted = bottleneckAdapter(config.architecture, {

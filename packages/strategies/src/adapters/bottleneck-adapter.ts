@@ -91,8 +91,30 @@ export function bottleneckSize(hiddenSize: number, reductionFactor: number): num
       `adapter reduction_factor must be a positive number, got ${reductionFactor}; e.g. 16 gives a bottleneck of hidden_size / 16`,
     );
   }
+  // Validate, then build: a tiny factor (a hostile or mistyped adapter_config.json) must fail
+  // here, before the adapter's [hidden, bottleneck] weights are allocated.
+  if (reductionFactor < MIN_REDUCTION_FACTOR) {
+    const size = Math.floor(hiddenSize / reductionFactor);
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `adapter reduction_factor ${reductionFactor} gives a bottleneck of ${size} for hidden_size ${hiddenSize} ` +
+        `(${(2 * hiddenSize * size).toExponential(2)} weights per adapter); expected reduction_factor >= ${MIN_REDUCTION_FACTOR} ` +
+        `(a bottleneck at most ${1 / MIN_REDUCTION_FACTOR} x hidden_size); usual values are 2 to 64`,
+      { details: { reductionFactor, hiddenSize, bottleneck: size } },
+    );
+  }
   return Math.max(1, Math.floor(hiddenSize / reductionFactor));
 }
+
+/**
+ * Smallest `reduction_factor` an adapter may have: a bottleneck at most 8 × the hidden size.
+ *
+ * @example
+ * ```ts
+ * bottleneckSize(768, MIN_REDUCTION_FACTOR); // 6144
+ * ```
+ */
+export const MIN_REDUCTION_FACTOR = 0.125;
 
 /**
  * One bottleneck adapter, with AdapterHub's parameter names: `adapter_down.0` (Linear
