@@ -3,6 +3,7 @@ import {
   cloneModuleTree,
   freezeAll,
   type Module,
+  MultiTaskModel,
   type Strategy,
   type StrategyOptions,
   TunekitError,
@@ -213,6 +214,15 @@ export function hyperformerStrategy(variant: HyperFormerVariant, options: HyperF
     apply<M extends Module>(model: M): M {
       const fresh = (path: string): boolean =>
         (o.trainHead && isHeadPath(path)) || (o.trainBaseLayerNorms && isBaseLayerNorm(path));
+      if (model instanceof MultiTaskModel) {
+        const names = model.tasks.map((t) => t.name);
+        if (names.join("\u0000") !== o.tasks.join("\u0000")) {
+          throw new TunekitError(
+            "CONFIG_INVALID",
+            `${variant}: tasks [${o.tasks.join(", ")}] must be the MultiTaskModel's tasks in its order ([${names.join(", ")}]): task_ids index both`,
+          );
+        }
+      }
       const adapted = cloneModuleTree(model, { freshParameters: fresh });
       const bert = bertModelOf(adapted);
       const bertPath = adapted.namedModules().find(([, m]) => m === bert)![0];
