@@ -24,6 +24,7 @@ export {
 } from "./table-reader.js";
 export type { EncodeBatchOptions, EncodedBatch, EncodeOptions, Encoding, TextInput } from "./tokenizer.js";
 export { loadTokenizer, Tokenizer, tokenizerFromJson } from "./tokenizer.js";
+export { checkTokenizerRegexes, regexBacktrackingRisk, TOKENIZER_REGEX_MAX_LENGTH } from "./regex-safety.js";
 export type { TruncatedLengths, TruncationStrategy } from "./truncation.js";
 export { truncateLengths } from "./truncation.js";
 export type { TextEncoding } from "./text-decoding.js";

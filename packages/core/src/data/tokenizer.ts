@@ -1,5 +1,6 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { TunekitError } from "../errors.js";
+import { checkTokenizerRegexes } from "./regex-safety.js";
 import { type PaddedBatch, type PaddingStrategy, padBatch, paddedLength } from "./padding.js";
 import { type SpecialTemplate, templateFromPostProcessor } from "./special-template.js";
 import { readTokenizerSources } from "./tokenizer-sources.js";
@@ -317,6 +318,7 @@ export function tokenizerFromJson(
     // As transformers' BertTokenizerFast: tokenizer_config's do_lower_case wins over the normalizer.
     json = { ...tokenizerJson, normalizer: { ...normalizer, lowercase: doLowerCase } };
   }
+  checkTokenizerRegexes(tokenizerJson, source); // before any text meets a catastrophic pattern
   let hf: HfTokenizer;
   let template: SpecialTemplate;
   try {
