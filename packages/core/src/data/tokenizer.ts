@@ -82,7 +82,10 @@ export class Tokenizer {
   readonly modelMaxLength: number | undefined;
   /** `do_lower_case` from tokenizer_config.json when present. */
   readonly doLowerCase: boolean | undefined;
-  /** Number of entries in the vocabulary, added tokens included. */
+  /**
+   * Number of ids the tokenizer can produce, added tokens included: one more than its largest
+   * id (the number of vocabulary entries when ids are dense, as in Hugging Face files).
+   */
   readonly vocabSize: number;
   readonly #hf: HfTokenizer;
   readonly #template: SpecialTemplate;
@@ -98,7 +101,11 @@ export class Tokenizer {
     this.padId = info.padId;
     this.modelMaxLength = info.modelMaxLength;
     this.doLowerCase = info.doLowerCase;
-    this.vocabSize = hf.get_vocab(true).size;
+    // One more than the largest id: a vocabulary with a repeated token (vocab.txt keeps its
+    // last line number, as transformers does) or sparse ids needs that many embedding rows.
+    let largest = -1;
+    for (const id of hf.get_vocab(true).values()) if (id > largest) largest = id;
+    this.vocabSize = largest + 1;
   }
 
   /**

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTunekitError } from "../errors.js";
-import { loadTokenizer, type Tokenizer } from "./tokenizer.js";
+import { loadTokenizer, type Tokenizer, tokenizerFromJson } from "./tokenizer.js";
 import { tokenizerJsonFromVocab } from "./wordpiece-vocab.js";
 
 const SHARED =
@@ -102,6 +102,15 @@ describe("WordPiece tokenizer from vocab.txt", () => {
     expect(tok.vocabSize).toBe(9);
     expect(tok.padId).toBe(0);
     expect(tok.modelMaxLength).toBe(8);
+  });
+
+  it("a repeated token keeps its last line's id (as transformers) and vocabSize covers every id", () => {
+    const { tokenizerJson, config } = tokenizerJsonFromVocab(
+      "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nfilm\ngood\nfilm\n",
+    );
+    const tok = tokenizerFromJson(tokenizerJson, config, "v.txt");
+    expect(tok.encode("film good").ids).toEqual([2, 7, 6, 3]);
+    expect(tok.vocabSize).toBe(8); // ids 0..7, though only 7 distinct tokens
   });
 
   it("bad inputs are TOKENIZER_INVALID naming the file", async () => {
