@@ -1,8 +1,10 @@
-import { latestCheckpoint } from "../checkpoint/checkpoint-rotation.js";
+import { join } from "node:path";
+import { listCheckpoints } from "../checkpoint/checkpoint-rotation.js";
 import { configDifferences } from "../checkpoint/config-hash.js";
 import { loadTrainingCheckpoint, type TrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
-import type { TrainerStateJson } from "../checkpoint/trainer-state.js";
-import { TunekitError } from "../errors.js";
+import { CHECKPOINT_FILES, type TrainerStateJson } from "../checkpoint/trainer-state.js";
+import { isTunekitError, TunekitError } from "../errors.js";
+import { assertFiniteWeights } from "../io/finite-check.js";
 import { assignWeights } from "./assign-weights.js";
 import type { MetricTracker } from "./early-stopping.js";
 import type { FitPosition } from "./fit-checkpoints.js";
@@ -11,9 +13,12 @@ import type { TrainerModel } from "./trainer-model.js";
 import { invalidOption } from "./trainer-options.js";
 
 /**
- * Opens the checkpoint to resume from (`"latest"`: the newest in `checkpointDir`), checks
- * that it was written with the same options (`hash`, unless `ignoreConfigMismatch`) and the
- * same trainable parameters, and loads its weights into `model`.
+ * Opens the checkpoint to resume from (`"latest"`: the newest valid one in `checkpointDir`),
+ * checks that it was written with the same options (`hash`, unless `ignoreConfigMismatch`)
+ * and the same trainable parameters, and loads its weights into `model`. With `"latest"`, a
+ * damaged newest checkpoint (a missing or truncated file, NaN weights) is skipped for the
+ * next older one with a warning (`warn`, default `process.emitWarning`); when none is valid
+ * the error lists each one and why.
  *
  * @example
  * ```ts
@@ -27,20 +32,70 @@ export async function openResumeCheckpoint(a: {
   readonly hash: string;
   readonly hashed: Readonly<Record<string, unknown>>;
   readonly ignoreConfigMismatch?: boolean | undefined;
+  readonly warn?: ((message: string) => void) | undefined;
 }): Promise<TrainingCheckpoint> {
-  let folder = a.resumeFrom;
-  if (folder === "latest") {
-    const found = a.checkpointDir === undefined ? undefined : await latestCheckpoint(a.checkpointDir);
-    if (found === undefined) {
-      invalidOption(
-        "resumeFrom",
-        "latest",
-        `a checkpoint folder; none found in checkpoints.dir (${a.checkpointDir ?? "not set"})`,
-      );
-    }
-    folder = found;
-  }
+  const folder = a.resumeFrom;
+  const ckpt =
+    folder === "latest" ? await newestValidCheckpoint(a.checkpointDir, a.warn) : await readCheckpoint(folder);
+  return checkResumable(ckpt, a);
+}
+
+/** Reads a checkpoint and refuses non-finite weights (a diverged run's). */
+async function readCheckpoint(folder: string): Promise<TrainingCheckpoint> {
   const ckpt = await loadTrainingCheckpoint(folder);
+  assertFiniteWeights(ckpt.model, join(folder, CHECKPOINT_FILES.model));
+  return ckpt;
+}
+
+/**
+ * The newest checkpoint of `dir` that reads back whole, skipping damaged ones (newest first)
+ * with a warning naming each and why.
+ *
+ * @example
+ * ```ts
+ * const ckpt = await newestValidCheckpoint("runs/x/checkpoints", (m) => console.warn(m));
+ * ```
+ */
+export async function newestValidCheckpoint(
+  dir: string | undefined,
+  warn: (message: string) => void = (m) => process.emitWarning(m, { code: "TUNEKIT_CHECKPOINT_FALLBACK" }),
+): Promise<TrainingCheckpoint> {
+  const found = dir === undefined ? [] : await listCheckpoints(dir);
+  if (found.length === 0) {
+    invalidOption(
+      "resumeFrom",
+      "latest",
+      `a checkpoint folder; none found in checkpoints.dir (${dir ?? "not set"})`,
+    );
+  }
+  const skipped: string[] = [];
+  for (const c of [...found].reverse()) {
+    try {
+      const ckpt = await readCheckpoint(c.path);
+      if (skipped.length > 0) {
+        warn(
+          `skipped damaged checkpoint(s): ${skipped.join("; ")}; resuming from the newest valid one, ${c.path}`,
+        );
+      }
+      return ckpt;
+    } catch (e) {
+      if (!isTunekitError(e, "CHECKPOINT_INVALID")) throw e;
+      skipped.push(`${c.name} (${e.message})`);
+    }
+  }
+  throw new TunekitError(
+    "CHECKPOINT_INVALID",
+    `no valid checkpoint to resume from in ${dir}: ${skipped.join("; ")}; expected at least one complete checkpoint ` +
+      "folder. Start over without resuming (or restore a checkpoint)",
+    { details: { dir } },
+  );
+}
+
+function checkResumable(
+  ckpt: TrainingCheckpoint,
+  a: Parameters<typeof openResumeCheckpoint>[0],
+): TrainingCheckpoint {
+  const folder = ckpt.folder;
   const s = ckpt.state;
   if (s.configHash !== a.hash && !a.ignoreConfigMismatch) {
     throw new TunekitError(
