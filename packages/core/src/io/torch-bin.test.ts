@@ -67,6 +67,33 @@ describe("readTorchCheckpoint", () => {
     expect(tensors.get("shared_b")!.data[0]).not.toBe(99);
   });
 
+  it("legacy storage views (view_metadata, written by PyTorch before 1.0) select their part of the root storage", () => {
+    const b = (...parts: (string | number)[]) =>
+      parts.flatMap((x) => (typeof x === "number" ? [x] : [...x].map((c) => c.charCodeAt(0))));
+    const magic = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]; // 0x1950a86a20f9469cfc6c
+    const data = new Uint8Array(8 + 6 * 4);
+    new DataView(data.buffer).setBigUint64(0, 6n, true);
+    new Float32Array(data.buffer, 8).set([0, 1, 2, 3, 4, 5]);
+    const file = Uint8Array.from([
+      ...b(0x80, 2, 0x8a, 10, ...magic, "."),
+      ...b(0x80, 2, "M", 0xe9, 3, "."),
+      ...b(0x80, 2, "}", 0x8c, 13, "little_endian", 0x88, "s."),
+      // {"w": _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 6, ('0v', 2, 3)), 1, (2,), (1,), False, {})}
+      ...b(0x80, 2, "}", 0x8c, 1, "w", "ctorch._utils\n_rebuild_tensor_v2\n("),
+      ...b("(", 0x8c, 7, "storage", "ctorch\nFloatStorage\n", 0x8c, 1, "0", 0x8c, 3, "cpu", "K", 6),
+      ...b("(", 0x8c, 2, "0v", "K", 2, "K", 3, "ttQ", "K", 1, "(K", 2, "t(K", 1, "t", 0x89, "}tRs."),
+      ...b(0x80, 2, "]", 0x8c, 1, "0", "a."),
+      ...data,
+    ]);
+    const { tensors, format } = readTorchCheckpoint(file);
+    expect(format).toBe("legacy");
+    expect(tensors.get("w")).toMatchObject({ shape: [2], data: Float32Array.of(3, 4) }); // root[2 + 1 ..]
+    const cut = thrown(() => readTorchCheckpoint(file.subarray(0, file.length - 4), { source: "cut.bin" }));
+    expect(cut.message).toBe(
+      'cut.bin: storage "0" needs 24 bytes of data but only 20 remain; file truncated',
+    );
+  });
+
   it("refuses a checkpoint whose pickle calls os.system, naming the global (torch.save of a __reduce__ payload)", () => {
     const e = thrown(() => readTorchCheckpoint(fixture("hostile.bin"), { source: "hostile.bin" }));
     expect(e.code).toBe("CHECKPOINT_INVALID");

@@ -328,9 +328,14 @@ function readLegacy(
       throw fail(`data of storage ${JSON.stringify(key)} is missing; file truncated`);
     const count = view.getBigUint64(pos, little);
     const nbytes = BigInt(ELEMENT_BYTES[s.dtype]) * count;
-    if (count !== BigInt(s.numel) || nbytes > BigInt(bytes.length - pos - 8)) {
+    if (count !== BigInt(s.numel)) {
       throw fail(
-        `storage ${JSON.stringify(key)} declares ${s.numel} elements but its data section says ${count} (${bytes.length - pos - 8} bytes left); file truncated or damaged`,
+        `storage ${JSON.stringify(key)} declares ${s.numel} elements but its data section says ${count}; file damaged`,
+      );
+    }
+    if (nbytes > BigInt(bytes.length - pos - 8)) {
+      throw fail(
+        `storage ${JSON.stringify(key)} needs ${nbytes} bytes of data but only ${bytes.length - pos - 8} remain; file truncated`,
       );
     }
     data.set(key, bytes.subarray(pos + 8, pos + 8 + Number(nbytes)));
