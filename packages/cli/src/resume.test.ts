@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -89,6 +89,27 @@ describe("train --resume", () => {
     const resumed = await run(["--max-steps", "4", "--output", out, "--resume", "--ignore-config-mismatch"]);
     expect(resumed.steps).toBe(4);
     expect(resumed.trainLoss).toBeCloseTo(whole.trainLoss as number, 12);
+  });
+
+  it("--resume skips a damaged newest checkpoint with a warning and continues from the newest valid one", async () => {
+    const out = await mkdtemp(join(tmpdir(), "tunekit-resume-"));
+    const args = [
+      "train",
+      "examples/rte-tiny.json",
+      ...smallRunFlags({ train: 32, validation: 16 }),
+      "--output",
+      out,
+    ];
+    const first = captureIo({ cwd: REPO });
+    expect(await runCli([...args, "--max-steps", "2"], first), first.err()).toBe(EXIT.ok);
+    const ckpts = join(out, "checkpoints");
+    await cp(join(ckpts, "checkpoint-2"), join(ckpts, "checkpoint-3"), { recursive: true });
+    await writeFile(join(ckpts, "checkpoint-3", "model.safetensors"), new Uint8Array(8)); // cut short
+    const io = captureIo({ cwd: REPO });
+    expect(await runCli([...args, "--max-steps", "2", "--resume", "--json"], io), io.err()).toBe(EXIT.ok);
+    expect(io.err()).toContain("warning: --resume: skipped damaged checkpoint(s) checkpoint-3 (");
+    expect(io.err()).toMatch(/resuming from the newest valid one, .*checkpoint-2/);
+    expect(JSON.parse(io.out()).steps).toBe(2);
   });
 
   it("after a kill during the first checkpoint write, --resume removes the .tmp folder and starts at step 0", async () => {

@@ -26,9 +26,8 @@ import type { TrainConfig } from "../config/train-config.js";
 import { metricsTable } from "../format-table.js";
 import { ProgressRenderer } from "../progress.js";
 import { createBackend, describeBackend } from "../setup/backend-setup.js";
-import { buildModel } from "../setup/model-setup.js";
 import { paddingBuckets } from "../setup/pipeline.js";
-import { prepareData } from "../setup/training-data.js";
+import { prepareRunData } from "../setup/run-data.js";
 import {
   copyTokenizerFiles,
   loadTrainConfigFile,
@@ -46,6 +45,7 @@ import {
   prepareOutputFolder,
 } from "../setup/output-folder.js";
 import { reportInterrupted } from "../setup/interrupted-run.js";
+import { resumePoint } from "../setup/resume-point.js";
 import { acquireRunLock } from "../setup/run-lock.js";
 import { TRAIN_LOSS_FILE, TrainLossLedger } from "../setup/train-loss.js";
 import { ADAPTER_DIR, saveTrainedModel } from "../setup/trained-model.js";
@@ -124,13 +124,16 @@ async function runTrain(ctx: CommandContext): Promise<number> {
           "(the earlier run ended before its first checkpoint was complete, or never ran): starting from step 0",
       );
     }
-    const fromCheckpoint = resume && output.checkpoints.length > 0;
+    const resumeFrom =
+      resume && output.checkpoints.length > 0
+        ? await resumePoint(join(config.output, CHECKPOINTS_DIR), note, io.cwd)
+        : undefined;
     return await trainLocked(ctx, {
       config,
       raw,
       path,
       started,
-      resume: fromCheckpoint,
+      resumeFrom,
       ignoreMismatch,
       note,
       guard,
@@ -148,49 +151,31 @@ async function trainLocked(
     readonly raw: unknown;
     readonly path: string;
     readonly started: number;
-    readonly resume: boolean;
+    /** The checkpoint folder to continue from (`--resume`). */
+    readonly resumeFrom: string | undefined;
     readonly ignoreMismatch: boolean;
     readonly note: (line: string) => void;
     readonly guard: InterruptGuard;
   },
 ): Promise<number> {
   const { io } = ctx;
-  const { config, raw, path, started, resume, ignoreMismatch, note, guard } = run;
+  const { config, raw, path, started, resumeFrom, ignoreMismatch, note, guard } = run;
+  const resume = resumeFrom !== undefined;
   const t = config.training;
 
   const tokenizer = await loadTokenizer(config.tokenizer);
-  const prepared = await prepareData(config.data, config.task, tokenizer, t.maxLength, [
-    "train",
-    config.data.evalSplit,
-  ]);
-  const { task, labelNames } = prepared;
-  const trainSplit = prepared.splits.train;
-  if (trainSplit === undefined || !trainSplit.labelled) {
-    throw new TunekitError(
-      "DATA_INVALID",
-      `training needs a labelled train split; data set "${prepared.name}" has none`,
-    );
-  }
-  const train = trainSplit.data;
-  const evalSplit = prepared.splits[config.data.evalSplit];
-  const evalData = evalSplit?.labelled ? evalSplit.data : undefined;
-  if (evalData === undefined) {
+  const data = await prepareRunData(config, tokenizer);
+  const { task, labels: labelNames } = data;
+  if (data.evalTarget === undefined) {
     const off = [t.evalEvery && "training.evalEvery", t.earlyStopping && "training.earlyStopping"].filter(
       Boolean,
     );
-    note(
-      `note: no labelled ${config.data.evalSplit} split: training without evaluation${off.length ? ` (${off.join(" and ")} ignored)` : ""}`,
-    );
+    const what = config.mixture
+      ? "no task has labelled evaluation rows"
+      : `no labelled ${config.data.evalSplit} split`;
+    note(`note: ${what}: training without evaluation${off.length ? ` (${off.join(" and ")} ignored)` : ""}`);
   }
-
-  const built = await buildModel(config.model, {
-    task,
-    labels: labelNames,
-    vocabSize: tokenizer.vocabSize,
-    padId: tokenizer.padId,
-    maxLength: t.maxLength,
-    seed: t.seed,
-  });
+  const built = { model: data.base, random: data.random, notice: data.notice };
   const banner = built.random ? `\n*** ${built.notice} ***\n` : built.notice;
   note(banner);
   const strategy = await createStrategy(config.strategy, config.source, { tokenizer });
@@ -199,10 +184,7 @@ async function trainLocked(
   note(
     `strategy ${strategy.method}: ${params.trainable.toLocaleString("en-US")} of ${params.total.toLocaleString("en-US")} parameters trainable (${params.percentTrainable.toFixed(2)}%)`,
   );
-  note(
-    `data ${prepared.name}: train ${train.lengths.length} rows${evalData ? `, ${config.data.evalSplit} ${evalData.lengths.length} rows` : ""}; ` +
-      `task ${task}${task === "regression" ? "" : ` (${labelNames.join(", ")})`}; ${train.numTruncated} train rows truncated to ${t.maxLength} tokens`,
-  );
+  for (const line of data.lines) note(line);
   note(`backend ${describeBackend(config.backend)}`);
   const checkpointDir = join(config.output, CHECKPOINTS_DIR);
   const disk = estimateRunBytes(model.namedParameters(), {
@@ -217,7 +199,7 @@ async function trainLocked(
   const backend = await createBackend(config.backend, note);
 
   const progress = new ProgressRenderer(io, { logEvery: 10 });
-  const metricForBest = t.metricForBest ?? (task === "regression" ? "pearson" : "accuracy");
+  const metricForBest = t.metricForBest ?? data.defaultMetric;
   const losses = await TrainLossLedger.open(checkpointDir, resume);
   const trainerOptions: TrainerOptions = {
     model: model as TrainerModel,
@@ -236,8 +218,8 @@ async function trainLocked(
     seed: t.seed,
     dropout: t.dropout,
     padding: paddingBuckets(t.maxLength),
-    bucketing: { windowBatches: 50 },
-    ...(evalData === undefined
+    bucketing: config.mixture ? false : { windowBatches: 50 },
+    ...(data.evalTarget === undefined
       ? {}
       : {
           metricForBest,
@@ -257,9 +239,9 @@ async function trainLocked(
   try {
     guard.training(trainer);
     const fit = await trainer
-      .fit(train, {
-        ...(evalData === undefined ? {} : { evalData }),
-        ...(resume ? { resumeFrom: "latest", ignoreConfigMismatch: ignoreMismatch } : {}),
+      .fit(data.train, {
+        ...data.fitOptions,
+        ...(resume ? { resumeFrom, ignoreConfigMismatch: ignoreMismatch } : {}),
       })
       .catch((e: unknown) => {
         if (isTunekitError(e, "CHECKPOINT_MISMATCH") && resume && !ignoreMismatch) {
@@ -295,7 +277,7 @@ async function trainLocked(
       );
     }
     const final: EvaluationResult | undefined =
-      evalData === undefined ? undefined : await trainer.evaluate(evalData);
+      data.evalTarget === undefined ? undefined : await trainer.evaluate(data.evalTarget);
     const modelDir = join(config.output, MODEL_DIR);
     const saved = await saveTrainedModel({
       base: built.model,
@@ -320,6 +302,7 @@ async function trainLocked(
       config: raw,
       task,
       labels: labelNames,
+      ...(data.heads === undefined ? {} : { tasks: data.heads }),
       model: saved.kind,
     };
     await writeJson(join(config.output, RUN_FILE), record);
@@ -346,7 +329,7 @@ async function trainLocked(
         final === undefined
           ? null
           : {
-              split: config.data.evalSplit,
+              split: config.mixture ? "per task" : config.data.evalSplit,
               rows: final.numExamples,
               loss: final.loss,
               metrics: final.metrics,
@@ -363,7 +346,7 @@ async function trainLocked(
         `trained ${fit.step} steps (${fit.stopReason}) in ${seconds.toFixed(1)}s; mean train loss ${trainLoss.mean.toFixed(4)}\n`,
       );
       if (final !== undefined) {
-        io.stdout(`\n${metricsTable(final, `${config.data.evalSplit} (${final.numExamples} rows)`)}\n\n`);
+        io.stdout(`\n${metricsTable(final, `${data.evalTitle} (${final.numExamples} rows)`)}\n\n`);
       }
       if (built.random) io.stdout("(a randomly initialised model, not a pre-trained one)\n");
       io.stdout(`saved to ${where}/${MODEL_DIR}; metrics in ${where}/metrics.json\n`);
