@@ -11,6 +11,9 @@ import { profileFiles } from "./profile.js";
 import { validateFeeds } from "./feeds.js";
 import { type LoweredModel, lowerGraph } from "./lower.js";
 import { SessionCache } from "./session-cache.js";
+import { disableOnnxTelemetry } from "./telemetry.js";
+
+disableOnnxTelemetry(); // before the first session: no mat-debug-<pid>.log litter, no ~/.cache database
 
 /**
  * An onnxruntime execution provider: a name (`"cpu"`, `"cuda"`) or an object with a `name`

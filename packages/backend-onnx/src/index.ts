@@ -7,3 +7,4 @@ export type { OnnxAttribute, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } fr
 export { encodeOnnxModel, OnnxDataType } from "./onnx-model.js";
 export type { OnnxProfileSummary, OpTypeTime } from "./profile.js";
 export { profileFiles, readOnnxProfile, summarizeOnnxProfile } from "./profile.js";
+export { disableOnnxTelemetry, ORT_TELEMETRY_ENV } from "./telemetry.js";
