@@ -8,7 +8,7 @@ export const evaluateCommand: CliCommand = {
   name: "evaluate",
   summary: "score a trained model on a data split (loss and task metrics)",
   usage:
-    "tunekit evaluate RUN_DIR|CONFIG [--split validation|test|train] [--model DIR] [--max-rows N] [--json]",
+    "tunekit evaluate RUN_DIR|CONFIG [--split validation|test|train] [--model DIR] [--task NAME] [--max-rows N] [--json]",
   help: [
     "RUN_DIR is an output folder of tunekit train; CONFIG is its config file (the model is",
     "then read from OUTPUT/model, or --model).",
@@ -16,11 +16,14 @@ export const evaluateCommand: CliCommand = {
     "options:",
     "  --split NAME     split to score (default validation)",
     "  --model DIR      model folder (Hugging Face config.json + model.safetensors or pytorch_model.bin)",
+    "  --task NAME      which head of a multi-task model (a run trained on a tasks mixture); its data",
+    "                   set from the run's config",
     "  --max-rows N     score the first N rows only",
   ],
   options: {
     split: { type: "string" },
     model: { type: "string" },
+    task: { type: "string" },
     "max-rows": { type: "string" },
   },
   positionals: 1,
@@ -28,9 +31,13 @@ export const evaluateCommand: CliCommand = {
 };
 
 async function runEvaluate(ctx: CommandContext): Promise<number> {
-  const run = await prepareTrainedRun(ctx, { defaultSplit: "validation", needLabels: true });
+  const run = await prepareTrainedRun(ctx, {
+    command: "evaluate",
+    defaultSplit: "validation",
+    needLabels: true,
+  });
   try {
-    const r = await run.trainer.evaluate(run.data);
+    const r = await run.trainer.evaluate(run.data, { task: run.taskName });
     if (ctx.json) {
       ctx.io.stdout(
         `${JSON.stringify({

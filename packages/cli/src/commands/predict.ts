@@ -20,7 +20,7 @@ export const predictCommand: CliCommand = {
   name: "predict",
   summary: "write a trained model's predictions for a split or a text file to CSV or JSONL",
   usage:
-    "tunekit predict RUN_DIR|CONFIG --out FILE [--split test|validation|train] [--input TEXT_FILE] [--format csv|jsonl] [--model DIR] [--max-rows N] [--json]",
+    "tunekit predict RUN_DIR|CONFIG --out FILE [--split test|validation|train] [--input TEXT_FILE] [--format csv|jsonl] [--model DIR] [--task NAME] [--max-rows N] [--json]",
   help: [
     "Predicts every row of a data split (default test), or every line of --input.",
     "CSV columns: row, text[, text_pair][, label], prediction, prob_<label>...; JSONL has the same",
@@ -34,6 +34,7 @@ export const predictCommand: CliCommand = {
     "  --input FILE     a UTF-8 text file, one text per line (a tab separates a text pair;",
     "                   token classification: words separated by spaces)",
     "  --model DIR      model folder (default: the run's model)",
+    "  --task NAME      which head of a multi-task model (a run trained on a tasks mixture)",
     "  --max-rows N     predict the first N rows only",
   ],
   options: {
@@ -42,6 +43,7 @@ export const predictCommand: CliCommand = {
     split: { type: "string" },
     input: { type: "string" },
     model: { type: "string" },
+    task: { type: "string" },
     "max-rows": { type: "string" },
   },
   positionals: 1,
@@ -64,12 +66,13 @@ async function runPredict(ctx: CommandContext): Promise<number> {
   if (input !== undefined && ctx.flags.split !== undefined)
     throw new UsageError("give --split or --input, not both", "predict");
   const run = await prepareTrainedRun(ctx, {
+    command: "predict",
     defaultSplit: "test",
     needLabels: false,
     ...(input === undefined ? {} : { rows: async (o) => readInputFile(resolve(ctx.io.cwd, input), o) }),
   });
   try {
-    const result = await run.trainer.predict(run.data);
+    const result = await run.trainer.predict(run.data, { task: run.taskName });
     const records = predictionRecords(run.prepared.rows, result, run.labels);
     const path = resolve(ctx.io.cwd, out);
     await writePredictions(path, records, format);

@@ -55,6 +55,10 @@ const cases: [string[], unknown][] = [
   [["data", "tokens"], { ...base, data: { tokens: { splits: { train: "t" }, ...X } } }],
   [["data", "tokens", "splits"], { ...base, data: { tokens: { splits: { train: "t", ...X } } } }],
   [["backend"], { ...base, backend: { name: "onnx", ...X } }],
+  [
+    ["sampling"],
+    { ...base, data: undefined, tasks: [{ name: "a", data: { config: "d.json" } }], sampling: X },
+  ],
   [["training"], { ...base, training: { epochs: 1, ...X } }],
   [["training", "earlyStopping"], { ...base, training: { epochs: 1, earlyStopping: { patience: 1, ...X } } }],
 ];

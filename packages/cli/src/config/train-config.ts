@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { type DatasetConfig, parseDatasetConfig } from "@tunekit/core";
 import type { TokenDataSpec } from "../setup/token-data.js";
 import { parseStrategySpec, type StrategySpec } from "../strategy-config.js";
+import { type MixtureSpec, parseMixture } from "./tasks-config.js";
 import { ConfigValidator, isRecord } from "./validate.js";
 
 /**
@@ -131,6 +132,11 @@ export interface TrainConfig {
   readonly backend: BackendSpec;
   readonly training: TrainingSpec;
   readonly output: string;
+  /**
+   * A multi-task mixture (`tasks`, `sampling`, `batching`); then `data` and `task` are the
+   * first task's, for commands that read one data set.
+   */
+  readonly mixture?: MixtureSpec;
 }
 
 const TOP_KEYS = [
@@ -144,6 +150,9 @@ const TOP_KEYS = [
   "backend",
   "training",
   "output",
+  "tasks",
+  "sampling",
+  "batching",
 ];
 const TRAINING_KEYS = [
   "lr",
@@ -186,14 +195,37 @@ export function parseTrainConfig(
   const input = (p: string): string => (isAbsolute(p) ? p : resolve(where.configDir, p));
   const model = parseModel(v, top.model, input);
   const tokenizer = input(v.string("tokenizer", top.tokenizer));
-  const data = parseData(v, top.data, input);
-  const task = v.oneOf("task", top.task, CLI_TASKS, true);
+  let mixture: MixtureSpec | undefined;
+  if (top.tasks !== undefined) {
+    for (const key of ["data", "task"] as const) {
+      if (top[key] !== undefined)
+        v.fail(key, top[key], "to be left out when tasks is given (each task has its own data and task)");
+    }
+    mixture = parseMixture(v, top.tasks, top.sampling, top.batching, input);
+  } else {
+    for (const key of ["sampling", "batching"] as const) {
+      if (top[key] !== undefined) v.fail(key, top[key], "nothing unless tasks lists a multi-task mixture");
+    }
+  }
+  const data = mixture === undefined ? parseData(v, top.data, input) : mixture.tasks[0]!.data;
+  const task = mixture === undefined ? v.oneOf("task", top.task, CLI_TASKS, true) : mixture.tasks[0]!.task;
   const strategy = parseStrategySpec(v, top.strategy ?? "full");
   const backend = parseBackend(v, top.backend);
   const training = parseTraining(v, v.object("training", top.training));
   const outRaw = v.string("output", top.output);
   const output = isAbsolute(outRaw) ? outRaw : resolve(where.cwd, outRaw);
-  return { source: where.source, model, tokenizer, data, task, strategy, backend, training, output };
+  return {
+    source: where.source,
+    model,
+    tokenizer,
+    data,
+    task,
+    strategy,
+    backend,
+    training,
+    output,
+    ...(mixture === undefined ? {} : { mixture }),
+  };
 }
 
 function parseModel(v: ConfigValidator, raw: unknown, input: (p: string) => string): ModelSpec {
@@ -220,64 +252,69 @@ function parseModel(v: ConfigValidator, raw: unknown, input: (p: string) => stri
   return { kind: "random", layers, hidden, heads, intermediate, maxPositions, seed };
 }
 
-function parseData(v: ConfigValidator, raw: unknown, input: (p: string) => string): DataSpec {
-  const d = v.object("data", raw);
-  v.knownKeys("data", d, ["config", "tokens", "baseDir", "maxRows", "evalSplit"]);
-  const baseDir = input(v.string("data.baseDir", d.baseDir, true) ?? ".");
-  const evalSplit = v.oneOf("data.evalSplit", d.evalSplit, ["validation", "test"], true) ?? "validation";
+export function parseData(
+  v: ConfigValidator,
+  raw: unknown,
+  input: (p: string) => string,
+  at = "data",
+): DataSpec {
+  const d = v.object(at, raw);
+  v.knownKeys(at, d, ["config", "tokens", "baseDir", "maxRows", "evalSplit"]);
+  const baseDir = input(v.string(`${at}.baseDir`, d.baseDir, true) ?? ".");
+  const evalSplit = v.oneOf(`${at}.evalSplit`, d.evalSplit, ["validation", "test"], true) ?? "validation";
   const maxRows: { train?: number; validation?: number; test?: number } = {};
-  const mr = v.object("data.maxRows", d.maxRows, true);
+  const mr = v.object(`${at}.maxRows`, d.maxRows, true);
   if (mr !== undefined) {
-    v.knownKeys("data.maxRows", mr, ["train", "validation", "test"]);
+    v.knownKeys(`${at}.maxRows`, mr, ["train", "validation", "test"]);
     for (const split of ["train", "validation", "test"] as const) {
-      const n = v.positiveInt(`data.maxRows.${split}`, mr[split], true, 1000);
+      const n = v.positiveInt(`${at}.maxRows.${split}`, mr[split], true, 1000);
       if (n !== undefined) maxRows[split] = n;
     }
   }
   if (d.tokens !== undefined) {
     if (d.config !== undefined)
-      v.fail("data.tokens", d.tokens, "to be left out when data.config is given (use one)");
-    return { tokens: parseTokenData(v, d.tokens), baseDir, maxRows, evalSplit };
+      v.fail(`${at}.tokens`, d.tokens, "to be left out when data.config is given (use one)");
+    return { tokens: parseTokenData(v, d.tokens, at), baseDir, maxRows, evalSplit };
   }
   if (typeof d.config === "string") {
-    return { configPath: input(v.string("data.config", d.config)), baseDir, maxRows, evalSplit };
+    return { configPath: input(v.string(`${at}.config`, d.config)), baseDir, maxRows, evalSplit };
   }
   if (isRecord(d.config)) {
-    const inline = parseDatasetConfig(d.config, `${v.source}: data.config`);
+    const inline = parseDatasetConfig(d.config, `${v.source}: ${at}.config`);
     return { inline, baseDir, maxRows, evalSplit };
   }
   return v.fail(
-    "data.config",
+    `${at}.config`,
     d.config,
     'a path to a data set config (e.g. "data/sst2.json") or an inline data set config object (or data.tokens for token classification)',
   );
 }
 
-function parseTokenData(v: ConfigValidator, raw: unknown): TokenDataSpec {
-  const t = v.object("data.tokens", raw);
-  v.knownKeys("data.tokens", t, ["name", "splits", "tokensKey", "tagsKey", "labels"]);
-  const s = v.object("data.tokens.splits", t.splits);
-  v.knownKeys("data.tokens.splits", s, ["train", "validation", "test"]);
+function parseTokenData(v: ConfigValidator, raw: unknown, at: string): TokenDataSpec {
+  const t = v.object(`${at}.tokens`, raw);
+  v.knownKeys(`${at}.tokens`, t, ["name", "splits", "tokensKey", "tagsKey", "labels"]);
+  const s = v.object(`${at}.tokens.splits`, t.splits);
+  v.knownKeys(`${at}.tokens.splits`, s, ["train", "validation", "test"]);
   const splits: { train?: string; validation?: string; test?: string } = {};
   for (const k of ["train", "validation", "test"] as const) {
-    const f = v.string(`data.tokens.splits.${k}`, s[k], true);
+    const f = v.string(`${at}.tokens.splits.${k}`, s[k], true);
     if (f !== undefined) splits[k] = f;
   }
   if (Object.keys(splits).length === 0)
-    v.fail("data.tokens.splits", s, "at least one of train, validation, test (JSONL files)");
+    v.fail(`${at}.tokens.splits`, s, "at least one of train, validation, test (JSONL files)");
   const labels = t.labels;
   if (
     labels !== undefined &&
     !(Array.isArray(labels) && labels.length >= 2 && labels.every((x) => typeof x === "string"))
   ) {
-    v.fail("data.tokens.labels", labels, 'a list of at least 2 tag names, e.g. ["O", "B-PER", "I-PER"]');
+    v.fail(`${at}.tokens.labels`, labels, 'a list of at least 2 tag names, e.g. ["O", "B-PER", "I-PER"]');
   }
-  const name = v.string("data.tokens.name", t.name, true);
+  const name = v.string(`${at}.tokens.name`, t.name, true);
   return {
     ...(name === undefined ? {} : { name }),
     splits,
-    tokensKey: v.string("data.tokens.tokensKey", t.tokensKey, true) ?? "tokens",
-    tagsKey: v.string("data.tokens.tagsKey", t.tagsKey, true) ?? "tags",
+    tokensKey: v.string(`${at}.tokens.tokensKey`, t.tokensKey, true) ?? "tokens",
+    tagsKey: v.string(`${at}.tokens.tagsKey`, t.tagsKey, true) ?? "tags",
     ...(labels === undefined ? {} : { labels: labels as string[] }),
   };
 }

@@ -1,4 +1,7 @@
 import {
+  isMultiTaskConfig,
+  loadMultiTaskCheckpoint,
+  readBertConfig,
   type Backend,
   type Tokenizer,
   Trainer,
@@ -13,6 +16,8 @@ import { createBackend } from "./backend-setup.js";
 import { loadTrainedModel } from "./model-setup.js";
 import { paddingBuckets, tokenizerFor } from "./pipeline.js";
 import { resolveRun } from "./run-files.js";
+import { cliTask } from "./run-data.js";
+import { selectTask } from "./task-select.js";
 import { loadAdaptedModel } from "./trained-model.js";
 import { type PreparedSplit, prepareData, type SplitName } from "./training-data.js";
 
@@ -32,6 +37,8 @@ export interface TrainedRun {
   readonly modelDir: string;
   readonly task: CliTask;
   readonly labels: readonly string[];
+  /** The head `--task` picked (multi-task models). */
+  readonly taskName: string | undefined;
   readonly split: string;
   readonly prepared: PreparedSplit;
   readonly data: TrainerData;
@@ -55,6 +62,8 @@ export const SPLITS = ["train", "validation", "test"] as const;
 export async function prepareTrainedRun(
   ctx: CommandContext,
   o: {
+    /** The command's name, for usage errors. */
+    readonly command: string;
     readonly defaultSplit: (typeof SPLITS)[number];
     readonly needLabels: boolean;
     /** Rows from elsewhere than the config's data (e.g. `predict --input`). */
@@ -75,12 +84,19 @@ export async function prepareTrainedRun(
     ({ model } = await loadAdaptedModel(config, modelDir, record));
     task = record.task;
     labels = record.labels;
+  } else if (isMultiTaskConfig(await readBertConfig(modelDir))) {
+    ({ model } = await loadMultiTaskCheckpoint(modelDir));
+    task = cliTask(model.tasks![0]!.kind);
+    labels = model.tasks![0]!.labels;
   } else {
     const plain = await loadTrainedModel(modelDir);
     model = plain.model;
     task = plain.task;
     labels = task === "regression" ? [] : plain.model.labels;
   }
+  const picked = selectTask(ctx, model.tasks, config, o.command);
+  if (picked !== undefined) ({ task, labels } = picked);
+  const dataSpec = picked?.data ?? config.data;
   const tokenizer = await tokenizerFor(modelDir, config.tokenizer);
   const maxLength = config.training.maxLength;
   let prepared: PreparedSplit;
@@ -90,12 +106,10 @@ export async function prepareTrainedRun(
     const name = (stringFlag(ctx, "split", SPLITS) ?? o.defaultSplit) as SplitName;
     const maxRows = intFlag(ctx, "max-rows");
     const spec =
-      maxRows === undefined
-        ? config.data
-        : { ...config.data, maxRows: { ...config.data.maxRows, [name]: maxRows } };
+      maxRows === undefined ? dataSpec : { ...dataSpec, maxRows: { ...dataSpec.maxRows, [name]: maxRows } };
     const data = await prepareData(
       spec,
-      task === "token-classification" ? task : config.task,
+      task === "token-classification" || picked !== undefined ? task : config.task,
       tokenizer,
       maxLength,
       [name],
@@ -136,6 +150,7 @@ export async function prepareTrainedRun(
     modelDir,
     task,
     labels,
+    taskName: picked?.name,
     split: o.rows === undefined ? prepared.name : "input",
     prepared,
     data: prepared.data,

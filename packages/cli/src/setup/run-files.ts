@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { TunekitError, writeFileAtomic } from "@tunekit/core";
+import { type ResolvedTaskHead, TunekitError, writeFileAtomic } from "@tunekit/core";
 import { applyOverrides, type ConfigOverride } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";
 import { type CliTask, parseTrainConfig, type TrainConfig } from "../config/train-config.js";
@@ -42,8 +42,11 @@ export interface RunRecord {
   readonly configDir: string;
   readonly cwd: string;
   readonly config: unknown;
+  /** The task of the data set (a `tasks` mixture: the first task's). */
   readonly task: CliTask;
   readonly labels: readonly string[];
+  /** A multi-task model's heads, in `task_ids` order. */
+  readonly tasks?: readonly ResolvedTaskHead[];
   /** How `model/` was saved (see `saveTrainedModel`). */
   readonly model: "plain" | "adapted";
 }

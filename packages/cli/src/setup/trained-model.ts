@@ -5,9 +5,12 @@ import {
   loadTokenizer,
   type Module,
   modelConfigJson,
+  MultiTaskModel,
+  type ResolvedTaskHead,
   readSafetensorsFile,
   type Strategy,
   saveBertCheckpoint,
+  saveMultiTaskCheckpoint,
   stateDict,
   type TrainerModel,
   writeFileAtomic,
@@ -15,6 +18,7 @@ import {
 } from "@tunekit/core";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { createStrategy } from "../strategy-config.js";
+import { buildMultiTaskModel } from "./mixture-setup.js";
 import { type BertHead, buildModel } from "./model-setup.js";
 
 /**
@@ -56,7 +60,7 @@ export interface SavedModel {
  * ```
  */
 export async function saveTrainedModel(o: {
-  readonly base: BertHead;
+  readonly base: BertHead | MultiTaskModel;
   readonly adapted: Module;
   readonly strategy: Strategy;
   readonly dir: string;
@@ -66,7 +70,8 @@ export async function saveTrainedModel(o: {
   const adaptedNames = o.adapted.namedParameters().map(([n]) => n);
   if (baseNames.join("\n") === adaptedNames.join("\n")) {
     // The adapted tree shares the base's Parameter objects, so the base holds the trained values.
-    await saveBertCheckpoint(o.base, o.dir);
+    if (o.base instanceof MultiTaskModel) await saveMultiTaskCheckpoint(o.base, o.dir);
+    else await saveBertCheckpoint(o.base, o.dir);
     return { kind: "plain" };
   }
   await mkdir(o.dir, { recursive: true });
@@ -88,16 +93,22 @@ export async function saveTrainedModel(o: {
 export async function loadAdaptedModel(
   config: TrainConfig,
   dir: string,
-  run: { readonly task: CliTask; readonly labels: readonly string[] },
+  run: {
+    readonly task: CliTask;
+    readonly labels: readonly string[];
+    readonly tasks?: readonly ResolvedTaskHead[] | undefined;
+  },
 ): Promise<{ readonly model: TrainerModel; readonly strategy: Strategy }> {
   const tokenizer = await loadTokenizer(config.tokenizer);
-  const built = await buildModel(config.model, {
-    task: run.task,
-    labels: run.labels,
+  const sizes = {
     vocabSize: tokenizer.vocabSize,
     padId: tokenizer.padId,
     maxLength: config.training.maxLength,
-  });
+  };
+  const built =
+    run.tasks === undefined
+      ? await buildModel(config.model, { task: run.task, labels: run.labels, ...sizes })
+      : await buildMultiTaskModel(config.model, run.tasks, { ...sizes, seed: 0 });
   const strategy = await createStrategy(config.strategy, config.source, { tokenizer });
   const adapted = strategy.apply(built.model) as Module & TrainerModel;
   const path = join(dir, "model.safetensors");

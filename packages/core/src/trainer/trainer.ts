@@ -116,7 +116,10 @@ export class Trainer {
    * Logits, probabilities and predicted labels for every row of `data` (labels not needed);
    * a multi-task model predicts with the head of `options.task`.
    */
-  async predict(data: TrainerData, options: { readonly task?: string } = {}): Promise<PredictResult> {
+  async predict(
+    data: TrainerData,
+    options: { readonly task?: string | undefined } = {},
+  ): Promise<PredictResult> {
     return predictModel(this.getRunner(), this.options, data, options);
   }
 

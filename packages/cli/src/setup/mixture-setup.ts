@@ -1,0 +1,159 @@
+import {
+  type BertConfig,
+  bertConfigToJson,
+  loadBertWeights,
+  MultiTaskModel,
+  parseBertConfig,
+  readBertConfig,
+  readModelWeights,
+  type TaskHeadSpec,
+  type TaskMixture,
+  type Tokenizer,
+  TunekitError,
+} from "@tunekit/core";
+import type { MixtureSpec } from "../config/tasks-config.js";
+import type { CliTask, ModelSpec } from "../config/train-config.js";
+import { prepareData } from "./training-data.js";
+
+/**
+ * The head kind of a CLI task.
+ *
+ * @example
+ * ```ts
+ * headKind("sequence-classification"); // "classification"
+ * ```
+ */
+export function headKind(task: CliTask): TaskHeadSpec["kind"] {
+  return task === "sequence-classification" ? "classification" : task;
+}
+
+/**
+ * A config's task mixture, tokenized: the Trainer's {@link TaskMixture}, the model's heads
+ * (labels from each data set), and one summary line per task.
+ *
+ * @example
+ * ```ts
+ * const { mixture, heads, lines } = await prepareMixture(config.mixture!, tokenizer, 128, "validation");
+ * ```
+ */
+export async function prepareMixture(
+  spec: MixtureSpec,
+  tokenizer: Tokenizer,
+  maxLength: number,
+): Promise<{ mixture: TaskMixture; heads: TaskHeadSpec[]; lines: string[] }> {
+  const heads: TaskHeadSpec[] = [];
+  const lines: string[] = [];
+  const tasks: TaskMixture["tasks"][number][] = [];
+  for (const t of spec.tasks) {
+    const evalSplit = t.data.evalSplit;
+    const prepared = await prepareData(t.data, t.task, tokenizer, maxLength, ["train", evalSplit]);
+    const train = prepared.splits.train;
+    if (train === undefined || !train.labelled) {
+      throw new TunekitError(
+        "DATA_INVALID",
+        `task "${t.name}": training needs a labelled train split; data set "${prepared.name}" has none`,
+      );
+    }
+    const evalPart = prepared.splits[evalSplit];
+    const evalData = evalPart?.labelled ? evalPart.data : undefined;
+    heads.push({
+      name: t.name,
+      kind: headKind(prepared.task),
+      ...(prepared.task === "regression" ? {} : { labels: prepared.labelNames }),
+      ...(t.lossWeight === undefined ? {} : { lossWeight: t.lossWeight }),
+    });
+    tasks.push({
+      name: t.name,
+      train: train.data,
+      ...(evalData === undefined ? {} : { eval: evalData }),
+      ...(t.metric === undefined ? {} : { metric: t.metric }),
+    });
+    lines.push(
+      `task ${t.name}: data ${prepared.name}, train ${train.data.lengths.length} rows` +
+        `${evalData ? `, ${evalSplit} ${evalData.lengths.length} rows` : ", no evaluation rows"}; ` +
+        `${prepared.task}${prepared.task === "regression" ? "" : ` (${prepared.labelNames.join(", ")})`}`,
+    );
+  }
+  const mixture: TaskMixture = {
+    tasks,
+    ...(spec.sampling === undefined ? {} : { sampling: spec.sampling }),
+    ...(spec.batching === undefined ? {} : { batching: spec.batching }),
+  };
+  return { mixture, heads, lines };
+}
+
+/**
+ * A {@link MultiTaskModel} for `heads`: random (a `model.random` spec) or with the encoder of a
+ * pre-trained folder (every head starts fresh; reported in `notice`).
+ *
+ * @example
+ * ```ts
+ * const built = await buildMultiTaskModel(config.model, heads, { vocabSize, padId, maxLength, seed: 42 });
+ * ```
+ */
+export async function buildMultiTaskModel(
+  spec: ModelSpec,
+  heads: readonly TaskHeadSpec[],
+  o: {
+    readonly vocabSize: number;
+    readonly padId: number;
+    readonly maxLength: number;
+    readonly seed: number;
+  },
+): Promise<{ model: MultiTaskModel; config: BertConfig; notice: string; random: boolean }> {
+  if (spec.kind === "random") {
+    if (o.maxLength > spec.maxPositions) {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `training.maxLength ${o.maxLength} exceeds model.random.maxPositions ${spec.maxPositions}; lower maxLength or raise maxPositions`,
+      );
+    }
+    const config = parseBertConfig(
+      {
+        model_type: "bert",
+        vocab_size: o.vocabSize,
+        hidden_size: spec.hidden,
+        num_hidden_layers: spec.layers,
+        num_attention_heads: spec.heads,
+        intermediate_size: spec.intermediate,
+        max_position_embeddings: spec.maxPositions,
+        pad_token_id: o.padId,
+      },
+      "model.random",
+    );
+    return {
+      model: new MultiTaskModel(config, heads, { seed: spec.seed }),
+      config,
+      random: true,
+      notice:
+        `RANDOM MODEL: a randomly initialised BERT (${spec.layers} layers, hidden ${spec.hidden}, ${spec.heads} heads, ` +
+        `intermediate ${spec.intermediate}, vocab ${o.vocabSize}) with ${heads.length} task heads, NOT a pre-trained one`,
+    };
+  }
+  const base = await readBertConfig(spec.path);
+  if (o.vocabSize > base.vocabSize) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `the tokenizer has ${o.vocabSize} tokens but ${spec.path}/config.json has vocab_size ${base.vocabSize}; use the tokenizer the model was trained with`,
+    );
+  }
+  if (o.maxLength > base.maxPositionEmbeddings) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `training.maxLength ${o.maxLength} exceeds the model's max_position_embeddings ${base.maxPositionEmbeddings}; lower training.maxLength`,
+    );
+  }
+  const json: Record<string, unknown> = { ...bertConfigToJson(base) };
+  for (const k of ["id2label", "label2id", "num_labels", "problem_type", "architectures", "task_heads"])
+    delete json[k];
+  const config = parseBertConfig(json, `${spec.path}/config.json`);
+  const model = new MultiTaskModel(config, heads, { seed: o.seed });
+  const { tensors } = await readModelWeights(spec.path);
+  const report = loadBertWeights(model, tensors, { reinitializeHead: true });
+  return {
+    model,
+    config,
+    random: false,
+    notice: `loaded ${report.loaded.length} tensors from ${spec.path}; fresh task heads: ${heads.map((h) => h.name).join(", ")}`,
+  };
+}
