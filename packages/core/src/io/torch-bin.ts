@@ -163,6 +163,14 @@ export function readTorchCheckpoint(
       `holds ${describePickled(root)}, not a state dict (a dict of tensors); save model.state_dict() with torch.save`,
     );
   }
+  // A storage that backs one tensor can be viewed without a copy (zip format: one storage per key).
+  const users = new Map<TorchStorage, number>();
+  for (const value of root.entries.values()) {
+    if (refs.has(value)) {
+      const { storage } = value as TorchTensorRef;
+      users.set(storage, (users.get(storage) ?? 0) + 1);
+    }
+  }
   // Rough bound on the work hostile views can ask for (stride-0 views of a tiny storage).
   let budget = 4 * bytes.length + (1 << 24);
   const tensors = new Map<string, HostTensor>();
@@ -174,7 +182,9 @@ export function readTorchCheckpoint(
         { tensor: key },
       );
     }
-    const t = materializeTensor(value as TorchTensorRef, key, source, Math.max(0, budget));
+    const ref = value as TorchTensorRef;
+    const share = format === "zip" && users.get(ref.storage) === 1;
+    const t = materializeTensor(ref, key, source, Math.max(0, budget), { share });
     budget -= t.data.length;
     tensors.set(key, t);
   }

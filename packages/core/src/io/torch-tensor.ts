@@ -1,6 +1,12 @@
 import { TunekitError } from "../errors.js";
 import { type HostTensor, hostTensor } from "../tensor/host-tensor.js";
-import { bfloat16BitsToNumber, float16BitsToNumber } from "./float16.js";
+import {
+  bfloat16ArrayToFloat32,
+  bfloat16BitsToNumber,
+  float16ArrayToFloat32,
+  float16BitsToNumber,
+} from "./float16.js";
+import { HOST_IS_LITTLE_ENDIAN } from "./json-checks.js";
 
 /**
  * Element type of a PyTorch storage (`torch.FloatStorage` is `"F32"`, `torch.HalfStorage`
@@ -67,7 +73,9 @@ const MAX_RANK = 64;
  * {@link HostTensor}: float types become float32 (float16 and bfloat16 exactly, float64
  * rounded), integer types int32 (an int64 outside int32 is an error), bool stays bool, as
  * {@link readSafetensors} converts. The view must lie inside the storage; a view asking for
- * more than `maxElements` elements (e.g. a stride-0 view of a tiny storage) is refused.
+ * more than `maxElements` elements (e.g. a stride-0 view of a tiny storage) is refused. With
+ * `share: true` (the storage backs no other tensor) a contiguous, aligned float32 view is
+ * returned without a copy, as a view of the storage bytes (as {@link readSafetensors} does).
  * Errors are `CHECKPOINT_INVALID` naming the tensor.
  *
  * @example
@@ -81,6 +89,7 @@ export function materializeTensor(
   name: string,
   source: string,
   maxElements: number,
+  options: { readonly share?: boolean } = {},
 ): HostTensor {
   const fail = (msg: string): TunekitError =>
     new TunekitError("CHECKPOINT_INVALID", `${source}: tensor ${JSON.stringify(name)}: ${msg}`, {
@@ -120,10 +129,9 @@ export function materializeTensor(
   }
   const index = contiguous ? undefined : stridedIndices(size, stride, offset, numel);
   const at = (k: number): number => (index === undefined ? offset + k : index[k]!);
-  if (contiguous && storage.dtype === "F32" && le) {
-    const start = bytes.byteOffset + offset * 4;
-    const copy = bytes.buffer.slice(start, start + numel * 4);
-    return hostTensor("float32", [...size], new Float32Array(copy));
+  if (contiguous && le === HOST_IS_LITTLE_ENDIAN) {
+    const fast = contiguousFloat(storage.dtype, bytes, offset, numel, options.share === true);
+    if (fast !== undefined) return hostTensor("float32", [...size], fast);
   }
   const dims = [...size];
   switch (storage.dtype) {
@@ -163,6 +171,34 @@ export function materializeTensor(
       for (let k = 0; k < numel; k++) out[k] = bytes[at(k)] === 0 ? 0 : 1;
       return hostTensor("bool", dims, out);
     }
+  }
+}
+
+/** Float tensors of contiguous host-endian storage, decoded in bulk; `undefined` for other dtypes. */
+function contiguousFloat(
+  dtype: StorageDType,
+  bytes: Uint8Array,
+  offset: number,
+  numel: number,
+  share: boolean,
+): Float32Array | undefined {
+  const el = STORAGE_ELEMENT_BYTES[dtype];
+  const start = bytes.byteOffset + offset * el;
+  const aligned = start % el === 0;
+  const raw = (): ArrayBuffer => bytes.buffer.slice(start, start + numel * el) as ArrayBuffer;
+  switch (dtype) {
+    case "F32":
+      if (share && aligned) return new Float32Array(bytes.buffer, start, numel);
+      return new Float32Array(raw());
+    case "F16":
+    case "BF16": {
+      const bits = aligned ? new Uint16Array(bytes.buffer, start, numel) : new Uint16Array(raw());
+      const out = new Float32Array(numel);
+      (dtype === "F16" ? float16ArrayToFloat32 : bfloat16ArrayToFloat32)(bits, out);
+      return out;
+    }
+    default:
+      return undefined;
   }
 }
 
