@@ -102,6 +102,28 @@ describe("tunekit train with a tasks mixture", () => {
     expect(missing.err()).toMatch(/multi-task model with tasks sst2, stsb, rte: pass --task NAME/);
   });
 
+  for (const strategy of [{ method: "hyperformer++", reductionFactor: 8 }, "head-only"]) {
+    const name = typeof strategy === "string" ? strategy : strategy.method;
+    it(`strategy ${name} over the mixture: only its own parameters train; evaluate --task rebuilds the model`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "tunekit-mt-cli-"));
+      const config = await writeConfig(dir, { strategy });
+      const io = captureIo({ cwd: REPO });
+      expect(await runCli(["train", config, "--json"], io), io.err()).toBe(EXIT.ok);
+      const summary = JSON.parse(io.out()) as {
+        parameters: { total: number; trainable: number };
+        evaluation: { metrics: Record<string, number> };
+      };
+      expect(summary.parameters.trainable).toBeLessThan(summary.parameters.total / 2);
+      expect(summary.parameters.trainable).toBeGreaterThan(0);
+      const ev = captureIo({ cwd: REPO });
+      expect(await runCli(["evaluate", join(dir, "run"), "--task", "sst2", "--json"], ev), ev.err()).toBe(
+        EXIT.ok,
+      );
+      const sst2 = JSON.parse(ev.out()) as { metrics: Record<string, number> };
+      expect(sst2.metrics.accuracy).toBeCloseTo(summary.evaluation.metrics["sst2/accuracy"]!, 5);
+    });
+  }
+
   it("config errors name the key path", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tunekit-mt-cli-"));
     const bad = async (extra: Record<string, unknown>, re: RegExp): Promise<void> => {

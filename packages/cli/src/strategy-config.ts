@@ -53,6 +53,8 @@ export const STRATEGY_EXPORTS: Readonly<
       readonly defaults?: StrategyOptions;
       /** An option passed as the factory's first argument instead (with its default). */
       readonly positional?: { readonly key: string; readonly default: string };
+      /** The factory takes the mixture's task names as `tasks` (filled in from a `tasks` config). */
+      readonly taskNames?: boolean;
     }
   >
 > = {
@@ -73,6 +75,8 @@ export const STRATEGY_EXPORTS: Readonly<
   "prefix-tuning": { export: "prefixTuning" },
   prompt: { export: "promptTuning" },
   "prompt-tuning": { export: "promptTuning" },
+  "hyperformer++": { export: "hyperformerPlusPlus", taskNames: true },
+  hyperformer: { export: "hyperformer", taskNames: true },
 };
 
 /**
@@ -129,6 +133,8 @@ export function parseStrategySpec(v: ConfigValidator, raw: unknown): StrategySpe
  */
 export interface StrategyContext {
   readonly tokenizer?: { encode(text: string): { readonly ids: readonly number[] } };
+  /** The task names of a `tasks` mixture, in order (hypernetwork and per-task strategies need them). */
+  readonly tasks?: readonly string[];
 }
 
 /** Prompt tuning's text init in a config is `{ "text": "…" }`: the factory also needs the tokenizer. */
@@ -188,7 +194,8 @@ export async function createStrategy(
       options: { trainable: ["classifier", ...extra] },
       apply: <M extends Module>(model: M): M => {
         freezeAll(model);
-        setTrainable(model, ["classifier", ...extra], true);
+        // `classifier`, or every task head's `heads.<task>.classifier` of a multi-task model
+        setTrainable(model, [/(^|\.)classifier\./, ...extra], true);
         return model;
       },
     };
@@ -207,6 +214,15 @@ export async function createStrategy(
   }
   const options: Record<string, unknown> = { ...entry?.defaults, ...spec.options };
   withTokenizer(options, spec.method, source, context);
+  if (entry?.taskNames) {
+    if (options.tasks === undefined && context.tasks === undefined) {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `${source}: strategy (${spec.method}) trains one model over several tasks: give the config a tasks mixture (tasks: [{ name, data }, ...])`,
+      );
+    }
+    options.tasks ??= context.tasks;
+  }
   const positional = entry?.positional;
   let first: unknown;
   if (positional !== undefined) {

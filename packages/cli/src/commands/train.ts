@@ -178,7 +178,10 @@ async function trainLocked(
   const built = { model: data.base, random: data.random, notice: data.notice };
   const banner = built.random ? `\n*** ${built.notice} ***\n` : built.notice;
   note(banner);
-  const strategy = await createStrategy(config.strategy, config.source, { tokenizer });
+  const strategy = await createStrategy(config.strategy, config.source, {
+    tokenizer,
+    ...(config.mixture === undefined ? {} : { tasks: config.mixture.tasks.map((x) => x.name) }),
+  });
   const model = strategy.apply(built.model);
   const params = parameterReport(model);
   note(

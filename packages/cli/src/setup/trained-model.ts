@@ -109,7 +109,10 @@ export async function loadAdaptedModel(
     run.tasks === undefined
       ? await buildModel(config.model, { task: run.task, labels: run.labels, ...sizes })
       : await buildMultiTaskModel(config.model, run.tasks, { ...sizes, seed: 0 });
-  const strategy = await createStrategy(config.strategy, config.source, { tokenizer });
+  const strategy = await createStrategy(config.strategy, config.source, {
+    tokenizer,
+    ...(config.mixture === undefined ? {} : { tasks: config.mixture.tasks.map((x) => x.name) }),
+  });
   const adapted = strategy.apply(built.model) as Module & TrainerModel;
   const path = join(dir, "model.safetensors");
   const { tensors } = await readSafetensorsFile(path);
