@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { bfloat16BitsToNumber, float16BitsToNumber, numberToFloat16Bits } from "./float16.js";
+import {
+  bfloat16ArrayToFloat32,
+  bfloat16BitsToNumber,
+  float16ArrayToFloat32,
+  float16BitsToNumber,
+  numberToFloat16Bits,
+} from "./float16.js";
 
 describe("float16BitsToNumber", () => {
   it("decodes normals, subnormals, zeros, infinities and NaN exactly", () => {
@@ -61,6 +67,23 @@ describe("numberToFloat16Bits", () => {
       const y = float16BitsToNumber(numberToFloat16Bits(x));
       const ulp = 2 ** (Math.floor(Math.log2(Math.max(Math.abs(x), 2 ** -14))) - 10);
       expect(Math.abs(y - x)).toBeLessThanOrEqual(ulp / 2);
+    }
+  });
+});
+
+describe("float16ArrayToFloat32 / bfloat16ArrayToFloat32", () => {
+  it("decode all 65,536 bit patterns exactly as the scalar decoders", () => {
+    const bits = Uint16Array.from({ length: 65536 }, (_, i) => i);
+    const half = new Float32Array(65536);
+    const brain = new Float32Array(65536);
+    float16ArrayToFloat32(bits, half);
+    bfloat16ArrayToFloat32(bits, brain);
+    for (let b = 0; b < 65536; b++) {
+      expect(Object.is(half[b], Math.fround(float16BitsToNumber(b))), `f16 ${b}`).toBe(true);
+      const want = bfloat16BitsToNumber(b);
+      expect(Number.isNaN(want) ? Number.isNaN(brain[b]!) : Object.is(brain[b], want), `bf16 ${b}`).toBe(
+        true,
+      );
     }
   });
 });

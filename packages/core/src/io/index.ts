@@ -18,7 +18,13 @@ export { readSafetensorsFile, writeSafetensorsFile } from "./safetensors-file.js
 export { writeFileAtomic } from "./atomic-write.js";
 export type { NonFiniteValue } from "./finite-check.js";
 export { assertFiniteWeights, firstNonFinite } from "./finite-check.js";
-export { bfloat16BitsToNumber, float16BitsToNumber, numberToFloat16Bits } from "./float16.js";
+export {
+  bfloat16ArrayToFloat32,
+  bfloat16BitsToNumber,
+  float16ArrayToFloat32,
+  float16BitsToNumber,
+  numberToFloat16Bits,
+} from "./float16.js";
 export type { ReadJsonFileOptions } from "./read-json-file.js";
 export { readJsonFile, readJsonFileText } from "./read-json-file.js";
 export { READ_FILE_MAX_BYTES, readRegularFile } from "./read-regular-file.js";
