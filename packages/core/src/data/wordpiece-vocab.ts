@@ -9,7 +9,15 @@ const SPECIAL_DEFAULTS = {
   mask_token: "[MASK]",
 } as const;
 
-/** Largest `vocab.txt` read (64 MiB; bert-base-multilingual's is under 1 MiB). */
+/**
+ * Largest `vocab.txt` read (64 MiB; bert-base-multilingual's is under 1 MiB); a larger file is
+ * `TOKENIZER_INVALID`.
+ *
+ * @example
+ * ```ts
+ * MAX_VOCAB_TXT_BYTES; // 67108864
+ * ```
+ */
 export const MAX_VOCAB_TXT_BYTES = 64 * 1024 * 1024;
 
 /**
