@@ -124,6 +124,44 @@ describe("tunekit train with a tasks mixture", () => {
     });
   }
 
+  it("info reports each method's cost per task: shared, per added task, stored, against full copies", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-mt-cli-"));
+    const config = await writeConfig(dir);
+    const io = captureIo({ cwd: REPO });
+    const args = [
+      "info",
+      config,
+      "--strategy",
+      "full",
+      "--strategy",
+      "houlsby",
+      "--strategy",
+      "hyperformer++",
+      "--json",
+    ];
+    expect(await runCli(args, io), io.err()).toBe(EXIT.ok);
+    const info = JSON.parse(io.out()) as {
+      tasks: string[];
+      strategies: { method: string; trainable: number }[];
+      perTask: {
+        method: string;
+        sharedTrainable: number;
+        perTask: number;
+        stored: number;
+        fullCopies: number;
+      }[];
+    };
+    expect(info.tasks).toEqual(["sst2", "stsb", "rte"]);
+    // heads: sst2 and rte 2 labels, stsb 1 output, hidden 32 → (66 + 33 + 66) / 3 per task
+    const head = (2 * 33 + 33 + 2 * 33) / 3;
+    const [full, houlsby, hyper] = info.perTask;
+    expect(full!.perTask).toBeCloseTo(head, 10);
+    expect(full!.fullCopies).toBe(3 * (full!.stored - 3 * head) + 3 * head);
+    expect(houlsby!.sharedTrainable + 3 * head).toBe(info.strategies[1]!.trainable); // adapters shared, heads train
+    expect(hyper!.perTask).toBeCloseTo(head + 64, 10); // one task embedding (t = 64) and a head
+    expect(hyper!.stored).toBeLessThan(hyper!.fullCopies / 2);
+  });
+
   it("config errors name the key path", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tunekit-mt-cli-"));
     const bad = async (extra: Record<string, unknown>, re: RegExp): Promise<void> => {

@@ -13,7 +13,9 @@ import { type CliCommand, type CommandContext, intFlag, UsageError } from "../co
 import { formatTable } from "../format-table.js";
 import { ConfigValidator } from "../config/validate.js";
 import { loadDataSpec, resolveTask } from "../setup/data-setup.js";
+import { buildMultiTaskModel, mixtureHeads } from "../setup/mixture-setup.js";
 import { buildModel } from "../setup/model-setup.js";
+import { type TaskCostRow, taskCostTable, taskCosts } from "./info-tasks.js";
 import { loadTrainConfigFile } from "../setup/run-files.js";
 import {
   createStrategy,
@@ -55,6 +57,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   let random = false;
   let specs = flagSpecs;
   let strategyContext: StrategyContext = {};
+  let tasks: string[] | undefined;
   if (info?.isDirectory()) {
     config = await readBertConfig(target);
     const architectures = config.extra.architectures;
@@ -65,15 +68,30 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     const loaded = await loadTrainConfigFile(ctx.positionals[0]!, ctx.io.cwd);
     const tc = loaded.config;
     const tokenizer = await loadTokenizer(tc.tokenizer);
-    strategyContext = { tokenizer };
-    const { splits } = await loadDataSpec({ ...tc.data, maxRows: { train: 1, validation: 1, test: 1 } });
-    const built = await buildModel(tc.model, {
-      task: resolveTask(tc.task, splits),
-      labels: splits.labelNames,
+    const sizes = {
       vocabSize: tokenizer.vocabSize,
       padId: tokenizer.padId,
       maxLength: tc.training.maxLength,
-    });
+    };
+    tasks = tc.mixture?.tasks.map((t) => t.name);
+    strategyContext = { tokenizer, ...(tasks === undefined ? {} : { tasks }) };
+    const built =
+      tc.mixture === undefined
+        ? await (async () => {
+            const { splits } = await loadDataSpec({
+              ...tc.data,
+              maxRows: { train: 1, validation: 1, test: 1 },
+            });
+            return buildModel(tc.model, {
+              task: resolveTask(tc.task, splits),
+              labels: splits.labelNames,
+              ...sizes,
+            });
+          })()
+        : await buildMultiTaskModel(tc.model, await mixtureHeads(tc.mixture, tokenizer), {
+            ...sizes,
+            seed: 0,
+          });
     model = built.model;
     config = built.config;
     random = built.random;
@@ -82,6 +100,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   }
   const baseTotal = parameterReport(model).total;
   const rows: MethodRow[] = [];
+  const taskRows: TaskCostRow[] = [];
   let adapted = model;
   for (const spec of specs) {
     const strategy = await createStrategy(
@@ -98,6 +117,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
       added: r.total - baseTotal,
       percentOfBase: baseTotal === 0 ? 0 : (100 * r.trainable) / baseTotal,
     });
+    if (tasks !== undefined) taskRows.push(taskCosts(strategy.method, adapted, model, tasks));
   }
   // With several methods the per-module table would show only the last one: list methods instead.
   const report = specs.length > 1 ? undefined : parameterReport(adapted, { depth });
@@ -114,7 +134,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   };
   if (ctx.json) {
     ctx.io.stdout(
-      `${JSON.stringify({ ok: true, command: "info", source, randomModel: random, architecture, parameters: report ?? null, strategies: rows })}\n`,
+      `${JSON.stringify({ ok: true, command: "info", source, randomModel: random, architecture, parameters: report ?? null, strategies: rows, ...(tasks === undefined ? {} : { tasks, perTask: taskRows }) })}\n`,
     );
     return 0;
   }
@@ -122,10 +142,13 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     `model ${source}${random ? " (RANDOM initialisation, not pre-trained)" : ""}`,
     `  BERT: ${architecture.layers} layers, hidden ${architecture.hidden}, ${architecture.heads} heads, intermediate ${architecture.intermediate}, ` +
       `vocab ${architecture.vocab}, max positions ${architecture.maxPositions}, ${architecture.activation}`,
-    `  labels (${config.id2label.length}): ${config.id2label.join(", ")}${config.problemType ? ` [${config.problemType}]` : ""}`,
+    tasks === undefined
+      ? `  labels (${config.id2label.length}): ${config.id2label.join(", ")}${config.problemType ? ` [${config.problemType}]` : ""}`
+      : `  tasks (${tasks.length}, one head each): ${tasks.join(", ")}`,
     ...(rows.length === 1 ? [`strategy ${describeRow(rows[0]!)}`] : []),
     ...(report === undefined ? [] : ["", formatParameterReport(report)]),
     ...(rows.length > 0 ? ["", methodTable(rows, baseTotal)] : []),
+    ...(taskRows.length > 0 ? ["", taskCostTable(taskRows)] : []),
   ];
   ctx.io.stdout(`${lines.join("\n")}\n`);
   return 0;

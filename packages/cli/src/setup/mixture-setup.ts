@@ -83,6 +83,29 @@ export async function prepareMixture(
 }
 
 /**
+ * The heads of a mixture's tasks (kind and labels), reading one row of each data set: for
+ * `tunekit info`, which needs the model but not the data.
+ *
+ * @example
+ * ```ts
+ * const heads = await mixtureHeads(config.mixture!, tokenizer);
+ * ```
+ */
+export async function mixtureHeads(spec: MixtureSpec, tokenizer: Tokenizer): Promise<TaskHeadSpec[]> {
+  const heads: TaskHeadSpec[] = [];
+  for (const t of spec.tasks) {
+    const one = { ...t.data, maxRows: { train: 1, validation: 1, test: 1 } };
+    const prepared = await prepareData(one, t.task, tokenizer, 8, ["train"]);
+    heads.push({
+      name: t.name,
+      kind: headKind(prepared.task),
+      ...(prepared.task === "regression" ? {} : { labels: prepared.labelNames }),
+    });
+  }
+  return heads;
+}
+
+/**
  * A {@link MultiTaskModel} for `heads`: random (a `model.random` spec) or with the encoder of a
  * pre-trained folder (every head starts fresh; reported in `notice`).
  *

@@ -273,11 +273,12 @@ export function bertModelOf(model: Module): BertModel {
  * ```
  */
 export function headFresh(trainHead: boolean): (path: string) => boolean {
-  return (path) => trainHead && path.startsWith("classifier.");
+  return (path) => trainHead && (path.startsWith("classifier.") || /^heads\.[^.]+\.classifier\./.test(path));
 }
 
 /**
- * Makes the task head (`classifier`, when the model has one) trainable.
+ * Makes the task head (`classifier`, when the model has one) trainable, or every task's head
+ * (`heads.<task>.classifier`) of a multi-task model.
  *
  * @example
  * ```ts
@@ -285,6 +286,8 @@ export function headFresh(trainHead: boolean): (path: string) => boolean {
  * ```
  */
 export function trainHead(model: Module): void {
-  const head = model.namedChildren().find(([n]) => n === "classifier")?.[1];
-  if (head) for (const p of head.parameters()) p.trainable = true;
+  for (const name of ["classifier", "heads"]) {
+    const head = model.namedChildren().find(([n]) => n === name)?.[1];
+    if (head) for (const p of head.parameters()) p.trainable = true;
+  }
 }
