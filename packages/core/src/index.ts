@@ -120,6 +120,9 @@ export {
 // WordPiece tokenizers from vocab.txt (checkpoints without tokenizer.json)
 export type { TokenizerSources } from "./data/index.js";
 export { MAX_VOCAB_TXT_BYTES, readTokenizerSources, tokenizerJsonFromVocab } from "./data/index.js";
+// tokenizers larger than a model's vocab_size: check the ids that occur, or grow the embeddings
+export { assertIdsInVocabulary } from "./data/index.js";
+export { resizeVocabularyTensors, wordEmbeddingRows } from "./models/index.js";
 export type {
   GradCheckInput,
   GradCheckResult,

@@ -39,3 +39,4 @@ export { mixtureEpochBatches, TASK_SAMPLING_STRATEGIES, taskSamplingProbabilitie
 export type { TokenizerSources } from "./tokenizer-sources.js";
 export { readTokenizerSources } from "./tokenizer-sources.js";
 export { MAX_VOCAB_TXT_BYTES, tokenizerJsonFromVocab } from "./wordpiece-vocab.js";
+export { assertIdsInVocabulary } from "./vocabulary-check.js";
