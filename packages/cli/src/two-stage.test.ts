@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readSafetensorsFile } from "@tunekit/core";
@@ -53,5 +53,75 @@ describe("two-stage fine-tuning through the CLI", () => {
     const encoder = [...before.keys()].filter((k) => !k.startsWith("classifier."));
     expect(encoder.length).toBeGreaterThan(20);
     for (const k of encoder) expect(after.get(k)!.data, k).toEqual(before.get(k)!.data);
+  });
+});
+
+describe("stages: [...] in one config", () => {
+  const tiny = { random: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 64, seed: 0 } };
+  const data = (config: string, train: number) => ({
+    config: join(REPO, "examples/data", config),
+    baseDir: REPO,
+    maxRows: { train, validation: 32 },
+  });
+  const write = async (
+    dir: string,
+    stages: unknown[],
+    extra: Record<string, unknown> = {},
+  ): Promise<string> => {
+    const path = join(dir, "stages.json");
+    const config = {
+      model: tiny,
+      tokenizer: join(REPO, "examples/models/bert-4l-h128"),
+      training: { lr: 1e-3, maxSteps: 4, batchSize: 8, maxLength: 32, seed: 1 },
+      stages,
+      output: join(dir, "run"),
+      ...extra,
+    };
+    await writeFile(path, JSON.stringify(config));
+    return path;
+  };
+
+  it("trains each stage from the previous one, reports each stage and what stage 1 forgot; --resume skips finished stages", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-stages-"));
+    const config = await write(dir, [
+      { name: "sst5", data: data("sst5.json", 64) },
+      { name: "sst2", data: data("sst2.json", 48), training: { maxSteps: 3 } },
+    ]);
+    const io = captureIo({ cwd: REPO });
+    expect(await runCli(["train", config, "--json"], io), io.err()).toBe(EXIT.ok);
+    const report = JSON.parse(io.out()) as {
+      stages: { name: string; steps: number; metric: string; score: number }[];
+      forgetting: { metric: string; after: number; final: number; forgotten: number };
+    };
+    expect(report.stages.map((s) => [s.name, s.steps, s.metric])).toEqual([
+      ["sst5", 4, "accuracy"],
+      ["sst2", 3, "accuracy"],
+    ]);
+    expect(report.forgetting.after).toBe(report.stages[0]!.score);
+    expect(report.forgetting.forgotten).toBeCloseTo(report.forgetting.after - report.forgetting.final, 12);
+    // stage 2 started from stage 1's encoder: its checkpoint log names stage 1's model folder
+    expect(io.err()).toMatch(/loaded \d+ tensors from .*stage-1-sst5.model; freshly initialised: classifier/);
+    const again = captureIo({ cwd: REPO });
+    expect(await runCli(["train", config, "--resume", "--json"], again), again.err()).toBe(EXIT.ok);
+    expect(again.err()).toMatch(/stage 1\/2 sst5: already trained .*skipped/);
+    expect(again.err()).toMatch(/stage 2\/2 sst2: already trained .*skipped/);
+  });
+
+  it("refuses an intermediate stage whose adapters the next stage cannot start from, and data at the top level", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-stages-"));
+    const io = captureIo({ cwd: REPO });
+    const prefix = { method: "prefix-tuning", numVirtualTokens: 4 };
+    const bad = await write(dir, [
+      { name: "a", data: data("sst5.json", 16), strategy: prefix },
+      { name: "b", data: data("sst2.json", 16) },
+    ]);
+    expect(await runCli(["train", bad], io)).toBe(EXIT.usageError);
+    expect(io.err()).toMatch(
+      /stages\[0\]\.strategy .*a strategy the next stage can start from: full, head-only, bitfit, lora/,
+    );
+    const io2 = captureIo({ cwd: REPO });
+    const top = await write(dir, [{ name: "a" }, { name: "b" }], { data: data("sst2.json", 8) });
+    expect(await runCli(["train", top], io2)).toBe(EXIT.usageError);
+    expect(io2.err()).toMatch(/data .*to be left out when stages is given/);
   });
 });

@@ -1,4 +1,4 @@
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import {
   adamw,
   assignWeights,
@@ -22,7 +22,9 @@ import {
   stringFlag,
   UsageError,
 } from "../command.js";
+import { readConfigFile } from "../config/config-file.js";
 import type { TrainConfig } from "../config/train-config.js";
+import { isRecord } from "../config/validate.js";
 import { metricsTable } from "../format-table.js";
 import { ProgressRenderer } from "../progress.js";
 import { createBackend, describeBackend } from "../setup/backend-setup.js";
@@ -50,6 +52,7 @@ import { acquireRunLock } from "../setup/run-lock.js";
 import { TRAIN_LOSS_FILE, TrainLossLedger } from "../setup/train-loss.js";
 import { ADAPTER_DIR, saveTrainedModel } from "../setup/trained-model.js";
 import { createStrategy } from "../strategy-config.js";
+import { runStages } from "./train-stages.js";
 
 /** `tunekit train CONFIG`: trains, evaluates and saves a model as a config describes. */
 export const trainCommand: CliCommand = {
@@ -104,6 +107,11 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   if (overwrite && resume)
     throw new UsageError("--overwrite starts over and --resume continues: pass one of them", "train");
   const overrides = trainOverrides(ctx);
+  const file = resolve(io.cwd, ctx.positionals[0]!);
+  const rawFile = await readConfigFile(file);
+  if (isRecord(rawFile) && rawFile.stages !== undefined) {
+    return runStages(ctx, rawFile, file, overrides, { resume, overwrite });
+  }
   const { config, raw, path } = await loadTrainConfigFile(ctx.positionals[0]!, io.cwd, overrides);
   const note = (line: string): void => io.stderr(`${line}\n`);
   const lock = await acquireRunLock(config.output, {

@@ -153,6 +153,7 @@ const TOP_KEYS = [
   "tasks",
   "sampling",
   "batching",
+  "stages",
 ];
 const TRAINING_KEYS = [
   "lr",
@@ -195,6 +196,13 @@ export function parseTrainConfig(
   const input = (p: string): string => (isAbsolute(p) ? p : resolve(where.configDir, p));
   const model = parseModel(v, top.model, input);
   const tokenizer = input(v.string("tokenizer", top.tokenizer));
+  if (top.stages !== undefined) {
+    v.fail(
+      "stages",
+      "[...]",
+      "no stages here: tunekit train runs each stage into OUTPUT/stage-<i>-<name>; pass that run folder to evaluate, predict or info",
+    );
+  }
   let mixture: MixtureSpec | undefined;
   if (top.tasks !== undefined) {
     for (const key of ["data", "task"] as const) {
