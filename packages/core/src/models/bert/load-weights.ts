@@ -47,7 +47,8 @@ function legacyName(key: string): string {
  * and shapes. Allowed exceptions, as in Hugging Face: a missing classification head or pooler
  * (e.g. a `BertForMaskedLM` checkpoint, which has no pooler) keeps its random initialisation
  * and is reported in `initialized`, and so does a missing next-sentence head of `BertForPreTraining`;
- * pre-training heads (`cls.*`) are ignored by models that lack them, and the masked-LM head's
+ * pre-training heads (`cls.*`) and a multi-task model's task heads (`heads.*`) are ignored by
+ * models that lack them, and the masked-LM head's
  * `decoder` entries (tied to the word embeddings) are always ignored.
  * Nothing is assigned on error.
  *
@@ -66,6 +67,7 @@ export function loadBertWeights(
   const params = new Map(model.namedParameters());
   const hasPooler = [...params.keys()].some((n) => /(^|\.)pooler\./.test(n));
   const hasHead = [...params.keys()].some((n) => HEAD.test(n));
+  const hasTaskHeads = [...params.keys()].some((n) => n.startsWith("heads."));
   const assign = new Map<string, { key: string; value: HostTensor }>();
   const ignored: string[] = [];
   const unexpected: string[] = [];
@@ -81,7 +83,8 @@ export function loadBertWeights(
         TIED_DECODER.test(k) ||
         /(^|\.)position_ids$/.test(k) ||
         (!hasPooler && /^(bert\.)?pooler\./.test(k)) ||
-        (!hasHead && HEAD.test(k));
+        (!hasHead && HEAD.test(k)) ||
+        (!hasTaskHeads && /^heads\./.test(k));
       if (ignorable) ignored.push(key);
       else unexpected.push(`${key} ${describe(value)}`);
       continue;

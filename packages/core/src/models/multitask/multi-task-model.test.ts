@@ -187,6 +187,16 @@ describe("multi-task checkpoints", () => {
       expect(model.tasks).toEqual(mt.tasks);
       const want = new Map(mt.namedParameters().map(([n, p]) => [n, p.value.data]));
       for (const [n, p] of model.namedParameters()) expect(p.value.data, n).toEqual(want.get(n));
+      // the encoder loads into a single-task BERT; the task heads are skipped, its head starts fresh
+      const { loadBertCheckpoint } = await import("../bert/checkpoint.js");
+      const single = await loadBertCheckpoint(join(dir, "mt"), {
+        task: "sequence-classification",
+        numLabels: 2,
+      });
+      expect(single.report.initialized).toEqual(["classifier.weight", "classifier.bias"]);
+      const word = (m: { namedParameters(): [string, { value: { data: unknown } }][] }) =>
+        m.namedParameters().find(([n]) => n === "bert.embeddings.word_embeddings.weight")![1].value.data;
+      expect(word(single.model)).toEqual(word(mt));
       await saveBertCheckpoint(toyModel("classification", 1), join(dir, "plain"));
       await expect(loadMultiTaskCheckpoint(join(dir, "plain"))).rejects.toThrow(
         /not a multi-task model \(no task_heads list\)/,
