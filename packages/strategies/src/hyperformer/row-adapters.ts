@@ -71,7 +71,8 @@ export function rowAdaptersOf(ctx: ForwardContext, where: string): RowAdapters {
 
 /**
  * The int32 `[B]` task ids of a forward pass: `ctx.batch.task_ids`, checked; with no
- * `task_ids` feed and exactly one task, task 0 for every row.
+ * `task_ids` feed and exactly one task, task 0 for every row. `owner` names the model in the
+ * error and the way to run one task without `task_ids` (default: HyperFormer's).
  *
  * @example
  * ```ts
@@ -83,13 +84,17 @@ export function resolveTaskIds(
   batchSize: number,
   tasks: readonly string[],
   graph: Graph,
+  owner: { readonly model: string; readonly oneTask: string } = {
+    model: "HyperFormer model",
+    oneTask: "export one task's adapters with exportHyperFormerTaskAdapter",
+  },
 ): Tensor {
   const ids = ctx.batch?.task_ids;
   if (ids === undefined) {
     if (tasks.length === 1) return full(graph, [batchSize], 0, "int32");
     throw new TunekitError(
       "INVALID_ARGUMENT",
-      `this HyperFormer model serves ${tasks.length} tasks [${tasks.join(", ")}] and needs a task_ids input (int32 [batch], each row's index into that list), but the batch has ${ctx.batch ? `only [${Object.keys(ctx.batch).join(", ")}]` : "no inputs in ctx.batch"}; add task_ids to the batch (the multi-task trainer does), or export one task's adapters with exportHyperFormerTaskAdapter`,
+      `this ${owner.model} serves ${tasks.length} tasks [${tasks.join(", ")}] and needs a task_ids input (int32 [batch], each row's index into that list), but the batch has ${ctx.batch ? `only [${Object.keys(ctx.batch).join(", ")}]` : "no inputs in ctx.batch"}; add task_ids to the batch (the multi-task trainer does), or ${owner.oneTask}`,
     );
   }
   if (ids.dtype !== "int32" || ids.rank !== 1 || ids.shape[0] !== batchSize) {

@@ -162,8 +162,16 @@ export function ia3(options: Ia3Options = {}): Strategy & { readonly options: Re
   return strategy;
 }
 
-/** PEFT: `any(key.endswith(t) for t in feedforward_modules)` (a string: full-match regex). */
-function isFeedforward(path: string, ff: readonly string[] | string): boolean {
+/**
+ * Whether the IA3 target at `path` is feed-forward (input-scaled). PEFT:
+ * `any(key.endswith(t) for t in feedforward_modules)` (a string: full-match regex).
+ *
+ * @example
+ * ```ts
+ * isFeedforward("bert.encoder.layer.0.output.dense", ["output.dense"]); // true
+ * ```
+ */
+export function isFeedforward(path: string, ff: readonly string[] | string): boolean {
   if (typeof ff === "string") return matchesTargetModule(path, ff);
   return ff.some((t) => path.endsWith(t));
 }
