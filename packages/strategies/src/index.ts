@@ -177,3 +177,29 @@ export type { HyperFormerTaskFileConfig } from "./hyperformer/task-file.js";
 export { HYPERFORMER_TASK_FILES, loadHyperFormerTask, saveHyperFormerTask } from "./hyperformer/task-file.js";
 export type { HyperFormerParameterReport } from "./hyperformer/hyperformer-report.js";
 export { formatHyperFormerReport, hyperformerParameterReport } from "./hyperformer/hyperformer-report.js";
+
+// --- task adapters: a frozen base with one adapter per task, rows routed by task_ids ---
+export type {
+  ResolvedTaskAdaptersOptions,
+  TaskAdapterSpec,
+  TaskAdaptersOptions,
+} from "./task-adapters/task-adapters-options.js";
+export { resolveTaskAdaptersOptions } from "./task-adapters/task-adapters-options.js";
+export {
+  taskAdapterParameters,
+  taskAdapters,
+  taskAdaptersBase,
+  taskAdaptersOf,
+  taskSeed,
+} from "./task-adapters/task-adapters.js";
+export { routedSum, taskIdsOf } from "./task-adapters/task-routing.js";
+export type { TaskLoraLinearOptions } from "./task-adapters/task-lora-linear.js";
+export { TaskLoraLinear } from "./task-adapters/task-lora-linear.js";
+export { TaskIa3Linear } from "./task-adapters/task-ia3-linear.js";
+export { TaskAdapterSite } from "./task-adapters/task-adapter-site.js";
+export { saveTaskAdapter, taskAdapterModel } from "./task-adapters/task-adapter-export.js";
+export type { TaskAdaptersParameterReport } from "./task-adapters/task-adapters-report.js";
+export {
+  formatTaskAdaptersReport,
+  taskAdaptersParameterReport,
+} from "./task-adapters/task-adapters-report.js";
