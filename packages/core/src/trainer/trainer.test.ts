@@ -148,3 +148,35 @@ describe("Trainer guards", () => {
     expect(p.tokenPredictions!.map((t) => t.length)).toEqual(Array.from(unlabeled.lengths));
   });
 });
+
+describe("Trainer: a non-finite evaluation is never the best", () => {
+  it("NaN weights give NaN loss but a perfect accuracy on all-0 labels; the earlier evaluation stays the best", async () => {
+    const model = toyModel("classification", 3);
+    const bias = model.namedParameters().find(([n]) => n === "classifier.bias")![1];
+    bias.value = { ...bias.value, data: new Float32Array([0, 5]) }; // predicts class 1 at first
+    const val = toyData(16, 2, "classification");
+    const allZero = { ...val, labels: new Int32Array(16) };
+    const poison = {
+      onStep: (s: { step: number }) => {
+        if (s.step !== 2) return undefined;
+        bias.value = { ...bias.value, data: new Float32Array([Number.NaN, Number.NaN]) };
+        return undefined;
+      },
+    };
+    const trainer = new Trainer({
+      model,
+      backend,
+      batchSize: 8,
+      maxSteps: 2,
+      lr: 1e-3,
+      metricForBest: "accuracy",
+      evaluation: { everySteps: 1 },
+      callbacks: [poison],
+    });
+    const result = await trainer.fit(toyData(16, 1, "classification"), { evalData: allZero });
+    expect(result.evaluations[0]!.metrics.accuracy).toBeLessThan(0.5);
+    expect(result.evaluations[1]!.loss).toBeNaN();
+    expect(result.evaluations[1]!.metrics.accuracy).toBe(1); // argmax of NaN logits is class 0
+    expect(result.best?.step).toBe(1);
+  });
+});

@@ -238,7 +238,11 @@ export class Trainer {
       const result: EvaluationResult = { step: runner.stepCount, epoch: pos.epoch, ...r };
       evaluations.push(result);
       const value = (m: string): number => (m === "loss" ? r.loss : r.metrics[m]!);
-      const isBest = bestTracker.update(value(bestMetric), runner.stepCount);
+      // an evaluation whose loss is not finite (NaN weights) is never the best, whatever its metric
+      const isBest = bestTracker.update(
+        Number.isFinite(r.loss) ? value(bestMetric) : Number.NaN,
+        runner.stepCount,
+      );
       let reason: StopReason | undefined;
       if (es) {
         es.update(value(esMetric), runner.stepCount);
