@@ -15,7 +15,12 @@ import { ConfigValidator, isRecord } from "./validate.js";
  * ```
  */
 export type ModelSpec =
-  | { readonly kind: "pretrained"; readonly path: string }
+  | {
+      readonly kind: "pretrained";
+      readonly path: string;
+      /** Grow the word embeddings to the tokenizer's size when it has more ids than `vocab_size`. */
+      readonly resizeEmbeddings?: boolean;
+    }
   | {
       readonly kind: "random";
       readonly layers: number;
@@ -238,7 +243,7 @@ export function parseTrainConfig(
 
 function parseModel(v: ConfigValidator, raw: unknown, input: (p: string) => string): ModelSpec {
   const m = v.object("model", raw);
-  v.knownKeys("model", m, ["path", "random"]);
+  v.knownKeys("model", m, ["path", "random", "resizeEmbeddings"]);
   if ((m.path === undefined) === (m.random === undefined)) {
     v.fail(
       "model",
@@ -246,7 +251,20 @@ function parseModel(v: ConfigValidator, raw: unknown, input: (p: string) => stri
       'exactly one of { "path": "<HF folder>" } or { "random": { layers, hidden, heads, intermediate } }',
     );
   }
-  if (m.path !== undefined) return { kind: "pretrained", path: input(v.string("model.path", m.path)) };
+  if (m.path !== undefined) {
+    const path = input(v.string("model.path", m.path));
+    if (m.resizeEmbeddings === undefined) return { kind: "pretrained", path };
+    if (typeof m.resizeEmbeddings !== "boolean")
+      v.fail("model.resizeEmbeddings", m.resizeEmbeddings, "true or false");
+    return { kind: "pretrained", path, resizeEmbeddings: m.resizeEmbeddings as boolean };
+  }
+  if (m.resizeEmbeddings !== undefined) {
+    v.fail(
+      "model.resizeEmbeddings",
+      m.resizeEmbeddings,
+      'nothing for a random model (its vocabulary is the tokenizer\'s); use it with "path"',
+    );
+  }
   const r = v.object("model.random", m.random);
   v.knownKeys("model.random", r, ["layers", "hidden", "heads", "intermediate", "maxPositions", "seed"]);
   const layers = v.positiveInt("model.random.layers", r.layers ?? 2, false, 2);

@@ -20,6 +20,7 @@ import { cliTask } from "./run-data.js";
 import { selectTask } from "./task-select.js";
 import { loadAdaptedModel } from "./trained-model.js";
 import { type PreparedSplit, prepareData, type SplitName } from "./training-data.js";
+import { checkTokenIds } from "./vocabulary.js";
 
 /**
  * What `evaluate` and `predict` share: a trained model, the split to run on (tokenised),
@@ -136,6 +137,12 @@ export async function prepareTrainedRun(
     }
     prepared = found;
   }
+  checkTokenIds(
+    model,
+    prepared.data.ids,
+    tokenizer,
+    o.rows === undefined ? `${prepared.name} split` : "input",
+  );
   const backend: Backend = await createBackend(config.backend, (line) => ctx.io.stderr(`${line}\n`));
   const trainer = new Trainer({
     model,

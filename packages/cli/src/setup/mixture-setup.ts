@@ -13,6 +13,7 @@ import {
 } from "@tunekit/core";
 import type { MixtureSpec } from "../config/tasks-config.js";
 import type { CliTask, ModelSpec } from "../config/train-config.js";
+import { fitTensorsToVocabulary, vocabularyPlan } from "./vocabulary.js";
 import { prepareData } from "./training-data.js";
 
 /**
@@ -154,12 +155,7 @@ export async function buildMultiTaskModel(
     };
   }
   const base = await readBertConfig(spec.path);
-  if (o.vocabSize > base.vocabSize) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `the tokenizer has ${o.vocabSize} tokens but ${spec.path}/config.json has vocab_size ${base.vocabSize}; use the tokenizer the model was trained with`,
-    );
-  }
+  const vocabulary = vocabularyPlan(spec, base, o.vocabSize);
   if (o.maxLength > base.maxPositionEmbeddings) {
     throw new TunekitError(
       "CONFIG_INVALID",
@@ -167,16 +163,20 @@ export async function buildMultiTaskModel(
     );
   }
   const json: Record<string, unknown> = { ...bertConfigToJson(base) };
+  json.vocab_size = vocabulary.vocabSize;
   for (const k of ["id2label", "label2id", "num_labels", "problem_type", "architectures", "task_heads"])
     delete json[k];
   const config = parseBertConfig(json, `${spec.path}/config.json`);
   const model = new MultiTaskModel(config, heads, { seed: o.seed });
-  const { tensors } = await readModelWeights(spec.path);
+  const weights = await readModelWeights(spec.path);
+  const tensors = fitTensorsToVocabulary(weights.tensors, vocabulary.vocabSize, spec.path);
   const report = loadBertWeights(model, tensors, { reinitializeHead: true });
   return {
     model,
     config,
     random: false,
-    notice: `loaded ${report.loaded.length} tensors from ${spec.path}; fresh task heads: ${heads.map((h) => h.name).join(", ")}`,
+    notice:
+      `loaded ${report.loaded.length} tensors from ${spec.path}; fresh task heads: ${heads.map((h) => h.name).join(", ")}` +
+      (vocabulary.notice === undefined ? "" : `\n${vocabulary.notice}`),
   };
 }

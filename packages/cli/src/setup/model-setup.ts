@@ -13,6 +13,7 @@ import {
   TunekitError,
 } from "@tunekit/core";
 import type { CliTask, ModelSpec } from "../config/train-config.js";
+import { fitTensorsToVocabulary, vocabularyPlan } from "./vocabulary.js";
 
 /**
  * A model built for training, and what the CLI should tell the user about it.
@@ -105,12 +106,7 @@ export async function buildModel(
     };
   }
   const base = await readBertConfig(spec.path);
-  if (o.vocabSize > base.vocabSize) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `the tokenizer has ${o.vocabSize} tokens but ${spec.path}/config.json has vocab_size ${base.vocabSize}; use the tokenizer the model was trained with`,
-    );
-  }
+  const vocabulary = vocabularyPlan(spec, base, o.vocabSize);
   if (o.maxLength > base.maxPositionEmbeddings) {
     throw new TunekitError(
       "CONFIG_INVALID",
@@ -119,10 +115,12 @@ export async function buildModel(
   }
   const sameHead = base.id2label.length === labels.length && base.id2label.every((l, i) => l === labels[i]);
   const json: Record<string, unknown> = { ...bertConfigToJson(base), ...labelJson };
+  json.vocab_size = vocabulary.vocabSize;
   delete json.num_labels;
   const config = parseBertConfig(json, join(spec.path, "config.json"));
   const model: BertHead = createBertForTask(config, { task: head, seed: o.seed ?? 0 });
-  const { tensors } = await readModelWeights(spec.path); // model.safetensors, pytorch_model.bin or shards
+  const weights = await readModelWeights(spec.path);
+  const tensors = fitTensorsToVocabulary(weights.tensors, vocabulary.vocabSize, spec.path); // model.safetensors, pytorch_model.bin or shards
   const report = loadBertWeights(model, tensors, { reinitializeHead: !sameHead });
   const fresh =
     report.initialized.length > 0 ? `; freshly initialised: ${report.initialized.join(", ")}` : "";
@@ -130,7 +128,7 @@ export async function buildModel(
     model,
     config,
     random: false,
-    notice: `loaded ${report.loaded.length} tensors from ${spec.path}${fresh}`,
+    notice: `loaded ${report.loaded.length} tensors from ${spec.path}${fresh}${vocabulary.notice === undefined ? "" : `\n${vocabulary.notice}`}`,
   };
 }
 

@@ -11,6 +11,7 @@ import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { buildMultiTaskModel, prepareMixture } from "./mixture-setup.js";
 import { type BertHead, buildModel } from "./model-setup.js";
 import { prepareData } from "./training-data.js";
+import { checkTokenIds } from "./vocabulary.js";
 
 /**
  * What `tunekit train` trains on, for one data set or a `tasks` mixture: the Trainer's
@@ -76,6 +77,11 @@ export async function prepareRunData(config: TrainConfig, tokenizer: Tokenizer):
   if (config.mixture !== undefined) {
     const { mixture, heads, lines } = await prepareMixture(config.mixture, tokenizer, t.maxLength);
     const built = await buildMultiTaskModel(config.model, heads, sizes);
+    for (const x of mixture.tasks) {
+      checkTokenIds(built.model, x.train.ids, tokenizer, `task ${x.name}: train split`);
+      if (x.eval !== undefined)
+        checkTokenIds(built.model, x.eval.ids, tokenizer, `task ${x.name}: evaluation split`);
+    }
     const hasEval = mixture.tasks.some((x) => x.eval !== undefined);
     return {
       train: mixture,
@@ -111,6 +117,9 @@ export async function prepareRunData(config: TrainConfig, tokenizer: Tokenizer):
   const evalSplit = prepared.splits[config.data.evalSplit];
   const evalData = evalSplit?.labelled ? evalSplit.data : undefined;
   const built = await buildModel(config.model, { task, labels: labelNames, ...sizes });
+  checkTokenIds(built.model, train.ids, tokenizer, "train split");
+  if (evalData !== undefined)
+    checkTokenIds(built.model, evalData.ids, tokenizer, `${config.data.evalSplit} split`);
   return {
     train,
     fitOptions: evalData === undefined ? {} : { evalData },
