@@ -102,7 +102,11 @@ describe("tunekit train with a tasks mixture", () => {
     expect(missing.err()).toMatch(/multi-task model with tasks sst2, stsb, rte: pass --task NAME/);
   });
 
-  for (const strategy of [{ method: "hyperformer++", reductionFactor: 8 }, "head-only"]) {
+  for (const strategy of [
+    { method: "hyperformer++", reductionFactor: 8 },
+    { method: "task-adapters", adapter: { method: "lora", r: 4 } },
+    "head-only",
+  ]) {
     const name = typeof strategy === "string" ? strategy : strategy.method;
     it(`strategy ${name} over the mixture: only its own parameters train; evaluate --task rebuilds the model`, async () => {
       const dir = await mkdtemp(join(tmpdir(), "tunekit-mt-cli-"));

@@ -77,6 +77,7 @@ export const STRATEGY_EXPORTS: Readonly<
   "prompt-tuning": { export: "promptTuning" },
   "hyperformer++": { export: "hyperformerPlusPlus", taskNames: true },
   hyperformer: { export: "hyperformer", taskNames: true },
+  "task-adapters": { export: "taskAdapters", taskNames: true },
 };
 
 /**
