@@ -1,11 +1,6 @@
 import {
   type BertConfig,
-  bertConfigToJson,
-  loadBertWeights,
   MultiTaskModel,
-  parseBertConfig,
-  readBertConfig,
-  readModelWeights,
   type TaskHeadSpec,
   type TaskMixture,
   type Tokenizer,
@@ -13,7 +8,7 @@ import {
 } from "@tunekit/core";
 import type { MixtureSpec } from "../config/tasks-config.js";
 import type { CliTask, ModelSpec } from "../config/train-config.js";
-import { fitTensorsToVocabulary, vocabularyPlan } from "./vocabulary.js";
+import { bertBase } from "./bert-base.js";
 import { prepareData } from "./training-data.js";
 
 /**
@@ -125,58 +120,23 @@ export async function buildMultiTaskModel(
     readonly seed: number;
   },
 ): Promise<{ model: MultiTaskModel; config: BertConfig; notice: string; random: boolean }> {
-  if (spec.kind === "random") {
-    if (o.maxLength > spec.maxPositions) {
-      throw new TunekitError(
-        "CONFIG_INVALID",
-        `training.maxLength ${o.maxLength} exceeds model.random.maxPositions ${spec.maxPositions}; lower maxLength or raise maxPositions`,
-      );
-    }
-    const config = parseBertConfig(
-      {
-        model_type: "bert",
-        vocab_size: o.vocabSize,
-        hidden_size: spec.hidden,
-        num_hidden_layers: spec.layers,
-        num_attention_heads: spec.heads,
-        intermediate_size: spec.intermediate,
-        max_position_embeddings: spec.maxPositions,
-        pad_token_id: o.padId,
-      },
-      "model.random",
-    );
-    return {
-      model: new MultiTaskModel(config, heads, { seed: spec.seed }),
-      config,
-      random: true,
-      notice:
-        `RANDOM MODEL: a randomly initialised BERT (${spec.layers} layers, hidden ${spec.hidden}, ${spec.heads} heads, ` +
-        `intermediate ${spec.intermediate}, vocab ${o.vocabSize}) with ${heads.length} task heads, NOT a pre-trained one`,
-    };
+  const base = await bertBase(spec, o, {}, [
+    "id2label",
+    "label2id",
+    "num_labels",
+    "problem_type",
+    "architectures",
+    "task_heads",
+  ]);
+  const model = new MultiTaskModel(base.config, heads, { seed: spec.kind === "random" ? spec.seed : o.seed });
+  if (base.load === undefined) {
+    return { model, config: base.config, random: true, notice: `${base.notice}; ${heads.length} task heads` };
   }
-  const base = await readBertConfig(spec.path);
-  const vocabulary = vocabularyPlan(spec, base, o.vocabSize);
-  if (o.maxLength > base.maxPositionEmbeddings) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `training.maxLength ${o.maxLength} exceeds the model's max_position_embeddings ${base.maxPositionEmbeddings}; lower training.maxLength`,
-    );
-  }
-  const json: Record<string, unknown> = { ...bertConfigToJson(base) };
-  json.vocab_size = vocabulary.vocabSize;
-  for (const k of ["id2label", "label2id", "num_labels", "problem_type", "architectures", "task_heads"])
-    delete json[k];
-  const config = parseBertConfig(json, `${spec.path}/config.json`);
-  const model = new MultiTaskModel(config, heads, { seed: o.seed });
-  const weights = await readModelWeights(spec.path);
-  const tensors = fitTensorsToVocabulary(weights.tensors, vocabulary.vocabSize, spec.path);
-  const report = loadBertWeights(model, tensors, { reinitializeHead: true });
+  const { report } = await base.load(model, { reinitializeHead: true });
   return {
     model,
-    config,
+    config: base.config,
     random: false,
-    notice:
-      `loaded ${report.loaded.length} tensors from ${spec.path}; fresh task heads: ${heads.map((h) => h.name).join(", ")}` +
-      (vocabulary.notice === undefined ? "" : `\n${vocabulary.notice}`),
+    notice: `loaded ${report.loaded.length} tensors from ${base.source}; fresh task heads: ${heads.map((h) => h.name).join(", ")}`,
   };
 }

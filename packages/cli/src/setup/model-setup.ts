@@ -1,19 +1,14 @@
-import { join } from "node:path";
 import {
   type BertConfig,
   type BertForSequenceClassification,
   type BertForTokenClassification,
-  bertConfigToJson,
   createBertForTask,
   loadBertCheckpoint,
-  loadBertWeights,
-  parseBertConfig,
   readBertConfig,
-  readModelWeights,
   TunekitError,
 } from "@tunekit/core";
 import type { CliTask, ModelSpec } from "../config/train-config.js";
-import { fitTensorsToVocabulary, vocabularyPlan } from "./vocabulary.js";
+import { bertBase } from "./bert-base.js";
 
 /**
  * A model built for training, and what the CLI should tell the user about it.
@@ -74,62 +69,16 @@ export async function buildModel(
     o.task === "token-classification"
       ? ("token-classification" as const)
       : ("sequence-classification" as const);
-  if (spec.kind === "random") {
-    if (o.maxLength > spec.maxPositions) {
-      throw new TunekitError(
-        "CONFIG_INVALID",
-        `training.maxLength ${o.maxLength} exceeds model.random.maxPositions ${spec.maxPositions}; lower maxLength or raise maxPositions`,
-      );
-    }
-    const config = parseBertConfig(
-      {
-        model_type: "bert",
-        vocab_size: o.vocabSize,
-        hidden_size: spec.hidden,
-        num_hidden_layers: spec.layers,
-        num_attention_heads: spec.heads,
-        intermediate_size: spec.intermediate,
-        max_position_embeddings: spec.maxPositions,
-        pad_token_id: o.padId,
-        ...labelJson,
-      },
-      "model.random",
-    );
-    const model: BertHead = createBertForTask(config, { task: head, seed: spec.seed });
-    return {
-      model,
-      config,
-      random: true,
-      notice:
-        `RANDOM MODEL: a randomly initialised BERT (${spec.layers} layers, hidden ${spec.hidden}, ${spec.heads} heads, ` +
-        `intermediate ${spec.intermediate}, vocab ${o.vocabSize}), NOT a pre-trained one: expect far lower scores than fine-tuning a pre-trained model`,
-    };
-  }
-  const base = await readBertConfig(spec.path);
-  const vocabulary = vocabularyPlan(spec, base, o.vocabSize);
-  if (o.maxLength > base.maxPositionEmbeddings) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `training.maxLength ${o.maxLength} exceeds the model's max_position_embeddings ${base.maxPositionEmbeddings}; lower training.maxLength`,
-    );
-  }
-  const sameHead = base.id2label.length === labels.length && base.id2label.every((l, i) => l === labels[i]);
-  const json: Record<string, unknown> = { ...bertConfigToJson(base), ...labelJson };
-  json.vocab_size = vocabulary.vocabSize;
-  delete json.num_labels;
-  const config = parseBertConfig(json, join(spec.path, "config.json"));
-  const model: BertHead = createBertForTask(config, { task: head, seed: o.seed ?? 0 });
-  const weights = await readModelWeights(spec.path);
-  const tensors = fitTensorsToVocabulary(weights.tensors, vocabulary.vocabSize, spec.path); // model.safetensors, pytorch_model.bin or shards
-  const report = loadBertWeights(model, tensors, { reinitializeHead: !sameHead });
-  const fresh =
-    report.initialized.length > 0 ? `; freshly initialised: ${report.initialized.join(", ")}` : "";
-  return {
-    model,
-    config,
-    random: false,
-    notice: `loaded ${report.loaded.length} tensors from ${spec.path}${fresh}${vocabulary.notice === undefined ? "" : `\n${vocabulary.notice}`}`,
-  };
+  const base = await bertBase(spec, o, labelJson, ["num_labels"]);
+  const model: BertHead = createBertForTask(base.config, {
+    task: head,
+    seed: spec.kind === "random" ? spec.seed : (o.seed ?? 0),
+  });
+  if (base.load === undefined) return { model, config: base.config, random: true, notice: base.notice };
+  const p = base.pretrained!;
+  const sameHead = p.id2label.length === labels.length && p.id2label.every((l, i) => l === labels[i]);
+  const { notice } = await base.load(model, { reinitializeHead: !sameHead });
+  return { model, config: base.config, random: false, notice };
 }
 
 /**
