@@ -27,7 +27,7 @@ import type { EntryPointSource } from "./workspace.js";
  *
  * @example
  * ```ts
- * const options = compilerOptionsFor("/work/main");
+ * const options = compilerOptionsFor(".");
  * options.customConditions; // ["@tunekit/source"]
  * ```
  */
@@ -64,7 +64,7 @@ export function compilerOptionsFor(repoRoot: string): ts.CompilerOptions {
  *
  * @example
  * ```ts
- * const program = createApiProgram(["/work/main/packages/core/src/index.ts"], "/work/main", ["@tunekit/"]);
+ * const program = createApiProgram(["packages/core/src/index.ts"], ".", ["@tunekit/"]);
  * ```
  */
 export function createApiProgram(
@@ -225,7 +225,7 @@ function describeExport(
  *
  * @example
  * ```ts
- * const [core] = extractApi([{ subpath: ".", specifier: "@tunekit/core", file }], "/work/main");
+ * const [core] = extractApi([{ subpath: ".", specifier: "@tunekit/core", file }], ".");
  * core.exports.find((e) => e.name === "adamw")?.kind; // "function"
  * ```
  */

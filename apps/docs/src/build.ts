@@ -44,7 +44,7 @@ const HERE = fileURLToPath(new URL(".", import.meta.url));
  *
  * @example
  * ```ts
- * parseBuildArgs(["--out", "/tmp/site", "--check"]); // { repoRoot: ".../main", outDir: "/tmp/site", check: true }
+ * parseBuildArgs(["--out", "site", "--check"]); // { repoRoot: "<the repository root>", outDir: "site", check: true }
  * ```
  */
 export function parseBuildArgs(argv: readonly string[]): BuildOptions {

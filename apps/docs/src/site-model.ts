@@ -44,7 +44,7 @@ export const GUIDE_ORDER: readonly string[] = ["architecture", "backends"];
  *
  * @example
  * ```ts
- * readGuides("/work/main", "docs").map((g) => g.slug); // ["architecture", "backends", "CONTRIBUTING-HELPERS"]
+ * readGuides(".", "docs").map((g) => g.slug); // ["architecture", "backends"]
  * ```
  */
 export function readGuides(repoRoot: string, guideFolder = "docs"): GuideSource[] {
@@ -71,7 +71,7 @@ export function readGuides(repoRoot: string, guideFolder = "docs"): GuideSource[
  *
  * @example
  * ```ts
- * const model = loadSiteModel({ repoRoot: "/work/main" });
+ * const model = loadSiteModel({ repoRoot: "." });
  * model.packages.map((p) => p.name); // ["@tunekit/core", "@tunekit/backend-onnx", ...]
  * ```
  */

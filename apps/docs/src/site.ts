@@ -120,7 +120,7 @@ function linkResolvers(model: SiteModel) {
  *
  * @example
  * ```ts
- * const files = renderSite(loadSiteModel({ repoRoot: "/work/main" }));
+ * const files = renderSite(loadSiteModel({ repoRoot: "." }));
  * files.get("packages/core.html"); // "<!doctype html>..."
  * ```
  */
@@ -161,7 +161,7 @@ export function renderSite(model: SiteModel): Map<string, string> {
  *
  * @example
  * ```ts
- * writeSite(renderSite(model), "/work/main/apps/docs/dist");
+ * writeSite(renderSite(model), "apps/docs/dist");
  * ```
  */
 export function writeSite(files: ReadonlyMap<string, string>, outDir: string): void {

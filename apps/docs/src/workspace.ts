@@ -84,7 +84,7 @@ export function entryPointsOf(dir: string, pkg: Record<string, unknown>): EntryP
  *
  * @example
  * ```ts
- * const packages = discoverPackages("/work/main");
+ * const packages = discoverPackages(".");
  * packages.map((p) => p.name); // ["@tunekit/core", "@tunekit/backend-onnx", ...]
  * ```
  */

@@ -242,7 +242,8 @@ async function trainLocked(
     callbacks: [losses.callbacks()],
     onProgress: (p) => progress.update(p),
     logger: (line) => {
-      if (line.startsWith("eval ") || line.startsWith("checkpoint ")) progress.line(line);
+      if (line.startsWith("eval ")) progress.line(line);
+      else if (line.startsWith("checkpoint ")) progress.line(relativeCheckpointLine(line, io.cwd));
     },
     logEvery: 1_000_000_000,
   };
@@ -389,3 +390,9 @@ export const CLI_METRICS = {
   regression: TASK_METRICS.regression,
   "token-classification": TASK_METRICS["token-classification"],
 };
+
+/** A core `checkpoint <absolute folder> …` log line with the folder relative to `cwd`. */
+function relativeCheckpointLine(line: string, cwd: string): string {
+  const [, folder, rest] = /^checkpoint (\S+)(.*)$/.exec(line) ?? [];
+  return folder === undefined ? line : `checkpoint ${relative(cwd, folder) || "."}${rest}`;
+}
