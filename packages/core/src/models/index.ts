@@ -1,2 +1,3 @@
 export * from "./bert/index.js";
 export * from "./multitask/index.js";
+export * from "./llama/index.js";
