@@ -40,8 +40,10 @@ export {
   PARITY_TOLERANCES,
   parityFixtureFolders,
 } from "./parity.js";
-export { committedParityFixtureFolders } from "./parity-fixtures.js";
+export { committedParityFixtureFolders, DEFAULT_PARITY_FIXTURES } from "./parity-fixtures.js";
 export type { ParityAdamwHyperparameters } from "./parity-adamw.js";
 export { parityAdamwStep } from "./parity-adamw.js";
 export { applyParityLora, ParityLoraLinear } from "./parity-lora.js";
+export type { ParityModelFamily } from "./parity-models.js";
+export { parityModelFamily } from "./parity-models.js";
 export { globalL2Norm, maxAbsoluteError, maxRelativeError, relativeL2Error } from "./parity-metrics.js";

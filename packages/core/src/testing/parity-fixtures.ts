@@ -20,18 +20,30 @@ export function findRepoRoot(from: string = process.cwd()): string | undefined {
 }
 
 /**
- * Parity fixture folders: `PARITY_FIXTURES` (colon-separated) or
- * `../shared/reference/bert-tiny-parity`. Relative paths resolve against the repository
+ * The parity fixtures checked when `PARITY_FIXTURES` is not set, colon-separated, relative to
+ * the repository root: the shared BERT classifier and the shared Llama causal LM.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_PARITY_FIXTURES.split(":"); // ["../shared/reference/bert-tiny-parity", "../shared/reference/llama-tiny-parity"]
+ * ```
+ */
+export const DEFAULT_PARITY_FIXTURES =
+  "../shared/reference/bert-tiny-parity:../shared/reference/llama-tiny-parity";
+
+/**
+ * Parity fixture folders: `PARITY_FIXTURES` (colon-separated) or {@link DEFAULT_PARITY_FIXTURES}
+ * (the shared BERT and Llama fixtures). Relative paths resolve against the repository
  * root (the folder holding `turbo.json`, found upwards from the working directory), or
  * the working directory when there is no such root.
  *
  * @example
  * ```ts
- * parityFixtureFolders(); // ["/work/shared/reference/bert-tiny-parity"]
+ * parityFixtureFolders("fixtures/parity/qwen2-2l-h24-kv2-tied-b3-seq11"); // one absolute folder
  * ```
  */
 export function parityFixtureFolders(env: string | undefined = process.env.PARITY_FIXTURES): string[] {
-  const list = (env ?? "../shared/reference/bert-tiny-parity").split(":").filter((s) => s.trim() !== "");
+  const list = (env ?? DEFAULT_PARITY_FIXTURES).split(":").filter((s) => s.trim() !== "");
   const base = findRepoRoot() ?? process.cwd();
   return list.map((p) => (isAbsolute(p) ? p : resolve(base, p.trim())));
 }

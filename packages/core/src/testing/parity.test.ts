@@ -41,7 +41,10 @@ describe("parity harness", () => {
     const root = findRepoRoot()!;
     expect(root).toBe(resolve(__dirname, "../../../.."));
     expect(parityFixtureFolders("a/b:/abs/c")).toEqual([resolve(root, "a/b"), "/abs/c"]);
-    expect(parityFixtureFolders(undefined)).toEqual([resolve(root, "../shared/reference/bert-tiny-parity")]);
+    expect(parityFixtureFolders(undefined)).toEqual([
+      resolve(root, "../shared/reference/bert-tiny-parity"),
+      resolve(root, "../shared/reference/llama-tiny-parity"),
+    ]);
   });
 
   it("defines the error metrics on the reference's scale", () => {

@@ -107,9 +107,10 @@ export function parseAdapterConfig(
   }
   const fields = new ConfigFields(obj, source);
   const task = fields.string("task_type");
-  if (task !== undefined && task !== "SEQ_CLS" && task !== "TOKEN_CLS" && task !== "FEATURE_EXTRACTION") {
+  if (task !== undefined && !["SEQ_CLS", "TOKEN_CLS", "FEATURE_EXTRACTION", "CAUSAL_LM"].includes(task)) {
     onWarning(
-      `${source}: task_type "${task}" is not a BERT encoder task; loading the adapter weights anyway`,
+      `${source}: task_type "${task}" is not a task of tunekit's models (SEQ_CLS, TOKEN_CLS, FEATURE_EXTRACTION, ` +
+        "CAUSAL_LM); loading the adapter weights anyway",
     );
   }
   const known = new Set([...COMMON_PEFT_FIELDS, ...handler.knownFields]);

@@ -8,10 +8,8 @@ import {
   createReferenceBackend,
   grad,
   type HostTensor,
-  loadBertCheckpoint,
   readSafetensorsFile,
   stateDict,
-  traceForward,
   writeSafetensorsFile,
 } from "@tunekit/core";
 import {
@@ -20,6 +18,7 @@ import {
   maxRelativeError,
   PARITY_TOLERANCES,
   parityFixtureFolders,
+  parityModelFamily,
   relativeL2Error,
 } from "@tunekit/core/testing";
 import { afterAll, describe, expect, it } from "vitest";
@@ -29,13 +28,17 @@ import { loadAdapter } from "./load-adapter.js";
 // PyTorch parity of the PEFT loader: the fixture's LoRA tensors (stored under
 // `lora.base_model.model.…` in reference.safetensors) are written as a PEFT adapter folder
 // (adapter_config.json from reference.json's r / lora_alpha / target_modules) and loaded
-// with loadAdapter; logits, loss and every LoRA gradient must match PyTorch's.
+// with loadAdapter; logits, loss and every LoRA gradient must match PyTorch's. The folder's
+// config.json says whether the base is a BERT classifier or a Llama-family causal LM.
 
 interface ReferenceJson {
   lora: { r: number; lora_alpha: number; target_modules: string[]; lora_dropout?: number };
 }
 
-async function peftFolderFromFixture(folder: string): Promise<{ dir: string; ref: Map<string, HostTensor> }> {
+async function peftFolderFromFixture(
+  folder: string,
+  taskType: string,
+): Promise<{ dir: string; ref: Map<string, HostTensor> }> {
   const json = JSON.parse(await readFile(join(folder, "reference.json"), "utf8")) as ReferenceJson;
   const { tensors: ref } = await readSafetensorsFile(join(folder, "reference.safetensors"));
   const dir = await mkdtemp(join(tmpdir(), "tunekit-lora-parity-"));
@@ -45,7 +48,7 @@ async function peftFolderFromFixture(folder: string): Promise<{ dir: string; ref
   await writeSafetensorsFile(join(dir, "adapter_model.safetensors"), adapter, { format: "pt" });
   const config = {
     peft_type: "LORA",
-    task_type: "SEQ_CLS",
+    task_type: taskType,
     r: json.lora.r,
     lora_alpha: json.lora.lora_alpha,
     lora_dropout: json.lora.lora_dropout ?? 0,
@@ -65,20 +68,21 @@ interface GroupResult {
 }
 
 async function checkFolder(folder: string, backend: Backend): Promise<Record<string, GroupResult>> {
-  const { dir, ref } = await peftFolderFromFixture(folder);
-  const { model: base } = await loadBertCheckpoint(folder, { task: "sequence-classification" });
+  const family = await parityModelFamily(folder);
+  const { dir, ref } = await peftFolderFromFixture(
+    folder,
+    family.kind === "decoder" ? "CAUSAL_LM" : "SEQ_CLS",
+  );
+  const base = await family.load(folder);
   const model = await loadAdapter(base, dir, { onWarning: (m) => expect.fail(m) });
   const loraParams = model.namedParameters().filter(([path]) => /\.lora_[AB]\.weight$/.test(path));
   expect(model.namedModules().filter(([, m]) => m instanceof LoraLinear).length * 2).toBe(loraParams.length);
   expect(model.parameters().filter((p) => p.trainable).length).toBe(loraParams.length);
-  const ids = ref.get("input_ids")!;
-  const { graph, outputs } = traceForward(model, {
-    batchSize: ids.shape[0]!,
-    seqLength: ids.shape[1]!,
-    labels: true,
-  });
+  const feeds: Record<string, HostTensor> = {};
+  for (const k of family.inputs) feeds[k] = ref.get(k)!;
+  const { graph, loss } = family.trace(model, feeds);
   const grads = grad(
-    outputs.loss!,
+    loss,
     loraParams.map(([, p]) => graph.param(p)),
   );
   loraParams.forEach(([path], i) => {
@@ -87,8 +91,6 @@ async function checkFolder(folder: string, backend: Backend): Promise<Record<str
   const exe = await backend.compile(graph, {
     constants: Object.fromEntries(Object.entries(stateDict(model)).filter(([k]) => !/lora_[AB]/.test(k))),
   });
-  const feeds: Record<string, HostTensor> = {};
-  for (const k of ["input_ids", "attention_mask", "token_type_ids", "labels"]) feeds[k] = ref.get(k)!;
   for (const [path, p] of loraParams) feeds[path] = p.value;
   let out: Record<string, HostTensor>;
   try {
