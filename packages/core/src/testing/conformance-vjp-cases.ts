@@ -32,6 +32,7 @@ import {
 } from "../ir/ops.js";
 import type { DType } from "../tensor/host-tensor.js";
 import type { FeedSpec, VjpConformanceCase } from "./conformance-case.js";
+import { DECODER_VJP_CASES } from "./conformance-cases-decoder.js";
 
 const inp = (g: Graph, name: string, shape: number[], dtype: DType = "float32"): Tensor =>
   g.input(name, dtype, shape);
@@ -208,4 +209,5 @@ export const vjpConformanceCases: readonly VjpConformanceCase[] = [
       return { loss, wrt: [w1, gamma, beta, w2] };
     },
   },
+  ...DECODER_VJP_CASES,
 ];
