@@ -49,8 +49,8 @@ export function worstRelativeLossDifference(
 }
 
 /**
- * Registers a vitest suite that fine-tunes the parity fixture (first folder of
- * {@link parityFixtureFolders}) for `steps` AdamW steps (lr 1e-3, dropout off, two fixed
+ * Registers a vitest suite that fine-tunes a parity fixture (`folder`, default the first of
+ * {@link parityFixtureFolders}; a BERT classifier or a Llama-family decoder) for `steps` AdamW steps (lr 1e-3, dropout off, two fixed
  * batches) on `createBackend()` and on the float64 reference backend, and checks that the
  * per-step losses agree to {@link FIXTURE_TRAINING_TOLERANCES}`.vsReference` (so two
  * backends that pass agree to `crossBackend`), the final parameters agree, and the loss
@@ -60,14 +60,15 @@ export function worstRelativeLossDifference(
  * ```ts
  * // packages/backend-onnx/src/fixture-training.test.ts
  * describeFixtureTrainingAgreement("onnx-cpu", () => createOnnxBackend());
+ * describeFixtureTrainingAgreement("onnx-cpu", () => createOnnxBackend(), 50, qwen2FixtureFolder);
  * ```
  */
 export function describeFixtureTrainingAgreement(
   backendName: string,
   createBackend: () => Backend | Promise<Backend>,
   steps = 100,
+  folder: string = parityFixtureFolders()[0]!,
 ): void {
-  const folder = parityFixtureFolders()[0]!;
   describe(`${steps} AdamW steps on ${backendName} agree with the float64 reference backend`, () => {
     it(`per-step losses within ${FIXTURE_TRAINING_TOLERANCES.vsReference} relative (${folder})`, async () => {
       const backend = await createBackend();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { join } from "node:path";
 import { createReferenceBackend } from "../backend/reference-backend.js";
+import { readSafetensorsFile } from "../io/safetensors-file.js";
 import { worstRelativeLossDifference } from "./describe-fixture-training.js";
 import { parityFixtureBatches, trainParityFixture } from "./fixture-training.js";
 import { committedParityFixtureFolders, findRepoRoot, parityFixtureFolders } from "./parity-fixtures.js";
@@ -51,5 +53,23 @@ describe("parity fixture training helpers", () => {
     expect(found.length).toBeGreaterThanOrEqual(2);
     for (const f of found) expect(f.startsWith(`${findRepoRoot()}/fixtures/parity/`)).toBe(true);
     expect(committedParityFixtureFolders("/nonexistent-root")).toEqual([]);
+  });
+
+  it("decoder fixtures: the second batch's labels are its own ids, -100 kept; training starts at PyTorch's loss", async () => {
+    const qwen = join(findRepoRoot()!, "fixtures/parity/qwen2-2l-h24-kv2-tied-b3-seq11");
+    const [a, b] = await parityFixtureBatches(qwen, 80, 0);
+    expect(Object.keys(b).sort()).toEqual(["attention_mask", "input_ids", "labels"]);
+    const [rows, cols] = a.input_ids!.shape as [number, number];
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const src = a.labels!.data[(rows - 1 - r) * cols + c]!;
+        const i = r * cols + c;
+        expect(b.labels!.data[i]).toBe(src === -100 ? -100 : b.input_ids!.data[i]);
+      }
+    }
+    const { losses } = await trainParityFixture(qwen, createReferenceBackend(), { steps: 3, lr: 1e-2 });
+    const { tensors } = await readSafetensorsFile(join(qwen, "reference.safetensors"));
+    expect(Math.abs(losses[0]! - tensors.get("loss")!.data[0]!)).toBeLessThan(1e-5);
+    expect(losses[2]!).toBeLessThan(losses[0]!);
   });
 });

@@ -3,10 +3,13 @@ import type { Backend } from "../backend/backend.js";
 import { TunekitError } from "../errors.js";
 import { readSafetensorsFile } from "../io/safetensors-file.js";
 import { loadBertCheckpoint } from "../models/bert/checkpoint.js";
+import { loadLlamaCheckpoint } from "../models/llama/llama-checkpoint.js";
+import type { Module } from "../modules/module.js";
 import { adamw } from "../optim/adamw.js";
 import { type HostTensor, hostTensor } from "../tensor/host-tensor.js";
 import { TrainStepRunner } from "../train/train-step-runner.js";
-import { trainerForward } from "../trainer/trainer-model.js";
+import { type TrainerModel, trainerForward } from "../trainer/trainer-model.js";
+import { parityModelFamily } from "./parity-models.js";
 
 /**
  * Options of {@link trainParityFixture}.
@@ -39,12 +42,12 @@ export interface FixtureTrainingResult {
   readonly finalValues: ReadonlyMap<string, HostTensor>;
 }
 
-const INPUTS = ["input_ids", "attention_mask", "token_type_ids", "labels"] as const;
-
 /**
  * The two fixed batches of {@link trainParityFixture}: the fixture's own inputs, and a
  * second batch made from them deterministically (token ids shifted by 7 modulo the
- * vocabulary, padding kept at 0, rows in reverse order, labels rotated by one class).
+ * vocabulary, padding kept at 0, rows in reverse order, labels rotated by one class). For a
+ * decoder fixture (no `token_type_ids`; labels `[B, S]`) the second batch's labels are its
+ * own shifted ids, with -100 where the fixture's labels have it; `numLabels` is unused.
  *
  * @example
  * ```ts
@@ -57,8 +60,12 @@ export async function parityFixtureBatches(
   numLabels: number,
 ): Promise<[Record<string, HostTensor>, Record<string, HostTensor>]> {
   const { tensors } = await readSafetensorsFile(join(folder, "reference.safetensors"));
+  const decoder = (await parityModelFamily(folder)).kind === "decoder";
+  const inputs = decoder
+    ? ["input_ids", "attention_mask", "labels"]
+    : ["input_ids", "attention_mask", "token_type_ids", "labels"];
   const a: Record<string, HostTensor> = {};
-  for (const name of INPUTS) {
+  for (const name of inputs) {
     const t = tensors.get(name);
     if (!t) {
       throw new TunekitError(
@@ -77,9 +84,21 @@ export async function parityFixtureBatches(
     }
     return hostTensor("int32", t.shape, out);
   };
+  const shift = (id: number): number => (id === 0 ? 0 : 1 + ((id + 6) % (vocabSize - 1)));
+  const inputIds = reverseRows(a.input_ids!, shift);
+  const attentionMask = reverseRows(a.attention_mask!, (m) => m);
+  if (decoder) {
+    const kept = reverseRows(a.labels!, (l) => l);
+    const labels = hostTensor(
+      "int32",
+      kept.shape,
+      Int32Array.from(kept.data, (l, i) => (l === -100 ? -100 : inputIds.data[i]!)),
+    );
+    return [a, { input_ids: inputIds, attention_mask: attentionMask, labels }];
+  }
   const b: Record<string, HostTensor> = {
-    input_ids: reverseRows(a.input_ids!, (id) => (id === 0 ? 0 : 1 + ((id + 6) % (vocabSize - 1)))),
-    attention_mask: reverseRows(a.attention_mask!, (m) => m),
+    input_ids: inputIds,
+    attention_mask: attentionMask,
     token_type_ids: reverseRows(a.token_type_ids!, (t) => t),
     labels: reverseRows(a.labels!, (l) => (l + 1) % numLabels),
   };
@@ -87,7 +106,8 @@ export async function parityFixtureBatches(
 }
 
 /**
- * Fine-tunes the parity fixture model in `folder` (every parameter trainable, dropout off)
+ * Fine-tunes the parity fixture model in `folder` (a BERT classifier or a Llama-family causal
+ * LM, told by its `config.json`; every parameter trainable, dropout off)
  * with AdamW (weight decay 0.01, Hugging Face decay exclusion) on `backend`, alternating the
  * two batches of {@link parityFixtureBatches}. Deterministic, so the same call on two
  * backends must give the same losses up to float rounding: the cross-backend agreement
@@ -105,8 +125,17 @@ export async function trainParityFixture(
 ): Promise<FixtureTrainingResult> {
   const steps = options.steps ?? 100;
   const lr = options.lr ?? 1e-4;
-  const { model, config } = await loadBertCheckpoint(folder, { task: "sequence-classification" });
-  const batches = await parityFixtureBatches(folder, config.vocabSize, model.numLabels);
+  let model: TrainerModel & Module;
+  let batches: [Record<string, HostTensor>, Record<string, HostTensor>];
+  if ((await parityModelFamily(folder)).kind === "decoder") {
+    const { model: lm, config } = await loadLlamaCheckpoint(folder);
+    model = lm;
+    batches = await parityFixtureBatches(folder, config.vocabSize, 0);
+  } else {
+    const { model: bert, config } = await loadBertCheckpoint(folder, { task: "sequence-classification" });
+    model = bert;
+    batches = await parityFixtureBatches(folder, config.vocabSize, bert.numLabels);
+  }
   const params = model.parameters();
   const runner = new TrainStepRunner({
     backend,
