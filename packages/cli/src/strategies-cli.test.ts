@@ -130,7 +130,7 @@ describe("strategies and pre-trained models through the CLI", () => {
     expect(c.json.labels).toEqual(["negative", "neutral", "positive"]);
   });
 
-  it("a pre-trained folder whose vocabulary is smaller than the tokenizer's is a config error", async () => {
+  it("a pre-trained folder whose vocabulary is smaller than the tokenizer's: a data error naming the first token without an embedding", async () => {
     const io = captureIo({ cwd: REPO });
     const code = await runCli(
       [
@@ -138,14 +138,18 @@ describe("strategies and pre-trained models through the CLI", () => {
         "examples/sst2-tiny.json",
         ...QUICK,
         "--set",
+        "training.maxLength=16",
+        "--set",
         'model={"path":"../../shared/reference/bert-tiny-parity"}',
       ],
       io,
     );
-    expect(code).toBe(EXIT.usageError);
+    expect(code).toBe(EXIT.runtimeError);
     // (paths given with --set resolve against the config file's folder, like the file's own)
-    expect(io.err()).toContain("the tokenizer has 30522 tokens but /");
-    expect(io.err()).toContain("/shared/reference/bert-tiny-parity/config.json has vocab_size 64");
+    expect(io.err()).toMatch(
+      /token "\[CLS\]" \(id 101\) has no embedding: the model's vocab_size is 64 but the tokenizer has 30522 ids/,
+    );
+    expect(io.err()).toContain("model.resizeEmbeddings: true");
   });
 
   it("info counts parameters of a Hugging Face folder and compares methods (hand-computed)", async () => {
