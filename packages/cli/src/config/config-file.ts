@@ -34,6 +34,7 @@ export async function readConfigFile(path: string): Promise<unknown> {
   }
   const ext = extname(path).toLowerCase();
   if (ext === ".yaml" || ext === ".yml") {
+    checkFlowNesting(text, path);
     try {
       return parseYaml(text) as unknown;
     } catch (e) {
@@ -49,5 +50,40 @@ export async function readConfigFile(path: string): Promise<unknown> {
     throw new TunekitError("CONFIG_INVALID", `${path}: not valid JSON${hint}: ${(e as Error).message}`, {
       cause: e,
     });
+  }
+}
+
+/** Deepest `[` / `{` nesting a YAML config may have (real configs nest a handful of levels). */
+const MAX_FLOW_DEPTH = 64;
+
+/**
+ * Refuses YAML whose flow collections (`[...]`, `{...}`) nest deeper than
+ * {@link MAX_FLOW_DEPTH}, before the parser sees it: the parser's time and memory grow
+ * with the depth (100,000 levels cost it over a second and can exhaust memory). Quoted
+ * scalars and comments are skipped.
+ */
+function checkFlowNesting(text: string, path: string): void {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote !== undefined) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end;
+    } else if (c === "[" || c === "{") {
+      if (++depth > MAX_FLOW_DEPTH) {
+        const line = text.slice(0, i).split("\n").length;
+        throw new TunekitError(
+          "CONFIG_INVALID",
+          `${path}: YAML collections nest deeper than ${MAX_FLOW_DEPTH} levels (line ${line}); a train config needs a few`,
+        );
+      }
+    } else if ((c === "]" || c === "}") && depth > 0) depth--;
   }
 }
