@@ -76,4 +76,36 @@ describe("Llama checkpoints", () => {
       /describes a llama model of \d+ parameters, but .*model\.safetensors holds only 32 values/,
     );
   });
+
+  it("loads sharded float16 safetensors (model.safetensors.index.json), converting to float32", async () => {
+    const model = new LlamaForCausalLM(parseLlamaConfig(TINY_LLAMA), { seed: 9 });
+    const folder = join(dir, "sharded-f16");
+    await mkdir(folder);
+    const all = Object.entries(stateDict(model));
+    const shards = [all.slice(0, 10), all.slice(10)];
+    const weightMap: Record<string, string> = {};
+    for (const [i, entries] of shards.entries()) {
+      const file = `model-0000${i + 1}-of-00002.safetensors`;
+      await writeSafetensorsFile(
+        join(folder, file),
+        Object.fromEntries(entries),
+        { format: "pt" },
+        { floatDType: "F16" },
+      );
+      for (const [name] of entries) weightMap[name] = file;
+    }
+    await writeFile(join(folder, "model.safetensors.index.json"), JSON.stringify({ weight_map: weightMap }));
+    await writeFile(join(folder, "config.json"), JSON.stringify(TINY_LLAMA));
+    const { model: back, report } = await loadLlamaCheckpoint(folder);
+    expect(report.loaded).toHaveLength(all.length);
+    const want = stateDict(model);
+    for (const [name, value] of Object.entries(stateDict(back))) {
+      expect(value.dtype).toBe("float32");
+      // float16 keeps 11 significant bits: relative error at most 2^-11
+      for (let i = 0; i < value.data.length; i++) {
+        const w = want[name]!.data[i]!;
+        expect(Math.abs(value.data[i]! - w)).toBeLessThanOrEqual(Math.abs(w) * 2 ** -11 + 1e-7);
+      }
+    }
+  });
 });
