@@ -319,6 +319,10 @@ export {
   traceForward,
 } from "./models/index.js";
 export type {
+  DecoderStep,
+  GenerationForwardInputs,
+  GenerationSpec,
+  KvCacheLayer,
   LlamaCheckpointReport,
   LlamaConfig,
   LlamaInputs,
@@ -327,6 +331,7 @@ export type {
 } from "./models/index.js";
 export {
   applyRotary,
+  applyRotaryTables,
   causalLmLoss,
   causalMaskBias,
   checkLlamaSize,
@@ -347,10 +352,34 @@ export {
   parseLlamaConfig,
   readLlamaConfig,
   rmsNorm,
+  rotaryAtPositions,
   rotaryTables,
   saveLlamaCheckpoint,
   silu,
+  StaticKvCache,
 } from "./models/index.js";
+export type {
+  FinishReason,
+  GeneratedSequence,
+  GenerateOptions,
+  GenerateResult,
+  GenerativeModel,
+  KvCacheLayerValues,
+  PaddingSide,
+  ResolvedGenerateOptions,
+  SamplingOptions,
+  TokenDecoder,
+} from "./generation/index.js";
+export {
+  argmax,
+  checkSamplingOptions,
+  GenerationBatch,
+  GenerationGraphs,
+  generate,
+  resolveGenerateOptions,
+  sampleToken,
+  samplingDistribution,
+} from "./generation/index.js";
 export type {
   AdamWOptions,
   DecayFilterOption,

@@ -8,6 +8,7 @@ import {
   concat,
   constant,
   div,
+  gather,
   mean,
   mul,
   reshape,
@@ -102,16 +103,65 @@ export function applyRotary(x: Tensor, theta: number): Tensor {
   const [s, d] = x.shape.slice(-2) as [number, number];
   const { cos, signedSin } = rotaryTables(s, d, theta);
   const g = x.graph;
+  return applyRotaryTables(x, {
+    cos: constant(g, "float32", [s, d], cos),
+    signedSin: constant(g, "float32", [s, d], signedSin),
+  });
+}
+
+/**
+ * Rotary tables as graph tensors for explicit positions (Hugging Face's `position_ids`):
+ * rows of the `[tableLength, headDim]` host tables gathered at the int32 `positionIds [B, S]`,
+ * shaped `[B, 1, S, headDim]` to broadcast over heads. Every position must be below
+ * `tableLength`. Used for left-padded prompts and key/value-cache decoding.
+ *
+ * @example
+ * ```ts
+ * const rope = rotaryAtPositions(positionIds, 8, 10000, 64);
+ * const qRot = applyRotaryTables(q, rope); // q [B, heads, S, 8]
+ * ```
+ */
+export function rotaryAtPositions(
+  positionIds: Tensor,
+  headDim: number,
+  theta: number,
+  tableLength: number,
+): { cos: Tensor; signedSin: Tensor } {
+  if (positionIds.dtype !== "int32" || positionIds.rank !== 2) {
+    throw new TunekitError(
+      "SHAPE_MISMATCH",
+      `rotaryAtPositions: position_ids must be int32 [batch, seq], got ${positionIds.dtype}[${positionIds.shape.join(", ")}]`,
+    );
+  }
+  const [b, s] = positionIds.shape as [number, number];
+  const { cos, signedSin } = rotaryTables(tableLength, headDim, theta);
+  const g = positionIds.graph;
+  const rows = (table: Float32Array): Tensor =>
+    reshape(gather(constant(g, "float32", [tableLength, headDim], table), positionIds), [b, 1, s, headDim]);
+  return { cos: rows(cos), signedSin: rows(signedSin) };
+}
+
+/**
+ * `x · cos + rotate_half(x) · sin` with given tables (`cos` and `signedSin` broadcastable to
+ * `x [..., S, headDim]`, see {@link rotaryTables} and {@link rotaryAtPositions}).
+ *
+ * @example
+ * ```ts
+ * const kRot = applyRotaryTables(k, rotaryAtPositions(positionIds, 8, 10000, 64));
+ * ```
+ */
+export function applyRotaryTables(
+  x: Tensor,
+  tables: { readonly cos: Tensor; readonly signedSin: Tensor },
+): Tensor {
+  const d = x.shape[x.rank - 1]!;
   const half = d / 2;
   const begin = x.shape.map(() => 0);
   const size = x.shape.map(() => -1);
   const first = slice(x, begin, [...size.slice(0, -1), half]);
   const second = slice(x, [...begin.slice(0, -1), half], size);
   const swapped = concat([second, first], -1); // [x₂, x₁]; the sign lives in signedSin
-  return add(
-    mul(x, constant(g, "float32", [s, d], cos)),
-    mul(swapped, constant(g, "float32", [s, d], signedSin)),
-  );
+  return add(mul(x, tables.cos), mul(swapped, tables.signedSin));
 }
 
 /**

@@ -5,8 +5,25 @@ import { filledTensor } from "../../modules/init.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, Layer, Module } from "../../modules/module.js";
 import { Parameter } from "../../modules/parameter.js";
-import { applyRotary, groupedQueryAttention, rmsNorm, silu } from "./decoder-ops.js";
+import { applyRotary, applyRotaryTables, groupedQueryAttention, rmsNorm, silu } from "./decoder-ops.js";
+import type { StaticKvCache } from "./kv-cache.js";
 import type { LlamaConfig } from "./llama-config.js";
+
+/**
+ * What a decoder layer needs beyond its input in generation: rotary tables at explicit
+ * positions (`rotaryAtPositions`; default: positions `0 .. S-1`) and a static key/value
+ * cache with this layer's index in it.
+ *
+ * @example
+ * ```ts
+ * const step: DecoderStep = { rope: rotaryAtPositions(positionIds, 8, 10000, 64), cache, layer: 0 };
+ * ```
+ */
+export interface DecoderStep {
+  readonly rope?: { readonly cos: Tensor; readonly signedSin: Tensor } | undefined;
+  readonly cache?: StaticKvCache | undefined;
+  readonly layer: number;
+}
 
 /**
  * Llama's RMSNorm with a learned `weight` (ones at initialisation), see {@link rmsNorm}.
@@ -65,15 +82,24 @@ export class LlamaAttention extends Module {
     this.registerModule("o_proj", new Linear(q, h, { ...init, bias: config.outputBias }));
   }
 
-  /** `x [B, S, H]`, `maskBias` additive `[B|1, 1, S, S]` (see `causalMaskBias`). Returns `[B, S, H]`. */
-  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+  /**
+   * `x [B, S, H]`, `maskBias` additive `[B|1, 1, S, S]` (see `causalMaskBias`; `[B, 1, 1, capacity]`
+   * when decoding with a cache). Returns `[B, S, H]`.
+   */
+  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT, step?: DecoderStep): Tensor {
     const [b, s] = x.shape as [number, number, number];
     const d = this.headDim;
     const heads = (name: string, n: number): Tensor =>
       transpose(reshape(this.child<Layer>(name).forward(x, ctx), [b, s, n, d]), [0, 2, 1, 3]);
-    const q = applyRotary(heads("q_proj", this.numHeads), this.ropeTheta);
-    const k = applyRotary(heads("k_proj", this.numKeyValueHeads), this.ropeTheta);
-    const v = heads("v_proj", this.numKeyValueHeads);
+    const rope = step?.rope;
+    const rotate = (t: Tensor): Tensor =>
+      rope ? applyRotaryTables(t, rope) : applyRotary(t, this.ropeTheta);
+    const q = rotate(heads("q_proj", this.numHeads));
+    const kNew = rotate(heads("k_proj", this.numKeyValueHeads));
+    const vNew = heads("v_proj", this.numKeyValueHeads);
+    const { keys: k, values: v } = step?.cache
+      ? step.cache.update(step.layer, kNew, vNew)
+      : { keys: kNew, values: vNew };
     const context = groupedQueryAttention(q, k, v, maskBias, 1 / Math.sqrt(d));
     const merged = reshape(transpose(context, [0, 2, 1, 3]), [b, s, this.numHeads * d]);
     return this.child<Layer>("o_proj").forward(merged, ctx);
@@ -125,9 +151,9 @@ export class LlamaDecoderLayer extends Module {
     this.registerModule("post_attention_layernorm", new LlamaRMSNorm(config.hiddenSize, config.rmsNormEps));
   }
 
-  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+  forward(x: Tensor, maskBias: Tensor, ctx: ForwardContext = EVAL_CONTEXT, step?: DecoderStep): Tensor {
     const normed = this.child<Layer>("input_layernorm").forward(x, ctx);
-    const h = add(x, this.child<LlamaAttention>("self_attn").forward(normed, maskBias, ctx));
+    const h = add(x, this.child<LlamaAttention>("self_attn").forward(normed, maskBias, ctx, step));
     const normed2 = this.child<Layer>("post_attention_layernorm").forward(h, ctx);
     return add(h, this.child<Layer>("mlp").forward(normed2, ctx));
   }

@@ -1,22 +1,25 @@
 import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { matmul, reshape } from "../../ir/ops.js";
+import { matmul, oneHot, reshape } from "../../ir/ops.js";
 import { Embedding } from "../../modules/embedding.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
 import type { Parameter } from "../../modules/parameter.js";
 import type { ModelBatchOutput } from "../../trainer/trainer-model.js";
 import { causalLmLoss } from "./causal-lm-loss.js";
-import { causalMaskBias } from "./decoder-ops.js";
+import { causalMaskBias, rotaryAtPositions } from "./decoder-ops.js";
+import type { StaticKvCache } from "./kv-cache.js";
 import { type LlamaConfig, LLAMA_MODEL_TYPES } from "./llama-config.js";
 import { LlamaDecoderLayer, LlamaRMSNorm } from "./llama-layers.js";
 import { checkLlamaSize } from "./llama-parameter-count.js";
 
 /**
  * Inputs of a Llama-family decoder: int32 `inputIds [B, S]`, optionally the int32
- * `attentionMask [B, S]` (1 = token, 0 = right padding) and, for the loss, int32
- * `labels [B, S]` (usually the input ids, -100 where no loss is wanted).
+ * `attentionMask [B, S]` (1 = token, 0 = padding), int32 `positionIds [B, S]` (Hugging Face's
+ * `position_ids`; default `0 .. S-1` in every row, so without them pad on the right; each
+ * below `max(S, cache capacity)`) and, for the loss, int32 `labels [B, S]` (usually the input
+ * ids, -100 where no loss is wanted).
  *
  * @example
  * ```ts
@@ -26,7 +29,48 @@ import { checkLlamaSize } from "./llama-parameter-count.js";
 export interface LlamaInputs {
   readonly inputIds: Tensor;
   readonly attentionMask?: Tensor | undefined;
+  readonly positionIds?: Tensor | undefined;
   readonly labels?: Tensor | undefined;
+}
+
+/**
+ * What `generate` needs to know about a causal LM: the key/value cache layout (layers,
+ * key/value heads, head size), the vocabulary size, the end-of-sequence ids, the pad id and
+ * a sliding attention window (Mistral) when there is one.
+ *
+ * @example
+ * ```ts
+ * const { numLayers, eosTokenIds } = model.generationSpec;
+ * ```
+ */
+export interface GenerationSpec {
+  readonly numLayers: number;
+  readonly numKeyValueHeads: number;
+  readonly headDim: number;
+  readonly vocabSize: number;
+  readonly eosTokenIds: readonly number[];
+  readonly padTokenId?: number;
+  readonly slidingWindow?: number;
+}
+
+/**
+ * Inputs of one generation forward ({@link LlamaForCausalLM.forwardGeneration}): the
+ * {@link LlamaInputs} without labels, plus `logitIndex` (int32 `[B]`: the position whose
+ * next-token logits each row returns) and an optional static key/value cache (a prefill
+ * or a decode step; in a decode step `attentionMask` is left out, the cache's slot mask
+ * replaces it).
+ *
+ * @example
+ * ```ts
+ * const logits = model.forwardGeneration({ inputIds, attentionMask, positionIds, logitIndex }); // [B, V]
+ * ```
+ */
+export interface GenerationForwardInputs {
+  readonly inputIds: Tensor;
+  readonly attentionMask?: Tensor | undefined;
+  readonly positionIds?: Tensor | undefined;
+  readonly logitIndex: Tensor;
+  readonly cache?: StaticKvCache | undefined;
 }
 
 /**
@@ -65,14 +109,41 @@ export class LlamaModel extends Module {
     return this.child<Embedding>("embed_tokens").weight;
   }
 
-  forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
-    const { inputIds, attentionMask } = inputs;
+  /**
+   * Hidden states `[B, S, H]`. With a {@link StaticKvCache}, the layers record their keys and
+   * values in it (a prefill) or attend over it (a decode step, where the cache's slot mask
+   * replaces `attentionMask`).
+   */
+  forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT, cache?: StaticKvCache): Tensor {
+    const { inputIds, attentionMask, positionIds } = inputs;
     checkIds(inputIds, "input_ids");
-    if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
     const s = inputIds.shape[1]!;
-    const bias = causalMaskBias(inputIds.graph, s, attentionMask, this.config.slidingWindow);
+    let bias: Tensor;
+    if (cache?.decoding) {
+      if (attentionMask) {
+        throw new TunekitError(
+          "INVALID_ARGUMENT",
+          "Llama decoder: a decode step with a key/value cache takes its slot mask from the cache; leave attention_mask out",
+        );
+      }
+      bias = cache.decodeBias();
+    } else {
+      if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
+      bias = causalMaskBias(inputIds.graph, s, attentionMask, this.config.slidingWindow);
+    }
+    let rope: { cos: Tensor; signedSin: Tensor } | undefined;
+    if (positionIds) {
+      checkIds(positionIds, "position_ids", inputIds.shape);
+      const table = Math.max(s, cache?.capacity ?? 0);
+      rope = rotaryAtPositions(positionIds, this.config.headDim, this.config.ropeTheta, table);
+    }
     let x = this.child<Layer>("embed_tokens").forward(inputIds, ctx);
-    for (const layer of this.child<ModuleList<LlamaDecoderLayer>>("layers")) x = layer.forward(x, bias, ctx);
+    let i = 0;
+    for (const layer of this.child<ModuleList<LlamaDecoderLayer>>("layers")) {
+      x =
+        rope || cache ? layer.forward(x, bias, ctx, { rope, cache, layer: i }) : layer.forward(x, bias, ctx);
+      i++;
+    }
     return this.child<Layer>("norm").forward(x, ctx);
   }
 }
@@ -115,15 +186,56 @@ export class LlamaForCausalLM extends Module {
     return LLAMA_MODEL_TYPES[this.llamaConfig.modelType];
   }
 
+  /** What generation needs to know: cache shape, vocabulary, special ids (see `generate`). */
+  get generationSpec(): GenerationSpec {
+    const c = this.llamaConfig;
+    const eos =
+      c.eosTokenId === undefined ? [] : typeof c.eosTokenId === "number" ? [c.eosTokenId] : [...c.eosTokenId];
+    return {
+      numLayers: c.numHiddenLayers,
+      numKeyValueHeads: c.numKeyValueHeads,
+      headDim: c.headDim,
+      vocabSize: c.vocabSize,
+      eosTokenIds: eos,
+      ...(c.padTokenId === undefined ? {} : { padTokenId: c.padTokenId }),
+      ...(c.slidingWindow === undefined ? {} : { slidingWindow: c.slidingWindow }),
+    };
+  }
+
   /** The decoder stack. */
   get model(): LlamaModel {
     return this.child<LlamaModel>("model");
   }
 
   forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT): { logits: Tensor; loss?: Tensor } {
-    const hidden = this.model.forward(inputs, ctx);
+    const logits = this.head(this.model.forward(inputs, ctx), ctx);
+    if (inputs.labels === undefined) return { logits };
+    checkIds(inputs.labels, "labels", inputs.inputIds.shape);
+    return { logits, loss: causalLmLoss(logits, inputs.labels) };
+  }
+
+  /**
+   * The next-token logits `[B, V]` at `logitIndex[b]` of each row, for generation: the head
+   * runs on those positions only. With a cache, see {@link GenerationForwardInputs}.
+   */
+  forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+    const hidden = this.model.forward(inputs, ctx, inputs.cache);
     const [b, s, h] = hidden.shape as [number, number, number];
-    const logits = this.llamaConfig.tieWordEmbeddings
+    const index = inputs.logitIndex;
+    if (index.dtype !== "int32" || index.rank !== 1 || index.shape[0] !== b) {
+      throw new TunekitError(
+        "SHAPE_MISMATCH",
+        `${this.architecture}.forwardGeneration: logitIndex must be int32 [${b}], got ${index.dtype}[${index.shape.join(", ")}]`,
+      );
+    }
+    // one position per row needs no selection (a decode step; index 0 is the only one)
+    const picked = s === 1 ? hidden : matmul(oneHot(reshape(index, [b, 1]), s), hidden); // [B, 1, H]
+    return reshape(this.head(reshape(picked, [b, 1, h]), ctx), [b, this.llamaConfig.vocabSize]);
+  }
+
+  private head(hidden: Tensor, ctx: ForwardContext): Tensor {
+    const [b, s, h] = hidden.shape as [number, number, number];
+    return this.llamaConfig.tieWordEmbeddings
       ? reshape(
           matmul(reshape(hidden, [b * s, h]), hidden.graph.param(this.model.embedTokens), {
             transposeB: true,
@@ -131,9 +243,6 @@ export class LlamaForCausalLM extends Module {
           [b, s, this.llamaConfig.vocabSize],
         )
       : this.child<Layer>("lm_head").forward(hidden, ctx);
-    if (inputs.labels === undefined) return { logits };
-    checkIds(inputs.labels, "labels", inputs.inputIds.shape);
-    return { logits, loss: causalLmLoss(logits, inputs.labels) };
   }
 
   /** The Trainer's generic forward: reads `input_ids`, `attention_mask` and (when fed) `labels`. */
@@ -146,7 +255,12 @@ export class LlamaForCausalLM extends Module {
       );
     }
     const { logits, loss } = this.forward(
-      { inputIds, attentionMask: feeds.attention_mask, labels: feeds.labels },
+      {
+        inputIds,
+        attentionMask: feeds.attention_mask,
+        positionIds: feeds.position_ids,
+        labels: feeds.labels,
+      },
       ctx,
     );
     return { loss, outputs: { logits } };

@@ -1,0 +1,4 @@
+import { describeGenerationParity } from "@tunekit/core/testing";
+import { createOnnxBackend } from "./backend.js";
+
+describeGenerationParity("ONNX Runtime", () => createOnnxBackend());

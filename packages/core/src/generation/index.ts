@@ -1,0 +1,10 @@
+export type { FinishReason, GeneratedSequence, GenerateResult } from "./generate.js";
+export { generate } from "./generate.js";
+export type { GenerateOptions, ResolvedGenerateOptions, TokenDecoder } from "./generate-options.js";
+export { resolveGenerateOptions } from "./generate-options.js";
+export type { PaddingSide } from "./generation-batch.js";
+export { GenerationBatch } from "./generation-batch.js";
+export type { GenerativeModel, KvCacheLayerValues } from "./generation-graphs.js";
+export { GenerationGraphs } from "./generation-graphs.js";
+export type { SamplingOptions } from "./sampling.js";
+export { argmax, checkSamplingOptions, sampleToken, samplingDistribution } from "./sampling.js";
