@@ -6,6 +6,7 @@ import { convertCommand } from "./commands/convert.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { exportAdapterCommand } from "./commands/export-adapter.js";
 import { infoCommand } from "./commands/info.js";
+import { generateCommand } from "./commands/generate.js";
 import { mergeCommand } from "./commands/merge.js";
 import { predictCommand } from "./commands/predict.js";
 import { trainCommand } from "./commands/train.js";
@@ -25,7 +26,7 @@ export const EXIT = { ok: 0, runtimeError: 1, usageError: 2 } as const;
  *
  * @example
  * ```ts
- * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter", "convert"]
+ * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter", "convert", "generate"]
  * ```
  */
 export const COMMANDS: readonly CliCommand[] = [
@@ -36,6 +37,7 @@ export const COMMANDS: readonly CliCommand[] = [
   mergeCommand,
   exportAdapterCommand,
   convertCommand,
+  generateCommand,
 ];
 
 /**
