@@ -37,5 +37,7 @@ export function scalarOf(tf: Tf, value: number, dtype: DType): TfTensor {
  * ```
  */
 export function oneHotFloat(tf: Tf, indices: TfTensor, depth: number): TfTensor {
+  // tf.oneHot refuses depth 1 ("depth must be >=2"): there, one-hot is `index == 0`
+  if (depth === 1) return tf.cast(tf.expandDims(tf.equal(indices, 0), -1), "float32");
   return tf.cast(tf.oneHot(indices, depth, 1, 0, "int32"), "float32");
 }

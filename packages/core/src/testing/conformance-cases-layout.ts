@@ -202,6 +202,12 @@ function indexingCases(): ConformanceCase[] {
       feeds: { ids: { values: [0, -1, 3, 2, -100, 7] } },
       build: (g) => ({ y: oneHot(inp(g, "ids", [6], "int32"), 3) }),
     },
+    {
+      // depth 1 is legal in the IR (a sequence of one position); TF.js's own oneHot refuses it
+      name: "oneHot/depth-1",
+      feeds: { ids: { values: [0, 1, -1, 0] } },
+      build: (g) => ({ y: oneHot(inp(g, "ids", [4], "int32"), 1) }),
+    },
   ];
 }
 
