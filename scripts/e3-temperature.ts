@@ -177,7 +177,7 @@ const GLUE_NOTE = `
 Why not the GLUE mixture (SST-2 8,000 + STS-B 5,749 + RTE 250)? Its first run (\`--large sst2:8000,stsb --small rte
 --lr 5e-4\`, seed 1, T = 1, 200 steps of batch 32) ended at SST-2 accuracy 0.522, STS-B Pearson 0.024 and RTE accuracy
 0.527 (RTE's dev majority class): at this budget this small model learns neither STS-B nor RTE, so every T would
-score chance on the small task, and a pair-task run took three times as long. The default mixture keeps one
+score chance on the small task. The default mixture keeps one
 large task (SST-2), adds a second single-sentence task of another kind (SUBJ, subjectivity) and makes the small task
 one the model can learn from 250 rows (CR, customer-review polarity).`;
 await writePage(values.out, {
