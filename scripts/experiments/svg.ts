@@ -108,7 +108,7 @@ export async function barChart(
     );
   }
   legend(parts, o.series, m.l, H - 28, W - m.l - m.r);
-  await save(path, W, H, parts);
+  await save(path, W, H, parts, o.title);
 }
 
 /** A scatter point: x, y (mean) and its ±std, and the series it belongs to. */
@@ -185,7 +185,7 @@ export async function scatterChart(
     );
   }
   legend(parts, o.series, m.l, H - 40, pw);
-  await save(path, W, H, parts);
+  await save(path, W, H, parts, o.title);
 }
 
 function legend(parts: string[], series: readonly string[], x0: number, y0: number, width: number): void {
@@ -203,9 +203,15 @@ function legend(parts: string[], series: readonly string[], x0: number, y0: numb
   }
 }
 
-async function save(path: string, W: number, H: number, parts: readonly string[]): Promise<void> {
+async function save(
+  path: string,
+  W: number,
+  H: number,
+  parts: readonly string[],
+  title: string,
+): Promise<void> {
   await writeFile(
     path,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n<rect width="${W}" height="${H}" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n<title>${esc(title)}</title>\n<rect width="${W}" height="${H}" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`,
   );
 }
