@@ -210,6 +210,27 @@ export {
   tokenizerFromJson,
   truncateLengths,
 } from "./data/index.js";
+export type {
+  CausalLmData,
+  CausalLmExample,
+  CausalLmExampleLimits,
+  CausalLmFormat,
+  CausalLmJsonl,
+  CausalLmJsonlOptions,
+  CausalLmTokenizeOptions,
+  ChatMessage,
+  RenderedChat,
+} from "./data/index.js";
+export {
+  alpacaPrompt,
+  CAUSAL_LM_FORMATS,
+  ChatTemplate,
+  detectCausalLmFormat,
+  loadCausalLmJsonl,
+  parseCausalLmExample,
+  parseCausalLmJsonl,
+  tokenizeCausalLm,
+} from "./data/index.js";
 export type { ClassScores } from "./metrics/index.js";
 export {
   accuracy,

@@ -40,3 +40,24 @@ export type { TokenizerSources } from "./tokenizer-sources.js";
 export { readTokenizerSources } from "./tokenizer-sources.js";
 export { MAX_VOCAB_TXT_BYTES, tokenizerJsonFromVocab } from "./wordpiece-vocab.js";
 export { assertIdsInVocabulary } from "./vocabulary-check.js";
+export type {
+  CausalLmData,
+  CausalLmExample,
+  CausalLmExampleLimits,
+  CausalLmFormat,
+  CausalLmJsonl,
+  CausalLmJsonlOptions,
+  CausalLmTokenizeOptions,
+  ChatMessage,
+  RenderedChat,
+} from "./causal-lm/index.js";
+export {
+  alpacaPrompt,
+  CAUSAL_LM_FORMATS,
+  ChatTemplate,
+  detectCausalLmFormat,
+  loadCausalLmJsonl,
+  parseCausalLmExample,
+  parseCausalLmJsonl,
+  tokenizeCausalLm,
+} from "./causal-lm/index.js";
