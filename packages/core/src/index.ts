@@ -219,6 +219,7 @@ export type {
   CausalLmJsonlOptions,
   CausalLmTokenizeOptions,
   ChatMessage,
+  PackedCausalLmData,
   RenderedChat,
 } from "./data/index.js";
 export {
@@ -227,6 +228,8 @@ export {
   ChatTemplate,
   detectCausalLmFormat,
   loadCausalLmJsonl,
+  packCausalLm,
+  packedAttentionFeeds,
   parseCausalLmExample,
   parseCausalLmJsonl,
   tokenizeCausalLm,

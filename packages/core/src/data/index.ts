@@ -49,6 +49,7 @@ export type {
   CausalLmJsonlOptions,
   CausalLmTokenizeOptions,
   ChatMessage,
+  PackedCausalLmData,
   RenderedChat,
 } from "./causal-lm/index.js";
 export {
@@ -57,6 +58,8 @@ export {
   ChatTemplate,
   detectCausalLmFormat,
   loadCausalLmJsonl,
+  packCausalLm,
+  packedAttentionFeeds,
   parseCausalLmExample,
   parseCausalLmJsonl,
   tokenizeCausalLm,

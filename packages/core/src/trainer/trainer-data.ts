@@ -1,4 +1,5 @@
 import { collateRows, planBatches } from "../data/batching.js";
+import { packedAttentionFeeds } from "../data/causal-lm/causal-lm-packing.js";
 import type { PaddingStrategy } from "../data/padding.js";
 import { TunekitError } from "../errors.js";
 import { type HostTensor, hostTensor } from "../tensor/host-tensor.js";
@@ -22,7 +23,8 @@ export interface TrainerBatch {
 
 /**
  * Pads the rows at `indices` into step-graph feeds; `withLabels` adds `labels` (int32 `[B]`,
- * float32 `[B]` for regression, or int32 `[B, S]` token labels padded with -100).
+ * float32 `[B]` for regression, or int32 `[B, S]` token labels padded with -100). Packed rows
+ * (`segmentIds`) get `position_ids` and a `[B, S, S]` `attention_mask`.
  *
  * @example
  * ```ts
@@ -41,6 +43,10 @@ export function trainerBatch(
     [BATCH_INPUTS.attentionMask]: b.attentionMask,
     [BATCH_INPUTS.tokenTypeIds]: b.tokenTypeIds,
   };
+  // packed rows: per-example positions and a block-diagonal mask instead of the padding mask
+  if (data.segmentIds !== undefined) {
+    Object.assign(feeds, packedAttentionFeeds(data.segmentIds, indices, b.inputIds.shape[1]!));
+  }
   if (withLabels) {
     if (data.tokenLabels !== undefined) {
       const s = b.inputIds.shape[1]!;
@@ -84,6 +90,16 @@ export function checkTrainerData(data: TrainerData, name: string): void {
     throw new TunekitError("DATA_INVALID", `Trainer: ${name} data has no rows`);
   }
   if (data.task === "regression" && data.labels !== undefined) checkRegressionTargets(data.labels, name);
+  const seg = data.segmentIds;
+  if (
+    seg !== undefined &&
+    (seg.length !== data.ids.length || seg.some((r, i) => r.length !== data.ids[i]!.length))
+  ) {
+    throw new TunekitError(
+      "DATA_INVALID",
+      `Trainer: ${name} segmentIds must hold one array per row, each as long as the row's ids (packCausalLm builds them)`,
+    );
+  }
   const t = data.tokenLabels;
   if (t === undefined) return;
   if (t.length !== data.ids.length) {

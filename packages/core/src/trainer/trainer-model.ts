@@ -63,13 +63,18 @@ export type TrainerTask = "classification" | "regression" | "token-classificatio
 /**
  * A tokenised data set for the Trainer. For token classification add `tokenLabels`: one
  * `Int32Array` per row, aligned with `ids` (special tokens included), -100 where no label.
+ * Packed causal-LM rows (`packCausalLm`) add `segmentIds` (the example of each token), fed
+ * as `position_ids` and a block-diagonal `[B, S, S]` `attention_mask`.
  *
  * @example
  * ```ts
  * const data: TrainerData = { ...tokenizeDataset(split, tok, { maxLength: 64 }), tokenLabels };
  * ```
  */
-export type TrainerData = TokenizedDataset & { readonly tokenLabels?: readonly Int32Array[] };
+export type TrainerData = TokenizedDataset & {
+  readonly tokenLabels?: readonly Int32Array[];
+  readonly segmentIds?: readonly Int32Array[];
+};
 
 /**
  * Batch input names fed to the step graphs (Hugging Face names).

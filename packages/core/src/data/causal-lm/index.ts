@@ -11,3 +11,5 @@ export type { CausalLmData, CausalLmTokenizeOptions } from "./causal-lm-tokenize
 export { alpacaPrompt, tokenizeCausalLm } from "./causal-lm-tokenize.js";
 export type { RenderedChat } from "./chat-template.js";
 export { ChatTemplate } from "./chat-template.js";
+export type { PackedCausalLmData } from "./causal-lm-packing.js";
+export { packCausalLm, packedAttentionFeeds } from "./causal-lm-packing.js";

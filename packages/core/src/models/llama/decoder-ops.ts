@@ -168,6 +168,8 @@ export function applyRotaryTables(
  * The additive attention bias of a causal decoder `[B, 1, S, S]` (`[1, 1, S, S]` without a
  * mask): 0 where query `i` may see key `j` (`j ≤ i`, within `slidingWindow` positions when
  * given, and `attentionMask[b, j] = 1`), float32 min elsewhere, as Hugging Face builds it.
+ * A `[B, S, S]` mask (1 where query `i` may see key `j`, e.g. the block-diagonal mask of
+ * packed rows) is combined with the causal mask the same way.
  *
  * @example
  * ```ts
@@ -190,7 +192,8 @@ export function causalMaskBias(
   const causal = constant(graph, "float32", [1, 1, s, s], allowed);
   if (attentionMask === undefined) return mul(sub(1, causal), FLOAT32_MIN);
   const b = attentionMask.shape[0]!;
-  const keys = reshape(cast(attentionMask, "float32"), [b, 1, 1, s]);
+  const pairs = attentionMask.rank === 3;
+  const keys = reshape(cast(attentionMask, "float32"), pairs ? [b, 1, s, s] : [b, 1, 1, s]);
   return mul(sub(1, mul(causal, keys)), FLOAT32_MIN);
 }
 

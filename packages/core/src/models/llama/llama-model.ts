@@ -16,7 +16,8 @@ import { checkLlamaSize } from "./llama-parameter-count.js";
 
 /**
  * Inputs of a Llama-family decoder: int32 `inputIds [B, S]`, optionally the int32
- * `attentionMask [B, S]` (1 = token, 0 = padding), int32 `positionIds [B, S]` (Hugging Face's
+ * `attentionMask [B, S]` (1 = token, 0 = padding; or `[B, S, S]`, 1 where query `i` may see
+ * key `j`, combined with the causal mask: packed rows' block-diagonal mask), int32 `positionIds [B, S]` (Hugging Face's
  * `position_ids`; default `0 .. S-1` in every row, so without them pad on the right; each
  * below `max(S, cache capacity)`) and, for the loss, int32 `labels [B, S]` (usually the input
  * ids, -100 where no loss is wanted).
@@ -128,7 +129,8 @@ export class LlamaModel extends Module {
       }
       bias = cache.decodeBias();
     } else {
-      if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
+      if (attentionMask?.rank === 3) checkIds(attentionMask, "attention_mask", [...inputIds.shape, s]);
+      else if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
       bias = causalMaskBias(inputIds.graph, s, attentionMask, this.config.slidingWindow);
     }
     let rope: { cos: Tensor; signedSin: Tensor } | undefined;
@@ -268,7 +270,7 @@ export class LlamaForCausalLM extends Module {
 }
 
 function checkIds(t: Tensor, name: string, shape?: readonly number[]): void {
-  const okShape = t.rank === 2 && (!shape || (t.shape[0] === shape[0] && t.shape[1] === shape[1]));
+  const okShape = shape ? t.rank === shape.length && shape.every((n, i) => t.shape[i] === n) : t.rank === 2;
   if (t.dtype !== "int32" || !okShape) {
     throw new TunekitError(
       "SHAPE_MISMATCH",
