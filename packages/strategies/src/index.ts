@@ -36,6 +36,7 @@ export {
 export { DEFAULT_MODULES_TO_SAVE, isUnderModule, modulesToSavePaths } from "./peft/modules-to-save.js";
 export type { PeftTypeHandler } from "./peft/peft-types.js";
 export { COMMON_PEFT_FIELDS, registeredPeftTypes, registerPeftType } from "./peft/peft-types.js";
+export { adapterTaskFields, adapterTaskType } from "./peft/peft-task-type.js";
 export type { SaveAdapterOptions, SavedAdapter } from "./peft/save-adapter.js";
 export {
   ADAPTER_CONFIG_FILE,

@@ -10,6 +10,7 @@ import {
   targetModulesToJson,
 } from "../peft/target-modules.js";
 import { Ia3Linear } from "./ia3-linear.js";
+import { adapterTaskFields } from "../peft/peft-task-type.js";
 
 /**
  * Options of {@link ia3} (PEFT's `IA3Config` names in camelCase).
@@ -153,7 +154,10 @@ export function ia3(options: Ia3Options = {}): Strategy & { readonly options: Re
       recordAdapter(injected.adapted, {
         peftType: "IA3",
         strategy,
-        config: ia3PeftConfig(o),
+        config: {
+          ...ia3PeftConfig(o),
+          ...adapterTaskFields(model, injected.savedModulePaths, o.modulesToSave),
+        },
         parameterPaths: injected.parameterPaths,
       });
       return injected.adapted;

@@ -4,6 +4,7 @@ import { injectAdapter } from "../peft/inject-adapter.js";
 import { DEFAULT_MODULES_TO_SAVE } from "../peft/modules-to-save.js";
 import { type TargetModules, targetModulesToJson, checkLayersWithTargets } from "../peft/target-modules.js";
 import { LoraLinear } from "./lora-linear.js";
+import { adapterTaskFields } from "../peft/peft-task-type.js";
 
 /**
  * Options of {@link lora} (PEFT's `LoraConfig` names in camelCase).
@@ -178,7 +179,10 @@ export function lora(options: LoraOptions = {}): Strategy & { readonly options: 
       recordAdapter(injected.adapted, {
         peftType: "LORA",
         strategy,
-        config: loraPeftConfig(o),
+        config: {
+          ...loraPeftConfig(o),
+          ...adapterTaskFields(model, injected.savedModulePaths, o.modulesToSave),
+        },
         parameterPaths: injected.parameterPaths,
       });
       return injected.adapted;

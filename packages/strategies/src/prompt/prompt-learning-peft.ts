@@ -6,6 +6,7 @@ import {
   Graph,
   type HostTensor,
   hostTensor,
+  LlamaForCausalLM,
   type Module,
   type Parameter,
   readSafetensorsFile,
@@ -19,14 +20,15 @@ import { promptEmbeddingsOf, promptTuning } from "./prompt-tuning.js";
 import { readAdapterConfigJson, writeAdapterFolder } from "../peft/adapter-folder-io.js";
 
 /**
- * PEFT's `task_type` of a BERT model: `SEQ_CLS`, `TOKEN_CLS` or `FEATURE_EXTRACTION`.
+ * PEFT's `task_type` of a model: `SEQ_CLS`, `TOKEN_CLS`, `FEATURE_EXTRACTION` (a bare BERT
+ * encoder) or `CAUSAL_LM` (a Llama-family decoder).
  *
  * @example
  * ```ts
  * const task: PeftTaskType = peftTaskType(model); // "SEQ_CLS"
  * ```
  */
-export type PeftTaskType = "SEQ_CLS" | "TOKEN_CLS" | "FEATURE_EXTRACTION";
+export type PeftTaskType = "SEQ_CLS" | "TOKEN_CLS" | "FEATURE_EXTRACTION" | "CAUSAL_LM";
 
 /**
  * PEFT's key of the prompt / prefix table in `adapter_model.safetensors`.
@@ -51,7 +53,7 @@ export const PROMPT_EMBEDDINGS_KEY = "prompt_embeddings";
 export const PROMPT_LEARNING_HEAD_PREFIX = "base_model.classifier.";
 
 /**
- * The PEFT task type of a BERT model.
+ * The PEFT task type of a model for prompt-learning files (see {@link PeftTaskType}).
  *
  * @example
  * ```ts
@@ -59,6 +61,7 @@ export const PROMPT_LEARNING_HEAD_PREFIX = "base_model.classifier.";
  * ```
  */
 export function peftTaskType(model: Module): PeftTaskType {
+  if (model instanceof LlamaForCausalLM) return "CAUSAL_LM";
   if (model instanceof BertForSequenceClassification) return "SEQ_CLS";
   if (model instanceof BertForTokenClassification) return "TOKEN_CLS";
   return "FEATURE_EXTRACTION";
