@@ -240,6 +240,21 @@ await barChart(`${OUT_DIR}/${values.out}.svg`, {
   yMax: 0.85,
   reference: { value: majority, label: `majority class ${majority.toFixed(3)}` },
 });
+/** What the page says about each intermediate task's data. */
+const DATA_NOTES = [
+  {
+    task: "sst5",
+    text:
+      "SST-2 and SST-5 come from the same treebank (SST-5's train sentences are from the treebank's train split, as SST-2's\n" +
+      "train phrases; the dev sentences are the same split in both), so stage 1 never sees SST-2 dev text.",
+  },
+  {
+    task: "tweeteval-sentiment",
+    text:
+      "TweetEval has no train split here: stage 1 trains on its test split and is scored on its validation split (both\n" +
+      "texts, without labels, were part of the model's pre-training corpus).",
+  },
+];
 const wall = (performance.now() - started) / 1000;
 const s1 = stage1Budget(0);
 const s2 = stage2Budget("full", 0);
@@ -257,8 +272,9 @@ ${targetRows} rows, ${s2.steps} steps of batch ${s2.batchSize} (${((s2.steps * s
 10% warm-up, clip norm 1, max length ${MAX_LEN}, onnx backend. Score: accuracy on the ${sst2.dev!.lengths.length} SST-2 dev sentences
 (majority class ${majority.toFixed(3)}). **Forgetting**: the final model's encoder (LoRA merged in) with the stage-1
 classifier, scored on stage-1 dev, against the stage-1 model's own score; "forgotten" is the drop in accuracy points.
-SST-2 and SST-5 come from the same treebank (SST-5's train sentences are SST-2's train split; dev sentences are
-the same split in both), so stage 1 never sees SST-2 dev text.
+${DATA_NOTES.filter((n) => intermediates.includes(n.task))
+  .map((n) => n.text)
+  .join("\n")}
 
 ![E1 chart](${values.out}.svg)
 
