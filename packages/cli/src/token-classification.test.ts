@@ -64,6 +64,17 @@ describe("token classification", () => {
     expect(summary.evaluation.metrics.accuracy).toBeGreaterThanOrEqual(0);
     expect(summary.evaluation.metrics.accuracy).toBeLessThanOrEqual(1);
 
+    // info on the training config builds the same token classification model (it used to crash
+    // reading data.config, which a data.tokens config does not have)
+    const infoConfig = captureIo({ cwd: dir });
+    expect(await runCli(["info", config, "--json"], infoConfig), infoConfig.err()).toBe(EXIT.ok);
+    const fromConfig = JSON.parse(infoConfig.out()) as {
+      architecture: { labels: string[] };
+      parameters: { total: number };
+    };
+    expect(fromConfig.architecture.labels).toEqual(["PUNCT", "WORD"]);
+    expect(fromConfig.parameters.total).toBe(summary.parameters.total);
+
     const ev = captureIo({ cwd: dir });
     expect(await runCli(["evaluate", "run", "--json"], ev), ev.err()).toBe(EXIT.ok);
     const evaluated = JSON.parse(ev.out()) as { task: string; loss: number; metrics: Record<string, number> };

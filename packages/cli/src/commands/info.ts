@@ -13,6 +13,7 @@ import { type CliCommand, type CommandContext, intFlag, UsageError } from "../co
 import { formatTable } from "../format-table.js";
 import { ConfigValidator } from "../config/validate.js";
 import { loadDataSpec, resolveTask } from "../setup/data-setup.js";
+import { prepareData } from "../setup/training-data.js";
 import { buildMultiTaskModel, mixtureHeads } from "../setup/mixture-setup.js";
 import { buildModel } from "../setup/model-setup.js";
 import { type TaskCostRow, taskCostTable, taskCosts } from "./info-tasks.js";
@@ -78,6 +79,11 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     const built =
       tc.mixture === undefined
         ? await (async () => {
+            if (tc.data.tokens !== undefined) {
+              // token data: the tags of the rows train reads name the labels (nothing is tokenised)
+              const data = await prepareData(tc.data, tc.task, tokenizer, tc.training.maxLength, []);
+              return buildModel(tc.model, { task: data.task, labels: data.labelNames, ...sizes });
+            }
             const { splits } = await loadDataSpec({
               ...tc.data,
               maxRows: { train: 1, validation: 1, test: 1 },
