@@ -111,6 +111,7 @@ export async function evaluationLoop(
   let weight = 0;
   const names = o.names ?? DEFAULT_NAMES;
   const collate = o.collate ?? trainerBatch;
+  if (o.task === "causal-lm") return causalLmEvaluation(runner, data, metricNames, o);
   for (const rows of evalBatches(data, o.batchSize, o.bucketing)) {
     const batch = collate(data, rows, o.padding, true);
     const out = await runner.evaluate(batch.feeds);
@@ -152,6 +153,58 @@ export async function evaluationLoop(
     labelNames: o.labelNames,
   });
   return { loss: weight > 0 ? lossSum / weight : Number.NaN, metrics, numExamples: data.lengths.length };
+}
+
+/**
+ * A causal LM's evaluation: the loss weighted by each batch's supervised tokens (labels other
+ * than -100 after each row's first position, which the model's shifted loss averages over)
+ * and `perplexity = exp(loss)`. Reads only the loss output, so the model need return no logits.
+ *
+ * @example
+ * ```ts
+ * const { loss, metrics } = await causalLmEvaluation(runner, validation, ["perplexity"], loop);
+ * ```
+ */
+export async function causalLmEvaluation(
+  runner: TrainStepRunner,
+  data: TrainerData,
+  metricNames: readonly string[],
+  o: EvalLoopOptions,
+): Promise<{ loss: number; metrics: Record<string, number>; numExamples: number }> {
+  const names = o.names ?? DEFAULT_NAMES;
+  const collate = o.collate ?? trainerBatch;
+  let lossSum = 0;
+  let weight = 0;
+  for (const rows of evalBatches(data, o.batchSize, o.bucketing)) {
+    const batch = collate(data, rows, o.padding, true);
+    const labels = batch.feeds[names.labels]!;
+    const s = labels.shape[1]!;
+    let w = 0;
+    for (let i = 0; i < labels.data.length; i++) if (i % s !== 0 && labels.data[i] !== -100) w++;
+    if (w === 0) continue;
+    const out = await runner.evaluate(batch.feeds);
+    const loss = out[names.loss];
+    if (loss === undefined) {
+      throw new TunekitError(
+        "GRAPH_INVALID",
+        `Trainer: a causal LM's forward returned no "${names.loss}" output with labels (it returned ${Object.keys(out).join(", ") || "nothing"}); return { loss }`,
+      );
+    }
+    lossSum += loss.data[0]! * w;
+    weight += w;
+  }
+  const loss = weight > 0 ? lossSum / weight : Number.NaN;
+  const metrics: Record<string, number> = {};
+  for (const name of metricNames) {
+    if (name !== "perplexity") {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `Trainer: metric "${name}" is not defined for a causal LM; expected "perplexity" (and "loss", always reported)`,
+      );
+    }
+    metrics[name] = Math.exp(loss);
+  }
+  return { loss, metrics, numExamples: data.lengths.length };
 }
 
 /**

@@ -10,7 +10,9 @@ import { invalidOption, type TrainerOptions } from "./trainer-options.js";
  * Metric names available per task. `loss` is always reported and may be used for
  * `metricForBest` / early stopping. Token classification scores tokens with a label
  * (not -100); `entity_f1` is the seqeval-style entity F1 over each row's labeled tokens
- * (IOB1/IOB2/IOBES label names such as `B-PER`; see {@link entityScores}).
+ * (IOB1/IOB2/IOBES label names such as `B-PER`; see {@link entityScores}). A causal LM is
+ * scored by its loss alone: `perplexity` is `exp(loss)`, the loss being the mean next-token
+ * cross-entropy over every supervised token of the data.
  *
  * @example
  * ```ts
@@ -21,10 +23,11 @@ export const TASK_METRICS: Readonly<Record<TrainerTask, readonly string[]>> = {
   classification: ["accuracy", "macro_f1", "mcc"],
   regression: ["pearson", "spearman", "mse"],
   "token-classification": ["accuracy", "macro_f1", "entity_f1"],
+  "causal-lm": ["perplexity"],
 };
 
 /** Metrics where smaller is better. */
-const MINIMISED = new Set(["loss", "mse"]);
+const MINIMISED = new Set(["loss", "mse", "perplexity"]);
 
 /**
  * Whether larger values of `metric` are better (`loss` and `mse`: no).

@@ -47,18 +47,25 @@ export interface TrainerModel {
   readonly config?: BertConfig;
   readonly labels?: readonly string[];
   readonly tasks?: readonly ResolvedTaskHead[];
+  /**
+   * The task the model is scored as, when its data alone cannot tell: a causal LM's rows carry
+   * `tokenLabels` like token classification, but it sets `"causal-lm"` (evaluated by its loss
+   * alone, so its `forwardBatch` need return no logits).
+   */
+  readonly trainerTask?: TrainerTask;
 }
 
 /**
  * The kind of problem: sequence classification (cross-entropy), sequence regression
- * (MSE, e.g. STS-B) or token classification (cross-entropy per token, -100 ignored).
+ * (MSE, e.g. STS-B), token classification (cross-entropy per token, -100 ignored) or causal
+ * language modelling (next-token cross-entropy on `tokenLabels`, scored by loss and perplexity).
  *
  * @example
  * ```ts
  * const task: TrainerTask = "regression";
  * ```
  */
-export type TrainerTask = "classification" | "regression" | "token-classification";
+export type TrainerTask = "classification" | "regression" | "token-classification" | "causal-lm";
 
 /**
  * A tokenised data set for the Trainer. For token classification add `tokenLabels`: one
@@ -102,6 +109,7 @@ export const BATCH_INPUTS = {
  * ```
  */
 export function inferTask(model: TrainerModel, data: TrainerData): TrainerTask {
+  if (model.trainerTask !== undefined) return model.trainerTask;
   const task: TrainerTask =
     data.tokenLabels !== undefined
       ? "token-classification"

@@ -168,6 +168,8 @@ export class LlamaModel extends Module {
 export class LlamaForCausalLM extends Module {
   readonly llamaConfig: LlamaConfig;
   readonly batchFields: readonly string[] = ["input_ids", "attention_mask"];
+  /** The Trainer scores it by loss and perplexity (`Trainer.evaluate`). */
+  readonly trainerTask = "causal-lm" as const;
 
   constructor(config: LlamaConfig, options: { readonly seed?: number } = {}) {
     super();
