@@ -22,6 +22,7 @@ export type { FreezeOptions } from "./freeze.js";
 export { fullFineTuning, headOnly, lastNLayers, trainableByPattern, trainOnly } from "./freeze.js";
 export type { AdapterRecord } from "./peft/adapter-record.js";
 export { adapterRecordOf, adapterTensors, PEFT_KEY_PREFIX, recordAdapter } from "./peft/adapter-record.js";
+export { baseModelName, isHubModelId } from "./peft/base-model-name.js";
 export { ConfigFields } from "./peft/config-fields.js";
 export type { InjectedAdapter } from "./peft/inject-adapter.js";
 export { injectAdapter } from "./peft/inject-adapter.js";

@@ -1,5 +1,5 @@
 import { relative, resolve } from "node:path";
-import { saveAdapterFolder } from "@tunekit/strategies";
+import { baseModelName, saveAdapterFolder } from "@tunekit/strategies";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import { ADAPTER_FORMATS, loadAdaptedRun } from "../setup/adapted-run.js";
 
@@ -12,7 +12,8 @@ const FORMAT_NAMES = {
 export const exportAdapterCommand: CliCommand = {
   name: "export-adapter",
   summary: "write a run's adapter folder (PEFT, or tunekit-bottleneck for bottleneck adapters)",
-  usage: "tunekit export-adapter RUN_DIR|MODEL_DIR|CONFIG --out DIR [--format peft|tunekit] [--json]",
+  usage:
+    "tunekit export-adapter RUN_DIR|MODEL_DIR|CONFIG --out DIR [--format peft|tunekit] [--base-model NAME] [--json]",
   help: [
     "Rebuilds the run's adapted model and writes only its adapter (plus a trained head) to DIR:",
     "adapter_config.json + adapter_model.safetensors. LoRA, rsLoRA, DoRA, IA3, prefix and prompt",
@@ -22,8 +23,15 @@ export const exportAdapterCommand: CliCommand = {
     "options:",
     "  --out DIR        folder for the adapter files (required)",
     "  --format NAME    peft or tunekit: checked against the method's format (default: the method's)",
+    "  --base-model NAME",
+    "                   recorded as base_model_name_or_path (default: the Hub id in the base folder's",
+    "                   config.json _name_or_path, else the base folder's name; never a local path)",
   ],
-  options: { out: { type: "string", short: "o" }, format: { type: "string" } },
+  options: {
+    out: { type: "string", short: "o" },
+    format: { type: "string" },
+    "base-model": { type: "string" },
+  },
   positionals: 1,
   run: runExportAdapter,
 };
@@ -49,7 +57,11 @@ async function runExportAdapter(ctx: CommandContext): Promise<number> {
     );
   }
   const out = resolve(io.cwd, outFlag);
-  const base = run.config.model.kind === "pretrained" ? { baseModelNameOrPath: run.config.model.path } : {};
+  const named = stringFlag(ctx, "base-model");
+  const baseName =
+    named ??
+    (run.config.model.kind === "pretrained" ? await baseModelName(run.config.model.path) : undefined);
+  const base = baseName === undefined ? {} : { baseModelNameOrPath: baseName };
   const saved = await saveAdapterFolder(run.model, out, {
     ...base,
     tokenizerNameOrPath: run.config.tokenizer,
@@ -67,6 +79,7 @@ async function runExportAdapter(ctx: CommandContext): Promise<number> {
         config: saved.configPath,
         weights: saved.weightsPath,
         tensors: saved.keys.length,
+        baseModel: baseName ?? null,
       })}\n`,
     );
   } else {

@@ -13,6 +13,7 @@ import {
   type TrainerModel,
   type TrainerOptions,
 } from "@tunekit/core";
+import { baseModelName } from "@tunekit/strategies";
 import {
   type CliCommand,
   type CommandContext,
@@ -78,6 +79,9 @@ export const trainCommand: CliCommand = {
     "                   with --resume: continue even though training options changed (e.g. more steps)",
     "  --break-lock     take over the output folder's run lock (OUTPUT/.tunekit-lock) even though",
     "                   another run seems to hold it (one that ended on another host)",
+    "  --base-model NAME",
+    "                   recorded as the adapter's base_model_name_or_path (default: the Hub id in",
+    "                   the base folder's config.json, else the folder's name; never a local path)",
     "  --set K=V        override any config key (repeatable), e.g. --set training.batchSize=16",
     "                   --set data.maxRows.train=1000 (V is parsed as JSON when it can be)",
   ],
@@ -91,6 +95,7 @@ export const trainCommand: CliCommand = {
     "ignore-config-mismatch": { type: "boolean" },
     "break-lock": { type: "boolean" },
     set: { type: "string", multiple: true },
+    "base-model": { type: "string" },
   },
   positionals: 1,
   run: runTrain,
@@ -297,6 +302,9 @@ async function trainLocked(
       strategy,
       dir: modelDir,
       adapterDir: join(config.output, ADAPTER_DIR),
+      baseModelName:
+        stringFlag(ctx, "base-model") ??
+        (config.model.kind === "pretrained" ? await baseModelName(config.model.path) : undefined),
     });
     await copyTokenizerFiles(config.tokenizer, modelDir);
     if (saved.kind === "adapted") {

@@ -65,6 +65,8 @@ export async function saveTrainedModel(o: {
   readonly strategy: Strategy;
   readonly dir: string;
   readonly adapterDir: string;
+  /** Recorded as the adapter's `base_model_name_or_path` (a Hub id or a folder name, not a local path). */
+  readonly baseModelName?: string | undefined;
 }): Promise<SavedModel> {
   const baseNames = o.base.namedParameters().map(([n]) => n);
   const adaptedNames = o.adapted.namedParameters().map(([n]) => n);
@@ -77,7 +79,7 @@ export async function saveTrainedModel(o: {
   await mkdir(o.dir, { recursive: true });
   await writeFileAtomic(join(o.dir, "config.json"), `${JSON.stringify(modelConfigJson(o.base), null, 2)}\n`);
   await writeSafetensorsFile(join(o.dir, "model.safetensors"), stateDict(o.adapted), { format: "pt" });
-  const adapter = await trySaveAdapter(o.adapted, o.adapterDir);
+  const adapter = await trySaveAdapter(o.adapted, o.adapterDir, o.baseModelName);
   return adapter === undefined ? { kind: "adapted" } : { kind: "adapted", adapter };
 }
 
@@ -120,7 +122,11 @@ export async function loadAdaptedModel(
   return { model: adapted, strategy };
 }
 
-async function trySaveAdapter(model: Module, dir: string): Promise<string | undefined> {
+async function trySaveAdapter(
+  model: Module,
+  dir: string,
+  baseModelName?: string,
+): Promise<string | undefined> {
   let mod: Record<string, unknown>;
   try {
     const name = "@tunekit/strategies";
@@ -133,7 +139,8 @@ async function trySaveAdapter(model: Module, dir: string): Promise<string | unde
   const save = mod.saveAdapterFolder ?? mod.saveAdapter;
   if (typeof save !== "function") return undefined;
   try {
-    await (save as (m: Module, d: string) => Promise<unknown>)(model, dir);
+    const options = baseModelName === undefined ? {} : { baseModelNameOrPath: baseModelName };
+    await (save as (m: Module, d: string, o: object) => Promise<unknown>)(model, dir, options);
     return dir;
   } catch {
     return undefined; // the strategy has no adapter file format: the adapted weights are saved anyway
