@@ -51,7 +51,7 @@ import { reportInterrupted } from "../setup/interrupted-run.js";
 import { resumePoint } from "../setup/resume-point.js";
 import { acquireRunLock } from "../setup/run-lock.js";
 import { TRAIN_LOSS_FILE, TrainLossLedger } from "../setup/train-loss.js";
-import { ADAPTER_DIR, saveTrainedModel } from "../setup/trained-model.js";
+import { ADAPTER_DIR, adaptedModelNote, saveTrainedModel } from "../setup/trained-model.js";
 import { createStrategy } from "../strategy-config.js";
 import { runStages } from "./train-stages.js";
 
@@ -308,9 +308,9 @@ async function trainLocked(
     });
     await copyTokenizerFiles(config.tokenizer, modelDir);
     if (saved.kind === "adapted") {
+      const decoder = task === "causal-lm";
       note(
-        `note: strategy ${strategy.method} changes the model's structure: ${relative(io.cwd, modelDir)} holds the adapted weights ` +
-          `(tunekit evaluate/predict rebuild it from this run's config)${saved.adapter ? `; PEFT adapter files in ${relative(io.cwd, saved.adapter)}` : ""}`,
+        adaptedModelNote({ method: strategy.method, decoder, modelDir, adapter: saved.adapter, cwd: io.cwd }),
       );
     }
     const record: RunRecord = {
@@ -397,6 +397,7 @@ export const CLI_METRICS = {
   "sequence-classification": TASK_METRICS.classification,
   regression: TASK_METRICS.regression,
   "token-classification": TASK_METRICS["token-classification"],
+  "causal-lm": TASK_METRICS["causal-lm"],
 };
 
 /** A core `checkpoint <absolute folder> …` log line with the folder relative to `cwd`. */

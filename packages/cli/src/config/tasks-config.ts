@@ -4,7 +4,7 @@ import {
   type TaskSamplingOptions,
   type TaskSamplingStrategy,
 } from "@tunekit/core";
-import { CLI_TASKS, type CliTask, type DataSpec, parseData } from "./train-config.js";
+import { type CliTask, type DataSpec, parseData } from "./train-config.js";
 import type { ConfigValidator } from "./validate.js";
 
 /**
@@ -19,7 +19,7 @@ import type { ConfigValidator } from "./validate.js";
 export interface TaskSpec {
   readonly name: string;
   readonly data: DataSpec;
-  readonly task?: CliTask;
+  readonly task?: Exclude<CliTask, "causal-lm">;
   readonly lossWeight?: number;
   readonly metric?: string;
 }
@@ -38,6 +38,12 @@ export interface MixtureSpec {
   readonly batching?: MixtureBatching;
 }
 
+/** The tasks a mixture's heads learn (a decoder trains on one data set). */
+const MIXTURE_TASKS: readonly Exclude<CliTask, "causal-lm">[] = [
+  "sequence-classification",
+  "regression",
+  "token-classification",
+];
 const TASK_KEYS = ["name", "data", "task", "lossWeight", "metric"];
 
 /**
@@ -74,12 +80,19 @@ export function parseMixture(
     }
     if (names.has(name)) v.fail(`${at}.name`, name, "a name no other task has");
     names.add(name);
-    const task = v.oneOf(`${at}.task`, t.task, CLI_TASKS, true);
+    const task = v.oneOf(`${at}.task`, t.task, MIXTURE_TASKS, true);
+    const data = parseData(v, t.data, input, `${at}.data`);
+    if (data.causalLm !== undefined)
+      v.fail(
+        `${at}.data.jsonl`,
+        "{...}",
+        "a data set config or data.tokens: a mixture trains BERT heads, not a decoder",
+      );
     const lossWeight = v.number(`${at}.lossWeight`, t.lossWeight, { min: 0, example: 1 }, true);
     const metric = v.string(`${at}.metric`, t.metric, true);
     return {
       name,
-      data: parseData(v, t.data, input, `${at}.data`),
+      data,
       ...(task === undefined ? {} : { task }),
       ...(lossWeight === undefined ? {} : { lossWeight }),
       ...(metric === undefined ? {} : { metric }),

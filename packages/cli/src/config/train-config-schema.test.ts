@@ -54,6 +54,7 @@ const cases: [string[], unknown][] = [
   [["data", "maxRows"], { ...base, data: { config: "d.json", maxRows: X } }],
   [["data", "tokens"], { ...base, data: { tokens: { splits: { train: "t" }, ...X } } }],
   [["data", "tokens", "splits"], { ...base, data: { tokens: { splits: { train: "t", ...X } } } }],
+  [["data", "jsonl"], { ...base, data: { jsonl: { train: "t", ...X } } }],
   [["backend"], { ...base, backend: { name: "onnx", ...X } }],
   [
     ["sampling"],

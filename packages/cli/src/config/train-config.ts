@@ -1,6 +1,12 @@
 import { isAbsolute, resolve } from "node:path";
 import { type DatasetConfig, parseDatasetConfig } from "@tunekit/core";
 import type { TokenDataSpec } from "../setup/token-data.js";
+import {
+  CAUSAL_LM_DATA_KEYS,
+  type CausalLmDataSpec,
+  parseCausalLmData,
+  resolveDecoderTask,
+} from "./causal-lm-config.js";
 import { parseStrategySpec, type StrategySpec } from "../strategy-config.js";
 import { type MixtureSpec, parseMixture } from "./tasks-config.js";
 import { ConfigValidator, isRecord } from "./validate.js";
@@ -39,10 +45,16 @@ export type ModelSpec =
  * CLI_TASKS.includes("regression"); // true
  * ```
  */
-export const CLI_TASKS = ["sequence-classification", "regression", "token-classification"] as const;
+export const CLI_TASKS = [
+  "sequence-classification",
+  "regression",
+  "token-classification",
+  "causal-lm",
+] as const;
 
 /**
- * What the model predicts: a class per text (pair) or a score per text (pair).
+ * What the model predicts: a class per text (pair), a score per text (pair), a tag per token,
+ * or the next token (`causal-lm`: a Llama-family decoder).
  *
  * @example
  * ```ts
@@ -65,6 +77,8 @@ export interface DataSpec {
   readonly inline?: DatasetConfig;
   /** Token classification data (JSON Lines of words and tags) instead of a data set config. */
   readonly tokens?: TokenDataSpec;
+  /** Causal-LM JSON Lines (`data.jsonl`) for a decoder. */
+  readonly causalLm?: CausalLmDataSpec;
   readonly baseDir: string;
   readonly maxRows: { readonly train?: number; readonly validation?: number; readonly test?: number };
   /** Split evaluated during and after training (default `validation`). */
@@ -200,7 +214,6 @@ export function parseTrainConfig(
   v.knownKeys("", top, TOP_KEYS);
   const input = (p: string): string => (isAbsolute(p) ? p : resolve(where.configDir, p));
   const model = parseModel(v, top.model, input);
-  const tokenizer = input(v.string("tokenizer", top.tokenizer));
   if (top.stages !== undefined) {
     v.fail(
       "stages",
@@ -221,7 +234,19 @@ export function parseTrainConfig(
     }
   }
   const data = mixture === undefined ? parseData(v, top.data, input) : mixture.tasks[0]!.data;
-  const task = mixture === undefined ? v.oneOf("task", top.task, CLI_TASKS, true) : mixture.tasks[0]!.task;
+  const rawTask = v.oneOf("task", top.task, CLI_TASKS, true);
+  const decoder =
+    resolveDecoderTask(v, {
+      model,
+      causalLm: isRecord(top.data) && top.data.jsonl !== undefined,
+      task: rawTask,
+      mixture: top.tasks !== undefined,
+    }) === "causal-lm";
+  const tokenizer =
+    decoder && top.tokenizer === undefined && model.kind === "pretrained"
+      ? model.path
+      : input(v.string("tokenizer", top.tokenizer));
+  const task = mixture === undefined ? (decoder ? "causal-lm" : rawTask) : mixture.tasks[0]!.task;
   const strategy = parseStrategySpec(v, top.strategy ?? "full");
   const backend = parseBackend(v, top.backend);
   const training = parseTraining(v, v.object("training", top.training));
@@ -285,7 +310,7 @@ export function parseData(
   at = "data",
 ): DataSpec {
   const d = v.object(at, raw);
-  v.knownKeys(at, d, ["config", "tokens", "baseDir", "maxRows", "evalSplit"]);
+  v.knownKeys(at, d, ["config", "tokens", "baseDir", "maxRows", "evalSplit", ...CAUSAL_LM_DATA_KEYS]);
   const baseDir = input(v.string(`${at}.baseDir`, d.baseDir, true) ?? ".");
   const evalSplit = v.oneOf(`${at}.evalSplit`, d.evalSplit, ["validation", "test"], true) ?? "validation";
   const maxRows: { train?: number; validation?: number; test?: number } = {};
@@ -296,6 +321,11 @@ export function parseData(
       const n = v.positiveInt(`${at}.maxRows.${split}`, mr[split], true, 1000);
       if (n !== undefined) maxRows[split] = n;
     }
+  }
+  if (d.jsonl !== undefined) return { causalLm: parseCausalLmData(v, d, at), baseDir, maxRows, evalSplit };
+  for (const key of CAUSAL_LM_DATA_KEYS) {
+    if (d[key] !== undefined)
+      v.fail(`${at}.${key}`, d[key], `nothing unless ${at}.jsonl gives causal-LM data`);
   }
   if (d.tokens !== undefined) {
     if (d.config !== undefined)

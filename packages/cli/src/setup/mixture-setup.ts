@@ -19,7 +19,7 @@ import { prepareData } from "./training-data.js";
  * headKind("sequence-classification"); // "classification"
  * ```
  */
-export function headKind(task: CliTask): TaskHeadSpec["kind"] {
+export function headKind(task: Exclude<CliTask, "causal-lm">): TaskHeadSpec["kind"] {
   return task === "sequence-classification" ? "classification" : task;
 }
 

@@ -1,4 +1,5 @@
 import {
+  type LlamaForCausalLM,
   MACRO_METRIC,
   type MultiTaskModel,
   type ResolvedTaskHead,
@@ -8,6 +9,7 @@ import {
   TunekitError,
 } from "@tunekit/core";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
+import { prepareCausalLmRun } from "./causal-lm-run.js";
 import { buildMultiTaskModel, prepareMixture } from "./mixture-setup.js";
 import { type BertHead, buildModel } from "./model-setup.js";
 import { prepareData } from "./training-data.js";
@@ -29,7 +31,7 @@ export interface RunData {
   readonly fitOptions: { readonly evalData?: TrainerData };
   /** What the final evaluation scores (undefined: nothing to evaluate on). */
   readonly evalTarget: TrainerData | TaskMixture | undefined;
-  readonly base: BertHead | MultiTaskModel;
+  readonly base: BertHead | MultiTaskModel | LlamaForCausalLM;
   readonly random: boolean;
   readonly notice: string;
   /** The task of the data set (a mixture: the first task's). */
@@ -58,8 +60,9 @@ export function cliTask(kind: ResolvedTaskHead["kind"]): CliTask {
 }
 
 /**
- * Loads and tokenizes the config's data (or every task of its mixture) and builds the base
- * model for it; throws `DATA_INVALID` when there is nothing labelled to train on.
+ * Loads and tokenizes the config's data (or every task of its mixture, or a decoder's causal-LM
+ * JSONL) and builds (or loads) the base model for it; throws `DATA_INVALID` when there is
+ * nothing labelled to train on.
  *
  * @example
  * ```ts
@@ -74,6 +77,23 @@ export async function prepareRunData(config: TrainConfig, tokenizer: Tokenizer):
     maxLength: t.maxLength,
     seed: t.seed,
   };
+  if (config.task === "causal-lm") {
+    const run = await prepareCausalLmRun(config, tokenizer);
+    return {
+      train: run.train,
+      fitOptions: run.evalData === undefined ? {} : { evalData: run.evalData },
+      evalTarget: run.evalData,
+      base: run.model,
+      random: false,
+      notice: run.notice,
+      task: "causal-lm",
+      labels: [],
+      heads: undefined,
+      defaultMetric: "loss",
+      lines: run.lines,
+      evalTitle: `${config.data.evalSplit} (loss per supervised token)`,
+    };
+  }
   if (config.mixture !== undefined) {
     const { mixture, heads, lines } = await prepareMixture(config.mixture, tokenizer, t.maxLength);
     const built = await buildMultiTaskModel(config.model, heads, sizes);

@@ -1,7 +1,8 @@
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import {
   assignWeights,
+  LlamaForCausalLM,
   loadTokenizer,
   type Module,
   modelConfigJson,
@@ -10,6 +11,7 @@ import {
   readSafetensorsFile,
   type Strategy,
   saveBertCheckpoint,
+  saveLlamaCheckpoint,
   saveMultiTaskCheckpoint,
   stateDict,
   type TrainerModel,
@@ -52,7 +54,10 @@ export interface SavedModel {
  * parameters (full, head-only, BitFit), else the adapted weights with the base config (and,
  * for PEFT strategies such as LoRA and IA3, `adapter_config.json` + `adapter_model.safetensors`
  * in `adapterDir` via `@tunekit/strategies`' `saveAdapterFolder`; bottleneck adapters in its
- * `tunekit-bottleneck` format).
+ * `tunekit-bottleneck` format). A decoder (Llama / Mistral / Qwen2) is saved with
+ * `saveLlamaCheckpoint`; adapted, its folder holds the base weights (frozen, as loaded) and
+ * `adapterDir` the adapter, so `tunekit generate DIR --adapter ADAPTER_DIR` runs it (a
+ * strategy without adapter files leaves its weights in `DIR/adapted-model.safetensors`).
  *
  * @example
  * ```ts
@@ -60,7 +65,7 @@ export interface SavedModel {
  * ```
  */
 export async function saveTrainedModel(o: {
-  readonly base: BertHead | MultiTaskModel;
+  readonly base: BertHead | MultiTaskModel | LlamaForCausalLM;
   readonly adapted: Module;
   readonly strategy: Strategy;
   readonly dir: string;
@@ -73,14 +78,55 @@ export async function saveTrainedModel(o: {
   if (baseNames.join("\n") === adaptedNames.join("\n")) {
     // The adapted tree shares the base's Parameter objects, so the base holds the trained values.
     if (o.base instanceof MultiTaskModel) await saveMultiTaskCheckpoint(o.base, o.dir);
+    else if (o.base instanceof LlamaForCausalLM) await saveLlamaCheckpoint(o.base, o.dir);
     else await saveBertCheckpoint(o.base, o.dir);
     return { kind: "plain" };
+  }
+  if (o.base instanceof LlamaForCausalLM) {
+    await saveLlamaCheckpoint(o.base, o.dir);
+    const adapter = await trySaveAdapter(o.adapted, o.adapterDir, o.baseModelName);
+    if (adapter !== undefined) return { kind: "adapted", adapter };
+    const path = join(o.dir, DECODER_ADAPTED_FILE);
+    await writeSafetensorsFile(path, stateDict(o.adapted), { format: "pt" });
+    return { kind: "adapted" };
   }
   await mkdir(o.dir, { recursive: true });
   await writeFileAtomic(join(o.dir, "config.json"), `${JSON.stringify(modelConfigJson(o.base), null, 2)}\n`);
   await writeSafetensorsFile(join(o.dir, "model.safetensors"), stateDict(o.adapted), { format: "pt" });
   const adapter = await trySaveAdapter(o.adapted, o.adapterDir, o.baseModelName);
   return adapter === undefined ? { kind: "adapted" } : { kind: "adapted", adapter };
+}
+
+/** A decoder's adapted weights when its strategy has no adapter file format. */
+const DECODER_ADAPTED_FILE = "adapted-model.safetensors";
+
+/**
+ * The line `tunekit train` prints about an adapted model: where its weights are and how to run
+ * it (a decoder: `tunekit generate` with `--adapter`; BERT: evaluate/predict from the run).
+ *
+ * @example
+ * ```ts
+ * note(adaptedModelNote({ method: "lora", decoder: true, modelDir, adapter, cwd }));
+ * ```
+ */
+export function adaptedModelNote(o: {
+  readonly method: string;
+  readonly decoder: boolean;
+  readonly modelDir: string;
+  readonly adapter: string | undefined;
+  readonly cwd: string;
+}): string {
+  const dir = relative(o.cwd, o.modelDir) || ".";
+  const adapter = o.adapter === undefined ? undefined : relative(o.cwd, o.adapter) || ".";
+  if (o.decoder) {
+    return adapter === undefined
+      ? `note: strategy ${o.method} has no adapter file format: ${dir} holds the base model and ${join(dir, DECODER_ADAPTED_FILE)} the adapted weights`
+      : `note: strategy ${o.method}: ${dir} holds the base model, ${adapter} the PEFT adapter; run it with: tunekit generate ${dir} --adapter ${adapter} --prompt "..."`;
+  }
+  return (
+    `note: strategy ${o.method} changes the model's structure: ${dir} holds the adapted weights ` +
+    `(tunekit evaluate/predict rebuild it from this run's config)${adapter ? `; PEFT adapter files in ${adapter}` : ""}`
+  );
 }
 
 /**

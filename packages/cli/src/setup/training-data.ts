@@ -41,7 +41,7 @@ export interface PreparedSplit {
  */
 export interface PreparedData {
   readonly name: string;
-  readonly task: CliTask;
+  readonly task: Exclude<CliTask, "causal-lm">;
   readonly labelNames: readonly string[];
   readonly splits: Partial<Record<SplitName, PreparedSplit>>;
 }
@@ -62,6 +62,13 @@ export async function prepareData(
   maxLength: number,
   wanted: readonly SplitName[],
 ): Promise<PreparedData> {
+  if (configuredTask === "causal-lm" || spec.causalLm !== undefined) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      "this command reads BERT data sets (data.config or data.tokens); the config trains a causal LM (data.jsonl): " +
+        "train it with tunekit train, run the result with tunekit generate",
+    );
+  }
   if (spec.tokens !== undefined) {
     if (configuredTask !== undefined && configuredTask !== "token-classification") {
       throw new TunekitError(
@@ -91,7 +98,8 @@ export async function prepareData(
     );
   }
   const { splits: loaded } = await loadDataSpec(spec);
-  const task = resolveTask(configuredTask, loaded);
+  // the configured task (not causal-lm, refused above) or one inferred from the data
+  const task = resolveTask(configuredTask, loaded) as PreparedData["task"];
   const splits: Partial<Record<SplitName, PreparedSplit>> = {};
   for (const name of wanted) {
     const ds = loaded[name];
