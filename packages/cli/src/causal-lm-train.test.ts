@@ -74,6 +74,30 @@ describe("tunekit train on a causal LM", () => {
     expect(run.evalData?.lengths).toHaveLength(4);
   });
 
+  it("prompt-completion rows end with EOS, labelled on the completion; data.pack packs them", async () => {
+    const rows = Object.entries(ANSWERS).map(([q, a]) => JSON.stringify({ prompt: `${q}?`, completion: a }));
+    await writeFile(join(dir, "pc.jsonl"), `${rows.join("\n")}\n`);
+    const raw = { ...config("full", "unused"), data: { jsonl: "pc.jsonl", maxRows: { train: 5 } } };
+    const cfg = parseTrainConfig(raw, { source: "c.json", configDir: dir, cwd: dir });
+    const tokenizer = await loadTokenizer(cfg.tokenizer);
+    const plain = await prepareCausalLmRun(cfg, tokenizer);
+    expect(plain.train.lengths).toHaveLength(5);
+    expect(plain.evalData).toBeUndefined();
+    const ids = Array.from(plain.train.ids[0]!);
+    const labels = plain.train.tokenLabels![0]!;
+    expect(ids.at(-1)).toBe(TINY_DECODER_IDS.imEnd);
+    expect(tokenizer.decode(ids.filter((_, t) => labels[t] !== -100))).toBe("yes<|im_end|>");
+    const packedCfg = parseTrainConfig(
+      { ...raw, data: { ...raw.data, pack: true } },
+      { source: "c.json", configDir: dir, cwd: dir },
+    );
+    const packed = await prepareCausalLmRun(packedCfg, tokenizer);
+    expect(packed.train.lengths.length).toBeLessThan(5);
+    expect(packed.train.segmentIds).toBeDefined();
+    const total = (d: typeof plain.train) => d.lengths.reduce((a, b) => a + b, 0);
+    expect(total(packed.train)).toBe(total(plain.train));
+  });
+
   it("full fine-tuning lowers the validation loss, reports perplexity, and tunekit generate runs the model", async () => {
     const { summary, err } = await train("full", "full");
     expect(err).toMatch(/train train\.jsonl: 6 chat rows, 27 supervised tokens/);
@@ -106,5 +130,34 @@ describe("tunekit train on a causal LM", () => {
     const withAdapter = JSON.parse((await cli([...args, "--adapter", "lora/adapter"])).out);
     expect(withAdapter).toMatchObject({ ok: true, adapter: "lora/adapter" });
     expect(withAdapter.tokens.length).toBeGreaterThan(0);
+  });
+
+  it("trains and evaluates on packed rows (data.pack)", async () => {
+    const raw = config("full", "packed");
+    await writeFile(
+      join(dir, "packed.json"),
+      JSON.stringify({
+        ...raw,
+        data: { ...(raw.data as object), pack: true },
+        training: { ...(raw.training as object), maxLength: 64 },
+      }),
+    );
+    const summary = JSON.parse((await cli(["train", "packed.json", "--json"])).out);
+    const losses = summary.evaluations.map((e: { loss: number }) => e.loss);
+    expect(losses.at(-1)).toBeLessThan(losses[0]);
+    expect(summary.evaluation.rows).toBe(2); // 4 validation rows of 25-26 tokens packed 2 by 2 (≤ 64 tokens)
+  });
+
+  it("evaluate, predict and merge on a decoder run say to use tunekit generate", async () => {
+    const runs = [
+      ["evaluate", "full"],
+      ["evaluate", "lora"],
+      ["predict", "full", "--out", "p.jsonl"],
+      ["merge", "lora", "--out", "merged"],
+    ];
+    for (const args of runs) {
+      const { err } = await cli(args, EXIT.usageError);
+      expect(err).toMatch(/CONFIG_INVALID.*causal LM.*tunekit generate OUTPUT\/model/);
+    }
   });
 });

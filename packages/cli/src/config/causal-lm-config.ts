@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CAUSAL_LM_FORMATS, type CausalLmFormat, isLlamaConfigJson } from "@tunekit/core";
+import { CAUSAL_LM_FORMATS, type CausalLmFormat, isLlamaConfigJson, TunekitError } from "@tunekit/core";
 import type { ConfigValidator } from "./validate.js";
 
 /**
@@ -141,4 +141,21 @@ export function resolveDecoderTask<T extends string>(
       `causal-LM JSONL files, e.g. { "train": "data/chat-train.jsonl" }: ${why}`,
     );
   return "causal-lm";
+}
+
+/**
+ * The error of a command that runs BERT models (evaluate, predict, merge, export-adapter, info)
+ * given a causal-LM run or config: `CONFIG_INVALID`, saying to use `tunekit generate`.
+ *
+ * @example
+ * ```ts
+ * if (config.task === "causal-lm") throw decoderRunError(target);
+ * ```
+ */
+export function decoderRunError(target: string): TunekitError {
+  return new TunekitError(
+    "CONFIG_INVALID",
+    `${target} trains a causal LM (task causal-lm), and this command runs BERT models; ` +
+      "run it with tunekit generate OUTPUT/model --prompt TEXT (a LoRA run: add --adapter OUTPUT/adapter)",
+  );
 }

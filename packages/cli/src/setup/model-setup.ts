@@ -7,6 +7,7 @@ import {
   readBertConfig,
   TunekitError,
 } from "@tunekit/core";
+import { decoderRunError } from "../config/causal-lm-config.js";
 import type { CliTask, ModelSpec } from "../config/train-config.js";
 import { bertBase } from "./bert-base.js";
 
@@ -49,6 +50,7 @@ export async function buildModel(
     readonly seed?: number;
   },
 ): Promise<BuiltModel> {
+  if (o.task === "causal-lm") throw decoderRunError("the config");
   const labels = o.task === "regression" ? ["score"] : o.labels;
   if (labels.length < 1 || (o.task !== "regression" && labels.length < 2)) {
     throw new TunekitError(

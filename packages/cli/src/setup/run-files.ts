@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type ResolvedTaskHead, TunekitError, writeFileAtomic } from "@tunekit/core";
 import { applyOverrides, type ConfigOverride } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";
+import { decoderRunError } from "../config/causal-lm-config.js";
 import { type CliTask, parseTrainConfig, type TrainConfig } from "../config/train-config.js";
 import { isRecord } from "../config/validate.js";
 
@@ -113,9 +114,11 @@ export async function resolveRun(
       configDir: record.configDir,
       cwd: record.cwd,
     });
+    if (config.task === "causal-lm") throw decoderRunError(target);
     return { config, modelDir: modelOverride ?? join(path, MODEL_DIR), record };
   }
   const { config } = await loadTrainConfigFile(target, cwd);
+  if (config.task === "causal-lm") throw decoderRunError(target);
   const recordPath = join(config.output, RUN_FILE);
   const text = await readFile(recordPath, "utf8").catch(() => undefined);
   const record = text === undefined ? undefined : parseRunRecord(text, recordPath);
