@@ -100,7 +100,9 @@ describe("tunekit train on a causal LM", () => {
 
   it("full fine-tuning lowers the validation loss, reports perplexity, and tunekit generate runs the model", async () => {
     const { summary, err } = await train("full", "full");
-    expect(err).toMatch(/train train\.jsonl: 6 chat rows, 27 supervised tokens/);
+    expect(err).toMatch(
+      /train train\.jsonl: 6 chat rows \(loss on the assistant turns\), 27 supervised tokens/,
+    );
     expect(summary).toMatchObject({ ok: true, task: "causal-lm", savedAs: "plain", strategy: "full" });
     const losses = summary.evaluations.map((e: { loss: number }) => e.loss);
     expect(losses).toHaveLength(5);
@@ -146,6 +148,24 @@ describe("tunekit train on a causal LM", () => {
     const losses = summary.evaluations.map((e: { loss: number }) => e.loss);
     expect(losses.at(-1)).toBeLessThan(losses[0]);
     expect(summary.evaluation.rows).toBe(2); // 4 validation rows of 25-26 tokens packed 2 by 2 (≤ 64 tokens)
+  });
+
+  it("--resume continues a decoder run from its checkpoint", async () => {
+    await writeFile(join(dir, "resume.json"), JSON.stringify(config("full", "resume")));
+    const first = JSON.parse((await cli(["train", "resume.json", "--max-steps", "2", "--json"])).out);
+    expect(first.steps).toBe(2);
+    const args = [
+      "train",
+      "resume.json",
+      "--max-steps",
+      "4",
+      "--resume",
+      "--ignore-config-mismatch",
+      "--json",
+    ];
+    const second = JSON.parse((await cli(args)).out);
+    expect(second).toMatchObject({ steps: 4, task: "causal-lm" });
+    expect(second.evaluations.map((e: { step: number }) => e.step)).toEqual([2, 4]);
   });
 
   it("evaluate, predict and merge on a decoder run say to use tunekit generate", async () => {

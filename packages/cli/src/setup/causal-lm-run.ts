@@ -54,6 +54,13 @@ async function readChatTemplate(
   return { template: ChatTemplate.fromTokenizerConfig(json, source), addBos, source };
 }
 
+/** Which tokens of a row of `format` carry labels, in words. */
+function lossOn(format: string, spec: CausalLmDataSpec): string {
+  if (format === "chat") return spec.assistantOnly ? "the assistant turns" : "every token";
+  if (format === "text") return "every token";
+  return spec.completionOnly ? "the completions" : "every token";
+}
+
 async function readSplit(
   spec: CausalLmDataSpec,
   file: string,
@@ -120,7 +127,7 @@ export async function prepareCausalLmRun(config: TrainConfig, tokenizer: Tokeniz
     assertIdsInVocabulary(tokenized.ids, llama.vocabSize, { tokenizer, what: `data.jsonl.${name}` });
     const data = spec.pack ? packCausalLm(tokenized, { maxLength }) : tokenized;
     const line =
-      `${name} ${file}: ${examples.length} ${format} rows, ${tokenized.numLossTokens} supervised tokens` +
+      `${name} ${file}: ${examples.length} ${format} rows (loss on ${lossOn(format, spec)}), ${tokenized.numLossTokens} supervised tokens` +
       `${tokenized.numTruncated ? `, ${tokenized.numTruncated} truncated to ${maxLength} tokens` : ""}` +
       `${tokenized.dropped.length ? `, ${tokenized.dropped.length} dropped (no supervised token left)` : ""}` +
       `${spec.pack ? `, packed into ${data.lengths.length} rows` : ""}`;
@@ -140,8 +147,6 @@ export async function prepareCausalLmRun(config: TrainConfig, tokenizer: Tokeniz
     train: train.data,
     evalData: evalPart === undefined || evalPart.data.lengths.length === 0 ? undefined : evalPart.data,
     notice: `loaded ${model.architecture} from ${config.model.path} (${llama.numHiddenLayers} layers, hidden ${llama.hiddenSize}, vocabulary ${llama.vocabSize})`,
-    lines: [
-      `causal-LM data (${spec.assistantOnly ? "loss on assistant turns" : "loss on every chat token"} for chat rows): ${train.line}${evalPart ? `; ${evalPart.line}` : ""}`,
-    ],
+    lines: [`causal-LM data: ${train.line}${evalPart ? `; ${evalPart.line}` : ""}`],
   };
 }
