@@ -152,8 +152,9 @@ export function resolveMixtureTargets(
 
 /**
  * Evaluates every mixture task that has `eval` rows on its own head: per-task loss and
- * metrics (`<task>/<metric>`), `macro` (mean of the tasks' score metrics) and `loss` (mean
- * of the task losses).
+ * metrics (`<task>/<metric>`), `macro` (mean of the tasks' score metrics; an undefined score,
+ * such as the Pearson correlation of a constant prediction, counts as 0) and `loss` (mean of
+ * the task losses).
  *
  * @example
  * ```ts
@@ -181,7 +182,10 @@ export async function mixtureEvaluation(
     taskMetrics[`${t.name}/loss`] = r.loss;
     for (const [m, v] of Object.entries(r.metrics)) taskMetrics[`${t.name}/${m}`] = v;
     lossSum += r.loss;
-    scoreSum += r.metrics[scores[k]!]!;
+    // an undefined score (the Pearson correlation of a constant prediction is NaN) counts as 0
+    // in macro, so one degenerate head does not hide the other tasks' scores
+    const score = r.metrics[scores[k]!]!;
+    scoreSum += Number.isNaN(score) ? 0 : score;
     tasks++;
     numExamples += r.numExamples;
   }

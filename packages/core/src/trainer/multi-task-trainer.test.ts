@@ -144,3 +144,23 @@ describe("Trainer on a task mixture (MultiTaskModel, reference backend)", () => 
     );
   });
 });
+
+describe("macro score", () => {
+  it("a regression head that predicts a constant (Pearson NaN) counts as 0 in macro instead of making it NaN", async () => {
+    const m = model(2);
+    // zero the regression head: every prediction is its bias, a constant
+    for (const [n, p] of m.namedParameters()) {
+      if (n.startsWith("heads.reg.classifier."))
+        p.value = { ...p.value, data: new Float32Array(p.value.data.length) };
+    }
+    const trainer = new Trainer({ model: m, backend, batchSize: 8, epochs: 1 });
+    const r = await trainer.evaluate(mixture("per-task"));
+    expect(r.metrics["reg/pearson"]).toBeNaN();
+    expect(Number.isFinite(r.metrics.macro)).toBe(true);
+    expect(r.metrics.macro).toBeCloseTo(
+      (r.metrics["cls/accuracy"]! + 0 + r.metrics["tok/accuracy"]!) / 3,
+      12,
+    );
+    await trainer.dispose();
+  });
+});
