@@ -168,13 +168,22 @@ describe("tunekit train on a causal LM", () => {
     expect(second.evaluations.map((e: { step: number }) => e.step)).toEqual([2, 4]);
   });
 
-  it("evaluate, predict and merge on a decoder run say to use tunekit generate", async () => {
+  it("evaluate, predict and merge on a decoder run say to use tunekit generate; stages refuse decoders", async () => {
     const runs = [
       ["evaluate", "full"],
       ["evaluate", "lora"],
       ["predict", "full", "--out", "p.jsonl"],
       ["merge", "lora", "--out", "merged"],
     ];
+    const stages = {
+      model: { path: "base" },
+      stages: [{ data: { jsonl: "train.jsonl" } }, { data: { jsonl: "dev.jsonl" } }],
+      training: { epochs: 1 },
+      output: "stages",
+    };
+    await writeFile(join(dir, "stages.json"), JSON.stringify(stages));
+    const { err: stageErr } = await cli(["train", "stages.json"], EXIT.usageError);
+    expect(stageErr).toMatch(/stages\[0\].*a decoder .* trains in one run without stages/);
     for (const args of runs) {
       const { err } = await cli(args, EXIT.usageError);
       expect(err).toMatch(/CONFIG_INVALID.*causal LM.*tunekit generate OUTPUT\/model/);

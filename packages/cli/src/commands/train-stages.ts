@@ -5,6 +5,7 @@ import { applyOverrides, type CommandContext, type ConfigOverride } from "../com
 import { ConfigValidator, isRecord } from "../config/validate.js";
 import { formatTable } from "../format-table.js";
 import { EXIT, runCli } from "../run-cli.js";
+import { isDecoderFolder } from "../config/causal-lm-config.js";
 import { MERGEABLE_METHODS } from "../setup/adapted-run.js";
 import { MODEL_DIR, RUN_FILE, writeJson } from "../setup/run-files.js";
 
@@ -92,6 +93,13 @@ export async function runStages(
         `stages[${i}].strategy`,
         strategy,
         `a strategy the next stage can start from: ${[...PLAIN_METHODS, ...MERGEABLE_METHODS].join(", ")} (adapter modules of other methods are only for the last stage)`,
+      );
+    }
+    if (decoderStage(top.model, stage, configDir)) {
+      v.fail(
+        `stages[${i}]`,
+        "{...}",
+        "BERT stages: a decoder (a Llama-family model.path, task causal-lm or data.jsonl) trains in one run without stages",
       );
     }
     return { name, method, stage };
@@ -245,6 +253,16 @@ async function measureForgetting(
 function mainMetric(metrics: Readonly<Record<string, number>> | undefined): string | undefined {
   if (metrics === undefined) return undefined;
   return ["macro", "accuracy", "pearson"].find((m) => metrics[m] !== undefined);
+}
+
+/** Whether a stage would train a decoder (refused: stages chain BERT models). */
+function decoderStage(model: unknown, stage: Record<string, unknown>, configDir: string): boolean {
+  const path = isRecord(model) && typeof model.path === "string" ? resolve(configDir, model.path) : undefined;
+  return (
+    (path !== undefined && isDecoderFolder(path)) ||
+    stage.task === "causal-lm" ||
+    (isRecord(stage.data) && stage.data.jsonl !== undefined)
+  );
 }
 
 async function exists(path: string): Promise<boolean> {
