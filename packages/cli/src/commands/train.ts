@@ -64,6 +64,7 @@ export const trainCommand: CliCommand = {
   help: [
     "CONFIG is a .json, .yaml or .yml file with: model ({path} or {random}), tokenizer, data,",
     "task, strategy, backend, training and output (see packages/cli/README.md and examples/).",
+    "A Llama / Mistral / Qwen2 model.path fine-tunes a causal LM on data.jsonl (task causal-lm).",
     "Writes OUTPUT/model (Hugging Face folder + tokenizer), OUTPUT/metrics.json,",
     `OUTPUT/${RUN_FILE} and OUTPUT/checkpoints/.`,
     "",
