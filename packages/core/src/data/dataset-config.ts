@@ -5,6 +5,7 @@ import type { TextEncoding } from "./text-decoding.js";
  * File layouts understood by {@link loadDataset}:
  * - `tsv` / `csv`: delimited columns (TSV quotes are literal by default, CSV is RFC 4180);
  * - `jsonl`: one JSON object (or array) a line;
+ * - `json`: one JSON document, an array of records or an object holding it at `field`;
  * - `label-prefixed`: `<label> <text>` a line;
  * - `parallel-lines`: a text file and a label file with one entry a line each.
  *
@@ -13,7 +14,7 @@ import type { TextEncoding } from "./text-decoding.js";
  * const f: DatasetFormat = "label-prefixed";
  * ```
  */
-export type DatasetFormat = "tsv" | "csv" | "jsonl" | "label-prefixed" | "parallel-lines";
+export type DatasetFormat = "tsv" | "csv" | "jsonl" | "json" | "label-prefixed" | "parallel-lines";
 
 /**
  * A column by header name (or JSON key) or by 0-based index.
@@ -26,19 +27,36 @@ export type DatasetFormat = "tsv" | "csv" | "jsonl" | "label-prefixed" | "parall
 export type ColumnRef = string | number;
 
 /**
+ * Several columns joined into one text, in order, with `separator` between the non-empty ones
+ * (AG News' title and description).
+ *
+ * @example
+ * ```ts
+ * const columns = { text: ["title", "description"], label: "label" }; // joined with " "
+ * ```
+ */
+export type TextColumns = ColumnRef | readonly ColumnRef[];
+
+/**
  * Files of one split. A string or list of paths uses the dataset-wide settings; the object form
- * overrides `header` for these files or marks them `unlabeled` (test sets without gold labels).
- * For `parallel-lines`, give `textFile` / `textPairFile` / `labelFile`.
+ * overrides `header` (or, for `json`, `field`) for these files or marks them `unlabeled` (test
+ * sets without gold labels). For `parallel-lines`, give `textFile` / `textPairFile` / `labelFile`.
  *
  * @example
  * ```ts
  * const s: SplitSource = { files: "../shared/data/cola/test_idd.tsv", header: true };
+ * const advglue: SplitSource = { files: "dev.json", field: "sst2" };
  * ```
  */
 export type SplitSource =
   | string
   | readonly string[]
-  | { readonly files: string | readonly string[]; readonly header?: boolean; readonly unlabeled?: boolean }
+  | {
+      readonly files: string | readonly string[];
+      readonly header?: boolean;
+      readonly unlabeled?: boolean;
+      readonly field?: string;
+    }
   | { readonly textFile: string; readonly textPairFile?: string; readonly labelFile?: string };
 
 /**
@@ -69,8 +87,18 @@ export interface DatasetConfig {
   readonly quoting?: "none" | "rfc4180";
   /** Expected number of columns in headerless tsv/csv files. Default: the first row's count. */
   readonly columnCount?: number;
-  /** Which columns hold the text, the optional second text, and the label (tsv/csv/jsonl). */
-  readonly columns?: { readonly text: ColumnRef; readonly textPair?: ColumnRef; readonly label?: ColumnRef };
+  /**
+   * Which columns hold the text, the optional second text, and the label (tsv/csv/jsonl/json).
+   * `text` and `textPair` may list several columns, joined with `separator` (default `" "`).
+   */
+  readonly columns?: {
+    readonly text: TextColumns;
+    readonly textPair?: TextColumns;
+    readonly label?: ColumnRef;
+    readonly separator?: string;
+  };
+  /** `json`: dot path to the records array in the document (`"sst2"`, `"data.train"`); a split may override it. */
+  readonly field?: string;
   /** Declared label order (classification): label id = index. Raw values are compared as strings. */
   readonly labels?: readonly (string | number)[];
   /** Maps raw label values to names in `labels` (folding, e.g. SST-5 "0" and "1" to "negative"). */
@@ -125,6 +153,7 @@ export function parseDatasetConfig(value: unknown, source = "dataset config"): D
     "holdout",
     "maxLineLength",
     "maxFileBytes",
+    "field",
     "description",
     "license",
   ]);
@@ -136,12 +165,15 @@ export function parseDatasetConfig(value: unknown, source = "dataset config"): D
     if (typeof v !== "string" || !allowed.includes(v))
       fail(field, `must be one of ${allowed.join(", ")}; got ${JSON.stringify(v)}`);
   };
-  oneOf("format", ["tsv", "csv", "jsonl", "label-prefixed", "parallel-lines"], false);
+  oneOf("format", ["tsv", "csv", "jsonl", "json", "label-prefixed", "parallel-lines"], false);
   oneOf("task", ["classification", "regression"]);
   oneOf("encoding", ["utf-8", "latin1", "windows-1252"]);
   oneOf("quoting", ["none", "rfc4180"]);
   oneOf("onBadRow", ["fail", "skip"]);
   if (value.name !== undefined && typeof value.name !== "string") fail("name", "must be a string");
+  if (value.field !== undefined && !isFieldPath(value.field))
+    fail("field", `must be a dot path such as "sst2" or "data.train", got ${JSON.stringify(value.field)}`);
+  if (value.field !== undefined && value.format !== "json") fail("field", 'applies to format "json" only');
   if (value.header !== undefined && typeof value.header !== "boolean")
     fail("header", "must be true or false");
   if (
@@ -158,17 +190,25 @@ export function parseDatasetConfig(value: unknown, source = "dataset config"): D
   const isRef = (v: unknown): boolean => typeof v === "string" || (Number.isInteger(v) && (v as number) >= 0);
   const format = value.format as DatasetFormat;
   const columns = value.columns;
-  if (format === "tsv" || format === "csv" || format === "jsonl") {
-    if (!isRecord(columns) || !isRef(columns.text))
-      fail("columns.text", "is required: a column name or 0-based index");
+  const isRefs = (v: unknown): boolean =>
+    isRef(v) || (Array.isArray(v) && v.length > 0 && v.length <= 64 && v.every(isRef));
+  if (format === "tsv" || format === "csv" || format === "jsonl" || format === "json") {
+    if (!isRecord(columns) || !isRefs(columns.text))
+      fail("columns.text", "is required: a column name or 0-based index (or a list of them, joined)");
   }
   if (columns !== undefined) {
     if (!isRecord(columns)) return fail("columns", "must be an object");
     for (const k of Object.keys(columns)) {
-      if (!["text", "textPair", "label"].includes(k))
-        fail(`columns.${k}`, "is not one of text, textPair, label");
-      if (!isRef(columns[k]))
-        fail(`columns.${k}`, `must be a column name or 0-based index, got ${JSON.stringify(columns[k])}`);
+      if (!["text", "textPair", "label", "separator"].includes(k))
+        fail(`columns.${k}`, "is not one of text, textPair, label, separator");
+      if (k === "separator") {
+        if (typeof columns[k] !== "string") fail("columns.separator", 'must be a string, e.g. " " or ". "');
+      } else if (!(k === "label" ? isRef : isRefs)(columns[k])) {
+        fail(
+          `columns.${k}`,
+          `must be a column name or 0-based index${k === "label" ? "" : " (or a list of them, joined)"}, got ${JSON.stringify(columns[k])}`,
+        );
+      }
     }
   }
   if (value.labels !== undefined) {
@@ -233,9 +273,18 @@ function checkSplit(s: unknown, format: DatasetFormat, fail: (what: string) => n
     if (s.header !== undefined && typeof s.header !== "boolean") fail("header must be true or false");
     if (s.unlabeled !== undefined && typeof s.unlabeled !== "boolean")
       fail("unlabeled must be true or false");
+    if (s.field !== undefined && (format !== "json" || !isFieldPath(s.field)))
+      fail('field must be a dot path such as "sst2", with format "json"');
+    for (const k of Object.keys(s))
+      if (!["files", "header", "unlabeled", "field"].includes(k))
+        fail(`has an unknown key ${JSON.stringify(k)}; expected files, header, unlabeled, field`);
     return;
   }
-  fail("must be a path, a list of paths, or { files, header?, unlabeled? }");
+  fail("must be a path, a list of paths, or { files, header?, unlabeled?, field? }");
+}
+
+function isFieldPath(v: unknown): boolean {
+  return typeof v === "string" && v.length > 0 && v.length <= 1000 && v.split(".").every((k) => k.length > 0);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,7 @@
 import { TunekitError } from "../errors.js";
-import type { ColumnRef, DatasetConfig, SplitSource } from "./dataset-config.js";
+import type { ColumnRef, DatasetConfig, SplitSource, TextColumns } from "./dataset-config.js";
+import { formatHint } from "./format-hints.js";
+import { parseJsonDocument } from "./json-document.js";
 import {
   type ParsedTable,
   parseDelimited,
@@ -111,10 +113,16 @@ export async function readSplit(
     });
     return split;
   }
-  const spec: { files: string | readonly string[]; header?: boolean; unlabeled?: boolean } =
+  type FilesSpec = {
+    files: string | readonly string[];
+    header?: boolean;
+    unlabeled?: boolean;
+    field?: string;
+  };
+  const spec: FilesSpec =
     typeof source === "string" || Array.isArray(source)
       ? { files: source as string | readonly string[] }
-      : (source as { files: string | readonly string[]; header?: boolean; unlabeled?: boolean });
+      : (source as FilesSpec);
   const paths = typeof spec.files === "string" ? [spec.files] : [...spec.files];
   const header = spec.header ?? cfg.header ?? true;
   const unlabeled = spec.unlabeled === true;
@@ -123,10 +131,13 @@ export async function readSplit(
     labeled: !unlabeled && (cfg.format === "label-prefixed" || columns?.label !== undefined),
   });
   Object.assign(split, { pair: columns?.textPair !== undefined && cfg.format !== "label-prefixed" });
+  const separator = columns?.separator ?? " ";
   for (const p of paths) {
     const file = resolvePath(p);
     const fileIndex = split.files.push(file) - 1;
     const text = await readTextFile(file, encoding, limits);
+    const rowsBefore = split.rows.length;
+    const badBefore = split.bad.length;
     const bad = (line: number, reason: BadRowReason, detail: string) =>
       split.bad.push({ file, line, reason, detail });
     const push = (line: number, t: string | undefined, pair: string | undefined, label: string | undefined) =>
@@ -137,30 +148,55 @@ export async function readSplit(
         textPair: pair,
         label: split.labeled ? label : undefined,
       });
-    let parsed: ParsedTable | undefined;
-    if (cfg.format === "label-prefixed") {
-      parsed = parseLabelPrefixed(text, file, limits);
-      for (const r of parsed.records) push(r.line, r.cells[1], undefined, r.cells[0]);
-    } else if (cfg.format === "jsonl") {
-      const j = parseJsonLines(text, file, limits);
-      for (const b of j.blankLines) split.blankLines.push({ file, line: b });
-      for (const r of j.records) {
+    const pushJson = (records: readonly { line: number; value?: unknown; problem?: string }[]) => {
+      for (const r of records) {
         if (r.problem !== undefined) bad(r.line, "malformed", r.problem);
         else
           push(
             r.line,
-            jsonCell(r.value, columns!.text),
-            pick(r.value, columns?.textPair),
+            jsonText(r.value, columns!.text, separator),
+            pickText(r.value, columns?.textPair, separator),
             pick(r.value, columns?.label),
           );
       }
-    } else {
-      const delimiter = cfg.delimiter ?? (cfg.format === "csv" ? "," : "\t");
-      const quoting = cfg.quoting ?? (cfg.format === "csv" ? "rfc4180" : "none");
-      parsed = parseDelimited(text, { delimiter, quoting, file, ...limits });
-      readColumns(parsed.records, header, split.labeled, cfg, file, bad, push);
+    };
+    try {
+      let parsed: ParsedTable | undefined;
+      if (cfg.format === "label-prefixed") {
+        parsed = parseLabelPrefixed(text, file, limits);
+        for (const r of parsed.records) push(r.line, r.cells[1], undefined, r.cells[0]);
+      } else if (cfg.format === "jsonl") {
+        const j = parseJsonLines(text, file, limits);
+        for (const b of j.blankLines) split.blankLines.push({ file, line: b });
+        pushJson(j.records);
+      } else if (cfg.format === "json") {
+        pushJson(parseJsonDocument(text, file, spec.field ?? cfg.field).records);
+      } else {
+        const delimiter = cfg.delimiter ?? (cfg.format === "csv" ? "," : "\t");
+        const quoting = cfg.quoting ?? (cfg.format === "csv" ? "rfc4180" : "none");
+        parsed = parseDelimited(text, { delimiter, quoting, file, ...limits });
+        readColumns(parsed.records, header, split.labeled, cfg, file, bad, push);
+      }
+      if (parsed !== undefined) for (const b of parsed.blankLines) split.blankLines.push({ file, line: b });
+    } catch (e) {
+      if (!(e instanceof TunekitError && e.code === "DATA_INVALID")) throw e;
+      const hint = formatHint(text, cfg.format);
+      if (hint === undefined) throw e;
+      throw new TunekitError("DATA_INVALID", `${e.message}\n${file}: ${hint}`, { cause: e });
     }
-    if (parsed !== undefined) for (const b of parsed.blankLines) split.blankLines.push({ file, line: b });
+    // A file most of whose rows do not read is the wrong format more often than bad data: say
+    // which format it looks like, whatever onBadRow says (skipping would leave little or nothing).
+    const [good, bads] = [split.rows.length - rowsBefore, split.bad.length - badBefore];
+    if (bads > good) {
+      const hint = formatHint(text, cfg.format);
+      if (hint !== undefined) {
+        const first = split.bad[badBefore]!;
+        throw new TunekitError(
+          "DATA_INVALID",
+          `${file}: ${bads} of ${good + bads} rows do not read as ${cfg.format} (the first at line ${first.line}: ${first.detail}); ${hint}`,
+        );
+      }
+    }
   }
   return split;
 }
@@ -211,9 +247,25 @@ function readColumns(
     }
     return i;
   };
+  const indexesOf = (refs: TextColumns | undefined, role: string): number[] | undefined =>
+    refs === undefined
+      ? undefined
+      : (Array.isArray(refs) ? (refs as readonly ColumnRef[]) : [refs as ColumnRef]).map(
+          (ref) => indexOf(ref, role)!,
+        );
+  const separator = columns.separator ?? " ";
+  const join = (cells: readonly string[], at: number[] | undefined): string | undefined =>
+    at === undefined
+      ? undefined
+      : at.length === 1
+        ? cells[at[0]!]
+        : joinParts(
+            at.map((i) => cells[i]),
+            separator,
+          );
   const [ti, pi, li] = [
-    indexOf(columns.text, "text"),
-    indexOf(columns.textPair, "textPair"),
+    indexesOf(columns.text, "text"),
+    indexesOf(columns.textPair, "textPair"),
     labeled ? indexOf(columns.label, "label") : undefined,
   ];
   for (const r of body) {
@@ -221,12 +273,7 @@ function readColumns(
     else if (r.cells.length !== expected) {
       bad(r.line, "wrong-column-count", `${r.cells.length} columns, expected ${expected}`);
     } else
-      push(
-        r.line,
-        r.cells[ti!],
-        pi === undefined ? undefined : r.cells[pi],
-        li === undefined ? undefined : r.cells[li]!.trim(),
-      );
+      push(r.line, join(r.cells, ti), join(r.cells, pi), li === undefined ? undefined : r.cells[li]!.trim());
   }
 }
 
@@ -237,4 +284,24 @@ function jsonCell(value: unknown, ref: ColumnRef): string | undefined {
 
 function pick(value: unknown, ref: ColumnRef | undefined): string | undefined {
   return ref === undefined ? undefined : jsonCell(value, ref)?.trim();
+}
+
+// The text of a JSON record: one column, or several joined.
+function jsonText(value: unknown, refs: TextColumns, separator: string): string | undefined {
+  if (!Array.isArray(refs)) return jsonCell(value, refs as ColumnRef);
+  return joinParts(
+    (refs as readonly ColumnRef[]).map((ref) => jsonCell(value, ref)),
+    separator,
+  );
+}
+
+function pickText(value: unknown, refs: TextColumns | undefined, separator: string): string | undefined {
+  return refs === undefined ? undefined : jsonText(value, refs, separator)?.trim();
+}
+
+// Joins the non-empty parts (an empty title or a missing key adds no separator); undefined
+// when every part is missing, so the row is reported as empty.
+function joinParts(parts: readonly (string | undefined)[], separator: string): string | undefined {
+  const present = parts.map((p) => p?.trim()).filter((p): p is string => p !== undefined && p !== "");
+  return present.length === 0 ? undefined : present.join(separator);
 }

@@ -28,6 +28,28 @@ const FILES: Record<string, { text: string; config: Omit<DatasetConfig, "splits"
     text: "1 a fine film .\n0 dull\n1\tgreat !\n",
     config: { format: "label-prefixed" },
   },
+  // AdvGLUE's layout: one JSON document, an object of tasks
+  "data.json": {
+    text: `{"sst2": [\n${[
+      "a fine film , full of warmth and wit",
+      "dull , dull , dull from the first scene to the last",
+      "great fun for the whole family",
+      "ok \\u00e9 but overlong and a little too pleased with itself",
+      "the cast is better than the material",
+      "an unforgettable , moving portrait of a town",
+    ]
+      .map((t, i) => `  {"sentence": "${t}", "label": ${i % 2}, "idx": ${i}}`)
+      .join(",\n")}\n], "qqp": []}\n`,
+    config: { format: "json", field: "sst2", columns: { text: "sentence", label: "label" } },
+  },
+  // AG News' layout: quoted CSV without a header, title and description joined
+  "news.csv": {
+    text:
+      '"3","Wall St. Bears Claw Back","Short-sellers, Wall Street\'s ""dwindling"" band"\n' +
+      '"4","Carlyle Looks Toward Commercial Aerospace","Private investment firm"\n' +
+      '"3","Oil and Economy","Soaring crude prices\nplus worries"\n',
+    config: { format: "csv", header: false, columns: { text: [1, 2], label: 0, separator: ". " } },
+  },
 };
 
 let dir = "";
@@ -38,11 +60,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// Config fields to set, or to clear with undefined (a JSON document without "field").
+type Overrides = { readonly [K in keyof DatasetConfig]?: DatasetConfig[K] | undefined };
+
 async function load(
   name: string,
   bytes: Uint8Array | string,
   onBadRow: "fail" | "skip",
-  extra: Partial<DatasetConfig> = {},
+  extra: Overrides = {},
 ): Promise<unknown> {
   const spec = FILES[name]!;
   await writeFile(join(dir, name), bytes);
@@ -193,6 +218,61 @@ describe("data set files under hostile input", () => {
         label,
       ).toBe(want);
     }
+  });
+
+  it("crafted JSON documents: scalars, deep nesting, prototype fields, wrong field, JSON Lines, huge arrays", async () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const row = '{"sentence":"x","label":1}';
+    const cases: [string, string, Overrides, "fail" | "skip", HostileOutcome][] = [
+      ["empty file", "", {}, "fail", "DATA_INVALID"],
+      ["a scalar document", "42", {}, "fail", "DATA_INVALID"],
+      ["null document", "null", { field: undefined }, "fail", "DATA_INVALID"],
+      ["deep nesting at the field", `{"sst2": ${deep}}`, {}, "skip", "DATA_INVALID"],
+      ["deep nesting in a record", `{"sst2": [${deep}, ${row}]}`, {}, "skip", "ok"],
+      ["field through __proto__", `{"sst2": [${row}]}`, { field: "__proto__" }, "fail", "DATA_INVALID"],
+      [
+        "field through constructor",
+        `{"sst2": [${row}]}`,
+        { field: "constructor.prototype" },
+        "fail",
+        "DATA_INVALID",
+      ],
+      ["field names an object", `{"sst2": {"a": ${row}}}`, {}, "fail", "DATA_INVALID"],
+      ["field past a leaf", `{"sst2": [${row}]}`, { field: "sst2.0.sentence" }, "fail", "DATA_INVALID"],
+      ["an array document without field", `[${row}, ${row}]`, { field: undefined }, "fail", "ok"],
+      ["an object without field", `{"sst2": [${row}]}`, { field: undefined }, "fail", "DATA_INVALID"],
+      ["JSON Lines given as json", `${row}\n${row}\n`, {}, "skip", "DATA_INVALID"],
+      ["scalar records skipped", `{"sst2": [1, "x", null, ${row}]}`, {}, "skip", "ok"],
+      ["only scalar records", `{"sst2": [1, "x", null]}`, {}, "skip", "DATA_INVALID"],
+      ["200k null records", `{"sst2": [${"null,".repeat(200_000)}${row}]}`, {}, "skip", "ok"],
+      [
+        "__proto__ keys in records",
+        '{"sst2": [{"__proto__": {"sentence": "p"}, "sentence": "t", "label": 1}]}',
+        {},
+        "fail",
+        "ok",
+      ],
+      ["a 2M-character minified document", `{"sst2": [${`${row},`.repeat(80_000)}${row}]}`, {}, "fail", "ok"],
+    ];
+    for (const [label, content, extra, mode, want] of cases) {
+      expect(
+        await runHostileCase(label, () => load("data.json", content, mode, extra), { codes: CODES }),
+        label,
+      ).toBe(want);
+    }
+  });
+
+  it("JSON documents and JSON Lines given as each other name the format they look like", async () => {
+    const doc = '{"sst2": [\n  {"sentence": "a", "label": 1},\n  {"sentence": "b", "label": 0}\n]}\n';
+    const asJsonl = load("data.jsonl", doc, "skip", { columns: { text: "sentence", label: "label" } });
+    await expect(asJsonl).rejects.toThrow(
+      /this is a JSON document, not JSON Lines: set "format": "json".*sst2/,
+    );
+    const lines = '{"sentence": "a", "label": 1}\n{"sentence": "b", "label": 0}\n';
+    await expect(load("data.json", lines, "fail")).rejects.toThrow(
+      /this is JSON Lines \(one JSON object a line\), not a JSON document: set "format": "jsonl"/,
+    );
+    await expect(load("data.tsv", doc, "skip")).rejects.toThrow(/this is a JSON document, not TSV/);
   });
 
   it("labels named like Object.prototype members are ordinary labels (counts, labelMap)", async () => {

@@ -233,6 +233,15 @@ function buildDataset(
       { details: { badRows: bad.slice(0, 100) } },
     );
   }
+  if (texts.length === 0 && bad.length > 0) {
+    const first = bad[0]!;
+    throw new TunekitError(
+      "DATA_INVALID",
+      `${name}/${split}: all ${bad.length} row(s) are bad, so onBadRow: 'skip' would leave no data ` +
+        `(the first: ${first.file}:${first.line}: ${first.reason}: ${first.detail}); check the format and columns of the data set config`,
+      { details: { badRows: bad.slice(0, 100) } },
+    );
+  }
   let labels: Int32Array | Float32Array | undefined;
   if (raw.labeled)
     labels = task === "regression" ? Float32Array.from(labelValues) : Int32Array.from(labelValues);

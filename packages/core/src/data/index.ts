@@ -3,8 +3,11 @@ export { collateRows, iterateBatches, planBatches, tokenizeDataset } from "./bat
 export type { BadRow, BadRowReason } from "./dataset-rows.js";
 export type { Dataset, DatasetSplits, LoadReport } from "./dataset.js";
 export { loadDataset, subsetDataset } from "./dataset.js";
-export type { ColumnRef, DatasetConfig, DatasetFormat, SplitSource } from "./dataset-config.js";
+export type { ColumnRef, DatasetConfig, DatasetFormat, SplitSource, TextColumns } from "./dataset-config.js";
 export { parseDatasetConfig, SPLIT_NAMES } from "./dataset-config.js";
+export { formatHint, sniffFormat } from "./format-hints.js";
+export type { JsonDocumentRecord } from "./json-document.js";
+export { parseJsonDocument } from "./json-document.js";
 export type { EncodedRow, PaddedBatch, PaddingStrategy } from "./padding.js";
 export { effectiveBuckets, padBatch, paddedLength } from "./padding.js";
 export type { MlmBatch, MlmMaskingOptions } from "./mlm-masking.js";
