@@ -98,6 +98,17 @@ describe("tunekit train on a causal LM", () => {
     expect(total(packed.train)).toBe(total(plain.train));
   });
 
+  it("rows that keep no supervised token within training.maxLength are an error naming the file and the limit", async () => {
+    await writeFile(join(dir, "alpaca.jsonl"), `${JSON.stringify({ instruction: "ab", output: "yes" })}\n`);
+    const raw = { ...config("full", "unused"), data: { jsonl: "alpaca.jsonl" } };
+    const cfg = parseTrainConfig(raw, { source: "c.json", configDir: dir, cwd: dir });
+    const run = prepareCausalLmRun(cfg, await loadTokenizer(cfg.tokenizer));
+    await expect(run).rejects.toMatchObject({ code: "DATA_INVALID" });
+    await expect(run).rejects.toThrow(
+      /data\.jsonl\.train \(alpaca\.jsonl\): .*raise maxLength.*training\.maxLength is 48/,
+    );
+  });
+
   it("full fine-tuning lowers the validation loss, reports perplexity; tunekit generate answers in the trained format", async () => {
     const { summary, err } = await train("full", "full", ["--epochs", "10"]);
     expect(err).toMatch(

@@ -5,6 +5,7 @@ import {
   type CausalLmData,
   type CausalLmExample,
   ChatTemplate,
+  isTunekitError,
   type LlamaForCausalLM,
   loadCausalLmJsonl,
   loadLlamaCheckpoint,
@@ -123,7 +124,19 @@ export async function prepareCausalLmRun(config: TrainConfig, tokenizer: Tokeniz
           "use a model folder whose tokenizer_config.json has one, or give the rows as text / prompt-completion",
       );
     }
-    const tokenized: CausalLmData = tokenizeCausalLm(examples, tokenizer, options);
+    let tokenized: CausalLmData;
+    try {
+      tokenized = tokenizeCausalLm(examples, tokenizer, options);
+    } catch (e) {
+      if (!isTunekitError(e)) throw e;
+      throw new TunekitError(
+        e.code,
+        `data.jsonl.${name} (${file}): ${e.message} (training.maxLength is ${maxLength})`,
+        {
+          cause: e,
+        },
+      );
+    }
     assertIdsInVocabulary(tokenized.ids, llama.vocabSize, { tokenizer, what: `data.jsonl.${name}` });
     const data = spec.pack ? packCausalLm(tokenized, { maxLength }) : tokenized;
     const line =
