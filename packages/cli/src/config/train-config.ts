@@ -9,6 +9,7 @@ import {
 } from "./causal-lm-config.js";
 import { parseStrategySpec, type StrategySpec } from "../strategy-config.js";
 import { type MixtureSpec, parseMixture } from "./tasks-config.js";
+import { parseTraining, type TrainingSpec } from "./training-config.js";
 import { ConfigValidator, isRecord } from "./validate.js";
 
 /**
@@ -100,39 +101,6 @@ export interface BackendSpec {
 }
 
 /**
- * Hyper-parameters of `tunekit train`.
- *
- * @example
- * ```ts
- * const t: TrainingSpec = { lr: 1e-3, epochs: 1, batchSize: 32, maxLength: 64, schedule: "linear", weightDecay: 0.01, gradientAccumulation: 1, seed: 42, dropout: true };
- * ```
- */
-export interface TrainingSpec {
-  readonly lr: number;
-  readonly epochs?: number;
-  readonly maxSteps?: number;
-  readonly batchSize: number;
-  readonly evalBatchSize?: number;
-  readonly maxLength: number;
-  readonly warmupSteps?: number;
-  readonly warmupRatio?: number;
-  readonly schedule: "constant" | "linear" | "cosine";
-  readonly weightDecay: number;
-  readonly clipNorm?: number;
-  readonly gradientAccumulation: number;
-  readonly evalEvery?: number;
-  readonly earlyStopping?: {
-    readonly patience: number;
-    readonly metric?: string;
-    readonly mode?: "max" | "min";
-    readonly minDelta?: number;
-  };
-  readonly metricForBest?: string;
-  readonly seed: number;
-  readonly dropout: boolean;
-}
-
-/**
  * A validated `tunekit train` config with absolute paths.
  *
  * @example
@@ -173,25 +141,6 @@ const TOP_KEYS = [
   "sampling",
   "batching",
   "stages",
-];
-const TRAINING_KEYS = [
-  "lr",
-  "epochs",
-  "maxSteps",
-  "batchSize",
-  "evalBatchSize",
-  "maxLength",
-  "warmupSteps",
-  "warmupRatio",
-  "schedule",
-  "weightDecay",
-  "clipNorm",
-  "gradientAccumulation",
-  "evalEvery",
-  "earlyStopping",
-  "metricForBest",
-  "seed",
-  "dropout",
 ];
 
 /**
@@ -390,77 +339,4 @@ function parseBackend(v: ConfigValidator, raw: unknown): BackendSpec {
   return { name, ...(engine === undefined ? {} : { engine }), ...(threads === undefined ? {} : { threads }) };
 }
 
-function parseTraining(v: ConfigValidator, t: Record<string, unknown>): TrainingSpec {
-  v.knownKeys("training", t, TRAINING_KEYS);
-  const epochs = v.positiveInt("training.epochs", t.epochs, true, 3);
-  const maxSteps = v.positiveInt("training.maxSteps", t.maxSteps, true, 1000);
-  if (epochs === undefined && maxSteps === undefined) {
-    v.fail(
-      "training.epochs",
-      undefined,
-      "training.epochs (e.g. 3) or training.maxSteps (e.g. 1000), or both",
-    );
-  }
-  const opt = <T>(key: string, value: T | undefined): Record<string, T> =>
-    value === undefined ? {} : { [key]: value };
-  const warmupSteps = v.number(
-    "training.warmupSteps",
-    t.warmupSteps,
-    { integer: true, min: 0, example: 100 },
-    true,
-  );
-  const warmupRatio = v.number("training.warmupRatio", t.warmupRatio, { min: 0, max: 1, example: 0.1 }, true);
-  if (warmupSteps !== undefined && warmupRatio !== undefined) {
-    v.fail(
-      "training.warmupRatio",
-      warmupRatio,
-      "to be left out when training.warmupSteps is given (use one)",
-    );
-  }
-  const clipNorm = v.number(
-    "training.clipNorm",
-    t.clipNorm,
-    { min: 0, exclusiveMin: true, example: 1 },
-    true,
-  );
-  const evalEvery = v.positiveInt("training.evalEvery", t.evalEvery, true, 100);
-  let earlyStopping: TrainingSpec["earlyStopping"];
-  const es = v.object("training.earlyStopping", t.earlyStopping, true);
-  if (es !== undefined) {
-    v.knownKeys("training.earlyStopping", es, ["patience", "metric", "mode", "minDelta"]);
-    const metric = v.string("training.earlyStopping.metric", es.metric, true);
-    const mode = v.oneOf("training.earlyStopping.mode", es.mode, ["max", "min"], true);
-    const minDelta = v.number("training.earlyStopping.minDelta", es.minDelta, { min: 0 }, true);
-    earlyStopping = {
-      patience: v.positiveInt("training.earlyStopping.patience", es.patience, false, 3),
-      ...opt("metric", metric),
-      ...opt("mode", mode),
-      ...opt("minDelta", minDelta),
-    };
-  }
-  const metricForBest = v.string("training.metricForBest", t.metricForBest, true);
-  return {
-    lr: v.number("training.lr", t.lr ?? 5e-5, { min: 0, exclusiveMin: true, example: "5e-5" }),
-    ...opt("epochs", epochs),
-    ...opt("maxSteps", maxSteps),
-    batchSize: v.positiveInt("training.batchSize", t.batchSize ?? 32, false, 32),
-    ...opt("evalBatchSize", v.positiveInt("training.evalBatchSize", t.evalBatchSize, true, 64)),
-    maxLength: v.number("training.maxLength", t.maxLength ?? 128, { integer: true, min: 4, example: 128 }),
-    ...opt("warmupSteps", warmupSteps),
-    ...opt("warmupRatio", warmupRatio),
-    schedule: v.oneOf("training.schedule", t.schedule ?? "linear", ["constant", "linear", "cosine"]),
-    weightDecay: v.number("training.weightDecay", t.weightDecay ?? 0.01, { min: 0, example: 0.01 }),
-    ...opt("clipNorm", clipNorm),
-    gradientAccumulation: v.positiveInt(
-      "training.gradientAccumulation",
-      t.gradientAccumulation ?? 1,
-      false,
-      1,
-    ),
-    ...opt("evalEvery", evalEvery),
-    ...(earlyStopping === undefined ? {} : { earlyStopping }),
-    ...opt("metricForBest", metricForBest),
-    seed: v.number("training.seed", t.seed ?? 42, { integer: true, min: 0, example: 42 }),
-    dropout: v.boolean("training.dropout", t.dropout, true) ?? true,
-  };
-}
+export type { TrainingSpec } from "./training-config.js";
