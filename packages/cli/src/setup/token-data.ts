@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { type Tokenizer, type TrainerData, TunekitError } from "@tunekit/core";
+import { parseConll, readTextFile, type Tokenizer, type TrainerData, TunekitError } from "@tunekit/core";
 
 /**
  * A token classification data set (e.g. NER): JSON Lines files with one pre-split sentence a
- * line, `{"tokens": ["EU", "rejects", ...], "tags": ["B-ORG", "O", ...]}`.
+ * line, `{"tokens": ["EU", "rejects", ...], "tags": ["B-ORG", "O", ...]}`, or CoNLL / IOB files
+ * (one word a line, its tag last, blank lines and `-DOCSTART-` between sentences), told apart
+ * by their first line.
  *
  * @example
  * ```ts
@@ -67,7 +68,7 @@ export type TokenTrainerData = TrainerData & {
 };
 
 /**
- * Reads the JSONL files of a {@link TokenDataSpec} (relative paths against `baseDir`),
+ * Reads the JSONL or CoNLL files of a {@link TokenDataSpec} (relative paths against `baseDir`),
  * keeping the first `maxRows[split]` rows. Every problem names the file and line.
  *
  * @example
@@ -109,9 +110,8 @@ export async function loadTokenData(
 }
 
 async function readSplit(path: string, spec: TokenDataSpec, limit: number | undefined): Promise<TokenSplit> {
-  const text = await readFile(path, "utf8").catch((e: Error) => {
-    throw new TunekitError("IO_ERROR", `cannot read token data ${path}: ${e.message}`);
-  });
+  const text = await readTextFile(path, "utf-8");
+  if (!/^\uFEFF?\s*[{[]/.test(text)) return readConllSplit(text, path, limit);
   const words: string[][] = [];
   const tags: string[][] = [];
   let tagged: boolean | undefined;
@@ -155,6 +155,17 @@ async function readSplit(path: string, spec: TokenDataSpec, limit: number | unde
   }
   if (words.length === 0) throw new TunekitError("DATA_INVALID", `${path}: no rows`);
   return { words, tags: tagged ? tags : undefined };
+}
+
+// A CoNLL / IOB file (a first line that is not JSON): the word first, the tag last.
+function readConllSplit(text: string, path: string, limit: number | undefined): TokenSplit {
+  const sentences = parseConll(text, path);
+  const kept = limit === undefined ? sentences : sentences.slice(0, limit);
+  const tagged = kept[0]?.tags !== undefined;
+  return {
+    words: kept.map((s) => s.tokens),
+    tags: tagged ? kept.map((s) => s.tags!) : undefined,
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
 export type { Batch, BatchPlanOptions, TokenizedDataset } from "./batching.js";
 export { collateRows, iterateBatches, planBatches, tokenizeDataset } from "./batching.js";
+export type { ConllLimits, ConllSentence } from "./conll.js";
+export { parseConll } from "./conll.js";
 export type { BadRow, BadRowReason } from "./dataset-rows.js";
 export type { Dataset, DatasetSplits, LoadReport } from "./dataset.js";
 export { loadDataset, subsetDataset } from "./dataset.js";
