@@ -14,15 +14,7 @@ import {
   type TrainerOptions,
 } from "@tunekit/core";
 import { baseModelName } from "@tunekit/strategies";
-import {
-  type CliCommand,
-  type CommandContext,
-  type ConfigOverride,
-  intFlag,
-  parseSetFlags,
-  stringFlag,
-  UsageError,
-} from "../command.js";
+import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";
 import type { TrainConfig } from "../config/train-config.js";
 import { isRecord } from "../config/validate.js";
@@ -53,6 +45,7 @@ import { acquireRunLock } from "../setup/run-lock.js";
 import { TRAIN_LOSS_FILE, TrainLossLedger } from "../setup/train-loss.js";
 import { ADAPTER_DIR, adaptedModelNote, saveTrainedModel } from "../setup/trained-model.js";
 import { createStrategy } from "../strategy-config.js";
+import { relativeCheckpointLine, trainOverrides } from "./train-flags.js";
 import { runStages } from "./train-stages.js";
 
 /** `tunekit train CONFIG`: trains, evaluates and saves a model as a config describes. */
@@ -380,19 +373,6 @@ async function trainLocked(
   }
 }
 
-function trainOverrides(ctx: CommandContext): ConfigOverride[] {
-  const sets = ctx.flags.set;
-  const out = parseSetFlags(Array.isArray(sets) ? sets : []);
-  const flag = (path: string[], value: unknown): void => {
-    if (value !== undefined) out.push({ path, value });
-  };
-  flag(["training", "maxSteps"], intFlag(ctx, "max-steps"));
-  flag(["training", "epochs"], intFlag(ctx, "epochs"));
-  flag(["output"], stringFlag(ctx, "output"));
-  flag(["backend"], stringFlag(ctx, "backend", ["onnx", "tfjs"]));
-  return out;
-}
-
 /** Metric names reported per CLI task (for help texts and docs). */
 export const CLI_METRICS = {
   "sequence-classification": TASK_METRICS.classification,
@@ -400,9 +380,3 @@ export const CLI_METRICS = {
   "token-classification": TASK_METRICS["token-classification"],
   "causal-lm": TASK_METRICS["causal-lm"],
 };
-
-/** A core `checkpoint <absolute folder> …` log line with the folder relative to `cwd`. */
-function relativeCheckpointLine(line: string, cwd: string): string {
-  const [, folder, rest] = /^checkpoint (\S+)(.*)$/.exec(line) ?? [];
-  return folder === undefined ? line : `checkpoint ${relative(cwd, folder) || "."}${rest}`;
-}
