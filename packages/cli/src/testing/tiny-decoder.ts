@@ -1,76 +1,17 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LlamaForCausalLM, parseLlamaConfig, saveLlamaCheckpoint } from "@tunekit/core";
+import { byteLevelTokenizerJson, CHATML_TEMPLATE } from "@tunekit/core/testing";
 
 // Test fixture (not shipped): a tiny Llama folder with a byte-level BPE tokenizer in the layout
 // of GPT-2 / Qwen2 / SmolLM tokenizer.json files (the 256 byte symbols, a few merges, ChatML
 // special tokens as added tokens) and a ChatML chat template in tokenizer_config.json.
 
-/** ChatML (Qwen2 / SmolLM2 style), with the generation prompt. */
-export const CHATML_TEMPLATE =
-  "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}" +
-  "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+/** ChatML (Qwen2 / SmolLM2 style), with the generation prompt (core's test template). */
+export { CHATML_TEMPLATE };
 
 /** Ids of the special tokens: 259 `<|endoftext|>` (padding), 260 `<|im_start|>`, 261 `<|im_end|>` (EOS). */
 export const TINY_DECODER_IDS = { pad: 259, imStart: 260, imEnd: 261, vocabSize: 262 } as const;
-
-/** GPT-2's byte → printable-character table. */
-function byteSymbols(): string[] {
-  const bs: number[] = [];
-  for (let i = 33; i <= 126; i++) bs.push(i);
-  for (let i = 161; i <= 172; i++) bs.push(i);
-  for (let i = 174; i <= 255; i++) bs.push(i);
-  const symbols = new Array<string>(256);
-  for (const b of bs) symbols[b] = String.fromCodePoint(b);
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (symbols[b] === undefined) symbols[b] = String.fromCodePoint(256 + n++);
-  return symbols;
-}
-
-function tokenizerJson(): unknown {
-  const vocab: Record<string, number> = {};
-  byteSymbols().forEach((s, b) => {
-    vocab[s] = b;
-  });
-  const merges: [string, string][] = [
-    ["Ġ", "t"],
-    ["h", "e"],
-    ["Ġt", "he"],
-  ];
-  let next = 256;
-  for (const [a, b] of merges) vocab[a + b] = next++;
-  const added = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"].map((content) => ({
-    id: next++,
-    content,
-    special: true,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-  }));
-  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: added,
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges,
-    },
-  };
-}
 
 /**
  * Writes a tiny randomly initialised Llama (1 layer, hidden 16, GQA 2:1, vocabulary 262) with
@@ -101,7 +42,7 @@ export async function writeTinyDecoder(folder: string): Promise<void> {
   });
   await saveLlamaCheckpoint(new LlamaForCausalLM(config, { seed: 7 }), folder);
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, "tokenizer.json"), JSON.stringify(tokenizerJson()));
+  await writeFile(join(folder, "tokenizer.json"), JSON.stringify(byteLevelTokenizerJson()));
   await writeFile(
     join(folder, "tokenizer_config.json"),
     JSON.stringify({

@@ -48,3 +48,8 @@ export { applyParityLora, ParityLoraLinear } from "./parity-lora.js";
 export type { ParityModelFamily } from "./parity-models.js";
 export { parityModelFamily } from "./parity-models.js";
 export { globalL2Norm, maxAbsoluteError, maxRelativeError, relativeL2Error } from "./parity-metrics.js";
+export {
+  byteLevelTokenizer,
+  byteLevelTokenizerJson,
+  CHATML_TEMPLATE,
+} from "../data/causal-lm/test-tokenizer.js";

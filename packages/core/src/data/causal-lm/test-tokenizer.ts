@@ -1,11 +1,18 @@
 import type { Tokenizer } from "../tokenizer.js";
 import { tokenizerFromJson } from "../tokenizer.js";
 
-// Test fixtures (not exported from the package): a tiny byte-level BPE tokenizer in the layout
+// Test fixtures (exported from `@tunekit/core/testing`): a tiny byte-level BPE tokenizer in the layout
 // of GPT-2 / Qwen2 / SmolLM tokenizer.json files (the 256 byte symbols, a few merges, ChatML
 // special tokens as added tokens) and a ChatML chat template.
 
-/** ChatML (Qwen2 / SmolLM2 style), with the generation prompt. */
+/**
+ * ChatML (Qwen2 / SmolLM2 style), with the generation prompt: a chat template for tests.
+ *
+ * @example
+ * ```ts
+ * const template = new ChatTemplate(CHATML_TEMPLATE, {});
+ * ```
+ */
 export const CHATML_TEMPLATE =
   "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}" +
   "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
@@ -23,11 +30,18 @@ function byteSymbols(): string[] {
   return symbols;
 }
 
-/** Ids: bytes 0..255, then merges, then `<|endoftext|>`, `<|im_start|>`, `<|im_end|>`. */
-export function byteLevelTokenizer(): Tokenizer {
-  const symbols = byteSymbols();
+/**
+ * The `tokenizer.json` of a tiny byte-level BPE tokenizer: ids 0..255 are the bytes, then three
+ * merges, then `<|endoftext|>` (259), `<|im_start|>` (260), `<|im_end|>` (261). For tests.
+ *
+ * @example
+ * ```ts
+ * await writeFile(join(dir, "tokenizer.json"), JSON.stringify(byteLevelTokenizerJson()));
+ * ```
+ */
+export function byteLevelTokenizerJson(): Record<string, unknown> {
   const vocab: Record<string, number> = {};
-  symbols.forEach((s, b) => {
+  byteSymbols().forEach((s, b) => {
     vocab[s] = b;
   });
   const merges: [string, string][] = [
@@ -47,24 +61,37 @@ export function byteLevelTokenizer(): Tokenizer {
     normalized: false,
   }));
   const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return tokenizerFromJson(
-    {
-      version: "1.0",
-      added_tokens: added,
-      normalizer: null,
-      pre_tokenizer: byteLevel,
-      post_processor: null,
-      decoder: byteLevel,
-      model: {
-        type: "BPE",
-        dropout: null,
-        unk_token: null,
-        fuse_unk: false,
-        byte_fallback: false,
-        vocab,
-        merges,
-      },
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: byteLevel,
+    post_processor: null,
+    decoder: byteLevel,
+    model: {
+      type: "BPE",
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
     },
-    { pad_token: "<|endoftext|>", eos_token: "<|im_end|>" },
-  );
+  };
+}
+
+/**
+ * {@link byteLevelTokenizerJson} loaded, with `<|endoftext|>` as padding and `<|im_end|>` as EOS.
+ *
+ * @example
+ * ```ts
+ * const tok = byteLevelTokenizer();
+ * ```
+ */
+export function byteLevelTokenizer(): Tokenizer {
+  return tokenizerFromJson(byteLevelTokenizerJson(), { pad_token: "<|endoftext|>", eos_token: "<|im_end|>" });
 }
