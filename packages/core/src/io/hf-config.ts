@@ -1,6 +1,7 @@
 import { join } from "node:path";
-import { TunekitError } from "../errors.js";
+import type { TunekitError } from "../errors.js";
 import { describeValue, isJsonObject, quote } from "./json-checks.js";
+import { configFields } from "./config-fields.js";
 import { readJsonFile } from "./read-json-file.js";
 
 /** Largest config.json {@link readBertConfig} reads (64 MiB: far above any real config). */
@@ -145,33 +146,8 @@ const KNOWN_KEYS = new Set([
  * ```
  */
 export function parseBertConfig(json: unknown, source = "config.json"): BertConfig {
-  const fail = (key: string, msg: string): TunekitError =>
-    new TunekitError("CONFIG_INVALID", `${source}: ${msg}`, { details: { key } });
-  if (!isJsonObject(json)) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `${source}: expected a JSON object at the top level, got ${describeValue(json)}`,
-    );
-  }
-  const cfg = json;
+  const { cfg, fail, int, real } = configFields(json, source, LIMITS);
 
-  const int = (key: keyof typeof LIMITS, min: number, fallback?: number): number => {
-    const v = cfg[key];
-    if (v === undefined && fallback !== undefined) return fallback;
-    const max = LIMITS[key];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      throw fail(key, `${key} must be an integer in [${min}, ${max}], got ${describeValue(v)}`);
-    }
-    return v;
-  };
-  const real = (key: string, fallback: number, ok: (x: number) => boolean, allowed: string): number => {
-    const v = cfg[key];
-    if (v === undefined) return fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
-      throw fail(key, `${key} must be ${allowed}, got ${describeValue(v)}`);
-    }
-    return v;
-  };
   const probability = (key: string, fallback: number): number =>
     real(key, fallback, (x) => x >= 0 && x < 1, "a number in [0, 1)");
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
-import { TunekitError } from "../../errors.js";
+import type { TunekitError } from "../../errors.js";
 import { describeValue, isJsonObject } from "../../io/json-checks.js";
+import { configFields } from "../../io/config-fields.js";
 import { readJsonFile } from "../../io/read-json-file.js";
 
 /**
@@ -151,15 +152,7 @@ function modelTypeOf(cfg: Record<string, unknown>): LlamaModelType | undefined {
  * ```
  */
 export function parseLlamaConfig(json: unknown, source = "config.json"): LlamaConfig {
-  const fail = (key: string, msg: string): TunekitError =>
-    new TunekitError("CONFIG_INVALID", `${source}: ${msg}`, { details: { key } });
-  if (!isJsonObject(json)) {
-    throw new TunekitError(
-      "CONFIG_INVALID",
-      `${source}: expected a JSON object at the top level, got ${describeValue(json)}`,
-    );
-  }
-  const cfg = json;
+  const { cfg, fail, int, real, bool } = configFields(json, source, LIMITS, { nullIsAbsent: true });
   const modelType = modelTypeOf(cfg);
   if (modelType === undefined) {
     throw fail(
@@ -168,29 +161,6 @@ export function parseLlamaConfig(json: unknown, source = "config.json"): LlamaCo
         `${Object.values(LLAMA_MODEL_TYPES).join(", ")}), got model_type ${describeValue(cfg.model_type)}`,
     );
   }
-  const int = (key: keyof typeof LIMITS, min: number, fallback?: number): number => {
-    const v = cfg[key];
-    if ((v === undefined || v === null) && fallback !== undefined) return fallback;
-    const max = LIMITS[key];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      throw fail(key, `${key} must be an integer in [${min}, ${max}], got ${describeValue(v)}`);
-    }
-    return v;
-  };
-  const real = (key: string, fallback: number, ok: (x: number) => boolean, allowed: string): number => {
-    const v = cfg[key];
-    if (v === undefined) return fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
-      throw fail(key, `${key} must be ${allowed}, got ${describeValue(v)}`);
-    }
-    return v;
-  };
-  const bool = (key: string, fallback: boolean): boolean => {
-    const v = cfg[key];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== "boolean") throw fail(key, `${key} must be true or false, got ${describeValue(v)}`);
-    return v;
-  };
 
   const vocabSize = int("vocab_size", 1);
   const hiddenSize = int("hidden_size", 1);
