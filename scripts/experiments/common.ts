@@ -13,6 +13,7 @@ import {
   loadBertWeights,
   type Module,
   MultiTaskModel,
+  mulberry32,
   parseBertConfig,
   readBertConfig,
   readModelWeights,
@@ -75,21 +76,10 @@ export async function loadTask(
   };
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same stream everywhere. */
-export function rng(seed: number): () => number {
-  let a = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `n` distinct row indices of `total`, drawn with `seed` (a seeded Fisher-Yates prefix). */
 export function sampleIndices(total: number, n: number, seed: number): number[] {
-  const next = rng(seed);
+  // core's mulberry32 on the mixed seed (the stream these experiments were run with)
+  const next = mulberry32((seed ^ 0x9e3779b9) >>> 0);
   const all = Array.from({ length: total }, (_, i) => i);
   const k = Math.min(n, total);
   for (let i = 0; i < k; i++) {
