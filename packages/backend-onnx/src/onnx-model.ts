@@ -11,6 +11,7 @@ import { ProtoMessage } from "./protobuf.js";
 export const OnnxDataType = {
   FLOAT: 1,
   UINT8: 2,
+  INT8: 3,
   INT32: 6,
   INT64: 7,
   BOOL: 9,
@@ -79,6 +80,11 @@ export interface OnnxValueInfo {
   readonly name: string;
   readonly dataType: OnnxDataTypeCode;
   readonly dims: readonly number[];
+  /**
+   * Symbolic names of dynamic dimensions (`dim_param`, e.g. `"batch_size"`), by position; a
+   * position with a name is written without its number in `dims`.
+   */
+  readonly dimParams?: readonly (string | undefined)[];
 }
 
 /**
@@ -113,7 +119,7 @@ const F = {
   typeProto: { tensorType: 1 },
   tensorType: { elemType: 1, shape: 2 },
   shape: { dim: 1 },
-  dim: { value: 1 },
+  dim: { value: 1, param: 2 },
 } as const;
 
 /** `AttributeProto.AttributeType`. */
@@ -157,7 +163,14 @@ function encodeNode(n: OnnxNode): ProtoMessage {
 
 function encodeValueInfo(v: OnnxValueInfo): ProtoMessage {
   const shape = new ProtoMessage();
-  for (const d of v.dims) shape.message(F.shape.dim, new ProtoMessage().int64(F.dim.value, d));
+  v.dims.forEach((d, i) => {
+    const param = v.dimParams?.[i];
+    const dim =
+      param === undefined
+        ? new ProtoMessage().int64(F.dim.value, d)
+        : new ProtoMessage().string(F.dim.param, param);
+    shape.message(F.shape.dim, dim);
+  });
   const tensorType = new ProtoMessage()
     .int64(F.tensorType.elemType, v.dataType)
     .message(F.tensorType.shape, shape);

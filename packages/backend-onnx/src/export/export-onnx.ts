@@ -1,0 +1,68 @@
+import type { Graph } from "@tunekit/core";
+import { type DynamicAxisNames, DEFAULT_AXIS_NAMES, type ExportIO, lowerSymbolic } from "./lower-symbolic.js";
+import { type QuantizeReport, quantizeMatMulWeights } from "./quantize-int8.js";
+import { traceSymbolic } from "./symbolic-dims.js";
+
+/**
+ * Options of {@link exportOnnx}.
+ *
+ * @example
+ * ```ts
+ * const o: OnnxExportOptions = { quantize: "int8" };
+ * ```
+ */
+export interface OnnxExportOptions {
+  /** Also build a copy whose linear layers run in int8 (dynamic quantisation). */
+  readonly quantize?: "int8" | undefined;
+  /** Names of the dynamic axes (default `batch_size`, `sequence_length`). */
+  readonly axisNames?: DynamicAxisNames | undefined;
+}
+
+/**
+ * An exported inference model: ONNX bytes with dynamic batch and sequence axes, its inputs
+ * and outputs, and the int8 copy when one was asked for.
+ *
+ * @example
+ * ```ts
+ * const { model, inputs } = exportOnnx(traceFn);
+ * inputs.map((i) => i.name); // ["input_ids", "attention_mask", "token_type_ids"]
+ * ```
+ */
+export interface OnnxExport {
+  readonly model: Uint8Array;
+  readonly inputs: readonly ExportIO[];
+  readonly outputs: readonly ExportIO[];
+  /** ONNX nodes of `model`. */
+  readonly nodeCount: number;
+  readonly quantized?: { readonly model: Uint8Array; readonly report: QuantizeReport };
+}
+
+/**
+ * Exports a forward pass to ONNX with dynamic axes. `trace(batch, seq)` must build the
+ * forward graph (inference mode: no dropout, no loss) for inputs of `batch` rows of `seq`
+ * tokens; it is called at seven sizes and the graphs are read as one graph whose reshapes,
+ * broadcasts and slices take their sizes from the inputs' shapes at run time (see
+ * `traceSymbolic`, `lowerSymbolic`). Parameters become initializers under their own names,
+ * int32 inputs are int64 in the model (the Hugging Face convention), and the graph's output
+ * names are kept. Any architecture whose forward is traced this way exports; nothing here
+ * knows BERT.
+ *
+ * @example
+ * ```ts
+ * const out = exportOnnx((batch, seq) => traceForward(model, { batchSize: batch, seqLength: seq }).graph);
+ * await writeFile("onnx/model.onnx", out.model);
+ * ```
+ */
+export function exportOnnx(
+  trace: (batch: number, seq: number) => Graph,
+  options: OnnxExportOptions = {},
+): OnnxExport {
+  const sym = traceSymbolic(trace);
+  const lowered = lowerSymbolic(sym, options.axisNames ?? DEFAULT_AXIS_NAMES);
+  const model = lowered.builder.toBytes("tunekit-export");
+  const nodeCount = lowered.builder.nodes.length;
+  const base = { model, inputs: lowered.inputs, outputs: lowered.outputs, nodeCount };
+  if (options.quantize !== "int8") return base;
+  const report = quantizeMatMulWeights(lowered.builder);
+  return { ...base, quantized: { model: lowered.builder.toBytes("tunekit-export-int8"), report } };
+}

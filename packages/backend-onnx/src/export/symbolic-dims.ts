@@ -1,0 +1,281 @@
+import { type Graph, type HostTensor, type Node, TunekitError } from "@tunekit/core";
+
+/**
+ * A size that depends on the batch size `B` and the sequence length `S`: integer
+ * coefficients of the monomials `1, B, S, B·S, S², B·S²` (in that order). A constant size
+ * has only the first coefficient set.
+ *
+ * @example
+ * ```ts
+ * const tokens: SymDim = [0, 0, 0, 1, 0, 0]; // B·S (a [B, S, H] tensor flattened to [B·S, H])
+ * ```
+ */
+export type SymDim = readonly [number, number, number, number, number, number];
+
+/** Names of the monomials of a {@link SymDim}, in coefficient order. @example `SYM_TERMS[3]; // "B*S"` */
+export const SYM_TERMS = ["1", "B", "S", "B*S", "S*S", "B*S*S"] as const;
+
+/**
+ * The batch and sequence sizes a model is traced at: every size of the graph is solved from
+ * these six traces (two batch sizes times three sequence lengths determine each coefficient of
+ * a {@link SymDim}) and checked on one more.
+ *
+ * @example
+ * ```ts
+ * PROBE_SIZES.solve[0]; // { batch: 2, seq: 5 }
+ * ```
+ */
+export const PROBE_SIZES = {
+  solve: [
+    { batch: 2, seq: 5 },
+    { batch: 3, seq: 5 },
+    { batch: 2, seq: 7 },
+    { batch: 3, seq: 7 },
+    { batch: 2, seq: 11 },
+    { batch: 3, seq: 11 },
+  ],
+  check: { batch: 5, seq: 13 },
+} as const;
+
+/** A constant size. @example `symConst(768); // [768, 0, 0, 0, 0, 0]` */
+export const symConst = (n: number): SymDim => [n, 0, 0, 0, 0, 0];
+/** The batch size `B`. @example `symEqual(d, SYM_BATCH)` */
+export const SYM_BATCH: SymDim = [0, 1, 0, 0, 0, 0];
+/** The sequence length `S`. @example `symEqual(d, SYM_SEQ)` */
+export const SYM_SEQ: SymDim = [0, 0, 1, 0, 0, 0];
+
+/** Whether `d` is a constant. @example `isConstDim(symConst(3)); // true` */
+export const isConstDim = (d: SymDim): boolean => d.every((c, i) => i === 0 || c === 0);
+/** Whether two sizes are the same expression. @example `symEqual(SYM_SEQ, SYM_SEQ); // true` */
+export const symEqual = (a: SymDim, b: SymDim): boolean => a.every((c, i) => c === b[i]);
+/** The sum of two sizes. @example `symAdd(symConst(1), SYM_SEQ); // S + 1` */
+export const symAdd = (a: SymDim, b: SymDim): SymDim => a.map((c, i) => c + b[i]!) as unknown as SymDim;
+
+/**
+ * The value of `d` at batch size `batch` and sequence length `seq`.
+ *
+ * @example
+ * ```ts
+ * evalDim([0, 0, 0, 1, 0, 0], 4, 16); // 64
+ * ```
+ */
+export function evalDim(d: SymDim, batch: number, seq: number): number {
+  const m = [1, batch, seq, batch * seq, seq * seq, batch * seq * seq];
+  return d.reduce((sum, c, i) => sum + c * m[i]!, 0);
+}
+
+/**
+ * `d` written out with the given names for `B` and `S` (`"batch_size*sequence_length"`);
+ * a constant is its number.
+ *
+ * @example
+ * ```ts
+ * formatDim([1, 0, 1, 0, 0, 0]); // "S+1"
+ * ```
+ */
+export function formatDim(d: SymDim, batchName = "B", seqName = "S"): string {
+  const names = ["", batchName, seqName, `${batchName}*${seqName}`, `${seqName}*${seqName}`];
+  names.push(`${batchName}*${seqName}*${seqName}`);
+  const parts: string[] = [];
+  d.forEach((c, i) => {
+    if (c === 0) return;
+    if (i === 0) parts.push(String(c));
+    else parts.push(c === 1 ? names[i]! : `${c}*${names[i]!}`);
+  });
+  return parts.length === 0 ? "0" : parts.join("+").replace(/\+-/g, "-");
+}
+
+const nearInt = (x: number): number | undefined => {
+  const r = Math.round(x);
+  return Math.abs(x - r) < 1e-6 ? r : undefined;
+};
+
+/**
+ * Solves the {@link SymDim} whose values at {@link PROBE_SIZES}`.solve` are `values` and
+ * checks it against `check` (its value at `PROBE_SIZES.check`); `undefined` when no integer
+ * expression of that form fits (a size that is not polynomial in B and S, e.g. `ceil(S / 2)`).
+ *
+ * @example
+ * ```ts
+ * solveDim([10, 15, 14, 21, 22, 33], 65); // [0, 0, 0, 1, 0, 0] (B·S)
+ * ```
+ */
+export function solveDim(values: readonly number[], check: number): SymDim | undefined {
+  const seqs = [5, 7, 11];
+  // v(B, S) = f(S) + B·g(S): g from the two batch sizes (2 and 3), f = v(2, S) - 2·g(S).
+  const g = seqs.map((_, k) => values[2 * k + 1]! - values[2 * k]!);
+  const f = seqs.map((_, k) => values[2 * k]! - 2 * g[k]!);
+  const quad = (y: readonly number[]): number[] | undefined => {
+    // y = a0 + a1·S + a2·S² through S = 5, 7, 11 (Newton's divided differences).
+    const d1 = (y[1]! - y[0]!) / 2;
+    const d2 = (y[2]! - y[1]!) / 4;
+    const a2 = nearInt((d2 - d1) / 6);
+    if (a2 === undefined) return undefined;
+    const a1 = nearInt(d1 - a2 * 12);
+    if (a1 === undefined) return undefined;
+    const a0 = nearInt(y[0]! - a1 * 5 - a2 * 25);
+    return a0 === undefined ? undefined : [a0, a1, a2];
+  };
+  const fc = quad(f);
+  const gc = quad(g);
+  if (fc === undefined || gc === undefined) return undefined;
+  const d: SymDim = [fc[0]!, gc[0]!, fc[1]!, gc[1]!, fc[2]!, gc[2]!];
+  return evalDim(d, PROBE_SIZES.check.batch, PROBE_SIZES.check.seq) === check ? d : undefined;
+}
+
+/**
+ * A graph traced at several input sizes, read as one graph with symbolic sizes: the graph of
+ * the first probe, the symbolic shape of every node, and the symbolic values of the size
+ * attributes (`reshape`/`broadcastTo` `shape`, `slice` `begin`/`size`, `pad` `before`/`after`).
+ *
+ * @example
+ * ```ts
+ * const sym = traceSymbolic((b, s) => myTrace(b, s));
+ * formatDim(sym.shapes[id]![0]!); // "B"
+ * ```
+ */
+export interface SymbolicGraph {
+  readonly graph: Graph;
+  /** Per node id: the symbolic shape. */
+  readonly shapes: readonly (readonly SymDim[])[];
+  /** Per node id (nodes with size attributes): attribute name → symbolic values. */
+  readonly sizeAttrs: ReadonlyMap<number, Readonly<Record<string, readonly SymDim[]>>>;
+  /** `constant` nodes whose shape depends on the input size and whose elements are all one value. */
+  readonly uniformConstants: ReadonlyMap<number, number>;
+}
+
+/** Size attributes: numbers in these lists may depend on the input size. */
+const SIZE_ATTRS: Readonly<Record<string, readonly string[]>> = {
+  reshape: ["shape"],
+  broadcastTo: ["shape"],
+  slice: ["begin", "size"],
+  pad: ["before", "after"],
+  scatterAdd: ["shape"],
+};
+
+function differs(where: string, detail: string): TunekitError {
+  return new TunekitError(
+    "GRAPH_INVALID",
+    `${where}: the forward pass traced at different input sizes builds different graphs (${detail}); ` +
+      "export needs a forward whose structure does not depend on the batch size or sequence length",
+  );
+}
+
+function solveList(where: string, lists: readonly (readonly number[])[], check: readonly number[]): SymDim[] {
+  const first = lists[0]!;
+  if (lists.some((l) => l.length !== first.length) || check.length !== first.length) {
+    throw differs(where, `ranks ${[...lists, check].map((l) => l.length).join(" / ")}`);
+  }
+  return first.map((_, i) => {
+    const d = solveDim(
+      lists.map((l) => l[i]!),
+      check[i]!,
+    );
+    if (d === undefined) {
+      throw differs(
+        where,
+        `size ${i} is ${lists.map((l) => l[i]).join(", ")} at (batch, seq) = ${PROBE_SIZES.solve.map((p) => `(${p.batch}, ${p.seq})`).join(", ")}: not a polynomial in B and S`,
+      );
+    }
+    return d;
+  });
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+function uniformValue(t: HostTensor): number | undefined {
+  const data = t.data;
+  if (data.length === 0) return undefined;
+  const v = data[0]!;
+  for (let i = 1; i < data.length; i++) if (!Object.is(data[i], v)) return undefined;
+  return v;
+}
+
+/**
+ * Traces `trace` at each of {@link PROBE_SIZES} and reads the graphs as one graph with
+ * symbolic sizes. Every trace must build the same nodes (same ops, inputs, dtypes and
+ * non-size attributes); each size must be an integer polynomial `c0 + c1·B + c2·S + c3·B·S +
+ * c4·S² + c5·B·S²` (what reshapes, broadcasts and slices of transformer forwards need). Else
+ * `GRAPH_INVALID` naming the node.
+ *
+ * @example
+ * ```ts
+ * const sym = traceSymbolic((batch, seq) => traceForward(model, { batchSize: batch, seqLength: seq }).graph);
+ * ```
+ */
+export function traceSymbolic(trace: (batch: number, seq: number) => Graph): SymbolicGraph {
+  const graphs = PROBE_SIZES.solve.map((p) => trace(p.batch, p.seq));
+  const checkGraph = trace(PROBE_SIZES.check.batch, PROBE_SIZES.check.seq);
+  const all = [...graphs, checkGraph];
+  const graph = graphs[0]!;
+  for (const [k, g] of all.entries()) {
+    if (g.nodes.length !== graph.nodes.length) {
+      throw differs(
+        "graph",
+        `${graph.nodes.length} nodes at the first size, ${g.nodes.length} at probe ${k}`,
+      );
+    }
+    for (const key of ["inputs", "params", "outputs"] as const) {
+      if (!sameJson([...g[key]], [...graph[key]])) throw differs("graph", `its ${key} differ`);
+    }
+  }
+  const shapes: (readonly SymDim[])[] = [];
+  const sizeAttrs = new Map<number, Record<string, readonly SymDim[]>>();
+  const uniformConstants = new Map<number, number>();
+  for (let id = 0; id < graph.nodes.length; id++) {
+    const nodes = all.map((g) => g.nodes[id]!) as Node[];
+    const node = nodes[0]!;
+    const where = `node ${id} (${node.op})`;
+    for (const n of nodes) {
+      if (n.op !== node.op || n.dtype !== node.dtype || !sameJson(n.inputs, node.inputs)) {
+        throw differs(where, `op ${n.op}(${n.inputs.join(", ")}) vs ${node.op}(${node.inputs.join(", ")})`);
+      }
+    }
+    const check = nodes[nodes.length - 1]!;
+    const solved = nodes.slice(0, -1);
+    shapes.push(
+      solveList(
+        where,
+        solved.map((n) => n.shape),
+        check.shape,
+      ),
+    );
+    const sizeNames = SIZE_ATTRS[node.op] ?? [];
+    const rest = (n: Node): Record<string, unknown> => {
+      const attrs = { ...(n.attrs as Record<string, unknown>) };
+      for (const a of sizeNames) delete attrs[a];
+      if (n.op === "constant") delete attrs.value;
+      return attrs;
+    };
+    for (const n of nodes) {
+      if (!sameJson(rest(n), rest(node))) throw differs(where, "its attributes depend on the input size");
+    }
+    if (sizeNames.length > 0) {
+      const entry: Record<string, readonly SymDim[]> = {};
+      for (const a of sizeNames) {
+        const list = (n: Node) => (n.attrs as unknown as Record<string, readonly number[]>)[a]!;
+        entry[a] = solveList(`${where} attribute ${a}`, solved.map(list), list(check));
+      }
+      sizeAttrs.set(id, entry);
+    }
+    if (node.op === "constant") {
+      const values = nodes.map((n) => (n.attrs as { value: HostTensor }).value);
+      const fixed = shapes[id]!.every(isConstDim);
+      if (fixed) {
+        const same = values.every((v) => sameJson(Array.from(v.data), Array.from(values[0]!.data)));
+        if (!same) throw differs(where, "a constant's values depend on the input size");
+      } else {
+        const u = values.map(uniformValue);
+        if (u[0] === undefined || u.some((v) => v === undefined || !Object.is(v, u[0]))) {
+          throw new TunekitError(
+            "NOT_IMPLEMENTED",
+            `${where}: a constant of shape [${shapes[id]!.map((d) => formatDim(d)).join(", ")}] whose values vary ` +
+              "with the input size cannot be exported with dynamic axes; build it from ops on the inputs instead",
+          );
+        }
+        uniformConstants.set(id, u[0]);
+      }
+    }
+  }
+  return { graph, shapes, sizeAttrs, uniformConstants };
+}
