@@ -253,6 +253,10 @@ export {
   perClassScores,
   spearman,
 } from "./metrics/index.js";
+export type { ClassificationReport, ClassReportRow, ConfusionSvgOptions } from "./metrics/index.js";
+export { balancedEpochRows } from "./data/index.js";
+export { balancedClassWeights, classCounts, weightedCrossEntropy } from "./trainer/index.js";
+export { classificationReport, confusionMatrixSvg, reportFromConfusion } from "./metrics/index.js";
 export type { Float64Tensor } from "./backend/index.js";
 export { checkHostTensor, createReferenceBackend, evaluateGraphFloat64 } from "./backend/index.js";
 export type {

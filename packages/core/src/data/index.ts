@@ -1,3 +1,4 @@
+export { balancedEpochRows } from "./balanced-sampling.js";
 export type { Batch, BatchPlanOptions, TokenizedDataset } from "./batching.js";
 export { collateRows, iterateBatches, planBatches, tokenizeDataset } from "./batching.js";
 export type { ConllLimits, ConllSentence } from "./conll.js";

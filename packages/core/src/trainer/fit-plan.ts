@@ -61,7 +61,15 @@ export function planFit(
   const lastBatch = o.lastBatch ?? "keep";
   const bucketing = o.bucketing ?? false;
   const padding = o.padding ?? "longest";
+  const sampling = o.sampling ?? "shuffle";
   const mixture = train instanceof MixtureSource ? train : undefined;
+  if (mixture !== undefined && sampling !== "shuffle") {
+    invalidOption(
+      "sampling",
+      sampling,
+      '"shuffle" with a task mixture (its tasks are sampled by the mixture)',
+    );
+  }
   if (mixture !== undefined && bucketing !== false) {
     invalidOption(
       "bucketing",
@@ -72,8 +80,14 @@ export function planFit(
   const rows = mixture ? mixture.rows : (train as TrainerData).lengths.length;
   const perEpoch = mixture
     ? mixture.batchesPerEpoch(o.batchSize)
-    : epochBatches(train as TrainerData, { batchSize: o.batchSize, seed, epoch: 0, lastBatch, bucketing })
-        .length;
+    : epochBatches(train as TrainerData, {
+        batchSize: o.batchSize,
+        seed,
+        epoch: 0,
+        lastBatch,
+        bucketing,
+        sampling,
+      }).length;
   const updatesPerEpoch = Math.floor(perEpoch / k);
   if (updatesPerEpoch < 1) {
     invalidOption(
@@ -103,7 +117,14 @@ export function planFit(
   const batches = (epoch: number): Int32Array[] =>
     mixture
       ? mixture.epochBatches({ batchSize: o.batchSize, seed, epoch, epochs })
-      : epochBatches(train as TrainerData, { batchSize: o.batchSize, seed, epoch, lastBatch, bucketing });
+      : epochBatches(train as TrainerData, {
+          batchSize: o.batchSize,
+          seed,
+          epoch,
+          lastBatch,
+          bucketing,
+          sampling,
+        });
   const hashed: Record<string, unknown> = {
     task,
     batchSize: o.batchSize,
@@ -122,6 +143,9 @@ export function planFit(
     trainRows: rows,
     trainTokens,
     ...(mixture ? { mixture: mixture.hashed() } : {}),
+    // only when set, so the hashes of runs without them stay as they were
+    ...(sampling === "shuffle" ? {} : { sampling }),
+    ...(o.classWeights === undefined ? {} : { classWeights: [...o.classWeights] }),
   };
   return {
     accumulation: k,

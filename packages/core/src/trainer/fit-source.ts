@@ -34,7 +34,12 @@ export interface FitSource {
   evaluate(
     runner: TrainStepRunner,
     base: EvalLoopOptions,
-  ): Promise<{ loss: number; metrics: Record<string, number>; numExamples: number }>;
+  ): Promise<{
+    loss: number;
+    metrics: Record<string, number>;
+    numExamples: number;
+    confusion?: number[][];
+  }>;
 }
 
 /**

@@ -1,4 +1,5 @@
 export { assignWeights } from "./assign-weights.js";
+export { balancedClassWeights, classCounts, weightedCrossEntropy } from "./class-weights.js";
 export { MetricTracker } from "./early-stopping.js";
 export type { EntitySpan } from "./entity-metrics.js";
 export { entityScores, entitySpans } from "./entity-metrics.js";

@@ -35,6 +35,12 @@ export interface EvaluationResult {
   readonly loss: number;
   readonly metrics: Readonly<Record<string, number>>;
   readonly numExamples: number;
+  /**
+   * Classification and token classification: `confusion[true][predicted]` counts (rows, or
+   * labelled tokens); see `reportFromConfusion` for per-class scores. Set by `Trainer.evaluate`,
+   * not in `fit`'s evaluations (they are kept in checkpoints).
+   */
+  readonly confusion?: readonly (readonly number[])[];
 }
 
 /**

@@ -1,9 +1,11 @@
+import { balancedEpochRows } from "../data/balanced-sampling.js";
 import { collateRows, planBatches } from "../data/batching.js";
 import { packedAttentionFeeds } from "../data/causal-lm/causal-lm-packing.js";
 import type { PaddingStrategy } from "../data/padding.js";
 import { TunekitError } from "../errors.js";
 import { type HostTensor, hostTensor } from "../tensor/host-tensor.js";
 import { BATCH_INPUTS, type TrainerData } from "./trainer-model.js";
+import { invalidOption } from "./trainer-options.js";
 
 /**
  * One batch as the step graphs take it (Hugging Face input names) plus the rows it holds
@@ -154,7 +156,8 @@ export function checkRegressionTargets(labels: ArrayLike<number>, name: string):
 
 /**
  * Batch order of one training epoch (row indices per micro-batch), a pure function of
- * the seed and the epoch so a resumed run sees the same order.
+ * the seed and the epoch so a resumed run sees the same order. `sampling: "balanced"`
+ * oversamples every class to the largest one first ({@link balancedEpochRows}).
  *
  * @example
  * ```ts
@@ -169,16 +172,28 @@ export function epochBatches(
     readonly epoch: number;
     readonly lastBatch: "keep" | "drop";
     readonly bucketing: { readonly windowBatches?: number } | false;
+    readonly sampling?: "shuffle" | "balanced";
   },
 ): Int32Array[] {
-  return planBatches(data.lengths, {
+  const plan = {
     batchSize: o.batchSize,
     seed: o.seed,
     epoch: o.epoch,
     shuffle: true,
     lastBatch: o.lastBatch,
     bucketing: o.bucketing,
-  });
+  };
+  if (o.sampling !== "balanced") return planBatches(data.lengths, plan);
+  if (!(data.labels instanceof Int32Array) || data.tokenLabels !== undefined) {
+    invalidOption(
+      "sampling",
+      "balanced",
+      '"shuffle" for this data: balanced sampling needs sequence classification labels (not regression or token classification)',
+    );
+  }
+  const rows = balancedEpochRows(data.labels, o.seed, o.epoch);
+  const lengths = Int32Array.from(rows, (i) => data.lengths[i]!);
+  return planBatches(lengths, plan).map((b) => b.map((j) => rows[j]!));
 }
 
 /**

@@ -3,6 +3,7 @@ import { TunekitError } from "../errors.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import type { TrainStepRunner } from "../train/train-step-runner.js";
 import { evalBatches, type TrainerBatch, trainerBatch } from "./trainer-data.js";
+import { confusionMatrix } from "../metrics/classification.js";
 import { computeMetrics } from "./trainer-metrics.js";
 import type { TrainerData, TrainerTask } from "./trainer-model.js";
 
@@ -91,7 +92,9 @@ function logitsOf(out: Record<string, HostTensor>, name: string): HostTensor {
 }
 
 /**
- * Mean loss (weighted by rows, or by labeled tokens) and metrics over `data`.
+ * Mean loss (weighted by rows, or by labeled tokens) and metrics over `data`; for
+ * (token) classification also the confusion matrix (`confusion[true][predicted]`, tokens
+ * with a label for token classification).
  *
  * @example
  * ```ts
@@ -103,7 +106,12 @@ export async function evaluationLoop(
   data: TrainerData,
   metricNames: readonly string[],
   o: EvalLoopOptions,
-): Promise<{ loss: number; metrics: Record<string, number>; numExamples: number }> {
+): Promise<{
+  loss: number;
+  metrics: Record<string, number>;
+  numExamples: number;
+  confusion?: number[][];
+}> {
   const preds: number[] = [];
   const golds: number[] = [];
   const sequences = { predicted: [] as number[][], gold: [] as number[][] };
@@ -152,7 +160,10 @@ export async function evaluationLoop(
     sequences,
     labelNames: o.labelNames,
   });
-  return { loss: weight > 0 ? lossSum / weight : Number.NaN, metrics, numExamples: data.lengths.length };
+  const loss = weight > 0 ? lossSum / weight : Number.NaN;
+  const numExamples = data.lengths.length;
+  if (o.task === "regression" || golds.length === 0) return { loss, metrics, numExamples };
+  return { loss, metrics, numExamples, confusion: confusionMatrix(preds, golds, o.numLabels) };
 }
 
 /**

@@ -60,7 +60,8 @@ function taskHead(
 
 /**
  * `Trainer.evaluate` on a runner: one data set (through task `task`'s head for a
- * multi-task model), or every task of a mixture with the `macro` score.
+ * multi-task model, with the confusion matrix for classification), or every task of a
+ * mixture with the `macro` score.
  *
  * @example
  * ```ts
@@ -72,7 +73,12 @@ export async function evaluateModel(
   o: TrainerOptions,
   data: TrainerData | TaskMixture,
   options: EvaluateOptions,
-): Promise<{ loss: number; metrics: Record<string, number>; numExamples: number }> {
+): Promise<{
+  loss: number;
+  metrics: Record<string, number>;
+  numExamples: number;
+  confusion?: number[][];
+}> {
   const { metrics, task: name } = Array.isArray(options)
     ? { metrics: options as readonly string[], task: undefined }
     : (options as Exclude<EvaluateOptions, readonly string[]>);

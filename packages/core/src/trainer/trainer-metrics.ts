@@ -167,6 +167,13 @@ export function resolveFitTargets(
   checkTrainerData(train, "train");
   if (evalData !== undefined) checkTrainerData(evalData, "evalData");
   const task = inferTask(o.model, train);
+  if (o.classWeights !== undefined && task !== "classification" && task !== "token-classification") {
+    invalidOption(
+      "classWeights",
+      o.classWeights,
+      `no class weights for a ${task} task (they weight classification losses)`,
+    );
+  }
   const metricNames = resolveMetrics(task, o.metrics);
   const bestMetric = o.metricForBest ?? "loss";
   checkSelectionMetric("metricForBest", bestMetric, metricNames);

@@ -8,6 +8,8 @@ import type { BertInputs } from "../models/bert/bert-model.js";
 import type { ForwardContext } from "../modules/module.js";
 import type { Parameter } from "../modules/parameter.js";
 import type { ForwardFn } from "../train/train-step.js";
+import { reshape } from "../ir/ops.js";
+import { weightedCrossEntropy } from "./class-weights.js";
 
 /**
  * What a model's generic forward returns: the scalar `loss` (when the batch has labels)
@@ -134,14 +136,19 @@ export function inferTask(model: TrainerModel, data: TrainerData): TrainerTask {
 
 /**
  * The {@link ForwardFn} of a {@link TrainerModel} on Hugging Face-named batch inputs,
- * returning `loss` (when labels are fed) and `logits`.
+ * returning `loss` (when labels are fed) and `logits`. With `classWeights`, int32 labels
+ * (classification `[B]`, token classification `[B, S]`) are scored by
+ * {@link weightedCrossEntropy} instead of the model's own loss.
  *
  * @example
  * ```ts
  * const runner = new TrainStepRunner({ backend, params, forward: trainerForward(model), optimizer: adamw() });
  * ```
  */
-export function trainerForward(model: TrainerModel): ForwardFn {
+export function trainerForward(
+  model: TrainerModel,
+  loss: { readonly classWeights?: readonly number[] | undefined } = {},
+): ForwardFn {
   if (typeof model.forwardBatch === "function") {
     return (_g, inputs, ctx) => {
       const missing = (model.batchFields ?? []).filter((f) => inputs[f] === undefined);
@@ -161,17 +168,26 @@ export function trainerForward(model: TrainerModel): ForwardFn {
       `${model?.constructor?.name ?? String(model)} has neither forwardBatch(inputs, ctx) nor forward(bertInputs, ctx); the Trainer needs one of them`,
     );
   }
+  const weights = loss.classWeights;
   return (_g, inputs, ctx) => {
     const get = (name: string): Tensor | undefined => inputs[name];
+    const labels = get(BATCH_INPUTS.labels);
+    const weighted = weights !== undefined && labels !== undefined && labels.dtype === "int32";
     const out = model.forward!(
       {
         inputIds: get(BATCH_INPUTS.inputIds)!,
         attentionMask: get(BATCH_INPUTS.attentionMask),
         tokenTypeIds: get(BATCH_INPUTS.tokenTypeIds),
-        labels: get(BATCH_INPUTS.labels),
+        labels: weighted ? undefined : labels,
       },
       ctx,
     );
+    if (weighted) {
+      const c = out.logits.shape.at(-1)!;
+      const n = labels.shape.reduce((a, b) => a * b, 1);
+      const l = weightedCrossEntropy(reshape(out.logits, [n, c]), reshape(labels, [n]), weights);
+      return { loss: l, logits: out.logits };
+    }
     return out.loss === undefined ? { logits: out.logits } : { loss: out.loss, logits: out.logits };
   };
 }

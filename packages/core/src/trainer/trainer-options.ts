@@ -123,6 +123,17 @@ export interface TrainerOptions {
   readonly bucketing?: { readonly windowBatches?: number } | false;
   /** What to do with a last, smaller training batch (default `"keep"`). */
   readonly lastBatch?: "keep" | "drop";
+  /**
+   * Row order of an epoch: `"shuffle"` (default) or `"balanced"` (sequence classification:
+   * every class oversampled to the largest one, seeded by `seed` and the epoch).
+   */
+  readonly sampling?: "shuffle" | "balanced";
+  /**
+   * One loss weight per class (classification and token classification): the loss becomes
+   * PyTorch's `CrossEntropyLoss(weight=classWeights)`, `Σ w[y]·loss / Σ w[y]`, in training and
+   * in evaluation. See `balancedClassWeights`.
+   */
+  readonly classWeights?: readonly number[];
   /** Metric names (default: per task, see {@link TASK_METRICS}). */
   readonly metrics?: readonly string[];
   /** Metric that picks the best checkpoint (default `"loss"`). */
@@ -242,6 +253,10 @@ export function validateTrainerOptions(o: TrainerOptions): void {
     invalidOption("lastBatch", o.lastBatch, `one of ${list(["keep", "drop"])}`);
   }
   mode("bestMode", o.bestMode);
+  if (o.sampling !== undefined && o.sampling !== "shuffle" && o.sampling !== "balanced") {
+    invalidOption("sampling", o.sampling, `one of ${list(["shuffle", "balanced"])}`);
+  }
+  if (o.classWeights !== undefined) checkClassWeights(o);
   if (o.evaluation) {
     positiveInt("evaluation.everySteps", o.evaluation.everySteps, true);
   }
@@ -256,5 +271,23 @@ export function validateTrainerOptions(o: TrainerOptions): void {
     }
     positiveInt("checkpoints.everySteps", o.checkpoints.everySteps, true);
     positiveInt("checkpoints.keepLast", o.checkpoints.keepLast, true);
+  }
+}
+
+function checkClassWeights(o: TrainerOptions): void {
+  const w = o.classWeights!;
+  const n = o.model.numLabels;
+  if (!Array.isArray(w) || w.some((x) => typeof x !== "number" || !Number.isFinite(x) || x <= 0)) {
+    invalidOption("classWeights", w, "a list of positive numbers, one per class");
+  }
+  if (n !== undefined && w.length !== n) {
+    invalidOption("classWeights", w, `${n} weights (the model has ${n} labels)`);
+  }
+  if (typeof o.model.forwardBatch === "function") {
+    invalidOption(
+      "classWeights",
+      w,
+      "no class weights for this model: they apply to a BERT-shaped classification head (forward), not a forwardBatch model",
+    );
   }
 }

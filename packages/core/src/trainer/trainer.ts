@@ -234,7 +234,8 @@ export class Trainer {
 
     /** Evaluates; a new best writes a checkpoint now, or at the epoch end when `deferSave`. */
     const evaluateNow = async (deferSave = false): Promise<{ stop: boolean; reason?: StopReason }> => {
-      const r = await source.evaluate(runner, loop);
+      // the confusion matrix is left to Trainer.evaluate: fit's evaluations are kept in checkpoints
+      const { confusion: _, ...r } = await source.evaluate(runner, loop);
       const result: EvaluationResult = { step: runner.stepCount, epoch: pos.epoch, ...r };
       evaluations.push(result);
       const value = (m: string): number => (m === "loss" ? r.loss : r.metrics[m]!);
@@ -390,7 +391,7 @@ export class Trainer {
       this.runner = new TrainStepRunner({
         backend: o.backend,
         params: o.model.namedParameters().map(([, p]) => p),
-        forward: trainerForward(o.model),
+        forward: trainerForward(o.model, { classWeights: o.classWeights }),
         optimizer: this.optimizer,
         gradientAccumulation: o.gradientAccumulation ?? 1,
         dropout: o.dropout ?? true,
