@@ -395,6 +395,37 @@ export {
   StaticKvCache,
 } from "./models/index.js";
 export type {
+  CausalLm,
+  Gpt2CheckpointReport,
+  Gpt2Config,
+  Gpt2Step,
+  LoadedCausalLm,
+  LoadedGpt2,
+} from "./models/index.js";
+export {
+  checkGpt2Size,
+  Conv1D,
+  conv1dToHf,
+  Gpt2Attention,
+  Gpt2Block,
+  Gpt2LMHeadModel,
+  Gpt2MLP,
+  Gpt2Model,
+  gpt2ConfigToJson,
+  gpt2ParameterCount,
+  gpt2TensorToHf,
+  isCausalLmConfigJson,
+  isGpt2ConfigJson,
+  isGpt2Conv1DWeight,
+  loadCausalLmCheckpoint,
+  loadGpt2Checkpoint,
+  loadGpt2Weights,
+  parseGpt2Config,
+  readGpt2Config,
+  saveCausalLmCheckpoint,
+  saveGpt2Checkpoint,
+} from "./models/index.js";
+export type {
   FinishReason,
   GeneratedSequence,
   GenerateOptions,

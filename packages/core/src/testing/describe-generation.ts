@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Backend } from "../backend/backend.js";
 import { TunekitError } from "../errors.js";
 import { generate } from "../generation/generate.js";
-import { loadLlamaCheckpoint } from "../models/llama/llama-checkpoint.js";
+import { loadCausalLmCheckpoint } from "../models/causal-lm-checkpoint.js";
 import { findRepoRoot } from "./parity-fixtures.js";
 
 /**
@@ -59,7 +59,7 @@ export function describeGenerationParity(
       it(`${name}: batched greedy decode equals PyTorch token for token (left/right padding, cache on/off)`, async () => {
         const backend = await createBackend();
         try {
-          const { model } = await loadLlamaCheckpoint(m.folder);
+          const { model } = await loadCausalLmCheckpoint(m.folder);
           const prompts = m.cases.map((c) => c.prompt);
           const expected = m.cases.map((c) => c.expected);
           for (const [paddingSide, kvCache] of [

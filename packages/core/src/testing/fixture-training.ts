@@ -3,7 +3,7 @@ import type { Backend } from "../backend/backend.js";
 import { TunekitError } from "../errors.js";
 import { readSafetensorsFile } from "../io/safetensors-file.js";
 import { loadBertCheckpoint } from "../models/bert/checkpoint.js";
-import { loadLlamaCheckpoint } from "../models/llama/llama-checkpoint.js";
+import { loadCausalLmCheckpoint } from "../models/causal-lm-checkpoint.js";
 import type { Module } from "../modules/module.js";
 import { adamw } from "../optim/adamw.js";
 import { type HostTensor, hostTensor } from "../tensor/host-tensor.js";
@@ -107,7 +107,7 @@ export async function parityFixtureBatches(
 
 /**
  * Fine-tunes the parity fixture model in `folder` (a BERT classifier or a Llama-family causal
- * LM, told by its `config.json`; every parameter trainable, dropout off)
+ * LM or GPT-2, told by its `config.json`; every parameter trainable, dropout off)
  * with AdamW (weight decay 0.01, Hugging Face decay exclusion) on `backend`, alternating the
  * two batches of {@link parityFixtureBatches}. Deterministic, so the same call on two
  * backends must give the same losses up to float rounding: the cross-backend agreement
@@ -128,9 +128,9 @@ export async function trainParityFixture(
   let model: TrainerModel & Module;
   let batches: [Record<string, HostTensor>, Record<string, HostTensor>];
   if ((await parityModelFamily(folder)).kind === "decoder") {
-    const { model: lm, config } = await loadLlamaCheckpoint(folder);
+    const { model: lm } = await loadCausalLmCheckpoint(folder);
     model = lm;
-    batches = await parityFixtureBatches(folder, config.vocabSize, 0);
+    batches = await parityFixtureBatches(folder, lm.generationSpec.vocabSize, 0);
   } else {
     const { model: bert, config } = await loadBertCheckpoint(folder, { task: "sequence-classification" });
     model = bert;

@@ -101,11 +101,14 @@ export async function checkParityFolder(folder: string, backend: Backend): Promi
       "grads",
       "relative L2",
       T.grads,
-      params.map((p) => ({
-        name: p.name,
-        ours: out[`grad.${p.name}`],
-        ref: need(ref, `grad.${p.name}`, folder),
-      })),
+      params.map((p) => {
+        const ours = out[`grad.${p.name}`];
+        return {
+          name: p.name,
+          ours: ours && family.toReferenceLayout(p.name, ours),
+          ref: need(ref, `grad.${p.name}`, folder),
+        };
+      }),
     ),
   );
 

@@ -1,0 +1,244 @@
+import { mulberry32, type Rng } from "../../data/random.js";
+import { TunekitError } from "../../errors.js";
+import type { Tensor } from "../../ir/graph.js";
+import { add, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
+import { Dropout } from "../../modules/dropout.js";
+import { Embedding } from "../../modules/embedding.js";
+import { LayerNorm } from "../../modules/layer-norm.js";
+import { Linear } from "../../modules/linear.js";
+import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
+import type { Parameter } from "../../modules/parameter.js";
+import type { ModelBatchOutput } from "../../trainer/trainer-model.js";
+import { causalLmLoss } from "../llama/causal-lm-loss.js";
+import { causalMaskBias } from "../llama/decoder-ops.js";
+import type { StaticKvCache } from "../llama/kv-cache.js";
+import type { GenerationForwardInputs, GenerationSpec, LlamaInputs } from "../llama/llama-model.js";
+import type { Gpt2Config } from "./gpt2-config.js";
+import { Gpt2Block, type Gpt2Step } from "./gpt2-layers.js";
+import { checkGpt2Size } from "./gpt2-parameter-count.js";
+
+/**
+ * The GPT-2 decoder stack with Hugging Face names (`wte`, `wpe`, `h.N.*`, `ln_f`): token plus
+ * learned absolute position embeddings (positions `0 .. S-1`, or `positionIds`), embedding
+ * dropout, pre-norm blocks with causal attention combined with the padding mask, the final
+ * LayerNorm.
+ *
+ * @example
+ * ```ts
+ * const hidden = new Gpt2Model(config).forward({ inputIds, attentionMask }); // [B, S, H]
+ * ```
+ */
+export class Gpt2Model extends Module {
+  readonly config: Gpt2Config;
+
+  constructor(config: Gpt2Config, options: { readonly rng?: Rng; readonly seed?: number } = {}) {
+    super();
+    this.config = config;
+    const rng = options.rng ?? mulberry32(options.seed ?? 0);
+    const init = { rng, std: config.initializerRange };
+    this.registerModule("wte", new Embedding(config.vocabSize, config.hiddenSize, init));
+    this.registerModule("wpe", new Embedding(config.maxPositionEmbeddings, config.hiddenSize, init));
+    this.registerModule("drop", new Dropout(config.embdDropout));
+    const blocks = new ModuleList<Gpt2Block>();
+    for (let i = 0; i < config.numHiddenLayers; i++) blocks.push(new Gpt2Block(config, rng));
+    this.registerModule("h", blocks);
+    this.registerModule("ln_f", new LayerNorm(config.hiddenSize, config.layerNormEps));
+  }
+
+  /** The token embedding table `[vocab, hidden]` (the tied head). */
+  get wte(): Parameter {
+    return this.child<Embedding>("wte").weight;
+  }
+
+  /**
+   * Hidden states `[B, S, H]`. With a {@link StaticKvCache}, the blocks record their keys and
+   * values in it (a prefill) or attend over it (a decode step, where the cache's slot mask
+   * replaces `attentionMask`). `prefix(i)` gives key/value vectors prepended to block `i`'s
+   * attention (prefix tuning); `prefixBias` then replaces the mask bias (it covers them).
+   */
+  forward(
+    inputs: LlamaInputs,
+    ctx: ForwardContext = EVAL_CONTEXT,
+    cache?: StaticKvCache,
+    prefix?: { readonly bias: Tensor; at(layer: number): { key: Tensor; value: Tensor } },
+  ): Tensor {
+    const { inputIds, attentionMask, positionIds } = inputs;
+    checkIds(inputIds, "input_ids");
+    const g = inputIds.graph;
+    const s = inputIds.shape[1]!;
+    let bias: Tensor;
+    if (cache?.decoding) {
+      if (attentionMask) {
+        throw new TunekitError(
+          "INVALID_ARGUMENT",
+          "GPT-2: a decode step with a key/value cache takes its slot mask from the cache; leave attention_mask out",
+        );
+      }
+      bias = cache.decodeBias();
+    } else {
+      if (attentionMask?.rank === 3) checkIds(attentionMask, "attention_mask", [...inputIds.shape, s]);
+      else if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
+      bias = causalMaskBias(g, s, attentionMask);
+    }
+    if (prefix) bias = prefix.bias;
+    let positions: Tensor;
+    if (positionIds) {
+      checkIds(positionIds, "position_ids", inputIds.shape);
+      positions = positionIds;
+    } else {
+      if (s > this.config.maxPositionEmbeddings) {
+        throw new TunekitError(
+          "SHAPE_MISMATCH",
+          `GPT-2: a sequence of ${s} tokens is longer than n_positions (${this.config.maxPositionEmbeddings}); ` +
+            "truncate it (e.g. a smaller maxLength)",
+        );
+      }
+      positions = constant(
+        g,
+        "int32",
+        [1, s],
+        Int32Array.from({ length: s }, (_, i) => i),
+      );
+    }
+    const words = this.child<Layer>("wte").forward(inputIds, ctx);
+    let x = add(words, this.child<Layer>("wpe").forward(positions, ctx));
+    x = this.child<Layer>("drop").forward(x, ctx);
+    let i = 0;
+    for (const block of this.child<ModuleList<Gpt2Block>>("h")) {
+      const step: Gpt2Step | undefined =
+        cache || prefix ? { cache, layer: i, prefix: prefix?.at(i) } : undefined;
+      x = block.forward(x, bias, ctx, step);
+      i++;
+    }
+    return this.child<Layer>("ln_f").forward(x, ctx);
+  }
+}
+
+/**
+ * GPT-2 with its language-modelling head (`GPT2LMHeadModel`): `transformer` (a
+ * {@link Gpt2Model}) and the head, which is the token embedding table itself when
+ * `tie_word_embeddings` (the default; no `lm_head` parameter then, as in Hugging Face's state
+ * dict). `forward` returns logits `[B, S, V]` and, with labels, Hugging Face's causal-LM loss.
+ * A generic Trainer model (`batchFields` + `forwardBatch` on `input_ids`, `attention_mask`,
+ * `labels`) and a `generate` model (`forwardGeneration`, `generationSpec`). Load weights with
+ * `loadGpt2Checkpoint`.
+ *
+ * @example
+ * ```ts
+ * const model = new Gpt2LMHeadModel(parseGpt2Config(json));
+ * const { logits, loss } = model.forward({ inputIds, attentionMask, labels });
+ * ```
+ */
+export class Gpt2LMHeadModel extends Module {
+  readonly gpt2Config: Gpt2Config;
+  readonly batchFields: readonly string[] = ["input_ids", "attention_mask"];
+  /** The Trainer scores it by loss and perplexity (`Trainer.evaluate`). */
+  readonly trainerTask = "causal-lm" as const;
+  /** The Hugging Face architecture name. */
+  readonly architecture = "GPT2LMHeadModel";
+
+  constructor(config: Gpt2Config, options: { readonly seed?: number } = {}) {
+    super();
+    checkGpt2Size(config);
+    this.gpt2Config = config;
+    const rng = mulberry32(options.seed ?? 0);
+    this.registerModule("transformer", new Gpt2Model(config, { rng }));
+    if (!config.tieWordEmbeddings) {
+      this.registerModule(
+        "lm_head",
+        new Linear(config.hiddenSize, config.vocabSize, { rng, std: config.initializerRange, bias: false }),
+      );
+    }
+  }
+
+  /** The decoder stack. */
+  get transformer(): Gpt2Model {
+    return this.child<Gpt2Model>("transformer");
+  }
+
+  /** What generation needs to know: cache shape, vocabulary, special ids (see `generate`). */
+  get generationSpec(): GenerationSpec {
+    const c = this.gpt2Config;
+    const eos =
+      c.eosTokenId === undefined ? [] : typeof c.eosTokenId === "number" ? [c.eosTokenId] : [...c.eosTokenId];
+    return {
+      numLayers: c.numHiddenLayers,
+      numKeyValueHeads: c.numAttentionHeads,
+      headDim: c.headDim,
+      vocabSize: c.vocabSize,
+      eosTokenIds: eos,
+      ...(c.padTokenId === undefined ? {} : { padTokenId: c.padTokenId }),
+    };
+  }
+
+  forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT): { logits: Tensor; loss?: Tensor } {
+    const logits = this.head(this.transformer.forward(inputs, ctx), ctx);
+    if (inputs.labels === undefined) return { logits };
+    checkIds(inputs.labels, "labels", inputs.inputIds.shape);
+    return { logits, loss: causalLmLoss(logits, inputs.labels) };
+  }
+
+  /**
+   * The next-token logits `[B, V]` at `logitIndex[b]` of each row, for generation: the head
+   * runs on those positions only. Positions must stay below `n_positions`.
+   */
+  forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+    const hidden = this.transformer.forward(inputs, ctx, inputs.cache);
+    return this.pickAndHead(hidden, inputs.logitIndex, ctx);
+  }
+
+  /** The head on the hidden state at `index[b]` of each row: logits `[B, V]`. */
+  pickAndHead(hidden: Tensor, index: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+    const [b, s, h] = hidden.shape as [number, number, number];
+    if (index.dtype !== "int32" || index.rank !== 1 || index.shape[0] !== b) {
+      throw new TunekitError(
+        "SHAPE_MISMATCH",
+        `GPT2LMHeadModel.forwardGeneration: logitIndex must be int32 [${b}], got ${index.dtype}[${index.shape.join(", ")}]`,
+      );
+    }
+    const picked = s === 1 ? hidden : matmul(oneHot(reshape(index, [b, 1]), s), hidden); // [B, 1, H]
+    return reshape(this.head(reshape(picked, [b, 1, h]), ctx), [b, this.gpt2Config.vocabSize]);
+  }
+
+  /** Logits `[B, S, V]` of hidden states `[B, S, H]`. */
+  head(hidden: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+    const [b, s, h] = hidden.shape as [number, number, number];
+    return this.gpt2Config.tieWordEmbeddings
+      ? reshape(
+          matmul(reshape(hidden, [b * s, h]), hidden.graph.param(this.transformer.wte), { transposeB: true }),
+          [b, s, this.gpt2Config.vocabSize],
+        )
+      : this.child<Layer>("lm_head").forward(hidden, ctx);
+  }
+
+  /** The Trainer's generic forward: reads `input_ids`, `attention_mask`, `position_ids` and `labels` when fed. */
+  forwardBatch(feeds: Readonly<Record<string, Tensor>>, ctx: ForwardContext): ModelBatchOutput {
+    const inputIds = feeds.input_ids;
+    if (inputIds === undefined) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `GPT2LMHeadModel.forwardBatch needs input_ids; the batch has ${Object.keys(feeds).join(", ") || "nothing"}`,
+      );
+    }
+    const { logits, loss } = this.forward(
+      {
+        inputIds,
+        attentionMask: feeds.attention_mask,
+        positionIds: feeds.position_ids,
+        labels: feeds.labels,
+      },
+      ctx,
+    );
+    return { loss, outputs: { logits } };
+  }
+}
+
+function checkIds(t: Tensor, name: string, shape?: readonly number[]): void {
+  const okShape = shape ? t.rank === shape.length && shape.every((n, i) => t.shape[i] === n) : t.rank === 2;
+  if (t.dtype !== "int32" || !okShape) {
+    throw new TunekitError(
+      "SHAPE_MISMATCH",
+      `GPT-2: ${name} must be int32 [${shape ? shape.join(", ") : "batch, seq"}], got ${t.dtype}[${t.shape.join(", ")}]`,
+    );
+  }
+}
