@@ -2,7 +2,15 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mulberry32 } from "@tunekit/core";
-import { findRepoRoot, mutateJson, mutations, runHostileCase } from "@tunekit/core/testing";
+import {
+  assertHostileProperty,
+  findRepoRoot,
+  hostileBytes,
+  hostileJson,
+  mutateJson,
+  mutations,
+  runHostileCase,
+} from "@tunekit/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readConfigFile } from "./config-file.js";
 import { parseTrainConfig } from "./train-config.js";
@@ -96,6 +104,36 @@ describe("CLI config files under hostile input", () => {
     for (const [label, content] of cases) {
       const outcome = await runHostileCase(label, () => readAndParse("c.yaml", content), { codes: CODES });
       expect(outcome, label).toBe("CONFIG_INVALID");
+    }
+  });
+});
+
+// Property-based (fast-check, fixed seeds; TUNEKIT_FUZZ_SCALE=N for N times the cases).
+describe("CLI config files: fast-check properties", () => {
+  it("hostile JSON documents made from every example config: valid or CONFIG_INVALID", async () => {
+    const where = { source: "fuzz.json", configDir: dir, cwd: dir };
+    let seed = 81;
+    for (const name of ["sst2-tiny.json", "rte-tiny.json"]) {
+      const doc = JSON.parse(await readFile(join(EXAMPLES, name), "utf8"));
+      const t = await assertHostileProperty(hostileJson(doc), (bad) => parseTrainConfig(bad, where), {
+        codes: CODES,
+        seed: seed++,
+        numRuns: 300,
+      });
+      expect(t.CONFIG_INVALID ?? 0, name).toBeGreaterThan(50);
+    }
+  });
+
+  it("hostile bytes of a JSON and a YAML config read from disk", async () => {
+    let seed = 83;
+    for (const name of ["sst2-tiny.json", "stsb-tiny.yaml"]) {
+      const bytes = new Uint8Array(await readFile(join(EXAMPLES, name)));
+      const t = await assertHostileProperty(hostileBytes(bytes), (b) => readAndParse(name, b), {
+        codes: CODES,
+        seed: seed++,
+        numRuns: 200,
+      });
+      expect(t.CONFIG_INVALID ?? 0, name).toBeGreaterThan(50);
     }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type HostileOutcome, mutations, runHostileCase } from "../testing/hostile-input.js";
+import { assertHostileProperty, hostileBytes } from "../testing/hostile-property.js";
 import { parseConll } from "./conll.js";
 
 // Hostile CoNLL text: every input either parses or throws DATA_INVALID, each case within 1 s.
@@ -49,5 +50,19 @@ describe("CoNLL files under hostile input", () => {
         want,
       );
     }
+  });
+});
+
+// Property-based (fast-check, fixed seed; TUNEKIT_FUZZ_SCALE=N for N times the cases).
+describe("CoNLL files: fast-check properties", () => {
+  it("hostile bytes of a valid file: parses or DATA_INVALID", async () => {
+    const decoder = new TextDecoder();
+    const t = await assertHostileProperty(
+      hostileBytes(new TextEncoder().encode(VALID)),
+      (b) => parseConll(decoder.decode(b), "x.conll"),
+      { codes: CODES, seed: 71, numRuns: 400 },
+    );
+    expect(t.ok ?? 0).toBeGreaterThan(20);
+    expect(t.DATA_INVALID ?? 0).toBeGreaterThan(20);
   });
 });

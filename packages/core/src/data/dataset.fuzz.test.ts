@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HostileOutcome, mutations, runHostileCase } from "../testing/hostile-input.js";
+import { assertHostileProperty, hostileBytes } from "../testing/hostile-property.js";
 import { loadDataset } from "./dataset.js";
 import type { DatasetConfig } from "./dataset-config.js";
 
@@ -316,5 +317,26 @@ describe("data set files under hostile input", () => {
     expect(await runHostileCase("missing file", parallel("nope.txt"), { codes: ["IO_ERROR"] })).toBe(
       "IO_ERROR",
     );
+  });
+});
+
+// Property-based (fast-check, fixed seeds; TUNEKIT_FUZZ_SCALE=N for N times the cases): every
+// format's valid file, edited or replaced by noise, loads or fails with DATA_INVALID.
+describe("data files: fast-check properties", () => {
+  it("hostile bytes of each format (CSV, TSV, JSONL, label-prefixed, JSON, headerless CSV)", async () => {
+    let seed = 61;
+    for (const name of Object.keys(FILES)) {
+      const onBadRow = seed % 2 === 0 ? "skip" : "fail";
+      const t = await assertHostileProperty(
+        hostileBytes(enc.encode(FILES[name]!.text)),
+        (b) => load(name, b, onBadRow),
+        {
+          codes: CODES,
+          seed: seed++,
+          numRuns: 80,
+        },
+      );
+      expect(t.DATA_INVALID ?? 0, name).toBeGreaterThan(5);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findRepoRoot } from "../testing/parity-fixtures.js";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "../testing/hostile-input.js";
+import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/hostile-property.js";
 import { mulberry32 } from "./random.js";
 import { loadTokenizer, type Tokenizer, tokenizerFromJson } from "./tokenizer.js";
 
@@ -177,5 +178,31 @@ describe("tokenizer files under hostile input", () => {
     expect(
       await runHostileCase("tokenizer_config array", () => loadBytes(good, "[]"), { codes: CODES }),
     ).toBe("TOKENIZER_INVALID");
+  });
+});
+
+// Property-based (fast-check, fixed seeds; TUNEKIT_FUZZ_SCALE=N for N times the cases): the
+// loaded tokenizer must also encode and decode (ids inside the vocabulary) or fail typed.
+describe("tokenizer.json: fast-check properties", () => {
+  it("hostile JSON documents (a section, option or entry replaced or deleted)", async () => {
+    const t = await assertHostileProperty(hostileJson(small), (doc) => exercise(tokenizerFromJson(doc)), {
+      codes: CODES,
+      seed: 31,
+      numRuns: 300,
+    });
+    expect(t.TOKENIZER_INVALID ?? 0).toBeGreaterThan(10);
+    expect(t.ok ?? 0).toBeGreaterThan(10);
+  });
+
+  it("hostile bytes of the structural part of tokenizer.json, loaded from disk", async () => {
+    const { model, ...rest } = small as { model: Record<string, unknown> };
+    const head = enc.encode(JSON.stringify({ ...rest, model: { ...model, vocab: "@@" } }));
+    const vocab = JSON.stringify((model as { vocab: unknown }).vocab);
+    const t = await assertHostileProperty(
+      hostileBytes(head),
+      (b) => loadBytes(new TextDecoder().decode(b).replace('"@@"', vocab)),
+      { codes: CODES, seed: 32, numRuns: 150 },
+    );
+    expect(t.TOKENIZER_INVALID ?? 0).toBeGreaterThan(50);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "../testing/hostile-input.js";
+import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/hostile-property.js";
 import { mulberry32 } from "./random.js";
 import type { Tokenizer } from "./tokenizer.js";
 import { tokenizerFromJson } from "./tokenizer.js";
@@ -115,5 +116,35 @@ describe("WordPiece vocabularies under hostile input", () => {
     ] as const) {
       expect(await runHostileCase(label, () => build(vocab, CONFIG, {}), { codes: CODES }), label).toBe("ok");
     }
+  });
+});
+
+// Property-based (fast-check, fixed seeds; TUNEKIT_FUZZ_SCALE=N for N times the cases).
+describe("vocab.txt: fast-check properties", () => {
+  it("hostile bytes of vocab.txt build a tokenizer that encodes, or TOKENIZER_INVALID", async () => {
+    const t = await assertHostileProperty(
+      hostileBytes(enc.encode(VOCAB)),
+      (b) => build(dec.decode(b), CONFIG, SPECIALS),
+      {
+        codes: CODES,
+        seed: 41,
+        numRuns: 400,
+      },
+    );
+    expect(t.ok ?? 0).toBeGreaterThan(50);
+  });
+
+  it("hostile tokenizer_config.json and special_tokens_map.json documents", async () => {
+    await assertHostileProperty(hostileJson(CONFIG), (doc) => build(VOCAB, doc, SPECIALS), {
+      codes: CODES,
+      seed: 42,
+      numRuns: 200,
+    });
+    const t = await assertHostileProperty(hostileJson(SPECIALS), (doc) => build(VOCAB, CONFIG, doc), {
+      codes: CODES,
+      seed: 43,
+      numRuns: 200,
+    });
+    expect(t.ok ?? 0).toBeGreaterThan(10);
   });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../data/random.js";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "../testing/hostile-input.js";
+import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/hostile-property.js";
 import { parseBertConfig, readBertConfig } from "./hf-config.js";
 
 // Hostile config.json: every input either parses or throws a typed TunekitError
@@ -153,5 +154,27 @@ describe("config.json under hostile input", () => {
     } finally {
       await rm(sub, { recursive: true, force: true });
     }
+  });
+});
+
+// Property-based (fast-check, fixed seeds; TUNEKIT_FUZZ_SCALE=N for N times the cases).
+describe("config.json: fast-check properties", () => {
+  it("hostile bytes of config.json read from disk: parsed or CONFIG_INVALID", async () => {
+    const t = await assertHostileProperty(
+      hostileBytes(enc.encode(JSON.stringify(VALID, null, 2))),
+      (b) => readBytes(b),
+      { codes: CODES, seed: 21, numRuns: 200 },
+    );
+    expect(t.CONFIG_INVALID ?? 0).toBeGreaterThan(50);
+  });
+
+  it("hostile JSON documents (one value replaced or deleted): parsed or CONFIG_INVALID", async () => {
+    const t = await assertHostileProperty(hostileJson(VALID), (doc) => parseBertConfig(doc), {
+      codes: CODES,
+      seed: 22,
+      numRuns: 400,
+    });
+    expect(t.CONFIG_INVALID ?? 0).toBeGreaterThan(50);
+    expect(t.ok ?? 0).toBeGreaterThan(10);
   });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../data/random.js";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "../testing/hostile-input.js";
+import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/hostile-property.js";
 import { readSafetensors } from "./safetensors.js";
 import { readSafetensorsFile } from "./safetensors-file.js";
 
@@ -198,5 +199,28 @@ describe("safetensors under hostile input", () => {
     expect(await runHostileCase("directory", () => readSafetensorsFile(dir), { codes: ["IO_ERROR"] })).toBe(
       "IO_ERROR",
     );
+  });
+});
+
+// Property-based (fast-check, fixed seeds; TUNEKIT_FUZZ_SCALE=N runs N times as many cases):
+// any bytes drawn from edits of the valid file, a valid prefix plus noise, or plain noise,
+// and any JSON header made from the valid one, read or fail with SAFETENSORS_INVALID.
+describe("safetensors: fast-check properties", () => {
+  it("hostile bytes of the whole file", async () => {
+    const t = await assertHostileProperty(hostileBytes(VALID), (b) => read(b)(), {
+      codes: CODES,
+      seed: 11,
+      numRuns: 400,
+    });
+    expect(t.SAFETENSORS_INVALID ?? 0).toBeGreaterThan(100);
+  });
+
+  it("hostile JSON headers (one value replaced or deleted) with a consistent length prefix", async () => {
+    const t = await assertHostileProperty(hostileJson(HEADER), (doc) => read(build(doc, DATA))(), {
+      codes: CODES,
+      seed: 12,
+      numRuns: 400,
+    });
+    expect(t.SAFETENSORS_INVALID ?? 0).toBeGreaterThan(100);
   });
 });

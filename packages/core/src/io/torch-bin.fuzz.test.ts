@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type HostileOutcome, mutations, runHostileCase } from "../testing/hostile-input.js";
+import { assertHostileProperty, hostileBytes } from "../testing/hostile-property.js";
 import { makeTestZip, type TestZipEntry } from "./test-zip.js";
 import { readTorchCheckpoint } from "./torch-bin.js";
 import { readZip } from "./zip.js";
@@ -141,3 +142,29 @@ function withPickleAndStorage(pkl: Uint8Array, storage: Uint8Array): Uint8Array 
     { name: "archive/data/0", data: storage },
   ]);
 }
+
+// Property-based (fast-check, fixed seeds; TUNEKIT_FUZZ_SCALE=N for N times the cases).
+describe("pytorch_model.bin: fast-check properties", () => {
+  it("hostile bytes of the zip-format and the legacy checkpoint", async () => {
+    for (const [bytes, seed] of [
+      [ZIPPED, 51],
+      [LEGACY, 52],
+    ] as const) {
+      const t = await assertHostileProperty(hostileBytes(bytes), (b) => read(b)(), {
+        codes: CODES,
+        seed,
+        numRuns: 200,
+      });
+      expect(t.CHECKPOINT_INVALID ?? 0).toBeGreaterThan(50);
+    }
+  });
+
+  it("hostile data.pkl repacked into a valid zip (reaches the unpickler)", async () => {
+    const t = await assertHostileProperty(hostileBytes(PICKLE), (b) => read(withPickle(b))(), {
+      codes: CODES,
+      seed: 53,
+      numRuns: 400,
+    });
+    expect(t.CHECKPOINT_INVALID ?? 0).toBeGreaterThan(100);
+  });
+});

@@ -2,7 +2,15 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mulberry32 } from "@tunekit/core";
-import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "@tunekit/core/testing";
+import {
+  assertHostileProperty,
+  type HostileOutcome,
+  hostileBytes,
+  hostileJson,
+  mutateJson,
+  mutations,
+  runHostileCase,
+} from "@tunekit/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBottleneckAdapter } from "../adapters/adapter-file.js";
 import { loadAdapterFolder } from "../adapters/adapter-folder.js";
@@ -120,4 +128,31 @@ describe("PEFT adapter folders under hostile input", () => {
       expect(await runHostileCase(label, () => load(dir), { codes: ["IO_ERROR"] }), label).toBe("IO_ERROR");
     }
   });
+});
+
+// Property-based (fast-check, fixed seeds; TUNEKIT_FUZZ_SCALE=N for N times the cases).
+describe("PEFT adapter_config.json: fast-check properties", () => {
+  for (const [name, seed] of [
+    ["lora", 91],
+    ["ia3", 92],
+  ] as const) {
+    it(`${name}: hostile JSON documents and hostile bytes load or fail typed`, async () => {
+      const t = await assertHostileProperty(
+        hostileJson(configs[name]),
+        (doc) => loadWithConfig(name, JSON.stringify(doc)),
+        {
+          codes: CODES,
+          seed,
+          numRuns: 150,
+        },
+      );
+      expect(t.CONFIG_INVALID ?? 0).toBeGreaterThan(10);
+      const bytes = new TextEncoder().encode(JSON.stringify(configs[name]));
+      await assertHostileProperty(hostileBytes(bytes), (b) => loadWithConfig(name, b), {
+        codes: CODES,
+        seed: seed + 10,
+        numRuns: 100,
+      });
+    });
+  }
 });
