@@ -4,6 +4,7 @@ import type { CliIo } from "./cli-io.js";
 import { COMMON_HELP, COMMON_OPTIONS, type CliCommand, UsageError } from "./command.js";
 import { convertCommand } from "./commands/convert.js";
 import { evaluateCommand } from "./commands/evaluate.js";
+import { exportCommand } from "./commands/export.js";
 import { exportAdapterCommand } from "./commands/export-adapter.js";
 import { infoCommand } from "./commands/info.js";
 import { generateCommand } from "./commands/generate.js";
@@ -26,7 +27,7 @@ export const EXIT = { ok: 0, runtimeError: 1, usageError: 2 } as const;
  *
  * @example
  * ```ts
- * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter", "convert", "generate"]
+ * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter", "export", "convert", "generate"]
  * ```
  */
 export const COMMANDS: readonly CliCommand[] = [
@@ -36,6 +37,7 @@ export const COMMANDS: readonly CliCommand[] = [
   infoCommand,
   mergeCommand,
   exportAdapterCommand,
+  exportCommand,
   convertCommand,
   generateCommand,
 ];

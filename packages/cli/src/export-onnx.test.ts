@@ -1,0 +1,281 @@
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { createOnnxBackend } from "@tunekit/backend-onnx";
+import { loadTokenizer, traceForward } from "@tunekit/core";
+import { env, pipeline } from "@huggingface/transformers";
+import { describe, expect, it } from "vitest";
+import { EXIT, runCli } from "./run-cli.js";
+import { loadTrainedModel } from "./setup/model-setup.js";
+import { captureIo } from "./testing/capture-io.js";
+import { REPO, smallRunFlags } from "./testing/small-run.js";
+
+// `tunekit export` round trip: tiny random BERTs trained for a couple of steps, exported, and
+// loaded by Transformers.js offline from the exported folder; its labels and scores must be
+// tunekit's (predict / the model's own forward) within 1e-4, on batches of different sizes
+// and lengths (one exported graph: dynamic axes).
+env.allowRemoteModels = false;
+const TOL = 1e-4;
+
+async function cli(args: string[], cwd = REPO, expected: number = EXIT.ok) {
+  const io = captureIo({ cwd });
+  const code = await runCli(args, io);
+  expect(code, io.err()).toBe(expected);
+  return { out: io.out(), err: io.err() };
+}
+
+async function exportTo(run: string, cwd: string, extra: string[] = []) {
+  const out = join(await mkdtemp(join(tmpdir(), "tunekit-onnx-")), "exported-model");
+  const { out: text } = await cli(["export", run, "--out", out, "--json", ...extra], cwd);
+  return { out, summary: JSON.parse(text) as Record<string, unknown> };
+}
+
+/** Transformers.js loads `dir` by name from its parent folder, never from the network. */
+async function hfPipeline(task: "text-classification" | "token-classification", dir: string, dtype?: "q8") {
+  env.localModelPath = `${dirname(dir)}/`;
+  return pipeline(task, basename(dir), { local_files_only: true, ...(dtype ? { dtype } : {}) });
+}
+
+// short texts of different lengths: no truncation, so both sides see every token
+const SENTENCES = [
+  "a gripping , beautifully acted film .",
+  "bad",
+  "the plot is thin and the jokes fall flat , but the cast keeps it moving .",
+  "it is neither good nor bad , just long .",
+  "tunekit exports models",
+];
+
+describe("tunekit export (text classification)", () => {
+  it("LoRA run: merged, Transformers.js labels and scores = tunekit predict (1e-4) at batch 1, 2 and 3; int8 copy runs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-export-run-"));
+    await cli([
+      "train",
+      "examples/sst2-tiny.json",
+      ...smallRunFlags({ train: 32 }),
+      "--set",
+      'strategy={"method":"lora","r":4,"targetModules":["query","value","dense"]}',
+      "--set",
+      "training.lr=0.05",
+      "--max-steps",
+      "2",
+      "--output",
+      dir,
+    ]);
+    const { out, summary } = await exportTo(dir, REPO, ["--quantize", "int8", "--eval-data", "validation"]);
+    expect(summary).toMatchObject({
+      task: "sequence-classification",
+      pipeline: "text-classification",
+      labels: ["negative", "positive"],
+      files: [
+        "onnx/model.onnx",
+        "onnx/model_quantized.onnx",
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+      ],
+      adapter: { method: "lora", merged: true },
+      inputs: [
+        { name: "input_ids", dtype: "int64", dims: ["batch_size", "sequence_length"] },
+        { name: "attention_mask", dtype: "int64", dims: ["batch_size", "sequence_length"] },
+        { name: "token_type_ids", dtype: "int64", dims: ["batch_size", "sequence_length"] },
+      ],
+      outputs: [{ name: "logits", dtype: "float32", dims: ["batch_size", 2] }],
+    });
+    const probe = summary.probe as { maxAbsDifference: number; int8MaxAbsDifference: number };
+    expect(probe.maxAbsDifference).toBeLessThan(TOL);
+    expect(probe.int8MaxAbsDifference).toBeGreaterThan(0);
+    const evaluation = summary.evaluation as {
+      rows: number;
+      accuracy: number;
+      int8: { accuracy: number; agreement: number };
+    };
+    expect(evaluation.rows).toBe(32);
+    expect(evaluation.int8.agreement).toBeGreaterThanOrEqual(0.75);
+    const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      architectures: ["BertForSequenceClassification"],
+      model_type: "bert",
+      id2label: { "0": "negative", "1": "positive" },
+      label2id: { negative: 0, positive: 1 },
+    });
+
+    await writeFile(join(dir, "input.txt"), `${SENTENCES.join("\n")}\n`);
+    await cli(["predict", dir, "--input", join(dir, "input.txt"), "--out", join(dir, "preds.jsonl")]);
+    const preds = (await readFile(join(dir, "preds.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { prediction: string; probabilities: Record<string, number> });
+
+    const classify = await hfPipeline("text-classification", out);
+    type Scored = { label: string; score: number }[];
+    const groups = [[0], [1, 2], [3, 4, 0]]; // batch sizes 1, 2, 3; longest rows 9, 18, 11 tokens
+    let compared = 0;
+    for (const group of groups) {
+      const results = (await classify(
+        group.map((i) => SENTENCES[i]!),
+        { top_k: null },
+      )) as unknown as Scored[];
+      results.forEach((scores, k) => {
+        const want = preds[group[k]!]!;
+        expect(scores[0]!.label).toBe(want.prediction);
+        for (const { label, score } of scores) {
+          expect(
+            Math.abs(score - want.probabilities[label]!),
+            `${SENTENCES[group[k]!]} ${label}`,
+          ).toBeLessThan(TOL);
+          compared++;
+        }
+      });
+    }
+    expect(compared).toBe(12);
+
+    const q8 = await hfPipeline("text-classification", out, "q8");
+    const quantized = (await q8(SENTENCES, { top_k: null })) as unknown as Scored[];
+    quantized.forEach((scores, i) => {
+      const fp = preds[i]!.probabilities[scores[0]!.label]!;
+      expect(Math.abs(scores[0]!.score - fp)).toBeLessThan(0.05);
+    });
+  });
+
+  it("refuses a missing --out, another --format, and --eval-data on a plain folder", async () => {
+    const none = await cli(["export", "examples/models/bert-4l-h128"], REPO, EXIT.usageError);
+    expect(none.err).toContain("export needs --out DIR");
+    const out = await mkdtemp(join(tmpdir(), "tunekit-onnx-"));
+    const format = await cli(
+      ["export", "examples/models/bert-4l-h128", "--out", out, "--format", "tflite"],
+      REPO,
+      EXIT.usageError,
+    );
+    expect(format.err).toContain("--format");
+    const evalData = await cli(
+      ["export", "examples/models/bert-4l-h128", "--out", out, "--eval-data", "validation"],
+      REPO,
+      EXIT.usageError,
+    );
+    expect(evalData.err).toContain("reads the data set of a tunekit run");
+  });
+
+  it("a plain pre-trained folder exports as a bare encoder (last_hidden_state)", async () => {
+    const { out, summary } = await exportTo("examples/models/bert-4l-h128", REPO);
+    expect(summary).toMatchObject({
+      task: "feature-extraction",
+      outputs: [{ name: "last_hidden_state", dims: ["batch_size", "sequence_length", 128] }],
+    });
+    expect((summary.probe as { maxAbsDifference: number }).maxAbsDifference).toBeLessThan(TOL);
+    const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(config.architectures).toEqual(["BertModel"]);
+    expect((await stat(join(out, "onnx", "model.onnx"))).size).toBeGreaterThan(1000);
+  });
+});
+
+describe("tunekit export (token classification)", () => {
+  it("Transformers.js entities and scores = tunekit's tags (predict) and forward (1e-4) at batch 1 and 3", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-export-token-"));
+    const lines = (await readFile(join(REPO, "../shared/data/sst2/dev.tsv"), "utf8"))
+      .split("\n")
+      .slice(1, 65);
+    const rows = lines.map((l) => {
+      const tokens = l.split("\t")[0]!.trim().split(/\s+/);
+      return { tokens, tags: tokens.map((t) => (/^[^\p{L}\p{N}]+$/u.test(t) ? "PUNCT" : "WORD")) };
+    });
+    await writeFile(join(dir, "train.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n"));
+    await writeFile(
+      join(dir, "dev.jsonl"),
+      rows
+        .slice(0, 16)
+        .map((r) => JSON.stringify(r))
+        .join("\n"),
+    );
+    await writeFile(
+      join(dir, "train.json"),
+      JSON.stringify({
+        model: { random: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 64 } },
+        tokenizer: join(REPO, "../shared/tokenizers/bert-base-uncased"),
+        data: { tokens: { name: "punct", splits: { train: "train.jsonl", validation: "dev.jsonl" } } },
+        training: { lr: 0.01, maxSteps: 3, batchSize: 16, maxLength: 32 },
+        output: join(dir, "run"),
+      }),
+    );
+    await cli(["train", "train.json"], dir);
+    const { out, summary } = await exportTo("run", dir, ["--quantize", "int8", "--eval-data", "validation"]);
+    expect(summary).toMatchObject({
+      task: "token-classification",
+      pipeline: "token-classification",
+      labels: ["PUNCT", "WORD"],
+      outputs: [{ name: "logits", dims: ["batch_size", "sequence_length", 2] }],
+    });
+    expect((summary.evaluation as { units: number }).units).toBeGreaterThan(100);
+    const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(config.architectures).toEqual(["BertForTokenClassification"]);
+    expect(config.id2label).toEqual({ "0": "PUNCT", "1": "WORD" });
+
+    const texts = ["a gripping , funny film .", "bad", "the cast , the plot and the jokes fall flat ."];
+    await writeFile(join(dir, "input.txt"), `${texts.join("\n")}\n`);
+    await cli(["predict", "run", "--input", "input.txt", "--out", "preds.jsonl"], dir);
+    const tags = (await readFile(join(dir, "preds.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { prediction: string[] }).prediction);
+
+    // tunekit's forward for every token's score (predict writes one tag per word, no scores)
+    const { model } = await loadTrainedModel(join(dir, "run", "model"));
+    const tokenizer = await loadTokenizer(join(dir, "run", "model"));
+    const backend = await createOnnxBackend({ intraOpNumThreads: 1 });
+    const tunekitScores = async (batch: string[]) => {
+      const enc = tokenizer.encodeBatch(batch);
+      const [b, s] = enc.inputIds.shape as [number, number];
+      const { graph } = traceForward(model, { batchSize: b, seqLength: s });
+      const constants = Object.fromEntries([...graph.parameters].map(([n, p]) => [n, p.value]));
+      const exe = await backend.compile(graph, { constants });
+      const { logits } = await exe.run({
+        input_ids: enc.inputIds,
+        attention_mask: enc.attentionMask,
+        token_type_ids: enc.tokenTypeIds,
+      });
+      exe.dispose();
+      return { logits: logits!.data, s };
+    };
+    const wordStarts = (text: string) => {
+      let at = 1; // after [CLS]
+      return text.split(" ").map((w) => {
+        const start = at;
+        at += tokenizer.tokenize(w).length;
+        return start;
+      });
+    };
+
+    const tag = await hfPipeline("token-classification", out);
+    type Entity = { entity: string; score: number; index: number };
+    let compared = 0;
+    for (const group of [[1], [0, 1, 2]]) {
+      const batch = group.map((i) => texts[i]!);
+      const results = (await tag(batch, { ignore_labels: [] })) as unknown as Entity[][];
+      const { logits, s } = await tunekitScores(batch);
+      results.forEach((entities, r) => {
+        const byIndex = new Map(entities.map((e) => [e.index, e]));
+        expect(byIndex.size).toBe(tokenizer.tokenize(batch[r]!).length); // every word piece, no specials
+        for (const e of entities) {
+          const at = (r * s + e.index) * 2;
+          const [a, b] = [logits[at]!, logits[at + 1]!];
+          const best = b > a ? 1 : 0;
+          const p = 1 / (1 + Math.exp(-Math.abs(b - a)));
+          expect(e.entity).toBe(["PUNCT", "WORD"][best]);
+          expect(Math.abs(e.score - p)).toBeLessThan(TOL);
+          compared++;
+        }
+        // the word tags of tunekit predict are the entities at each word's first piece
+        const words = wordStarts(batch[r]!).map((i) => byIndex.get(i)!.entity);
+        expect(words).toEqual(tags[group[r]!]);
+      });
+    }
+    expect(compared).toBeGreaterThan(15);
+    backend.dispose();
+
+    const fp32 = ((await tag(texts, { ignore_labels: [] })) as unknown as Entity[][]).flat();
+    const q8 = await hfPipeline("token-classification", out, "q8");
+    const quantized = ((await q8(texts, { ignore_labels: [] })) as unknown as Entity[][]).flat();
+    expect(quantized.map((e) => e.index)).toEqual(fp32.map((e) => e.index));
+    const agree = quantized.filter((e, i) => e.entity === fp32[i]!.entity).length;
+    expect(agree / fp32.length).toBeGreaterThanOrEqual(0.9);
+  });
+});
