@@ -25,7 +25,14 @@ export type TunekitErrorCode =
   | "RUN_LOCKED"
   | "OUTPUT_EXISTS"
   | "OUTPUT_NOT_WRITABLE"
-  | "NOT_IMPLEMENTED";
+  | "NOT_IMPLEMENTED"
+  | "HUB_UNAUTHORIZED"
+  | "HUB_NOT_FOUND"
+  | "HUB_TRUNCATED"
+  | "HUB_NETWORK"
+  | "HUB_OFFLINE_MISS"
+  | "HUB_INTEGRITY"
+  | "HUB_BAD_RESPONSE";
 
 /**
  * The one error base class of tunekit. Every error thrown on purpose by tunekit is a

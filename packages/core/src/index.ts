@@ -585,3 +585,32 @@ export {
   stableStringify,
   TRAINER_STATE_FORMAT,
 } from "./checkpoint/index.js";
+export type {
+  DownloadedModel,
+  DownloadModelOptions,
+  HubDownloadOptions,
+  HubErrorCode,
+  HubFileResult,
+  HubModelRef,
+  HubProgress,
+  HubSettings,
+  ResolveModelOptions,
+} from "./hub/index.js";
+export {
+  cachedSnapshot,
+  downloadModel,
+  formatModelRef,
+  HF_DEFAULT_ENDPOINT,
+  HUB_TOKENIZER_FILES,
+  HUB_WEIGHT_FILES,
+  HubError,
+  HubRepoCache,
+  hubFile,
+  hubFileUrl,
+  hubReferenceOf,
+  looksLikePath,
+  parseModelRef,
+  repoFolderName,
+  resolveHubSettings,
+  resolveModel,
+} from "./hub/index.js";

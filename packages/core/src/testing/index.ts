@@ -61,3 +61,5 @@ export {
   byteLevelTokenizerJson,
   CHATML_TEMPLATE,
 } from "../data/causal-lm/test-tokenizer.js";
+export type { LoopbackHub, LoopbackRepo, LoopbackRequest } from "./hub-server.js";
+export { gitBlobSha1, startHubServer } from "./hub-server.js";
