@@ -123,6 +123,25 @@ export { MAX_VOCAB_TXT_BYTES, readTokenizerSources, tokenizerJsonFromVocab } fro
 // tokenizers larger than a model's vocab_size: check the ids that occur, or grow the embeddings
 export { assertIdsInVocabulary } from "./data/index.js";
 export { resizeVocabularyTensors, wordEmbeddingRows } from "./models/index.js";
+// BERT-architecture encoders by model_type (RoBERTa, XLM-RoBERTa, ELECTRA, DistilBERT); mean pooling
+export type { EncoderModelType } from "./io/index.js";
+export {
+  bertKeysToDistilbert,
+  distilbertToBertKeys,
+  ENCODER_MODEL_TYPES,
+  encoderClassStem,
+  encoderPrefix,
+  isEncoderConfigJson,
+} from "./io/index.js";
+export {
+  DistilBertAttention,
+  DistilBertBlock,
+  DistilBertFfn,
+  DistilBertTransformer,
+  EncoderClassificationHead,
+  meanPooling,
+  robertaPositionIds,
+} from "./models/index.js";
 export type {
   GradCheckInput,
   GradCheckResult,

@@ -132,8 +132,8 @@ describe("parseBertConfig", () => {
     expect(configError([])).toMatch(/config\.json: expected a JSON object at the top level, got an array/);
     expect(configError(null)).toMatch(/got null/);
     expect(configError("bert")).toMatch(/got string "bert"/);
-    expect(configError({ ...MINIMAL, model_type: "roberta" })).toMatch(
-      /model_type must be "bert", got string "roberta"/,
+    expect(configError({ ...MINIMAL, model_type: "llama" })).toMatch(
+      /model_type must be one of "bert", "roberta", "xlm-roberta", "electra", "distilbert", got string "llama"/,
     );
   });
 

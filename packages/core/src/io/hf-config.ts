@@ -1,7 +1,13 @@
 import { join } from "node:path";
-import type { TunekitError } from "../errors.js";
-import { describeValue, isJsonObject, quote } from "./json-checks.js";
+import { describeValue } from "./json-checks.js";
+import { parseLabels } from "./config-labels.js";
 import { configFields } from "./config-fields.js";
+import {
+  bertKeysToDistilbert,
+  distilbertToBertKeys,
+  ENCODER_MODEL_TYPES,
+  type EncoderModelType,
+} from "./encoder-config.js";
 import { readJsonFile } from "./read-json-file.js";
 
 /** Largest config.json {@link readBertConfig} reads (64 MiB: far above any real config). */
@@ -68,7 +74,8 @@ const PROBLEM_TYPES: readonly ClassificationProblemType[] = [
  * ```
  */
 export interface BertConfig {
-  readonly modelType: "bert";
+  /** `bert`, or a BERT-architecture encoder: `roberta`, `xlm-roberta`, `electra`, `distilbert`. */
+  readonly modelType: EncoderModelType;
   readonly vocabSize: number;
   readonly hiddenSize: number;
   readonly numHiddenLayers: number;
@@ -78,7 +85,10 @@ export interface BertConfig {
   readonly hiddenDropoutProb: number;
   readonly attentionProbsDropoutProb: number;
   readonly maxPositionEmbeddings: number;
+  /** Token types (segments); 0 for DistilBERT, which has no token type embeddings. */
   readonly typeVocabSize: number;
+  /** ELECTRA's `embedding_size` (embeddings projected to `hiddenSize` when it differs); absent: `hiddenSize`. */
+  readonly embeddingSize?: number;
   readonly initializerRange: number;
   readonly layerNormEps: number;
   /** Padding token id (its embedding row gets no gradient); absent when `pad_token_id` is null. */
@@ -104,6 +114,7 @@ const LIMITS = {
   intermediate_size: 262_144,
   max_position_embeddings: 1_048_576,
   type_vocab_size: 65_536,
+  embedding_size: 65_536,
   num_labels: 1_000_000,
 } as const;
 
@@ -121,6 +132,7 @@ const KNOWN_KEYS = new Set([
   "type_vocab_size",
   "initializer_range",
   "layer_norm_eps",
+  "embedding_size",
   "pad_token_id",
   "position_embedding_type",
   "classifier_dropout",
@@ -132,6 +144,10 @@ const KNOWN_KEYS = new Set([
 
 /**
  * Validates a parsed Hugging Face BERT `config.json` and returns a typed {@link BertConfig}.
+ * The BERT-architecture encoders read too, by `model_type`: `roberta` / `xlm-roberta`
+ * (`pad_token_id` defaults to 1), `electra` (`embedding_size`, default 128) and `distilbert`
+ * (its own keys `dim`, `n_layers`, `n_heads`, `hidden_dim`, `activation`, `dropout`,
+ * `attention_dropout`, `seq_classif_dropout`, see `distilbertToBertKeys`; no token types).
  * The size keys (`vocab_size`, `hidden_size`, `num_hidden_layers`, `num_attention_heads`,
  * `intermediate_size`) are required; the others default like `transformers.BertConfig`. Labels
  * come from `id2label` (ids 0..n-1, no gaps), else `num_labels`, else 2 labels `LABEL_0`,
@@ -146,18 +162,24 @@ const KNOWN_KEYS = new Set([
  * ```
  */
 export function parseBertConfig(json: unknown, source = "config.json"): BertConfig {
-  const { cfg, fail, int, real } = configFields(json, source, LIMITS);
+  const raw = configFields(json, source, LIMITS).cfg;
+  const modelType = raw.model_type ?? "bert";
+  if (!(ENCODER_MODEL_TYPES as readonly unknown[]).includes(modelType)) {
+    throw configFields(json, source, LIMITS).fail(
+      "model_type",
+      `model_type must be one of ${ENCODER_MODEL_TYPES.map((t) => `"${t}"`).join(", ")}, got ${describeValue(modelType)}; ` +
+        "decoders (llama, mistral, qwen2, gpt2) load with loadCausalLmCheckpoint",
+    );
+  }
+  const type = modelType as EncoderModelType;
+  const { cfg, fail, int, real } = configFields(
+    type === "distilbert" ? distilbertToBertKeys(raw, source) : json,
+    source,
+    LIMITS,
+  );
 
   const probability = (key: string, fallback: number): number =>
     real(key, fallback, (x) => x >= 0 && x < 1, "a number in [0, 1)");
-
-  const modelType = cfg.model_type;
-  if (modelType !== undefined && modelType !== "bert") {
-    throw fail(
-      "model_type",
-      `model_type must be "bert", got ${describeValue(modelType)}; only BERT checkpoints are supported`,
-    );
-  }
 
   const vocabSize = int("vocab_size", 1);
   const hiddenSize = int("hidden_size", 1);
@@ -171,7 +193,8 @@ export function parseBertConfig(json: unknown, source = "config.json"): BertConf
   }
   const intermediateSize = int("intermediate_size", 1);
   const maxPositionEmbeddings = int("max_position_embeddings", 1, 512);
-  const typeVocabSize = int("type_vocab_size", 1, 2);
+  const typeVocabSize = int("type_vocab_size", type === "distilbert" ? 0 : 1, 2);
+  const embeddingSize = type === "electra" ? int("embedding_size", 1, 128) : undefined;
 
   const hiddenAct = cfg.hidden_act ?? "gelu";
   if (typeof hiddenAct !== "string" || !(BERT_HIDDEN_ACTS as readonly string[]).includes(hiddenAct)) {
@@ -188,7 +211,7 @@ export function parseBertConfig(json: unknown, source = "config.json"): BertConf
     );
   }
 
-  let padTokenId: number | undefined = 0;
+  let padTokenId: number | undefined = type === "roberta" || type === "xlm-roberta" ? 1 : 0;
   if (cfg.pad_token_id === null) padTokenId = undefined;
   else if (cfg.pad_token_id !== undefined) {
     const p = cfg.pad_token_id;
@@ -226,7 +249,7 @@ export function parseBertConfig(json: unknown, source = "config.json"): BertConf
   }
 
   return {
-    modelType: "bert",
+    modelType: type,
     vocabSize,
     hiddenSize,
     numHiddenLayers,
@@ -237,6 +260,7 @@ export function parseBertConfig(json: unknown, source = "config.json"): BertConf
     attentionProbsDropoutProb: probability("attention_probs_dropout_prob", 0.1),
     maxPositionEmbeddings,
     typeVocabSize,
+    ...(embeddingSize === undefined ? {} : { embeddingSize }),
     initializerRange: real("initializer_range", 0.02, (x) => x >= 0 && x <= 10, "a number in [0, 10]"),
     layerNormEps: real("layer_norm_eps", 1e-12, (x) => x > 0 && x < 1, "a number in (0, 1)"),
     ...(padTokenId === undefined ? {} : { padTokenId }),
@@ -248,80 +272,6 @@ export function parseBertConfig(json: unknown, source = "config.json"): BertConf
     ...(problemType === undefined ? {} : { problemType }),
     extra,
   };
-}
-
-function parseLabels(
-  cfg: Record<string, unknown>,
-  fail: (key: string, msg: string) => TunekitError,
-  int: (key: "num_labels", min: number) => number,
-): { id2label: string[]; label2id: Record<string, number> } {
-  const numLabels = cfg.num_labels === undefined ? undefined : int("num_labels", 1);
-  let id2label: string[];
-  const raw = cfg.id2label;
-  if (raw !== undefined) {
-    if (!isJsonObject(raw)) {
-      throw fail("id2label", `id2label must be an object {"0": "name", ...}, got ${describeValue(raw)}`);
-    }
-    const entries = Object.entries(raw);
-    if (entries.length === 0 || entries.length > LIMITS.num_labels) {
-      throw fail("id2label", `id2label must have 1 to ${LIMITS.num_labels} entries, got ${entries.length}`);
-    }
-    id2label = new Array<string>(entries.length);
-    for (const [k, v] of entries) {
-      if (!/^(0|[1-9]\d*)$/.test(k) || Number(k) >= entries.length) {
-        throw fail(
-          "id2label",
-          `id2label key ${quote(k)} is not an id in 0..${entries.length - 1}; keys must be the integers 0..n-1 without gaps`,
-        );
-      }
-      if (typeof v !== "string") {
-        throw fail("id2label", `id2label[${quote(k)}] must be a string label, got ${describeValue(v)}`);
-      }
-      id2label[Number(k)] = v;
-    }
-    // n distinct keys all in 0..n-1 means no gaps; check duplicates among names
-    const seen = new Map<string, number>();
-    id2label.forEach((name, id) => {
-      const prev = seen.get(name);
-      if (prev !== undefined) {
-        throw fail(
-          "id2label",
-          `id2label ids ${prev} and ${id} share the label ${quote(name)}; labels must be unique`,
-        );
-      }
-      seen.set(name, id);
-    });
-    if (numLabels !== undefined && numLabels !== id2label.length) {
-      throw fail(
-        "num_labels",
-        `num_labels (${numLabels}) disagrees with id2label, which has ${id2label.length} entries; remove num_labels or fix id2label`,
-      );
-    }
-  } else {
-    id2label = Array.from({ length: numLabels ?? 2 }, (_, i) => `LABEL_${i}`);
-  }
-
-  const label2id: Record<string, number> = {};
-  for (const [i, name] of id2label.entries()) {
-    Object.defineProperty(label2id, name, { value: i, enumerable: true, writable: true, configurable: true });
-  }
-  const given = cfg.label2id;
-  if (given !== undefined) {
-    if (!isJsonObject(given)) {
-      throw fail("label2id", `label2id must be an object {"name": id, ...}, got ${describeValue(given)}`);
-    }
-    const entries = Object.entries(given);
-    const consistent =
-      entries.length === id2label.length &&
-      entries.every(([name, id]) => typeof id === "number" && id2label[id] === name);
-    if (!consistent) {
-      throw fail(
-        "label2id",
-        `label2id ${describeValue(given)} is not the inverse of id2label ${describeValue(id2label)}; remove label2id or make it map each label of id2label to its id`,
-      );
-    }
-  }
-  return { id2label, label2id };
 }
 
 /**
@@ -359,7 +309,8 @@ export function bertConfigToJson(cfg: BertConfig): Record<string, unknown> {
     label2id: Object.fromEntries(cfg.id2label.map((name, i) => [name, i])),
     problem_type: cfg.problemType ?? null,
   });
-  return out;
+  if (cfg.embeddingSize !== undefined) out.embedding_size = cfg.embeddingSize;
+  return cfg.modelType === "distilbert" ? bertKeysToDistilbert(out) : out;
 }
 
 /**

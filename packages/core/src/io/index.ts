@@ -4,6 +4,15 @@ export type {
   ClassificationProblemType,
 } from "./hf-config.js";
 export { BERT_HIDDEN_ACTS, bertConfigToJson, parseBertConfig, readBertConfig } from "./hf-config.js";
+export type { EncoderModelType } from "./encoder-config.js";
+export {
+  bertKeysToDistilbert,
+  distilbertToBertKeys,
+  ENCODER_MODEL_TYPES,
+  encoderClassStem,
+  encoderPrefix,
+  isEncoderConfigJson,
+} from "./encoder-config.js";
 export type {
   ReadSafetensorsOptions,
   SafetensorsContents,

@@ -1,9 +1,25 @@
-import { mulberry32 } from "../../data/random.js";
+import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { BertConfig } from "../../io/bert-config.js";
 import { crossEntropy } from "../../ir/composites.js";
 import type { Tensor } from "../../ir/graph.js";
-import { abs, add, cast, exp, log, maximum, mean, mul, neg, reshape, sub } from "../../ir/ops.js";
+import {
+  abs,
+  add,
+  cast,
+  exp,
+  log,
+  maximum,
+  mean,
+  mul,
+  neg,
+  reshape,
+  slice,
+  sub,
+  tanh,
+} from "../../ir/ops.js";
+import { encoderPrefix } from "../../io/encoder-config.js";
+import { gelu } from "../../ir/composites.js";
 import { Dropout } from "../../modules/dropout.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module } from "../../modules/module.js";
@@ -48,27 +64,80 @@ function resolveNumLabels(config: BertConfig, numLabels: number | undefined): nu
   return n;
 }
 
-/** Common part of the heads: `bert`, `dropout`, `classifier`. */
+/**
+ * RoBERTa's and ELECTRA's `classifier` of sequence classification, on the first token
+ * (`<s>`): `dropout`, `dense`, tanh (RoBERTa) or exact gelu (ELECTRA), `dropout`, `out_proj`.
+ *
+ * @example
+ * ```ts
+ * const head = new EncoderClassificationHead(config, 3, rng); // registered as `classifier`
+ * const logits = head.forward(lastHiddenState, ctx); // [B, 3]
+ * ```
+ */
+export class EncoderClassificationHead extends Module {
+  readonly activation: "tanh" | "gelu";
+
+  constructor(config: BertConfig, numLabels: number, rng: Rng) {
+    super();
+    this.activation = config.modelType === "electra" ? "gelu" : "tanh";
+    const h = config.hiddenSize;
+    const init = { rng, std: config.initializerRange };
+    this.registerModule("dense", new Linear(h, h, init));
+    this.registerModule("dropout", new Dropout(config.classifierDropout ?? config.hiddenDropoutProb));
+    this.registerModule("out_proj", new Linear(h, numLabels, init));
+  }
+
+  /** `hidden`: `[B, S, H]`; reads position 0. */
+  forward(hidden: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+    const drop = this.child<Layer>("dropout");
+    const x = this.child<Layer>("dense").forward(drop.forward(firstToken(hidden), ctx), ctx);
+    const y = this.activation === "gelu" ? gelu(x, "none") : tanh(x);
+    return this.child<Layer>("out_proj").forward(drop.forward(y, ctx), ctx);
+  }
+}
+
+function firstToken(hidden: Tensor): Tensor {
+  const [b, , h] = hidden.shape as [number, number, number];
+  return reshape(slice(hidden, [0, 0, 0], [-1, 1, -1]), [b, h]);
+}
+
+/**
+ * Common part of the heads: the encoder under its Hugging Face attribute (`bert`, `roberta`,
+ * `electra`, `distilbert`) and the head modules.
+ */
 abstract class BertClassifierBase extends Module {
   readonly config: BertConfig;
   readonly numLabels: number;
+  /** Attribute of the encoder, the first segment of parameter names (`bert`, `roberta`, ...). */
+  readonly encoderName: string;
 
-  constructor(config: BertConfig, options: BertHeadOptions, addPoolingLayer: boolean) {
+  constructor(config: BertConfig, options: BertHeadOptions, sequence: boolean) {
     super();
     this.config = config;
     this.numLabels = resolveNumLabels(config, options.numLabels);
+    this.encoderName = encoderPrefix(config.modelType);
     const rng = mulberry32(options.seed ?? 0);
-    this.registerModule("bert", new BertModel(config, { addPoolingLayer, rng }));
-    this.registerModule("dropout", new Dropout(config.classifierDropout ?? config.hiddenDropoutProb));
-    this.registerModule(
-      "classifier",
-      new Linear(config.hiddenSize, this.numLabels, { rng, std: config.initializerRange }),
-    );
+    const t = config.modelType;
+    const addPoolingLayer = sequence && t === "bert";
+    this.registerModule(this.encoderName, new BertModel(config, { addPoolingLayer, rng }));
+    const h = config.hiddenSize;
+    const init = { rng, std: config.initializerRange };
+    if (sequence && (t === "roberta" || t === "xlm-roberta" || t === "electra")) {
+      this.registerModule("classifier", new EncoderClassificationHead(config, this.numLabels, rng));
+      return;
+    }
+    if (sequence && t === "distilbert") this.registerModule("pre_classifier", new Linear(h, h, init));
+    const rate =
+      t === "distilbert" && !sequence
+        ? config.hiddenDropoutProb
+        : (config.classifierDropout ?? config.hiddenDropoutProb);
+    this.registerModule("dropout", new Dropout(rate));
+    this.registerModule("classifier", new Linear(h, this.numLabels, init));
   }
 
   /** The encoder. */
   get bert(): BertModel {
-    return this.child<BertModel>("bert");
+    return this.child<BertModel>(this.encoderName);
   }
 
   /** Label names by id (from `id2label`, else `LABEL_i`). */
@@ -83,7 +152,10 @@ abstract class BertClassifierBase extends Module {
 
 /**
  * BERT with a sequence classification head (`bert`, `dropout`, `classifier` on the pooled
- * `[CLS]`). Loss: cross-entropy for single-label, MSE for regression (`num_labels` 1 or
+ * `[CLS]`); by `config.modelType` the other encoders with their Hugging Face heads: RoBERTa /
+ * XLM-RoBERTa / ELECTRA (`roberta` / `electra` and an {@link EncoderClassificationHead} as
+ * `classifier`, on the first token), DistilBERT (`distilbert`, then `pre_classifier`, ReLU,
+ * `dropout`, `classifier` on the first token). Loss: cross-entropy for single-label, MSE for regression (`num_labels` 1 or
  * `problem_type: "regression"`), binary cross-entropy with logits for multi-label (float
  * labels `[B, C]`), as Hugging Face picks it.
  *
@@ -106,9 +178,18 @@ export class BertForSequenceClassification extends BertClassifierBase {
     return labelsDType === "int32" ? "single_label_classification" : "multi_label_classification";
   }
 
+  private head(hidden: Tensor, pooled: Tensor | undefined, ctx: ForwardContext): Tensor {
+    if (pooled !== undefined) return this.classify(pooled, ctx);
+    if (this.config.modelType === "distilbert") {
+      const x = maximum(this.child<Layer>("pre_classifier").forward(firstToken(hidden), ctx), 0);
+      return this.classify(x, ctx);
+    }
+    return this.child<EncoderClassificationHead>("classifier").forward(hidden, ctx);
+  }
+
   forward(inputs: BertInputs, ctx: ForwardContext = EVAL_CONTEXT): BertHeadOutput {
-    const { poolerOutput } = this.bert.forward(inputs, ctx);
-    const logits = this.classify(poolerOutput!, ctx);
+    const { lastHiddenState, poolerOutput } = this.bert.forward(inputs, ctx);
+    const logits = this.head(lastHiddenState, poolerOutput, ctx);
     const labels = inputs.labels;
     if (!labels) return { logits };
     return { logits, loss: sequenceLoss(logits, labels, this.problemType(labels.dtype)) };
@@ -142,7 +223,8 @@ function sequenceLoss(logits: Tensor, labels: Tensor, problem: BertProblemType):
 }
 
 /**
- * BERT with a token classification head (no pooler; `classifier` on every token). Loss:
+ * BERT with a token classification head (no pooler; `classifier` on every token); the
+ * encoder is `roberta`, `electra` or `distilbert` by `config.modelType`, as Hugging Face's. Loss:
  * cross-entropy over tokens, skipping labels equal to -100 (int32 labels `[B, S]`).
  *
  * @example

@@ -7,6 +7,7 @@ import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
 import { BertEmbeddings } from "./bert-embeddings.js";
 import { BertLayer } from "./bert-layer.js";
+import { DistilBertTransformer } from "./distilbert-layer.js";
 
 /**
  * `torch.finfo(torch.float32).min`: the additive bias Hugging Face BERT puts on masked
@@ -102,7 +103,8 @@ export class BertPooler extends Module {
 
 /** Options of {@link BertModel}. @example `new BertModel(config, { addPoolingLayer: false, seed: 1 })` */
 export interface BertModelOptions {
-  /** Build the `pooler` (default true; token classification has none, like Hugging Face). */
+  /** Build the `pooler` (default true for BERT, RoBERTa and XLM-RoBERTa; token classification
+   * has none, like Hugging Face; ELECTRA and DistilBERT never have one). */
   readonly addPoolingLayer?: boolean;
   /** Seed of the weight initialisation (default 0). */
   readonly seed?: number;
@@ -119,6 +121,11 @@ export interface BertModelOptions {
  * outputs keep them (`lastHiddenState` is `[B, P + S, H]`; the pooler reads position 0, the
  * first virtual token, as PEFT does for BERT).
  *
+ * The same class builds the BERT-architecture encoders by `config.modelType`: RoBERTa and
+ * XLM-RoBERTa (positions numbered from the input ids), ELECTRA (`embeddings_project` from
+ * `embedding_size` to `hidden_size` when they differ, no pooler) and DistilBERT
+ * (`transformer.layer.N` blocks, see `DistilBertBlock`; no token types, no pooler).
+ *
  * @example
  * ```ts
  * const bert = new BertModel(config);
@@ -133,8 +140,17 @@ export class BertModel extends Module {
     this.config = config;
     const rng = options.rng ?? mulberry32(options.seed ?? 0);
     this.registerModule("embeddings", new BertEmbeddings(config, rng));
-    this.registerModule("encoder", new BertEncoder(config, rng));
-    if (options.addPoolingLayer ?? true) this.registerModule("pooler", new BertPooler(config, rng));
+    const e = config.embeddingSize ?? config.hiddenSize;
+    if (e !== config.hiddenSize) {
+      const init = { rng, std: config.initializerRange };
+      this.registerModule("embeddings_project", new Linear(e, config.hiddenSize, init));
+    }
+    if (config.modelType === "distilbert")
+      this.registerModule("transformer", new DistilBertTransformer(config, rng));
+    else this.registerModule("encoder", new BertEncoder(config, rng));
+    const poolable = config.modelType !== "electra" && config.modelType !== "distilbert";
+    if (poolable && (options.addPoolingLayer ?? true))
+      this.registerModule("pooler", new BertPooler(config, rng));
   }
 
   /** Whether this model has a pooler. */
@@ -152,12 +168,15 @@ export class BertModel extends Module {
     if (inputs.attentionMask) checkIds(inputs.attentionMask, "attention_mask", inputIds.shape);
     if (inputs.positionIds) checkIds(inputs.positionIds, "position_ids", inputIds.shape);
     const [b, s] = inputIds.shape as [number, number];
-    const x = this.child<BertEmbeddings>("embeddings").forward(
+    let x = this.child<BertEmbeddings>("embeddings").forward(
       inputIds,
       inputs.tokenTypeIds,
       ctx,
       inputs.positionIds,
     );
+    if (this.namedChildren().some(([n]) => n === "embeddings_project")) {
+      x = this.child<Layer>("embeddings_project").forward(x, ctx);
+    }
     // Virtual tokens a wrapped word embedding prepended (prompt tuning) are always attended,
     // as PEFT extends the attention mask with ones.
     const extra = x.shape[1]! - s;
@@ -165,7 +184,10 @@ export class BertModel extends Module {
       ? attentionMaskBias(inputs.attentionMask)
       : full(inputIds.graph, [b, 1, 1, s], 0);
     if (extra > 0) maskBias = concat([full(inputIds.graph, [b, 1, 1, extra], 0), maskBias], 3);
-    const lastHiddenState = this.child<BertEncoder>("encoder").forward(x, maskBias, ctx);
+    const lastHiddenState =
+      this.config.modelType === "distilbert"
+        ? this.child<DistilBertTransformer>("transformer").forward(x, maskBias, ctx)
+        : this.child<BertEncoder>("encoder").forward(x, maskBias, ctx);
     if (!this.hasPooler) return { lastHiddenState };
     return { lastHiddenState, poolerOutput: this.child<BertPooler>("pooler").forward(lastHiddenState, ctx) };
   }

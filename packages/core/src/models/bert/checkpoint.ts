@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { TunekitError } from "../../errors.js";
 import { writeFileAtomic } from "../../io/atomic-write.js";
 import { type BertConfig, bertConfigToJson, readBertConfig } from "../../io/bert-config.js";
+import { encoderClassStem } from "../../io/encoder-config.js";
 import { readModelWeights } from "../../io/model-weights.js";
 import { assertFiniteWeights } from "../../io/finite-check.js";
 import { writeSafetensorsFile } from "../../io/safetensors-file.js";
@@ -133,6 +134,13 @@ export function createBertForTask<T extends BertTask>(
     ...(options.numLabels === undefined ? {} : { numLabels: options.numLabels }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   };
+  if ((options.task === "masked-lm" || options.task === "pretraining") && config.modelType !== "bert") {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `task "${options.task}" builds BERT's pre-training heads; a ${config.modelType} model trains as ` +
+        "sequence-classification, token-classification or base",
+    );
+  }
   switch (options.task) {
     case "sequence-classification":
       return new BertForSequenceClassification(config, head) as BertModelForTask[T];
@@ -194,11 +202,12 @@ export async function saveBertCheckpoint(
   await mkdir(folder, { recursive: true });
   const base = model instanceof BertModel ? model : model.bert;
   const json: Record<string, unknown> = { ...bertConfigToJson(base.config) };
-  if (model instanceof BertModel) json.architectures = ["BertModel"];
+  const stem = encoderClassStem(base.config.modelType);
+  if (model instanceof BertModel) json.architectures = [`${stem}Model`];
   else if (model instanceof BertForMaskedLM) json.architectures = ["BertForMaskedLM"];
   else if (model instanceof BertForPreTraining) json.architectures = ["BertForPreTraining"];
   else {
-    json.architectures = [model.constructor.name];
+    json.architectures = [model.constructor.name.replace(/^Bert/, stem)];
     json.id2label = Object.fromEntries(model.labels.map((l, i) => [String(i), l]));
     json.label2id = Object.fromEntries(model.labels.map((l, i) => [l, i]));
     delete json.num_labels;

@@ -1,6 +1,18 @@
 export { BertEmbeddings } from "./bert-embeddings.js";
 export type { BertHeadOptions, BertHeadOutput, BertProblemType } from "./bert-heads.js";
-export { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
+export {
+  BertForSequenceClassification,
+  BertForTokenClassification,
+  EncoderClassificationHead,
+} from "./bert-heads.js";
+export { robertaPositionIds } from "./bert-embeddings.js";
+export {
+  DistilBertAttention,
+  DistilBertBlock,
+  DistilBertFfn,
+  DistilBertTransformer,
+} from "./distilbert-layer.js";
+export { meanPooling } from "./mean-pooling.js";
 export type { BertMaskedLmInputs } from "./bert-mlm.js";
 export {
   BertForMaskedLM,

@@ -25,13 +25,23 @@ export interface LoadBertWeightsOptions {
   readonly reinitializeHead?: boolean;
 }
 
-const HEAD = /^classifier\./;
+const HEAD = /^(pre_)?classifier\./;
 /**
  * Parameters a checkpoint may lack (kept as initialised, reported): a head (a multi-task
  * model's `heads.<task>.classifier`), the pooler and the
  * next-sentence head (a masked-LM checkpoint continued as `BertForPreTraining`).
  */
-const FRESH_ALLOWED = /^(classifier\.|heads\.[^.]+\.classifier\.|(bert\.)?pooler\.|cls\.seq_relationship\.)/;
+const FRESH_ALLOWED =
+  /^((pre_)?classifier\.|heads\.[^.]+\.classifier\.|((bert|roberta)\.)?pooler\.|cls\.seq_relationship\.)/;
+/** Encoder attributes of Hugging Face task models (the first segment of their parameter names). */
+const ENCODER_PREFIXES = ["bert", "roberta", "electra", "distilbert"];
+/**
+ * Pre-training heads of the other encoders' checkpoints, never part of a tunekit model:
+ * RoBERTa's `lm_head`, ELECTRA's `discriminator_predictions` / `generator_predictions` /
+ * `generator_lm_head`, DistilBERT's `vocab_transform` / `vocab_layer_norm` / `vocab_projector`.
+ */
+const OTHER_PRETRAINING_HEADS =
+  /^(lm_head|discriminator_predictions|generator_predictions|generator_lm_head|vocab_transform|vocab_layer_norm|vocab_projector)\./;
 /** The decoder of the MLM head is tied to the word embeddings (Hugging Face drops it or keeps a copy). */
 const TIED_DECODER = /^cls\.predictions\.decoder\.(weight|bias)$/;
 const describe = (t: HostTensor): string => `${t.dtype}[${t.shape.join(", ")}]`;
@@ -42,7 +52,9 @@ function legacyName(key: string): string {
 
 /**
  * Assigns checkpoint tensors to a BERT model's parameters. Keys are accepted with and
- * without the `bert.` prefix (and legacy `LayerNorm.gamma/beta`). Missing parameters,
+ * without the encoder's prefix (`bert.`, or `roberta.` / `electra.` / `distilbert.` for those
+ * encoders) and legacy `LayerNorm.gamma/beta`; the other encoders' pre-training heads
+ * (`lm_head`, `discriminator_predictions`, `vocab_projector`, ...) are ignored. Missing parameters,
  * unexpected keys and shape or dtype mismatches throw `CHECKPOINT_MISMATCH` listing names
  * and shapes. Allowed exceptions, as in Hugging Face: a missing classification head or pooler
  * (e.g. a `BertForMaskedLM` checkpoint, which has no pooler) keeps its random initialisation
@@ -66,6 +78,9 @@ export function loadBertWeights(
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   const params = new Map(model.namedParameters());
   const hasPooler = [...params.keys()].some((n) => /(^|\.)pooler\./.test(n));
+  const first = [...params.keys()][0]?.split(".")[0] ?? "";
+  const prefix = ENCODER_PREFIXES.includes(first) ? first : "bert";
+  const anyPrefix = /^(bert|roberta|electra|distilbert)\./;
   const hasHead = [...params.keys()].some((n) => HEAD.test(n));
   const hasTaskHeads = [...params.keys()].some((n) => n.startsWith("heads."));
   const assign = new Map<string, { key: string; value: HostTensor }>();
@@ -75,14 +90,16 @@ export function loadBertWeights(
   const mismatchedTargets = new Set<string>();
   for (const [key, value] of entries) {
     const k = legacyName(key);
-    const target = [k, k.replace(/^bert\./, ""), `bert.${k}`].find((n) => params.has(n));
+    const bare = k.replace(anyPrefix, "");
+    const target = [k, bare, `${prefix}.${bare}`].find((n) => params.has(n));
     if (target === undefined) {
       const ignorable =
         (/^cls\./.test(k) && !params.has("cls.predictions.bias")) ||
         (/^cls\.seq_relationship\./.test(k) && !params.has("cls.seq_relationship.weight")) ||
         TIED_DECODER.test(k) ||
-        /(^|\.)position_ids$/.test(k) ||
-        (!hasPooler && /^(bert\.)?pooler\./.test(k)) ||
+        /(^|\.)(position_ids|token_type_ids)$/.test(k) ||
+        (!hasPooler && /^pooler\./.test(bare)) ||
+        OTHER_PRETRAINING_HEADS.test(k) ||
         (!hasHead && HEAD.test(k)) ||
         (!hasTaskHeads && /^heads\./.test(k));
       if (ignorable) ignored.push(key);

@@ -33,12 +33,17 @@ export function bertParameterCount(
     | "intermediateSize"
     | "maxPositionEmbeddings"
     | "typeVocabSize"
-  >,
+  > &
+    Partial<Pick<BertConfig, "embeddingSize">>,
   options: { readonly pooler?: boolean; readonly numLabels?: number } = {},
 ): { body: number; pooler: number; head: number; total: number } {
   const h = config.hiddenSize;
   const i = config.intermediateSize;
-  const embeddings = (config.vocabSize + config.maxPositionEmbeddings + config.typeVocabSize) * h + 2 * h;
+  const e = config.embeddingSize ?? h; // ELECTRA: narrower tables, then a projection to h
+  const embeddings =
+    (config.vocabSize + config.maxPositionEmbeddings + config.typeVocabSize) * e +
+    2 * e +
+    (e === h ? 0 : e * h + h);
   const layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
   const body = embeddings + config.numHiddenLayers * layer;
   const pooler = options.pooler ? h * h + h : 0;
