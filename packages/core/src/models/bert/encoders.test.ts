@@ -134,3 +134,24 @@ describe("encoder heads and checkpoints", () => {
     expect(report.loaded).toContain("electra.embeddings_project.weight");
   });
 });
+
+describe("traceForward with mean pooling", () => {
+  it("adds a sentence_embedding output equal to meanPooling of last_hidden_state", async () => {
+    const { traceForward } = await import("./trace-forward.js");
+    const { BertModel } = await import("./bert-model.js");
+    const model = new BertModel(parseBertConfig(SIZES), { addPoolingLayer: false, seed: 2 });
+    const { graph, outputs } = traceForward(model, { batchSize: 2, seqLength: 4, pooling: "mean" });
+    expect(Object.keys(outputs)).toEqual(["last_hidden_state", "sentence_embedding"]);
+    const out = evaluateGraphFloat64(graph, {
+      input_ids: hostTensor("int32", [2, 4], [2, 5, 7, 3, 2, 9, 0, 0]),
+      attention_mask: hostTensor("int32", [2, 4], [1, 1, 1, 1, 1, 1, 0, 0]),
+      token_type_ids: hostTensor("int32", [2, 4], new Array(8).fill(0)),
+    });
+    const h = out.last_hidden_state!.data;
+    const e = out.sentence_embedding!.data;
+    for (let j = 0; j < 8; j++) {
+      expect(e[j]).toBeCloseTo((h[j]! + h[8 + j]! + h[16 + j]! + h[24 + j]!) / 4, 12);
+      expect(e[8 + j]).toBeCloseTo((h[32 + j]! + h[40 + j]!) / 2, 12);
+    }
+  });
+});

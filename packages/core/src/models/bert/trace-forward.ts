@@ -2,6 +2,7 @@ import { Graph, type Tensor } from "../../ir/graph.js";
 import type { ForwardContext } from "../../modules/module.js";
 import { type BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
 import { type BertInputs, BertModel } from "./bert-model.js";
+import { meanPooling } from "./mean-pooling.js";
 
 /** A BERT model of any head. @example `const models: AnyBertModel[] = [new BertModel(config), new BertForSequenceClassification(config)]` */
 export type AnyBertModel = BertModel | BertForSequenceClassification | BertForTokenClassification;
@@ -24,6 +25,8 @@ export interface BertTraceShapes {
   /** Dtype of the labels of a sequence-classification head (default: int32, or float32
    * for regression / multi-label configs). */
   readonly labelsDType?: "int32" | "float32";
+  /** BertModel only: add a `sentence_embedding` output, the {@link meanPooling} of the last hidden state. */
+  readonly pooling?: "mean";
 }
 
 /**
@@ -37,7 +40,7 @@ export interface BertTraceShapes {
 export interface BertTrace {
   readonly graph: Graph;
   readonly inputs: BertInputs & { readonly dropoutSeed?: Tensor };
-  /** `logits` and `loss` for heads; `last_hidden_state` and `pooler_output` for BertModel. */
+  /** `logits` and `loss` for heads; `last_hidden_state`, `pooler_output`, `sentence_embedding` for BertModel. */
   readonly outputs: Record<string, Tensor>;
 }
 
@@ -45,7 +48,8 @@ export interface BertTrace {
  * Traces `model.forward` into a new graph with inputs named like Hugging Face's
  * (`input_ids`, `attention_mask`, `token_type_ids`, `labels`, plus `dropout_seed` when
  * training) and graph outputs `logits` / `loss` (heads) or `last_hidden_state` /
- * `pooler_output` (BertModel).
+ * `pooler_output` (BertModel; with `pooling: "mean"` also `sentence_embedding`, the
+ * sentence-transformers mean pooling of a sentence-embedding model such as bge or MiniLM).
  *
  * @example
  * ```ts
@@ -79,6 +83,8 @@ export function traceForward(model: AnyBertModel, shapes: BertTraceShapes): Bert
     const out = model.forward(inputs, ctx);
     outputs.last_hidden_state = out.lastHiddenState;
     if (out.poolerOutput) outputs.pooler_output = out.poolerOutput;
+    if (shapes.pooling === "mean")
+      outputs.sentence_embedding = meanPooling(out.lastHiddenState, attentionMask);
   } else {
     const out = model.forward(inputs, ctx);
     outputs.logits = out.logits;
