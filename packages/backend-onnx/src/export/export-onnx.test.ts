@@ -8,7 +8,15 @@ import {
   isTunekitError,
   mulberry32,
   parseBertConfig,
+  add,
+  cast,
+  constant,
+  equal,
+  gather,
+  matmul,
+  mul,
   reshape,
+  sub,
   trace,
   traceForward,
 } from "@tunekit/core";
@@ -163,6 +171,67 @@ describe("exportOnnx", () => {
     const range = Math.max(...Array.from(a.data, Math.abs));
     expect(diff).toBeGreaterThan(0); // it is really quantised
     expect(diff).toBeLessThan(0.05 * range + 1e-3);
+  });
+
+  it("size-dependent constants (a running count's triangle, a causal mask, position ids) are built at run time", async () => {
+    // RoBERTa-style positions (running count of non-pad tokens through an upper-triangular
+    // ones matrix), a causal mask (i < j: -1e4) and arange position ids into a table
+    const table = {
+      name: "table",
+      value: hostTensor(
+        "float32",
+        [40, 3],
+        Float32Array.from({ length: 120 }, (_, i) => Math.sin(i)),
+      ),
+    };
+    const traceFn = (b: number, s: number) =>
+      trace((g) => {
+        const ids = g.input("input_ids", "int32", [b, s]);
+        const keep = sub(1, cast(equal(ids, 0), "float32"));
+        const upper = Float32Array.from({ length: s * s }, (_, k) => (Math.floor(k / s) <= k % s ? 1 : 0));
+        const count = matmul(keep, constant(g, "float32", [s, s], upper));
+        const causal = Float32Array.from({ length: s * s }, (_, k) => (Math.floor(k / s) < k % s ? -1e4 : 0));
+        const scores = add(reshape(count, [b, 1, s]), constant(g, "float32", [s, s], causal));
+        const pos = constant(
+          g,
+          "int32",
+          [1, s],
+          Int32Array.from({ length: s }, (_, i) => 2 + i),
+        );
+        const emb = gather(g.param(table), pos); // [1, S, 3]
+        return { count: mul(count, keep), scores, emb };
+      });
+    const out = exportOnnx(traceFn);
+    const m = await loadOnnxInference(out.model, { threads: 1 });
+    disposers.push(() => m.dispose());
+    for (const [b, s] of [
+      [1, 4],
+      [3, 9],
+      [2, 17],
+    ] as const) {
+      const feeds = { input_ids: batch(b, s, b * s).input_ids! };
+      const got = await m.run(feeds);
+      const exe = await (await testBackend()).compile(traceFn(b, s), { constants: { table: table.value } });
+      const want = await exe.run(feeds);
+      exe.dispose();
+      for (const name of ["count", "scores", "emb"]) {
+        expect(got[name]!.shape, name).toEqual(want[name]!.shape);
+        expect(maxAbs(got[name]!, want[name]!), `${name} at ${b} x ${s}`).toBe(0);
+      }
+    }
+    const noise = (b: number, s: number) =>
+      trace((g) => ({
+        y: add(
+          g.input("x", "float32", [b, s]),
+          constant(
+            g,
+            "float32",
+            [1, s],
+            Float32Array.from({ length: s }, (_, i) => (i * 7919) % 13),
+          ),
+        ),
+      }));
+    expect(() => exportOnnx(noise)).toThrow(/neither one value, a triangle .* nor a range/);
   });
 
   it("refuses a forward whose graph changes with the input size, naming the node", () => {

@@ -4,8 +4,10 @@ import { ELEMENTWISE_RULES } from "../lower-elementwise.js";
 import { emitGemmBias, planGemmBias } from "../lower-fusion.js";
 import { LAYOUT_RULES } from "../lower-layout.js";
 import { NN_RULES } from "../lower-nn.js";
-import { attrInt, attrTensor, ONNX_DTYPE, OnnxGraphBuilder, rawBytes } from "../onnx-builder.js";
+import { attrInt, ONNX_DTYPE, OnnxGraphBuilder, rawBytes } from "../onnx-builder.js";
 import { OnnxDataType, type OnnxDataTypeCode } from "../onnx-model.js";
+import { DimBuilder } from "./dim-builder.js";
+import { emitIndexConstant } from "./index-constants.js";
 import {
   formatDim,
   isConstDim,
@@ -72,84 +74,6 @@ const RULES = { ...ELEMENTWISE_RULES, ...LAYOUT_RULES, ...NN_RULES } as {
 const OPTIONS: LowerOptions = { dropout: "seeded", dropoutSeed: 0 };
 /** Ops whose default lowering reads static sizes beyond ranks: refused when a size is symbolic. */
 const STATIC_ONLY: ReadonlySet<OpName> = new Set(["scatterAdd", "crossEntropy", "oneHot"]);
-
-/** Builds int64 `[1]` tensors of symbolic sizes from the run-time shapes of the inputs. */
-class DimBuilder {
-  private readonly cache = new Map<string, string>();
-  private batch: string | undefined;
-  private seq: string | undefined;
-
-  constructor(
-    private readonly b: OnnxGraphBuilder,
-    private readonly sources: { batch?: [string, number]; seq?: [string, number] },
-  ) {}
-
-  private axis(which: "batch" | "seq"): string {
-    const own = which === "batch" ? this.batch : this.seq;
-    if (own !== undefined) return own;
-    const src = this.sources[which];
-    if (src === undefined) {
-      throw new TunekitError(
-        "GRAPH_INVALID",
-        `export: a size depends on the ${which === "batch" ? "batch size" : "sequence length"}, but no input has that axis; declare the inputs as [batch, seq]`,
-      );
-    }
-    const v = this.b.node("Shape", [src[0]], [attrInt("start", src[1]), attrInt("end", src[1] + 1)]);
-    if (which === "batch") this.batch = v;
-    else this.seq = v;
-    return v;
-  }
-
-  private monomial(i: number): string {
-    const key = `m${i}`;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    const B = () => this.axis("batch");
-    const S = () => this.axis("seq");
-    const parts = [[], [B], [S], [B, S], [S, S], [B, S, S]][i]! as (() => string)[];
-    let v = parts[0]!();
-    for (const p of parts.slice(1)) v = this.b.node("Mul", [v, p()]);
-    this.cache.set(key, v);
-    return v;
-  }
-
-  /** An int64 `[1]` tensor holding `d`. */
-  dim(d: SymDim): string {
-    if (isConstDim(d)) return this.b.int64s([d[0]]);
-    const key = d.join(",");
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    let sum: string | undefined;
-    for (let i = 1; i < d.length; i++) {
-      const c = d[i]!;
-      if (c === 0) continue;
-      const m = this.monomial(i);
-      const term = c === 1 ? m : this.b.node("Mul", [m, this.b.int64s([c])]);
-      sum = sum === undefined ? term : this.b.node("Add", [sum, term]);
-    }
-    if (d[0] !== 0) sum = this.b.node("Add", [sum!, this.b.int64s([d[0]])]);
-    this.cache.set(key, sum!);
-    return sum!;
-  }
-
-  /** A 1-D int64 tensor holding `dims` (an initializer when they are all constant). */
-  list(dims: readonly SymDim[]): string {
-    if (dims.every(isConstDim)) return this.b.int64s(dims.map((d) => d[0]));
-    const pieces: string[] = [];
-    let run: number[] = [];
-    for (const d of dims) {
-      if (isConstDim(d)) {
-        run.push(d[0]);
-        continue;
-      }
-      if (run.length > 0) pieces.push(this.b.int64s(run));
-      run = [];
-      pieces.push(this.dim(d));
-    }
-    if (run.length > 0) pieces.push(this.b.int64s(run));
-    return pieces.length === 1 ? pieces[0]! : this.b.node("Concat", pieces, [attrInt("axis", 0)]);
-  }
-}
 
 /** The ONNX element type an IR dtype is exposed as: int32 ids are int64 at the boundary (Hugging Face's). */
 const boundaryDType = (d: DType): ExportIO["dtype"] => (d === "int32" ? "int64" : d);
@@ -329,24 +253,19 @@ function lowerSized(
       return b.node("Pad", [ins[0]!, dims.list(pads)]);
     }
     case "fill":
-    case "constant": {
       if (shape.every(isConstDim)) return undefined;
-      const value =
-        node.op === "fill" ? (node.attrs as { value: number }).value : sym.uniformConstants.get(node.id)!;
-      return constantOfShape(b, node.dtype, dims.list(shape), value);
+      return emitIndexConstant(
+        b,
+        dims,
+        { kind: "uniform", value: (node.attrs as { value: number }).value },
+        shape,
+        node.dtype,
+      );
+    case "constant": {
+      const pattern = sym.indexConstants.get(node.id);
+      return pattern === undefined ? undefined : emitIndexConstant(b, dims, pattern, shape, node.dtype);
     }
     default:
       return undefined;
   }
-}
-
-function constantOfShape(b: OnnxGraphBuilder, dtype: DType, shape: string, value: number): string {
-  const one =
-    dtype === "float32"
-      ? Float32Array.of(value)
-      : dtype === "int32"
-        ? Int32Array.of(value)
-        : Uint8Array.of(value ? 1 : 0);
-  const t = { name: "value", dataType: ONNX_DTYPE[dtype], dims: [1], raw: rawBytes(one) };
-  return b.node("ConstantOfShape", [shape], [attrTensor("value", t)]);
 }

@@ -1,4 +1,5 @@
 import { type Graph, type HostTensor, type Node, TunekitError } from "@tunekit/core";
+import { type IndexPattern, indexPattern } from "./index-constants.js";
 
 /**
  * A size that depends on the batch size `B` and the sequence length `S`: integer
@@ -140,8 +141,8 @@ export interface SymbolicGraph {
   readonly shapes: readonly (readonly SymDim[])[];
   /** Per node id (nodes with size attributes): attribute name → symbolic values. */
   readonly sizeAttrs: ReadonlyMap<number, Readonly<Record<string, readonly SymDim[]>>>;
-  /** `constant` nodes whose shape depends on the input size and whose elements are all one value. */
-  readonly uniformConstants: ReadonlyMap<number, number>;
+  /** `constant` nodes whose shape depends on the input size: the function of the indices they hold. */
+  readonly indexConstants: ReadonlyMap<number, IndexPattern>;
 }
 
 /** Size attributes: numbers in these lists may depend on the input size. */
@@ -183,14 +184,6 @@ function solveList(where: string, lists: readonly (readonly number[])[], check: 
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-function uniformValue(t: HostTensor): number | undefined {
-  const data = t.data;
-  if (data.length === 0) return undefined;
-  const v = data[0]!;
-  for (let i = 1; i < data.length; i++) if (!Object.is(data[i], v)) return undefined;
-  return v;
-}
-
 /**
  * Traces `trace` at each of {@link PROBE_SIZES} and reads the graphs as one graph with
  * symbolic sizes. Every trace must build the same nodes (same ops, inputs, dtypes and
@@ -221,7 +214,7 @@ export function traceSymbolic(trace: (batch: number, seq: number) => Graph): Sym
   }
   const shapes: (readonly SymDim[])[] = [];
   const sizeAttrs = new Map<number, Record<string, readonly SymDim[]>>();
-  const uniformConstants = new Map<number, number>();
+  const indexConstants = new Map<number, IndexPattern>();
   for (let id = 0; id < graph.nodes.length; id++) {
     const nodes = all.map((g) => g.nodes[id]!) as Node[];
     const node = nodes[0]!;
@@ -265,17 +258,18 @@ export function traceSymbolic(trace: (batch: number, seq: number) => Graph): Sym
         const same = values.every((v) => sameJson(Array.from(v.data), Array.from(values[0]!.data)));
         if (!same) throw differs(where, "a constant's values depend on the input size");
       } else {
-        const u = values.map(uniformValue);
-        if (u[0] === undefined || u.some((v) => v === undefined || !Object.is(v, u[0]))) {
+        const pattern = indexPattern(values);
+        if (pattern === undefined) {
           throw new TunekitError(
             "NOT_IMPLEMENTED",
             `${where}: a constant of shape [${shapes[id]!.map((d) => formatDim(d)).join(", ")}] whose values vary ` +
-              "with the input size cannot be exported with dynamic axes; build it from ops on the inputs instead",
+              "with the input size and are neither one value, a triangle (i <= j ? a : b, ...) nor a range along one axis " +
+              "cannot be exported with dynamic axes; build it from ops on the inputs instead",
           );
         }
-        uniformConstants.set(id, u[0]);
+        indexConstants.set(id, pattern);
       }
     }
   }
-  return { graph, shapes, sizeAttrs, uniformConstants };
+  return { graph, shapes, sizeAttrs, indexConstants };
 }
