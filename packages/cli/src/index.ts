@@ -1,7 +1,7 @@
 export type { CliIo } from "./cli-io.js";
 export { processIo, safeWriter } from "./cli-io.js";
 export type { CliCommand, CommandContext } from "./command.js";
-export { UsageError } from "./command.js";
+export { intFlag, stringFlag, UsageError } from "./command.js";
 export { readConfigFile } from "./config/config-file.js";
 export type {
   BackendSpec,

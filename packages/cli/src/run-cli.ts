@@ -11,6 +11,7 @@ import { generateCommand } from "./commands/generate.js";
 import { mergeCommand } from "./commands/merge.js";
 import { predictCommand } from "./commands/predict.js";
 import { trainCommand } from "./commands/train.js";
+import { loadOptionalCommand, OPTIONAL_COMMANDS } from "./optional-commands.js";
 
 /**
  * Exit codes of `tunekit`.
@@ -64,12 +65,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout("tunekit 0.0.0\n");
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  let command = COMMANDS.find((c) => c.name === name);
   try {
+    command ??= await loadOptionalCommand(name);
     if (command === undefined) {
-      throw new UsageError(
-        `unknown command ${JSON.stringify(name)}; expected one of ${COMMANDS.map((c) => c.name).join(", ")}`,
-      );
+      const names = [...COMMANDS, ...OPTIONAL_COMMANDS].map((c) => c.name);
+      throw new UsageError(`unknown command ${JSON.stringify(name)}; expected one of ${names.join(", ")}`);
     }
     const parsed = parseCommandArgs(command, rest);
     if (parsed.values.help === true) {
@@ -78,7 +79,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     return await command.run({ io, positionals: parsed.positionals, flags: parsed.values, json, verbose });
   } catch (e) {
-    return reportError(e, io, { json, verbose, command: command?.name });
+    return reportError(e, io, { json, verbose, command });
   }
 }
 
@@ -116,7 +117,7 @@ function parseCommandArgs(
 function reportError(
   e: unknown,
   io: CliIo,
-  o: { readonly json: boolean; readonly verbose: boolean; readonly command: string | undefined },
+  o: { readonly json: boolean; readonly verbose: boolean; readonly command: CliCommand | undefined },
 ): number {
   const usage = e instanceof UsageError;
   const code = usage
@@ -128,7 +129,7 @@ function reportError(
   const kind = usage ? "USAGE" : isTunekitError(e) ? e.code : "INTERNAL";
   io.stderr(`tunekit: error${isTunekitError(e) ? ` [${e.code}]` : ""}: ${message}\n`);
   if (usage) {
-    const cmd = COMMANDS.find((c) => c.name === (e as UsageError).command || c.name === o.command);
+    const cmd = COMMANDS.find((c) => c.name === (e as UsageError).command) ?? o.command;
     io.stderr(
       cmd
         ? `usage: ${cmd.usage}\n(see tunekit ${cmd.name} --help)\n`
@@ -143,14 +144,15 @@ function reportError(
 }
 
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const all = [...COMMANDS, ...OPTIONAL_COMMANDS];
+  const width = Math.max(...all.map((c) => c.name.length));
   return [
     "tunekit: fine-tune transformers from the command line",
     "",
     "usage: tunekit <command> [options]",
     "",
     "commands:",
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Run tunekit <command> --help for a command's options.",
     "Exit codes: 0 ok, 1 runtime error, 2 usage or config error.",
