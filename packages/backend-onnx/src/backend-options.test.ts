@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as tk from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
-import { expectClose, f32 } from "./test-helpers.js";
+import { expectClose, f32 } from "./onnx.test-helpers.js";
 
 const graph = () =>
   tk.trace((g) => {

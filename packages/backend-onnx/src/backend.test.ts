@@ -1,7 +1,7 @@
 import * as tk from "@tunekit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
-import { expectClose, f32, i32 } from "./test-helpers.js";
+import { expectClose, f32, i32 } from "./onnx.test-helpers.js";
 
 const linear = () =>
   tk.trace((g) => {

@@ -1,7 +1,7 @@
 import * as tk from "@tunekit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOnnxBackend, type OnnxBackend } from "./backend.js";
-import { f32, i32 } from "./test-helpers.js";
+import { f32, i32 } from "./onnx.test-helpers.js";
 
 const SHAPE = [64, 64];
 const RATE = 0.25;

@@ -1,7 +1,7 @@
 import * as tk from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { lowerGraph } from "./lower.js";
-import { expectClose, f32, runOnnx } from "./test-helpers.js";
+import { expectClose, f32, runOnnx } from "./onnx.test-helpers.js";
 
 // x [2, 3], w [2, 3] (used as wᵀ), bias [2]: y = x·wᵀ + bias, by hand.
 const x = f32([2, 3], [1, 2, 3, 4, 5, 6]);

@@ -1,6 +1,6 @@
 import * as tk from "@tunekit/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { expectClose, f32, i32, runOnnx, testBackend } from "./test-helpers.js";
+import { expectClose, f32, i32, runOnnx, testBackend } from "./onnx.test-helpers.js";
 
 afterAll(async () => (await testBackend()).dispose());
 

@@ -5,7 +5,7 @@ import * as tk from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
 import { readOnnxProfile, summarizeOnnxProfile } from "./profile.js";
-import { f32 } from "./test-helpers.js";
+import { f32 } from "./onnx.test-helpers.js";
 
 describe("onnxruntime profiling", () => {
   it("enableProfiling writes a profile; its summary has the graph's op types and run count", async () => {

@@ -1,7 +1,7 @@
 import * as tk from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
-import { f32, i32 } from "./test-helpers.js";
+import { f32, i32 } from "./onnx.test-helpers.js";
 
 /** Deterministic pseudo-random floats in [-scale, scale). */
 function values(n: number, seed: number, scale: number): number[] {

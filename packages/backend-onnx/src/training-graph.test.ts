@@ -1,6 +1,6 @@
 import * as tk from "@tunekit/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { f32, i32, testBackend } from "./test-helpers.js";
+import { f32, i32, testBackend } from "./onnx.test-helpers.js";
 
 afterAll(async () => (await testBackend()).dispose());
 

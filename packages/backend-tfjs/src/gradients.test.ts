@@ -19,7 +19,7 @@ import {
 } from "@tunekit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTfjsBackend, type TfjsBackend } from "./index.js";
-import { mismatch } from "./test-helpers.js";
+import { mismatch } from "./tfjs.test-helpers.js";
 
 const N = 6;
 const V = 9;

@@ -17,7 +17,7 @@ import {
 } from "@tunekit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTfjsBackend, type TfjsBackend } from "./index.js";
-import { mismatch, runOnce } from "./test-helpers.js";
+import { mismatch, runOnce } from "./tfjs.test-helpers.js";
 
 const f32 = (shape: number[], data: number[]) => hostTensor("float32", shape, data);
 const i32 = (shape: number[], data: number[]) => hostTensor("int32", shape, data);

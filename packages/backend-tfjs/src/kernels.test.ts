@@ -53,7 +53,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TfjsBackend, createTfjsBackend } from "./index.js";
 import { TFJS_KERNELS } from "./kernels.js";
-import { mismatch, runOnce } from "./test-helpers.js";
+import { mismatch, runOnce } from "./tfjs.test-helpers.js";
 
 const f32 = (shape: number[], data: number[]) => hostTensor("float32", shape, data);
 const i32 = (shape: number[], data: number[]) => hostTensor("int32", shape, data);

@@ -1,6 +1,6 @@
 // @tunekit/strategies: adaptation strategies as pure transforms of a module tree.
 
-// --- part 1: LoRA family, IA3, BitFit, freezing, PEFT files, merge, multi-adapter, report ---
+// --- LoRA family, IA3, BitFit, freezing, PEFT files, merge, multi-adapter, report ---
 export type { LoraLinearOptions } from "./lora/lora-linear.js";
 export { LoraLinear, plainLinear } from "./lora/lora-linear.js";
 export type { LoraOptions, ResolvedLoraOptions } from "./lora/lora.js";
@@ -70,7 +70,7 @@ export { AdapterDict, MultiHeadLinear, MultiLoraLinear } from "./multi-adapter/m
 export type { StrategyReport, StrategyReportRow } from "./report.js";
 export { formatStrategyReport, strategyLabel, strategyReport } from "./report.js";
 
-// --- part 2: bottleneck adapters, Stack/Fusion, prefix and prompt tuning (added by part 2) ---
+// --- bottleneck adapters, Stack/Fusion, prefix and prompt tuning ---
 export type { BottleneckAdapterFileConfig, SaveBottleneckAdapterOptions } from "./adapters/adapter-file.js";
 export {
   BOTTLENECK_FORMAT,

@@ -21,10 +21,10 @@ import {
   traceForward,
 } from "@tunekit/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { testBackend } from "../test-helpers.js";
+import { testBackend } from "../onnx.test-helpers.js";
 import { exportOnnx } from "./export-onnx.js";
 import { loadOnnxInference } from "./onnx-inference.js";
-import { formatDim, solveDim } from "./symbolic-dims.js";
+import { formatDim, probeSizes, solveDim } from "./symbolic-dims.js";
 
 // Export of traced forwards with dynamic axes: the exported model, run by onnxruntime at
 // sizes it was never traced at, must give what the backend computes on a graph traced at
@@ -106,6 +106,13 @@ describe("solveDim", () => {
     expect(formatDim(at((_, s) => s + 1)!)).toBe("1+S");
     expect(formatDim(at((b, s) => 4 * b * s * s)!, "batch", "seq")).toBe("4*batch*seq*seq");
     expect(at((_, s) => Math.ceil(s / 2))).toBeUndefined();
+    // a short position table: the four largest lengths that fit
+    const short = probeSizes(9);
+    expect(short.seqs).toEqual([6, 7, 8]);
+    expect(short.check).toEqual({ batch: 5, seq: 9 });
+    const f = (b: number, s: number) => 2 * b * s + s - 1;
+    expect(solveDim(short.solve.map((p) => f(p.batch, p.seq)), f(5, 9), short)).toEqual([-1, 0, 1, 2, 0, 0]);
+    expect(() => probeSizes(3)).toThrow(/at least 4/);
     expect(at((b) => 2 ** b)).toBeUndefined();
   });
 });

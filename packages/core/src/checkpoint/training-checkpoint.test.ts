@@ -7,7 +7,7 @@ import { isTunekitError } from "../errors.js";
 import { writeSafetensorsFile } from "../io/safetensors-file.js";
 import { adamw } from "../optim/adamw.js";
 import { hostTensor } from "../tensor/host-tensor.js";
-import { toyModel } from "../trainer/trainer-test-fixtures.js";
+import { toyModel } from "../testing/trainer-fixtures.js";
 import {
   checkpointName,
   latestCheckpoint,

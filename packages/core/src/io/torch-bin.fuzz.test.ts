@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type HostileOutcome, mutations, runHostileCase } from "../testing/hostile-input.js";
 import { assertHostileProperty, hostileBytes } from "../testing/hostile-property.js";
-import { makeTestZip, type TestZipEntry } from "./test-zip.js";
+import { makeTestZip, type TestZipEntry } from "./zip.test-helpers.js";
 import { readTorchCheckpoint } from "./torch-bin.js";
 import { readZip } from "./zip.js";
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { TunekitError } from "../errors.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import { readSafetensors } from "./safetensors.js";
-import { makeTestZip } from "./test-zip.js";
+import { makeTestZip } from "./zip.test-helpers.js";
 import { readTorchCheckpoint } from "./torch-bin.js";
 import { readZip } from "./zip.js";
 

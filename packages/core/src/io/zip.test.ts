@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TunekitError } from "../errors.js";
-import { makeTestZip } from "./test-zip.js";
+import { makeTestZip } from "./zip.test-helpers.js";
 import { looksLikeZip, readZip } from "./zip.js";
 
 const enc = new TextEncoder();

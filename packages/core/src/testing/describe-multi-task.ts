@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend } from "../backend/backend.js";
 import { createReferenceBackend } from "../backend/reference-backend.js";
 import * as tk from "../index.js";
-import { tinyTrainerConfig, toyData } from "../trainer/trainer-test-fixtures.js";
+import { tinyTrainerConfig, toyData } from "./trainer-fixtures.js";
 import { globalL2Norm, relativeL2Error } from "./parity-metrics.js";
 
 const HEADS: readonly tk.TaskHeadSpec[] = [

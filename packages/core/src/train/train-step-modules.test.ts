@@ -10,7 +10,7 @@ import { Linear } from "../modules/linear.js";
 import { type ForwardContext, Module } from "../modules/module.js";
 import { setTrainable } from "../modules/trainable.js";
 import { adamw } from "../optim/adamw.js";
-import { toyXorBatch } from "./toy-mlp.js";
+import { toyXorBatch } from "./toy-mlp.test-helpers.js";
 import { TrainStepRunner } from "./train-step-runner.js";
 
 class TinyClassifier extends Module {

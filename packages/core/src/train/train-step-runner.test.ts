@@ -6,7 +6,7 @@ import { adamw } from "../optim/adamw.js";
 import { sgd } from "../optim/sgd.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import { hostTensor } from "../tensor/host-tensor.js";
-import { toyMlp, toyXorBatch } from "./toy-mlp.js";
+import { toyMlp, toyXorBatch } from "./toy-mlp.test-helpers.js";
 import { TrainStepRunner } from "./train-step-runner.js";
 
 /** The reference backend, recording each compile's graph and constants. */

@@ -4,7 +4,7 @@ import type { Float64Tensor } from "../backend/reference-tensor.js";
 import { adamw } from "../optim/adamw.js";
 import { sgd } from "../optim/sgd.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
-import { toyMlp, toyXorBatch } from "./toy-mlp.js";
+import { toyMlp, toyXorBatch } from "./toy-mlp.test-helpers.js";
 import { buildEvalStep, buildTrainStep } from "./train-step.js";
 
 const specsOf = (batch: Record<string, HostTensor>) =>

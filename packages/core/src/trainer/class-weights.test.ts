@@ -7,7 +7,7 @@ import { Graph } from "../ir/graph.js";
 import { balancedClassWeights, classCounts, weightedCrossEntropy } from "./class-weights.js";
 import { Trainer } from "./trainer.js";
 import { epochBatches } from "./trainer-data.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 // PyTorch 1.13, float64: CrossEntropyLoss(weight=[0.5, 2.0, 1.25]) on these logits and labels
 // (row 3 ignored): loss and d loss / d logits.

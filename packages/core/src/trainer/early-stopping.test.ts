@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { createReferenceBackend } from "../backend/reference-backend.js";
 import { MetricTracker } from "./early-stopping.js";
 import { Trainer } from "./trainer.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 describe("MetricTracker", () => {
   it("max mode with minDelta: only changes larger than minDelta improve; counts evaluations since the best", () => {

@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { adamw } from "../optim/adamw.js";
 import { planFit } from "./fit-plan.js";
 import type { TrainerOptions } from "./trainer-options.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 const train = toyData(40, 1, "classification"); // 5 batches of 8
 const base: TrainerOptions = {

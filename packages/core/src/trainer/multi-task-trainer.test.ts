@@ -7,7 +7,7 @@ import { MultiTaskModel } from "../models/multitask/multi-task-model.js";
 import type { TaskHeadSpec } from "../models/multitask/task-head.js";
 import type { TaskMixture } from "./task-mixture.js";
 import { Trainer } from "./trainer.js";
-import { tinyTrainerConfig, toyData } from "./trainer-test-fixtures.js";
+import { tinyTrainerConfig, toyData } from "../testing/trainer-fixtures.js";
 
 const backend = createReferenceBackend();
 const dirs: string[] = [];
@@ -136,7 +136,7 @@ describe("Trainer on a task mixture (MultiTaskModel, reference backend)", () => 
     await expect(trainer.predict(toyData(4, 1, "classification"), { task: "x" })).rejects.toThrow(
       /option task is "x"; expected one of the model's tasks: cls, reg, tok/,
     );
-    const { toyModel } = await import("./trainer-test-fixtures.js");
+    const { toyModel } = await import("../testing/trainer-fixtures.js");
     const single = new Trainer({ model: toyModel("classification", 1), backend, batchSize: 8, epochs: 1 });
     await expect(single.fit(mixture("mixed"))).rejects.toThrow(/a task mixture needs a multi-task model/);
     await expect(single.predict(toyData(4, 1, "classification"), { task: "cls" })).rejects.toThrow(

@@ -6,7 +6,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerProgress } from "./trainer-progress.js";
 import { formatProgress, ProgressMeter } from "./trainer-progress.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 describe("Trainer callbacks and progress", () => {
   it("calls hooks in order: onStep, onEvaluate, onCheckpoint, onEpochEnd, onTrainEnd", async () => {

@@ -10,7 +10,7 @@ import { assignWeights } from "./assign-weights.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerOptions } from "./trainer-options.js";
 import { BertForSequenceClassification } from "../models/bert/bert-heads.js";
-import { tinyTrainerConfig, toyData, toyModel } from "./trainer-test-fixtures.js";
+import { tinyTrainerConfig, toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 const backend = createReferenceBackend();
 const dirs: string[] = [];

@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { isTunekitError } from "../errors.js";
 import { Trainer } from "./trainer.js";
 import { checkRegressionTargets, checkTrainerData } from "./trainer-data.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 function errorOf(f: () => unknown): Error & { code?: string } {
   try {

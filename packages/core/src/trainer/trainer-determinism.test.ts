@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { adamw } from "../optim/adamw.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerOptions } from "./trainer-options.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 const backend = createReferenceBackend();
 const weights = (m: ReturnType<typeof toyModel>) =>

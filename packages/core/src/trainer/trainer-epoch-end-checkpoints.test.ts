@@ -7,7 +7,7 @@ import { loadTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
 import type { CheckpointInfo } from "./trainer-callbacks.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerOptions } from "./trainer-options.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 const backend = createReferenceBackend();
 const dirs: string[] = [];

@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { isTunekitError } from "../errors.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerOptions } from "./trainer-options.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 const base = (): TrainerOptions => ({
   model: toyModel("classification", 1),

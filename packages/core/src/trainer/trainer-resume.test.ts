@@ -8,7 +8,7 @@ import { isTunekitError } from "../errors.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerOptions } from "./trainer-options.js";
 import { newestValidCheckpoint } from "./trainer-resume.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 const dirs: string[] = [];
 afterEach(async () => {

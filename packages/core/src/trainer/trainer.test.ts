@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { sgd } from "../optim/sgd.js";
 import { entityScores } from "./entity-metrics.js";
 import { Trainer } from "./trainer.js";
-import { toyData, toyModel } from "./trainer-test-fixtures.js";
+import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 const backend = createReferenceBackend();
 

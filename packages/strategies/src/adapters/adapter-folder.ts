@@ -22,7 +22,7 @@ export type AdapterFolderKind = "peft" | "peft-prompt-learning" | "tunekit-bottl
 
 /**
  * Which loader an `adapter_config.json` needs: PEFT `PREFIX_TUNING` / `PROMPT_TUNING`,
- * another PEFT type (LoRA, IA3: part 1's `loadAdapter`), or tunekit's bottleneck / fusion
+ * another PEFT type (LoRA, IA3: `loadAdapter`), or tunekit's bottleneck / fusion
  * formats.
  *
  * @example
@@ -66,7 +66,7 @@ export async function loadAdapterFolder<M extends Module>(model: M, dir: string)
 /**
  * Saves the adapter of a model made by any tunekit adapter strategy: prefix / prompt tuning
  * as PEFT folders, bottleneck adapters as `tunekit-bottleneck/1` (the model must hold one
- * adapter, or pass `name`), LoRA / IA3 as PEFT folders (part 1's `saveAdapter`).
+ * adapter, or pass `name`), LoRA / IA3 as PEFT folders (`saveAdapter`).
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@ import type { HostTensor, Module, Strategy } from "@tunekit/core";
  * `apply`: the PEFT type, the body of `adapter_config.json`, and the paths of the
  * parameters the adapter file holds (adapter weights and `modules_to_save` copies).
  *
- * Part-2 strategies (prefix / prompt tuning, bottleneck adapters) call
+ * The other strategies (prefix / prompt tuning, bottleneck adapters) call
  * {@link recordAdapter} at the end of their `apply` in the same way.
  *
  * @example

@@ -15,7 +15,7 @@ import { readAdapterConfigText } from "./adapter-folder-io.js";
 import { ADAPTER_WEIGHTS_FILE } from "./save-adapter.js";
 
 /**
- * PEFT types `loadAdapter` reads without registration. Part 2 may add its handlers here.
+ * PEFT types `loadAdapter` reads without registration; new built-in handlers go here.
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@ import type { ConfigFields } from "./config-fields.js";
  * How `loadAdapter` turns an `adapter_config.json` of one PEFT type into a strategy.
  *
  * LoRA and IA3 are built in (`lora/lora-peft.ts`, `ia3/ia3-peft.ts`). To add a type
- * (part 2: `PREFIX_TUNING`, `PROMPT_TUNING`, bottleneck adapters), write a handler next to
+ * (as `PREFIX_TUNING` and `PROMPT_TUNING` could be), write a handler next to
  * the strategy and either add it to `BUILTIN_PEFT_TYPES` in `peft/load-adapter.ts` or call
  * {@link registerPeftType} once at start-up. The strategy's `apply` must call
  * `recordAdapter` (peft/adapter-record.ts) with the same `peft_type`, the config it

@@ -6,11 +6,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { prefixTuning } from "../prefix/prefix-tuning.js";
 import { logitsOf } from "../testing/logits.js";
 import {
-  loadPart2Case,
+  loadReferenceCase,
   maxRelativeError,
   PARITY_FOLDER,
-  PART2_REFERENCE,
-} from "../testing/part2-reference.js";
+  REFERENCE_FILE,
+} from "../testing/adapter-prefix-prompt-reference.js";
 import { maxAbsDiff, probeBatch, randomizeParameters, tinyBert } from "../testing/tiny-bert.js";
 import {
   foldedPrefix,
@@ -68,7 +68,7 @@ describe("PEFT files for prefix and prompt tuning", () => {
   });
 
   it("the folded prefix equals PyTorch's transform(embedding) of the reference case", async () => {
-    const c = await loadPart2Case("prefix_projection");
+    const c = await loadReferenceCase("prefix_projection");
     expect(
       maxRelativeError(foldedPrefix(c.model).data, c.tensors.get("prefix_projection.folded")!.data),
     ).toBeLessThan(1e-6);
@@ -155,8 +155,8 @@ describe("PEFT files for prefix and prompt tuning", () => {
   ] as const) {
     it(`loads the Python-written ${folder} folder and reproduces PyTorch's logits`, async () => {
       const { model } = await loadBertCheckpoint(PARITY_FOLDER, { task: "sequence-classification" });
-      const loaded = await loadPromptLearningAdapter(model, join(PART2_REFERENCE, "..", folder));
-      const c = await loadPart2Case(reference);
+      const loaded = await loadPromptLearningAdapter(model, join(REFERENCE_FILE, "..", folder));
+      const c = await loadReferenceCase(reference);
       expect(maxRelativeError(await logitsOf(loaded, c.batch), c.logits.data)).toBeLessThan(1e-5);
     });
   }

@@ -11,7 +11,7 @@ import { BertForMaskedLM } from "./bert-mlm.js";
 import { loadBertCheckpoint } from "./checkpoint.js";
 import { loadBertWeights } from "./load-weights.js";
 import { maxAbsoluteError } from "../../testing/parity-metrics.js";
-import { gradientErrors } from "./test-compare.js";
+import { gradientErrors } from "./gradient-errors.test-helpers.js";
 import { TINY_CONFIG } from "./test-config.js";
 
 // Made by fixtures/make_mlm_reference.py: float64 PyTorch, Hugging Face BertForMaskedLM semantics.

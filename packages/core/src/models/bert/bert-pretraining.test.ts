@@ -13,7 +13,7 @@ import { preTrainingForward } from "./bert-pretraining.js";
 import { BertForPreTraining } from "./bert-pretraining.js";
 import { loadBertCheckpoint, saveBertCheckpoint } from "./checkpoint.js";
 import { maxAbsoluteError } from "../../testing/parity-metrics.js";
-import { gradientErrors } from "./test-compare.js";
+import { gradientErrors } from "./gradient-errors.test-helpers.js";
 import { TINY_CONFIG } from "./test-config.js";
 
 // Made by fixtures/make_pretraining_reference.py: float64 PyTorch, Hugging Face BertForPreTraining semantics.

@@ -6,7 +6,7 @@ import { TrainStepRunner } from "../../train/train-step-runner.js";
 import { MixtureSource } from "../../trainer/task-mixture.js";
 import { trainerBatch } from "../../trainer/trainer-data.js";
 import { type TrainerModel, trainerForward } from "../../trainer/trainer-model.js";
-import { tinyTrainerConfig, toyData, toyModel } from "../../trainer/trainer-test-fixtures.js";
+import { tinyTrainerConfig, toyData, toyModel } from "../../testing/trainer-fixtures.js";
 import { loadBertWeights } from "../bert/load-weights.js";
 import { MultiTaskModel } from "./multi-task-model.js";
 

@@ -1,14 +1,19 @@
 import { evaluateGraphFloat64, grad, traceForward } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
-import { loadPart2Case, maxRelativeError, PART2_CASES, relativeL2Error } from "./testing/part2-reference.js";
+import {
+  loadReferenceCase,
+  maxRelativeError,
+  REFERENCE_CASES,
+  relativeL2Error,
+} from "./testing/adapter-prefix-prompt-reference.js";
 
-// PyTorch references: fixtures/make_part2_reference.py (float64). Evaluated here in float64
+// PyTorch references: fixtures/make_adapter_prefix_prompt_reference.py (float64). Evaluated here in float64
 // by the reference executor: logits and loss to 1e-6 (relative), every gradient of the
 // method's parameters to 1e-5 (relative L2).
 describe("adapters, prefix and prompt tuning match PyTorch (PEFT / AdapterHub semantics)", () => {
-  for (const name of Object.keys(PART2_CASES)) {
+  for (const name of Object.keys(REFERENCE_CASES)) {
     it(`${name}: logits, loss and parameter gradients`, async () => {
-      const c = await loadPart2Case(name);
+      const c = await loadReferenceCase(name);
       const [b, s] = c.batch.input_ids!.shape as [number, number];
       const { graph, outputs } = traceForward(c.model, { batchSize: b, seqLength: s, labels: true });
       const paths = [...c.grads.keys()];

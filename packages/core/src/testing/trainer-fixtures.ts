@@ -2,7 +2,7 @@ import type { TokenizedDataset } from "../data/batching.js";
 import { mulberry32 } from "../data/random.js";
 import { parseBertConfig } from "../io/bert-config.js";
 import { BertForSequenceClassification, BertForTokenClassification } from "../models/bert/bert-heads.js";
-import type { TrainerData } from "./trainer-model.js";
+import type { TrainerData } from "../trainer/trainer-model.js";
 
 /**
  * A tiny BERT config for Trainer tests (1 layer, hidden 16, vocab 20).

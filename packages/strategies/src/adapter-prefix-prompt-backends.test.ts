@@ -13,7 +13,11 @@ import { describe, expect, it } from "vitest";
 import { adapterComposition, adapterFusion } from "./adapters/adapter-composition.js";
 import { houlsbyAdapter, pfeifferAdapter } from "./adapters/bottleneck-strategies.js";
 import { Stack } from "./adapters/composition.js";
-import { loadPart2Case, maxRelativeError, PART2_CASES } from "./testing/part2-reference.js";
+import {
+  loadReferenceCase,
+  maxRelativeError,
+  REFERENCE_CASES,
+} from "./testing/adapter-prefix-prompt-reference.js";
 import { probeBatch, randomizeParameters, tinyBert } from "./testing/tiny-bert.js";
 
 function runner(model: BertForSequenceClassification, backend: Backend): TrainStepRunner {
@@ -69,18 +73,18 @@ const BACKENDS: [string, () => Promise<Backend>][] = [
   ["onnx-cpu", () => createOnnxBackend()],
 ];
 
-// Every part-2 method runs on both backends: forward against PyTorch (1e-4 relative) and one
+// Every bottleneck adapter, prefix and prompt method runs on both backends: forward against PyTorch (1e-4 relative) and one
 // SGD training step against the float64 reference backend (losses before and after the step
 // 1e-4 relative, updated trainable parameters 1e-5 absolute).
 describe.each(BACKENDS)("adapters, prefix and prompt tuning on %s", (_name, createBackend) => {
-  for (const name of Object.keys(PART2_CASES)) {
+  for (const name of Object.keys(REFERENCE_CASES)) {
     it(`${name}: logits match PyTorch; one training step matches the reference backend`, async () => {
       const backend = await createBackend();
-      const c = await loadPart2Case(name);
+      const c = await loadReferenceCase(name);
       const got = await oneStep(c.model, backend, c.batch);
       expect(maxRelativeError(got.logits.data, c.logits.data)).toBeLessThan(1e-4);
       expect(Math.abs(got.loss - c.loss) / c.loss).toBeLessThan(1e-4);
-      const ref = await oneStep((await loadPart2Case(name)).model, createReferenceBackend(), c.batch);
+      const ref = await oneStep((await loadReferenceCase(name)).model, createReferenceBackend(), c.batch);
       expect(Math.abs(got.loss - ref.loss) / ref.loss).toBeLessThan(1e-4);
       expect(Math.abs(got.lossAfter - ref.lossAfter) / ref.lossAfter).toBeLessThan(1e-4);
       expect(got.lossAfter).toBeLessThan(got.loss);

@@ -13,12 +13,12 @@ import { promptTuning } from "../prompt/prompt-tuning.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Test support: the shared tiny parity BERT folder and the PyTorch references of part 2. */
+/** Test support: the shared tiny parity BERT folder and the PyTorch references of bottleneck adapters, prefix and prompt tuning. */
 export const PARITY_FOLDER = resolve(here, "../../../../../shared/reference/bert-tiny-parity");
-export const PART2_REFERENCE = resolve(here, "../../fixtures/part2-reference.safetensors");
+export const REFERENCE_FILE = resolve(here, "../../fixtures/adapter-prefix-prompt-reference.safetensors");
 
-/** The cases of `fixtures/part2-reference.safetensors` and the strategies that reproduce them. */
-export const PART2_CASES: Record<string, () => Strategy> = {
+/** The cases of `fixtures/adapter-prefix-prompt-reference.safetensors` and the strategies that reproduce them. */
+export const REFERENCE_CASES: Record<string, () => Strategy> = {
   houlsby: () => houlsbyAdapter({ name: "a", reductionFactor: 4 }),
   pfeiffer: () => pfeifferAdapter({ name: "a", reductionFactor: 4 }),
   parallel: () => parallelAdapter({ name: "a", reductionFactor: 4 }),
@@ -28,7 +28,7 @@ export const PART2_CASES: Record<string, () => Strategy> = {
 };
 
 /** A loaded case: the adapted model with the case's parameter values, inputs and references. */
-export interface Part2Case {
+export interface ReferenceCase {
   readonly model: BertForSequenceClassification;
   readonly batch: Record<string, HostTensor>;
   readonly logits: HostTensor;
@@ -39,11 +39,11 @@ export interface Part2Case {
 }
 
 /** Loads the base model, applies the case's strategy and sets the case's parameters. */
-export async function loadPart2Case(name: string): Promise<Part2Case> {
-  const { tensors } = await readSafetensorsFile(PART2_REFERENCE);
+export async function loadReferenceCase(name: string): Promise<ReferenceCase> {
+  const { tensors } = await readSafetensorsFile(REFERENCE_FILE);
   const { tensors: ref } = await readSafetensorsFile(`${PARITY_FOLDER}/reference.safetensors`);
   const { model: base } = await loadBertCheckpoint(PARITY_FOLDER, { task: "sequence-classification" });
-  const model = PART2_CASES[name]!().apply(base);
+  const model = REFERENCE_CASES[name]!().apply(base);
   const grads = new Map<string, HostTensor>();
   for (const [key, value] of tensors) {
     if (key.startsWith(`${name}.param.`))

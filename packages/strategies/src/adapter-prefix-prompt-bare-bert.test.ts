@@ -38,7 +38,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-describe("part-2 methods on a bare BertModel (feature extraction)", () => {
+describe("bottleneck adapters, prefix and prompt tuning on a bare BertModel (feature extraction)", () => {
   it("adapters: fresh no-op; files use bert.-rooted keys and load back", async () => {
     const base = new BertModel(config, { seed: 1 });
     const adapted = houlsbyAdapter({ name: "f", reductionFactor: 4 }).apply(base);

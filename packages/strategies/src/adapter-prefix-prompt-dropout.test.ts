@@ -8,15 +8,19 @@ import {
 } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { promptTuning } from "./prompt/prompt-tuning.js";
-import { loadPart2Case, PARITY_FOLDER, PART2_CASES } from "./testing/part2-reference.js";
+import {
+  loadReferenceCase,
+  PARITY_FOLDER,
+  REFERENCE_CASES,
+} from "./testing/adapter-prefix-prompt-reference.js";
 
-// The shared parity BERT has dropout 0.1 (hidden and attention): every part-2 method trains
+// The shared parity BERT has dropout 0.1 (hidden and attention): every bottleneck adapter, prefix and prompt method trains
 // with dropout on (seeded masks), and two runners with the same seed agree exactly.
-describe("part-2 methods train with dropout on", () => {
-  for (const name of Object.keys(PART2_CASES)) {
+describe("bottleneck adapters, prefix and prompt tuning train with dropout on", () => {
+  for (const name of Object.keys(REFERENCE_CASES)) {
     it(`${name}: seeded dropout steps are finite, deterministic and differ from eval`, async () => {
       const run = async (): Promise<{ losses: number[]; evalLoss: number }> => {
-        const c = await loadPart2Case(name);
+        const c = await loadReferenceCase(name);
         const runner = new TrainStepRunner({
           backend: createReferenceBackend(),
           params: c.model.parameters(),
