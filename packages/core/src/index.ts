@@ -122,7 +122,7 @@ export type { TokenizerSources } from "./data/index.js";
 export { MAX_VOCAB_TXT_BYTES, readTokenizerSources, tokenizerJsonFromVocab } from "./data/index.js";
 // tokenizers larger than a model's vocab_size: check the ids that occur, or grow the embeddings
 export { assertIdsInVocabulary } from "./data/index.js";
-export { resizeVocabularyTensors, wordEmbeddingRows } from "./models/index.js";
+export { resizeVocabularyTensors, WORD_EMBEDDING_NAMES, wordEmbeddingRows } from "./models/index.js";
 // BERT-architecture encoders by model_type (RoBERTa, XLM-RoBERTa, ELECTRA, DistilBERT); mean pooling
 export type { EncoderModelType } from "./io/index.js";
 export {

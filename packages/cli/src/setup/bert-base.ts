@@ -93,10 +93,13 @@ export async function bertBase(
   }
   const pretrained = await readBertConfig(spec.path);
   const vocabulary = vocabularyPlan(spec, pretrained, o.vocabSize);
-  if (o.maxLength > pretrained.maxPositionEmbeddings) {
+  // RoBERTa / XLM-RoBERTa number positions from padding_idx + 1 (514 positions hold 512 tokens)
+  const roberta = pretrained.modelType === "roberta" || pretrained.modelType === "xlm-roberta";
+  const maxTokens = pretrained.maxPositionEmbeddings - (roberta ? (pretrained.padTokenId ?? 1) + 1 : 0);
+  if (o.maxLength > maxTokens) {
     throw new TunekitError(
       "CONFIG_INVALID",
-      `training.maxLength ${o.maxLength} exceeds the model's max_position_embeddings ${pretrained.maxPositionEmbeddings}; lower training.maxLength`,
+      `training.maxLength ${o.maxLength} exceeds the ${maxTokens} tokens the model's max_position_embeddings ${pretrained.maxPositionEmbeddings} allow${roberta ? ` (${pretrained.modelType} positions start after pad_token_id ${pretrained.padTokenId ?? 1})` : ""}; lower training.maxLength`,
     );
   }
   const json: Record<string, unknown> = { ...bertConfigToJson(pretrained), ...configJson };

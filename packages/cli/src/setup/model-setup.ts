@@ -99,7 +99,7 @@ export async function loadTrainedModel(folder: string): Promise<{
 }> {
   const probe = await readBertConfig(folder);
   const architectures = probe.extra.architectures;
-  if (Array.isArray(architectures) && architectures[0] === "BertForTokenClassification") {
+  if (Array.isArray(architectures) && String(architectures[0]).endsWith("ForTokenClassification")) {
     const { model, config } = await loadBertCheckpoint(folder, { task: "token-classification" });
     return { model, task: "token-classification", config };
   }

@@ -4,6 +4,7 @@ import {
   type HostTensor,
   resizeVocabularyTensors,
   type Tokenizer,
+  WORD_EMBEDDING_NAMES,
   wordEmbeddingRows,
 } from "@tunekit/core";
 
@@ -54,8 +55,8 @@ export function fitTensorsToVocabulary(
   vocabSize: number,
   source: string,
 ): Map<string, HostTensor> {
-  const rows =
-    tensors.get("bert.embeddings.word_embeddings.weight") ?? tensors.get("embeddings.word_embeddings.weight");
+  const name = WORD_EMBEDDING_NAMES.find((n) => tensors.has(n));
+  const rows = name === undefined ? undefined : tensors.get(name);
   return rows !== undefined && rows.shape[0]! < vocabSize
     ? resizeVocabularyTensors(tensors, vocabSize, source)
     : tensors;

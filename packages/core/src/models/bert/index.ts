@@ -47,4 +47,4 @@ export type { BertCheckpointReport, LoadBertWeightsOptions } from "./load-weight
 export { loadBertWeights } from "./load-weights.js";
 export type { AnyBertModel, BertTrace, BertTraceShapes } from "./trace-forward.js";
 export { traceForward } from "./trace-forward.js";
-export { resizeVocabularyTensors, wordEmbeddingRows } from "./vocabulary.js";
+export { resizeVocabularyTensors, WORD_EMBEDDING_NAMES, wordEmbeddingRows } from "./vocabulary.js";

@@ -3,6 +3,19 @@ import type { Module } from "../../modules/module.js";
 import { type HostTensor, hostTensor } from "../../tensor/host-tensor.js";
 
 /**
+ * Names of the word-embedding table in encoder checkpoints: under `bert.`, `roberta.`,
+ * `electra.`, `distilbert.` (task models) or at the top (a bare `BertModel`).
+ *
+ * @example
+ * ```ts
+ * const name = WORD_EMBEDDING_NAMES.find((n) => tensors.has(n));
+ * ```
+ */
+export const WORD_EMBEDDING_NAMES: readonly string[] = ["bert", "roberta", "electra", "distilbert", ""].map(
+  (p) => `${p === "" ? "" : `${p}.`}embeddings.word_embeddings.weight`,
+);
+
+/**
  * Number of rows of a model's word-embedding table (`*.embeddings.word_embeddings.weight`),
  * i.e. how many token ids it can embed; `undefined` when it has none.
  *
@@ -38,9 +51,7 @@ export function resizeVocabularyTensors(
   vocabSize: number,
   source: string,
 ): Map<string, HostTensor> {
-  const embeddingName = ["bert.embeddings.word_embeddings.weight", "embeddings.word_embeddings.weight"].find(
-    (n) => tensors.has(n),
-  );
+  const embeddingName = WORD_EMBEDDING_NAMES.find((n) => tensors.has(n));
   if (embeddingName === undefined) {
     throw new TunekitError(
       "CHECKPOINT_MISMATCH",
