@@ -49,9 +49,11 @@ export type { TargetModules, TargetSelection } from "./peft/target-modules.js";
 export {
   findTargetLinears,
   layerIndexOf,
+  layerRestrictedTargets,
   matchesTargetModule,
   targetModulesToJson,
 } from "./peft/target-modules.js";
+export { DECODER_PEFT_DEFAULTS, decoderModelType, fanInFanOut } from "./peft/decoder-defaults.js";
 export {
   checkMerge,
   maxOutputDifference,

@@ -3,8 +3,9 @@ import type { PeftTypeHandler } from "../peft/peft-types.js";
 import { DEFAULT_IA3_FEEDFORWARD_MODULES, DEFAULT_IA3_TARGET_MODULES, ia3 } from "./ia3.js";
 
 /**
- * Reads a PEFT `IA3Config` (`peft_type: "IA3"`) into an {@link ia3} strategy;
- * `fan_in_fan_out: true` is a `CONFIG_INVALID` error (BERT has no Conv1D layers).
+ * Reads a PEFT `IA3Config` (`peft_type: "IA3"`) into an {@link ia3} strategy.
+ * `fan_in_fan_out` (true for GPT-2's Conv1D layers) needs nothing: tunekit keeps those
+ * weights `[out, in]` and the scaling vectors have the same shapes either way.
  *
  * @example
  * ```ts
@@ -24,8 +25,12 @@ export const IA3_PEFT_TYPE: PeftTypeHandler = {
     "exclude_modules",
   ],
   strategyFromConfig(f: ConfigFields) {
-    f.unsupportedUnless("fan_in_fan_out", [false], "BERT's Linear layers are not Conv1D");
-    f.unsupportedUnless("layers_pattern", [[], "layer", ["layer"]], "BERT layers are `layer`");
+    f.boolean("fan_in_fan_out", false);
+    f.unsupportedUnless(
+      "layers_pattern",
+      [[], "layer", ["layer"], "layers", ["layers"], "h", ["h"]],
+      "tunekit's layer lists are BERT's `layer`, Llama's `layers` and GPT-2's `h`",
+    );
     f.unsupportedUnless("exclude_modules", [[]], "exclude_modules is not supported");
     const layers = f.layerIndices("layers_to_transform");
     return ia3({

@@ -5,12 +5,14 @@ import { injectAdapter } from "../peft/inject-adapter.js";
 import { DEFAULT_MODULES_TO_SAVE } from "../peft/modules-to-save.js";
 import {
   checkLayersWithTargets,
+  layerRestrictedTargets,
   matchesTargetModule,
   type TargetModules,
   targetModulesToJson,
 } from "../peft/target-modules.js";
 import { Ia3Linear } from "./ia3-linear.js";
 import { adapterTaskFields } from "../peft/peft-task-type.js";
+import { DECODER_PEFT_DEFAULTS, decoderModelType, fanInFanOut } from "../peft/decoder-defaults.js";
 
 /**
  * Options of {@link ia3} (PEFT's `IA3Config` names in camelCase).
@@ -75,12 +77,17 @@ export const DEFAULT_IA3_FEEDFORWARD_MODULES: readonly string[] = Object.freeze(
  * ```
  */
 export function ia3PeftConfig(o: ResolvedIa3Options): Record<string, unknown> {
+  // PEFT's IA3Config has no layers_to_transform (a key it warns about and ignores): a layer
+  // limit is written into target_modules as one regular expression instead
+  const layers = o.layersToTransform;
   return {
     peft_type: "IA3",
     task_type: "SEQ_CLS",
-    target_modules: o.targetModules,
+    target_modules:
+      layers === null || !Array.isArray(o.targetModules)
+        ? o.targetModules
+        : layerRestrictedTargets(o.targetModules, layers),
     feedforward_modules: o.feedforwardModules,
-    layers_to_transform: o.layersToTransform,
     modules_to_save: o.modulesToSave.length > 0 ? o.modulesToSave : null,
     fan_in_fan_out: false,
     init_ia3_weights: true,
@@ -142,20 +149,35 @@ export function ia3(options: Ia3Options = {}): Strategy & { readonly options: Re
     method: "ia3",
     options: o,
     apply<M extends Module>(model: M): M {
+      // PEFT's per-model defaults for decoders when no targets were given
+      const decoder = decoderModelType(model);
+      const defaults = decoder === undefined ? undefined : DECODER_PEFT_DEFAULTS[decoder];
+      const effective: ResolvedIa3Options =
+        options.targetModules === undefined && defaults !== undefined
+          ? {
+              ...o,
+              targetModules: [...defaults.ia3],
+              feedforwardModules:
+                options.feedforwardModules === undefined
+                  ? [...defaults.ia3Feedforward]
+                  : o.feedforwardModules,
+            }
+          : o;
       const injected = injectAdapter(model, {
         selection: {
-          targetModules: o.targetModules,
+          targetModules: effective.targetModules,
           layersToTransform: o.layersToTransform ?? undefined,
           method: "ia3",
         },
         modulesToSave: o.modulesToSave,
-        wrap: (path, base) => new Ia3Linear(base, isFeedforward(path, o.feedforwardModules)),
+        wrap: (path, base) => new Ia3Linear(base, isFeedforward(path, effective.feedforwardModules)),
       });
       recordAdapter(injected.adapted, {
         peftType: "IA3",
         strategy,
         config: {
-          ...ia3PeftConfig(o),
+          ...ia3PeftConfig(effective),
+          fan_in_fan_out: fanInFanOut(model, injected.targetPaths),
           ...adapterTaskFields(model, injected.savedModulePaths, o.modulesToSave),
         },
         parameterPaths: injected.parameterPaths,

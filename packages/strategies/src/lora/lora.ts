@@ -5,6 +5,7 @@ import { DEFAULT_MODULES_TO_SAVE } from "../peft/modules-to-save.js";
 import { type TargetModules, targetModulesToJson, checkLayersWithTargets } from "../peft/target-modules.js";
 import { LoraLinear } from "./lora-linear.js";
 import { adapterTaskFields } from "../peft/peft-task-type.js";
+import { DECODER_PEFT_DEFAULTS, decoderModelType, fanInFanOut } from "../peft/decoder-defaults.js";
 
 /**
  * Options of {@link lora} (PEFT's `LoraConfig` names in camelCase).
@@ -21,7 +22,10 @@ export interface LoraOptions {
   readonly alpha?: number;
   /** Dropout on the adapter's input during training (default 0). */
   readonly dropout?: number;
-  /** Linear modules to adapt (default `["query", "value"]`, PEFT's BERT default). */
+  /**
+   * Linear modules to adapt (default: PEFT's default for the model, `["query", "value"]` for
+   * BERT, `q_proj`/`v_proj` for Llama / Mistral / Qwen2, `c_attn` for GPT-2).
+   */
   readonly targetModules?: TargetModules;
   /** Only these layer indices (default: all layers). */
   readonly layersToTransform?: number | readonly number[];
@@ -159,9 +163,14 @@ export function lora(options: LoraOptions = {}): Strategy & { readonly options: 
     options: o,
     apply<M extends Module>(model: M): M {
       const rng = mulberry32(o.seed);
+      const decoder = decoderModelType(model);
+      const targetModules =
+        options.targetModules === undefined && decoder !== undefined
+          ? [...DECODER_PEFT_DEFAULTS[decoder].lora]
+          : o.targetModules;
       const injected = injectAdapter(model, {
         selection: {
-          targetModules: o.targetModules,
+          targetModules,
           layersToTransform: o.layersToTransform ?? undefined,
           method: "lora",
         },
@@ -181,6 +190,8 @@ export function lora(options: LoraOptions = {}): Strategy & { readonly options: 
         strategy,
         config: {
           ...loraPeftConfig(o),
+          target_modules: targetModules,
+          fan_in_fan_out: fanInFanOut(model, injected.targetPaths),
           ...adapterTaskFields(model, injected.savedModulePaths, o.modulesToSave),
         },
         parameterPaths: injected.parameterPaths,

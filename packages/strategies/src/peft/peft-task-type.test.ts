@@ -1,8 +1,11 @@
 import {
   BertForSequenceClassification,
   BertForTokenClassification,
+  BertModel,
+  Gpt2LMHeadModel,
   LlamaForCausalLM,
   parseBertConfig,
+  parseGpt2Config,
   parseLlamaConfig,
 } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
@@ -30,6 +33,14 @@ const BERT = parseBertConfig({
   num_attention_heads: 2,
   intermediate_size: 12,
   max_position_embeddings: 10,
+});
+const GPT2 = parseGpt2Config({
+  model_type: "gpt2",
+  vocab_size: 20,
+  n_embd: 8,
+  n_layer: 2,
+  n_head: 2,
+  n_positions: 8,
 });
 const LLAMA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
@@ -69,5 +80,64 @@ describe("PEFT task_type of saved adapters", () => {
     expect(configOf(tokenCls)).toMatchObject({ task_type: "TOKEN_CLS", modules_to_save: ["classifier"] });
     const seqCls = lora({ r: 2 }).apply(new BertForSequenceClassification(BERT, { numLabels: 2 }));
     expect(configOf(seqCls)).toMatchObject({ task_type: "SEQ_CLS", modules_to_save: ["classifier"] });
+  });
+
+  it("GPT-2 is CAUSAL_LM and a bare encoder FEATURE_EXTRACTION, for every adapter type", () => {
+    expect(adapterTaskType(new Gpt2LMHeadModel(GPT2))).toBe("CAUSAL_LM");
+    expect(adapterTaskType(new BertModel(BERT))).toBe("FEATURE_EXTRACTION");
+    expect(peftTaskType(new BertModel(BERT))).toBe("FEATURE_EXTRACTION");
+    const bare = configOf(lora({ r: 2 }).apply(new BertModel(BERT)));
+    expect(bare).toMatchObject({
+      task_type: "FEATURE_EXTRACTION",
+      modules_to_save: null,
+      fan_in_fan_out: false,
+    });
+  });
+
+  it("decoders get PEFT's default targets per model_type; Conv1D targets are fan_in_fan_out", () => {
+    const gpt2Lora = configOf(lora({ r: 2 }).apply(new Gpt2LMHeadModel(GPT2)));
+    expect(gpt2Lora).toMatchObject({
+      task_type: "CAUSAL_LM",
+      target_modules: ["c_attn"],
+      fan_in_fan_out: true,
+    });
+    const gpt2Ia3 = configOf(ia3().apply(new Gpt2LMHeadModel(GPT2)));
+    expect(gpt2Ia3).toMatchObject({
+      target_modules: ["c_attn", "mlp.c_proj"],
+      feedforward_modules: ["mlp.c_proj"],
+      fan_in_fan_out: true,
+    });
+    const llamaIa3 = configOf(ia3().apply(new LlamaForCausalLM(LLAMA)));
+    expect(llamaIa3).toMatchObject({
+      target_modules: ["k_proj", "v_proj", "down_proj"],
+      feedforward_modules: ["down_proj"],
+      fan_in_fan_out: false,
+    });
+    expect(configOf(lora({ r: 2 }).apply(new LlamaForCausalLM(LLAMA))).target_modules).toEqual([
+      "q_proj",
+      "v_proj",
+    ]);
+  });
+
+  it("IA3 limited to some layers writes one target_modules regex (PEFT's IA3Config has no layers_to_transform)", () => {
+    const adapted = ia3({ layersToTransform: [1] }).apply(new Gpt2LMHeadModel(GPT2));
+    const config = configOf(adapted);
+    expect(config).not.toHaveProperty("layers_to_transform");
+    const regex = new RegExp(`^(?:${config.target_modules as string})$`);
+    const wrapped = adapted
+      .namedParameters()
+      .filter(([p]) => p.endsWith("ia3_l"))
+      .map(([p]) => p.replace(/\.ia3_l$/, ""));
+    expect(wrapped).toEqual(["transformer.h.1.attn.c_attn", "transformer.h.1.mlp.c_proj"]);
+    const all = new Gpt2LMHeadModel(GPT2).namedModules().map(([p]) => p);
+    expect(all.filter((p) => regex.test(p))).toEqual(wrapped);
+  });
+
+  it("refuses one adapter over Conv1D and Linear layers together", () => {
+    expect(() =>
+      lora({ r: 2, targetModules: ["c_attn", "lm_head"] }).apply(
+        new Gpt2LMHeadModel({ ...GPT2, tieWordEmbeddings: false }),
+      ),
+    ).toThrow(/mix Conv1D layers \(transformer\.h\.0\.attn\.c_attn\) and Linear layers \(lm_head\)/);
   });
 });

@@ -158,7 +158,7 @@ describe("saveAdapter / loadAdapter (PEFT format)", () => {
       ['{"peft_type": "LORA", "target_modules": "(("}', /valid regular expression/],
       ['{"peft_type": "LORA", "use_dora": "yes"}', /"use_dora" must be true or false/],
       ['{"peft_type": "LORA", "bias": "all"}', /"bias" must be "none"/],
-      ['{"peft_type": "LORA", "fan_in_fan_out": true}', /"fan_in_fan_out" must be false/],
+      ['{"peft_type": "LORA", "fan_in_fan_out": "yes"}', /"fan_in_fan_out" must be true or false/],
       [
         '{"peft_type": "LORA", "layers_to_transform": [-1]}',
         /"layers_to_transform" must be a non-negative integer/,

@@ -148,3 +148,24 @@ export function checkLayersWithTargets(
     );
   }
 }
+
+/**
+ * One regular expression (PEFT's string `target_modules`, matched against whole module
+ * paths) that selects the modules `names` selects (a path equal to a name or ending with
+ * `.<name>`) but only in the layers `layers` (the first number segment after `layer`,
+ * `layers` or `h`: BERT, Llama, GPT-2). How an adapter type without `layers_to_transform`
+ * (PEFT's `IA3Config`) is limited to some layers.
+ *
+ * @example
+ * ```ts
+ * layerRestrictedTargets(["c_attn", "mlp.c_proj"], [0, 2]);
+ * // "(?:.*\\.)?(?:layer|layers|h)\\.(?:0|2)\\.(?:.*\\.)?(?:c_attn|mlp\\.c_proj)"
+ * ```
+ */
+export function layerRestrictedTargets(names: readonly string[], layers: readonly number[]): string {
+  const quote = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return (
+    String.raw`(?:.*\.)?(?:layer|layers|h)\.(?:${layers.join("|")})\.(?:.*\.)?` +
+    `(?:${names.map(quote).join("|")})`
+  );
+}

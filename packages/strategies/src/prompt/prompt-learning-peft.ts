@@ -1,12 +1,9 @@
 import { join } from "node:path";
 import {
-  BertForSequenceClassification,
-  BertForTokenClassification,
   evaluateGraphFloat64,
   Graph,
   type HostTensor,
   hostTensor,
-  LlamaForCausalLM,
   type Module,
   type Parameter,
   readSafetensorsFile,
@@ -18,6 +15,7 @@ import { assignTensorsStrictly } from "../adapters/strict-tensors.js";
 import { prefixTunedEncoderOf, prefixTuning } from "../prefix/prefix-tuning.js";
 import { promptEmbeddingsOf, promptTuning } from "./prompt-tuning.js";
 import { readAdapterConfigJson, writeAdapterFolder } from "../peft/adapter-folder-io.js";
+import { adapterTaskType } from "../peft/peft-task-type.js";
 
 /**
  * PEFT's `task_type` of a model: `SEQ_CLS`, `TOKEN_CLS`, `FEATURE_EXTRACTION` (a bare BERT
@@ -53,7 +51,8 @@ export const PROMPT_EMBEDDINGS_KEY = "prompt_embeddings";
 export const PROMPT_LEARNING_HEAD_PREFIX = "base_model.classifier.";
 
 /**
- * The PEFT task type of a model for prompt-learning files (see {@link PeftTaskType}).
+ * The PEFT task type of a model for prompt-learning files (see {@link PeftTaskType}): the
+ * same as every other adapter's (`adapterTaskType`).
  *
  * @example
  * ```ts
@@ -61,10 +60,7 @@ export const PROMPT_LEARNING_HEAD_PREFIX = "base_model.classifier.";
  * ```
  */
 export function peftTaskType(model: Module): PeftTaskType {
-  if (model instanceof LlamaForCausalLM) return "CAUSAL_LM";
-  if (model instanceof BertForSequenceClassification) return "SEQ_CLS";
-  if (model instanceof BertForTokenClassification) return "TOKEN_CLS";
-  return "FEATURE_EXTRACTION";
+  return adapterTaskType(model);
 }
 
 /**
