@@ -16,5 +16,5 @@ export type { OnnxInference } from "./export/onnx-inference.js";
 export { loadOnnxInference } from "./export/onnx-inference.js";
 export type { QuantizeReport } from "./export/quantize-int8.js";
 export { quantizeMatMulWeights } from "./export/quantize-int8.js";
-export type { SymbolicGraph, SymDim } from "./export/symbolic-dims.js";
-export { formatDim, PROBE_SIZES, solveDim, traceSymbolic } from "./export/symbolic-dims.js";
+export type { ProbeSizes, SymbolicGraph, SymDim } from "./export/symbolic-dims.js";
+export { formatDim, probeSizes, solveDim, traceSymbolic } from "./export/symbolic-dims.js";

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
@@ -31,9 +31,17 @@ async function exportTo(run: string, cwd: string, extra: string[] = []) {
 }
 
 /** Transformers.js loads `dir` by name from its parent folder, never from the network. */
-async function hfPipeline(task: "text-classification" | "token-classification", dir: string, dtype?: "q8") {
+function local(dir: string, dtype?: "q8") {
   env.localModelPath = `${dirname(dir)}/`;
-  return pipeline(task, basename(dir), { local_files_only: true, ...(dtype ? { dtype } : {}) });
+  return { name: basename(dir), options: { local_files_only: true, ...(dtype ? { dtype } : {}) } };
+}
+async function textClassifier(dir: string, dtype?: "q8") {
+  const { name, options } = local(dir, dtype);
+  return pipeline("text-classification", name, options);
+}
+async function tokenClassifier(dir: string, dtype?: "q8") {
+  const { name, options } = local(dir, dtype);
+  return pipeline("token-classification", name, options);
 }
 
 // short texts of different lengths: no truncation, so both sides see every token
@@ -106,7 +114,7 @@ describe("tunekit export (text classification)", () => {
       .split("\n")
       .map((l) => JSON.parse(l) as { prediction: string; probabilities: Record<string, number> });
 
-    const classify = await hfPipeline("text-classification", out);
+    const classify = await textClassifier(out);
     type Scored = { label: string; score: number }[];
     const groups = [[0], [1, 2], [3, 4, 0]]; // batch sizes 1, 2, 3; longest rows 9, 18, 11 tokens
     let compared = 0;
@@ -129,7 +137,7 @@ describe("tunekit export (text classification)", () => {
     }
     expect(compared).toBe(12);
 
-    const q8 = await hfPipeline("text-classification", out, "q8");
+    const q8 = await textClassifier(out, "q8");
     const quantized = (await q8(SENTENCES, { top_k: null })) as unknown as Scored[];
     quantized.forEach((scores, i) => {
       const fp = preds[i]!.probabilities[scores[0]!.label]!;
@@ -165,6 +173,19 @@ describe("tunekit export (text classification)", () => {
     const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as Record<string, unknown>;
     expect(config.architectures).toEqual(["BertModel"]);
     expect((await stat(join(out, "onnx", "model.onnx"))).size).toBeGreaterThan(1000);
+
+    // a folder without tokenizer files needs --tokenizer
+    const bare = await mkdtemp(join(tmpdir(), "tunekit-bare-"));
+    for (const f of ["config.json", "model.safetensors"]) {
+      await copyFile(join(REPO, "examples/models/bert-4l-h128", f), join(bare, f));
+    }
+    const missing = await cli(["export", bare, "--out", join(bare, "out")], REPO, EXIT.runtimeError);
+    expect(missing.err).toContain("has neither tokenizer.json nor vocab.txt");
+    const { summary: withTokenizer } = await exportTo(bare, REPO, [
+      "--tokenizer",
+      "../shared/tokenizers/bert-base-uncased",
+    ]);
+    expect(withTokenizer.files).toContain("tokenizer.json");
   });
 });
 
@@ -244,7 +265,7 @@ describe("tunekit export (token classification)", () => {
       });
     };
 
-    const tag = await hfPipeline("token-classification", out);
+    const tag = await tokenClassifier(out);
     type Entity = { entity: string; score: number; index: number };
     let compared = 0;
     for (const group of [[1], [0, 1, 2]]) {
@@ -272,7 +293,7 @@ describe("tunekit export (token classification)", () => {
     backend.dispose();
 
     const fp32 = ((await tag(texts, { ignore_labels: [] })) as unknown as Entity[][]).flat();
-    const q8 = await hfPipeline("token-classification", out, "q8");
+    const q8 = await tokenClassifier(out, "q8");
     const quantized = ((await q8(texts, { ignore_labels: [] })) as unknown as Entity[][]).flat();
     expect(quantized.map((e) => e.index)).toEqual(fp32.map((e) => e.index));
     const agree = quantized.filter((e, i) => e.entity === fp32[i]!.entity).length;

@@ -111,7 +111,13 @@ describe("solveDim", () => {
     expect(short.seqs).toEqual([6, 7, 8]);
     expect(short.check).toEqual({ batch: 5, seq: 9 });
     const f = (b: number, s: number) => 2 * b * s + s - 1;
-    expect(solveDim(short.solve.map((p) => f(p.batch, p.seq)), f(5, 9), short)).toEqual([-1, 0, 1, 2, 0, 0]);
+    expect(
+      solveDim(
+        short.solve.map((p) => f(p.batch, p.seq)),
+        f(5, 9),
+        short,
+      ),
+    ).toEqual([-1, 0, 1, 2, 0, 0]);
     expect(() => probeSizes(3)).toThrow(/at least 4/);
     expect(at((b) => 2 ** b)).toBeUndefined();
   });

@@ -16,6 +16,11 @@ export interface OnnxExportOptions {
   readonly quantize?: "int8" | undefined;
   /** Names of the dynamic axes (default `batch_size`, `sequence_length`). */
   readonly axisNames?: DynamicAxisNames | undefined;
+  /**
+   * The most tokens the model takes (its position table's usable length): the traces stay
+   * within it (default: lengths up to 13).
+   */
+  readonly maxSequenceLength?: number | undefined;
 }
 
 /**
@@ -40,7 +45,7 @@ export interface OnnxExport {
 /**
  * Exports a forward pass to ONNX with dynamic axes. `trace(batch, seq)` must build the
  * forward graph (inference mode: no dropout, no loss) for inputs of `batch` rows of `seq`
- * tokens; it is called at seven sizes and the graphs are read as one graph whose reshapes,
+ * tokens; it is called at seven sizes (`probeSizes`) and the graphs are read as one graph whose reshapes,
  * broadcasts and slices take their sizes from the inputs' shapes at run time (see
  * `traceSymbolic`, `lowerSymbolic`). Parameters become initializers under their own names,
  * int32 inputs are int64 in the model (the Hugging Face convention), and the graph's output
@@ -57,7 +62,7 @@ export function exportOnnx(
   trace: (batch: number, seq: number) => Graph,
   options: OnnxExportOptions = {},
 ): OnnxExport {
-  const sym = traceSymbolic(trace);
+  const sym = traceSymbolic(trace, options.maxSequenceLength);
   const lowered = lowerSymbolic(sym, options.axisNames ?? DEFAULT_AXIS_NAMES);
   const model = lowered.builder.toBytes("tunekit-export");
   const nodeCount = lowered.builder.nodes.length;

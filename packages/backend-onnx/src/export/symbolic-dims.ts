@@ -18,25 +18,50 @@ export const SYM_TERMS = ["1", "B", "S", "B*S", "S*S", "B*S*S"] as const;
 
 /**
  * The batch and sequence sizes a model is traced at: every size of the graph is solved from
- * these six traces (two batch sizes times three sequence lengths determine each coefficient of
- * a {@link SymDim}) and checked on one more.
+ * six traces (batch 2 and 3 times three sequence lengths determine each coefficient of a
+ * {@link SymDim}) and checked on a seventh (batch 5, a fourth length).
  *
  * @example
  * ```ts
- * PROBE_SIZES.solve[0]; // { batch: 2, seq: 5 }
+ * const p: ProbeSizes = probeSizes(); // lengths 5, 7, 11, checked at 13
  * ```
  */
-export const PROBE_SIZES = {
-  solve: [
-    { batch: 2, seq: 5 },
-    { batch: 3, seq: 5 },
-    { batch: 2, seq: 7 },
-    { batch: 3, seq: 7 },
-    { batch: 2, seq: 11 },
-    { batch: 3, seq: 11 },
-  ],
-  check: { batch: 5, seq: 13 },
-} as const;
+export interface ProbeSizes {
+  readonly solve: readonly { readonly batch: number; readonly seq: number }[];
+  readonly check: { readonly batch: number; readonly seq: number };
+  /** The three solving lengths, ascending. */
+  readonly seqs: readonly [number, number, number];
+}
+
+/**
+ * The probe sizes for a model that takes at most `maxSequenceLength` tokens (default: no
+ * limit): lengths 5, 7, 11 and 13 when they fit, else the four largest lengths that do
+ * (at least 4 tokens are needed).
+ *
+ * @example
+ * ```ts
+ * probeSizes(9).seqs; // [6, 7, 8] (checked at 9)
+ * ```
+ */
+export function probeSizes(maxSequenceLength = Number.POSITIVE_INFINITY): ProbeSizes {
+  if (!(maxSequenceLength >= 4)) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `export: maxSequenceLength is ${maxSequenceLength}; tracing at four lengths needs at least 4`,
+    );
+  }
+  const m = Math.floor(maxSequenceLength);
+  const [a, b, c, d] = m >= 13 ? [5, 7, 11, 13] : [m - 3, m - 2, m - 1, m];
+  const seqs: [number, number, number] = [a, b, c];
+  return {
+    solve: seqs.flatMap((seq) => [
+      { batch: 2, seq },
+      { batch: 3, seq },
+    ]),
+    check: { batch: 5, seq: d },
+    seqs,
+  };
+}
 
 /** A constant size. @example `symConst(768); // [768, 0, 0, 0, 0, 0]` */
 export const symConst = (n: number): SymDim => [n, 0, 0, 0, 0, 0];
@@ -92,8 +117,8 @@ const nearInt = (x: number): number | undefined => {
 };
 
 /**
- * Solves the {@link SymDim} whose values at {@link PROBE_SIZES}`.solve` are `values` and
- * checks it against `check` (its value at `PROBE_SIZES.check`); `undefined` when no integer
+ * Solves the {@link SymDim} whose values at `probes.solve` are `values` and checks it
+ * against `check` (its value at `probes.check`); `undefined` when no integer
  * expression of that form fits (a size that is not polynomial in B and S, e.g. `ceil(S / 2)`).
  *
  * @example
@@ -101,27 +126,32 @@ const nearInt = (x: number): number | undefined => {
  * solveDim([10, 15, 14, 21, 22, 33], 65); // [0, 0, 0, 1, 0, 0] (B·S)
  * ```
  */
-export function solveDim(values: readonly number[], check: number): SymDim | undefined {
-  const seqs = [5, 7, 11];
+export function solveDim(
+  values: readonly number[],
+  check: number,
+  probes: ProbeSizes = probeSizes(),
+): SymDim | undefined {
+  const xs = probes.seqs;
   // v(B, S) = f(S) + B·g(S): g from the two batch sizes (2 and 3), f = v(2, S) - 2·g(S).
-  const g = seqs.map((_, k) => values[2 * k + 1]! - values[2 * k]!);
-  const f = seqs.map((_, k) => values[2 * k]! - 2 * g[k]!);
+  const g = xs.map((_, k) => values[2 * k + 1]! - values[2 * k]!);
+  const f = xs.map((_, k) => values[2 * k]! - 2 * g[k]!);
   const quad = (y: readonly number[]): number[] | undefined => {
-    // y = a0 + a1·S + a2·S² through S = 5, 7, 11 (Newton's divided differences).
-    const d1 = (y[1]! - y[0]!) / 2;
-    const d2 = (y[2]! - y[1]!) / 4;
-    const a2 = nearInt((d2 - d1) / 6);
+    // y = a0 + a1·S + a2·S² through the three lengths (Newton's divided differences).
+    const [x0, x1, x2] = xs;
+    const d1 = (y[1]! - y[0]!) / (x1 - x0);
+    const d2 = (y[2]! - y[1]!) / (x2 - x1);
+    const a2 = nearInt((d2 - d1) / (x2 - x0));
     if (a2 === undefined) return undefined;
-    const a1 = nearInt(d1 - a2 * 12);
+    const a1 = nearInt(d1 - a2 * (x0 + x1));
     if (a1 === undefined) return undefined;
-    const a0 = nearInt(y[0]! - a1 * 5 - a2 * 25);
+    const a0 = nearInt(y[0]! - a1 * x0 - a2 * x0 * x0);
     return a0 === undefined ? undefined : [a0, a1, a2];
   };
   const fc = quad(f);
   const gc = quad(g);
   if (fc === undefined || gc === undefined) return undefined;
   const d: SymDim = [fc[0]!, gc[0]!, fc[1]!, gc[1]!, fc[2]!, gc[2]!];
-  return evalDim(d, PROBE_SIZES.check.batch, PROBE_SIZES.check.seq) === check ? d : undefined;
+  return evalDim(d, probes.check.batch, probes.check.seq) === check ? d : undefined;
 }
 
 /**
@@ -162,7 +192,12 @@ function differs(where: string, detail: string): TunekitError {
   );
 }
 
-function solveList(where: string, lists: readonly (readonly number[])[], check: readonly number[]): SymDim[] {
+function solveList(
+  where: string,
+  lists: readonly (readonly number[])[],
+  check: readonly number[],
+  probes: ProbeSizes,
+): SymDim[] {
   const first = lists[0]!;
   if (lists.some((l) => l.length !== first.length) || check.length !== first.length) {
     throw differs(where, `ranks ${[...lists, check].map((l) => l.length).join(" / ")}`);
@@ -171,11 +206,12 @@ function solveList(where: string, lists: readonly (readonly number[])[], check: 
     const d = solveDim(
       lists.map((l) => l[i]!),
       check[i]!,
+      probes,
     );
     if (d === undefined) {
       throw differs(
         where,
-        `size ${i} is ${lists.map((l) => l[i]).join(", ")} at (batch, seq) = ${PROBE_SIZES.solve.map((p) => `(${p.batch}, ${p.seq})`).join(", ")}: not a polynomial in B and S`,
+        `size ${i} is ${lists.map((l) => l[i]).join(", ")} at (batch, seq) = ${probes.solve.map((p) => `(${p.batch}, ${p.seq})`).join(", ")}: not a polynomial in B and S`,
       );
     }
     return d;
@@ -185,7 +221,7 @@ function solveList(where: string, lists: readonly (readonly number[])[], check: 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * Traces `trace` at each of {@link PROBE_SIZES} and reads the graphs as one graph with
+ * Traces `trace` at each of the {@link probeSizes} for `maxSequenceLength` and reads the graphs as one graph with
  * symbolic sizes. Every trace must build the same nodes (same ops, inputs, dtypes and
  * non-size attributes); each size must be an integer polynomial `c0 + c1·B + c2·S + c3·B·S +
  * c4·S² + c5·B·S²` (what reshapes, broadcasts and slices of transformer forwards need). Else
@@ -196,9 +232,13 @@ const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON
  * const sym = traceSymbolic((batch, seq) => traceForward(model, { batchSize: batch, seqLength: seq }).graph);
  * ```
  */
-export function traceSymbolic(trace: (batch: number, seq: number) => Graph): SymbolicGraph {
-  const graphs = PROBE_SIZES.solve.map((p) => trace(p.batch, p.seq));
-  const checkGraph = trace(PROBE_SIZES.check.batch, PROBE_SIZES.check.seq);
+export function traceSymbolic(
+  trace: (batch: number, seq: number) => Graph,
+  maxSequenceLength?: number,
+): SymbolicGraph {
+  const probes = probeSizes(maxSequenceLength);
+  const graphs = probes.solve.map((p) => trace(p.batch, p.seq));
+  const checkGraph = trace(probes.check.batch, probes.check.seq);
   const all = [...graphs, checkGraph];
   const graph = graphs[0]!;
   for (const [k, g] of all.entries()) {
@@ -231,6 +271,7 @@ export function traceSymbolic(trace: (batch: number, seq: number) => Graph): Sym
         where,
         solved.map((n) => n.shape),
         check.shape,
+        probes,
       ),
     );
     const sizeNames = SIZE_ATTRS[node.op] ?? [];
@@ -247,7 +288,7 @@ export function traceSymbolic(trace: (batch: number, seq: number) => Graph): Sym
       const entry: Record<string, readonly SymDim[]> = {};
       for (const a of sizeNames) {
         const list = (n: Node) => (n.attrs as unknown as Record<string, readonly number[]>)[a]!;
-        entry[a] = solveList(`${where} attribute ${a}`, solved.map(list), list(check));
+        entry[a] = solveList(`${where} attribute ${a}`, solved.map(list), list(check), probes);
       }
       sizeAttrs.set(id, entry);
     }

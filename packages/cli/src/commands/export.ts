@@ -23,7 +23,7 @@ export const exportCommand: CliCommand = {
   name: "export",
   summary: "export a model for inference: ONNX with dynamic axes in the Transformers.js layout",
   usage:
-    "tunekit export RUN_DIR|MODEL_DIR|CONFIG --out DIR [--format onnx] [--quantize int8] [--eval-data SPLIT] [--json]",
+    "tunekit export RUN_DIR|MODEL_DIR|CONFIG --out DIR [--format onnx] [--quantize int8] [--eval-data SPLIT] [--tokenizer PATH] [--json]",
   help: [
     "RUN_DIR is an output folder of tunekit train (or its model/ folder, or its config file);",
     "MODEL_DIR a Hugging Face folder (a merged model, a downloaded one: its architectures name the head,",
@@ -43,12 +43,14 @@ export const exportCommand: CliCommand = {
     "                     largest logit change on the probe batch",
     "  --eval-data SPLIT  score the export on a split of the run's data set (train, validation, test):",
     "                     accuracy, and with --quantize the int8 accuracy and agreement",
+    "  --tokenizer PATH   tokenizer folder for a MODEL_DIR without tokenizer files",
   ],
   options: {
     out: { type: "string", short: "o" },
     format: { type: "string" },
     quantize: { type: "string" },
     "eval-data": { type: "string" },
+    tokenizer: { type: "string" },
   },
   positionals: 1,
   run: runExport,
@@ -75,7 +77,9 @@ async function runExport(ctx: CommandContext): Promise<number> {
     const enc = (await loadTokenizer(tokenizerFrom)).encodeBatch(MERGE_PROBE_SENTENCES, { maxLength: 64 });
     return { input_ids: enc.inputIds, attention_mask: enc.attentionMask, token_type_ids: enc.tokenTypeIds };
   };
+  const tokenizerFlag = stringFlag(ctx, "tokenizer");
   const loaded = await loadModelForExport(target, io.cwd, {
+    tokenizer: tokenizerFlag,
     backend: (spec) => createBackend(spec, log),
     probe: probeOf,
   });
@@ -89,7 +93,16 @@ async function runExport(ctx: CommandContext): Promise<number> {
       "export",
     );
   }
-  const exported = exportOnnx(inferenceTrace(loaded.model), quantize === undefined ? {} : { quantize });
+  if (tokenizerFlag !== undefined && loaded.runConfig !== undefined) {
+    throw new UsageError(
+      `--tokenizer is for a plain model folder; ${target} is a tunekit run, which has its tokenizer`,
+      "export",
+    );
+  }
+  const exported = exportOnnx(inferenceTrace(loaded.model), {
+    quantize,
+    maxSequenceLength: loaded.maxSequenceLength,
+  });
   const output = exported.outputs[0]!;
   if (
     loaded.task === "token-classification" &&

@@ -51,6 +51,8 @@ export interface ModelToExport {
   readonly modelDir: string;
   /** Folder (or file) of the tokenizer: the model folder when it has one, else the run's. */
   readonly tokenizerFrom: string;
+  /** The most tokens the model takes (its position table; RoBERTa's starts after the padding index). */
+  readonly maxSequenceLength: number | undefined;
   /** The run's config, when the model comes from a run of `tunekit train` (for `--eval-data`). */
   readonly runConfig?: TrainConfig;
   readonly adapter?: {
@@ -108,6 +110,15 @@ async function runTarget(path: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** Usable positions of a config: `max_position_embeddings`, less `pad_token_id + 1` for RoBERTa's numbering. */
+function maxTokens(config: Readonly<Record<string, unknown>>): number | undefined {
+  const max = config.max_position_embeddings;
+  if (typeof max !== "number") return undefined;
+  const roberta = config.model_type === "roberta" || config.model_type === "xlm-roberta";
+  const pad = typeof config.pad_token_id === "number" ? config.pad_token_id : 1;
+  return roberta ? max - pad - 1 : max;
+}
+
 /** Task of a plain Hugging Face folder from its `architectures` (a bare encoder for anything but a head). */
 function folderTask(config: Readonly<Record<string, unknown>>): ExportTask {
   const arch = Array.isArray(config.architectures) ? String(config.architectures[0]) : "";
@@ -137,6 +148,8 @@ export async function loadModelForExport(
   target: string,
   cwd: string,
   check: {
+    /** Tokenizer folder for a plain model folder without one. */
+    readonly tokenizer?: string | undefined;
     readonly backend: (spec: BackendSpec) => Promise<Backend>;
     readonly probe: (tokenizerFrom: string) => Promise<Record<string, HostTensor>>;
   },
@@ -159,7 +172,15 @@ export async function loadModelForExport(
       task === "sequence-classification" || task === "token-classification"
         ? [...((model as { labels?: readonly string[] }).labels ?? [])]
         : [];
-    return { model: model as ForwardModel, task, labels, sourceConfig, modelDir: path, tokenizerFrom: path };
+    return {
+      model: model as ForwardModel,
+      task,
+      labels,
+      sourceConfig,
+      modelDir: path,
+      tokenizerFrom: check.tokenizer === undefined ? path : resolve(cwd, check.tokenizer),
+      maxSequenceLength: maxTokens(sourceConfig),
+    };
   }
   const { config, modelDir, record } = await resolveRun(run, cwd, undefined);
   if (record === undefined) {
@@ -185,7 +206,15 @@ export async function loadModelForExport(
     (await exists(join(modelDir, "tokenizer.json"))) || (await exists(join(modelDir, "vocab.txt")))
       ? modelDir
       : config.tokenizer;
-  const base = { task, labels: record.labels, sourceConfig, modelDir, tokenizerFrom, runConfig: config };
+  const base = {
+    task,
+    labels: record.labels,
+    sourceConfig,
+    modelDir,
+    tokenizerFrom,
+    runConfig: config,
+    maxSequenceLength: maxTokens(sourceConfig),
+  };
   if (record.model === "plain") {
     const { model } = await loadTrainedModel(modelDir);
     return { ...base, model };
