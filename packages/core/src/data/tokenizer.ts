@@ -1,6 +1,7 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { TunekitError } from "../errors.js";
 import { checkTokenizerRegexes } from "./regex-safety.js";
+import { checkTokenizerModel } from "./tokenizer-model-check.js";
 import { type PaddedBatch, type PaddingStrategy, padBatch, paddedLength } from "./padding.js";
 import { type SpecialTemplate, templateFromPostProcessor } from "./special-template.js";
 import { readTokenizerSources } from "./tokenizer-sources.js";
@@ -326,6 +327,7 @@ export function tokenizerFromJson(
     json = { ...tokenizerJson, normalizer: { ...normalizer, lowercase: doLowerCase } };
   }
   checkTokenizerRegexes(tokenizerJson, source); // before any text meets a catastrophic pattern
+  checkTokenizerModel(tokenizerJson, source); // BPE / Unigram / WordPiece sections the library would misread
   let hf: HfTokenizer;
   let template: SpecialTemplate;
   try {
