@@ -20,6 +20,8 @@ export interface CliIo {
   readonly columns?: number;
   /** Milliseconds clock (default `performance.now`), for tests of throttled rendering. */
   readonly now?: () => number;
+  /** All of standard input as text (`predict --input -`; default: the process's stdin). */
+  readonly readStdin?: () => Promise<string>;
 }
 
 /**

@@ -1,41 +1,44 @@
-import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { type Dataset, type Tokenizer, TunekitError } from "@tunekit/core";
-import type { CliTask } from "../config/train-config.js";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import {
   formatFromPath,
+  formatPredictions,
   PREDICTION_FORMATS,
   type PredictionFormat,
   predictionRecords,
   writePredictions,
 } from "../predictions-file.js";
 import { prepareTrainedRun } from "../setup/eval-setup.js";
-import { tokenizeSplit } from "../setup/pipeline.js";
-import { tokenizeWords } from "../setup/token-data.js";
-import type { PreparedSplit } from "../setup/training-data.js";
+import { FOLDER_HELP, FOLDER_OPTIONS } from "../setup/folder-run.js";
+import { INPUT_HELP, INPUT_OPTIONS, readInputSplit } from "../setup/input-split.js";
 
-/** `tunekit predict RUN_OR_CONFIG --out FILE`: writes predictions as CSV or JSON Lines. */
+/** `tunekit predict MODEL_OR_RUN --out FILE`: writes predictions as CSV or JSON Lines. */
 export const predictCommand: CliCommand = {
   name: "predict",
-  summary: "write a trained model's predictions for a split or a text file to CSV or JSONL",
+  summary: "write a model's predictions for a split or an input file (or stdin) to CSV or JSONL",
   usage:
-    "tunekit predict RUN_DIR|CONFIG --out FILE [--split test|validation|train] [--input TEXT_FILE] [--format csv|jsonl] [--model DIR] [--task NAME] [--max-rows N] [--json]",
+    "tunekit predict MODEL_DIR|RUN_DIR|CONFIG --out FILE|- [--input FILE|-] [--adapter DIR] [--split test|validation|train] [--format csv|jsonl] [options] [--json]",
   help: [
-    "Predicts every row of a data split (default test), or every line of --input.",
+    "MODEL_DIR is a Hugging Face folder (config.json + model.safetensors or pytorch_model.bin +",
+    "tokenizer; a plain, fine-tuned or merged BERT), predicted with --input and no training",
+    "config; RUN_DIR / CONFIG is a tunekit train run (every row of a data split, default test).",
     "CSV columns: row, text[, text_pair][, label], prediction, prob_<label>...; JSONL has the same",
     "fields with probabilities as an object. Regression writes the score as the prediction;",
     "token classification writes tokens and one predicted tag per word (CSV: space-separated).",
     "",
     "options:",
-    "  --out FILE       where to write (format from the extension: .csv, .jsonl)",
-    "  --format F       csv or jsonl (overrides the extension)",
-    "  --split NAME     split of the config's data set (default test)",
-    "  --input FILE     a UTF-8 text file, one text per line (a tab separates a text pair;",
-    "                   token classification: words separated by spaces)",
-    "  --model DIR      model folder (default: the run's model)",
+    "  --out FILE       where to write (format from the extension: .csv, .jsonl); - for stdout",
+    "  --format F       csv or jsonl (overrides the extension; default jsonl for stdout)",
+    "  --input FILE     rows to predict: CSV / TSV / JSONL / JSON, or a text file with one text a",
+    "                   line (a tab separates a text pair; token classification: words separated by",
+    "                   spaces); - reads stdin",
+    ...INPUT_HELP,
+    "  --split NAME     split of a run's data set (default test)",
+    "  --model DIR      a run's model folder (default: the run's model)",
     "  --task NAME      which head of a multi-task model (a run trained on a tasks mixture)",
-    "  --max-rows N     predict the first N rows only",
+    "  --max-rows N     predict the first N rows of the split only",
+    "",
+    ...FOLDER_HELP,
   ],
   options: {
     out: { type: "string" },
@@ -45,6 +48,8 @@ export const predictCommand: CliCommand = {
     model: { type: "string" },
     task: { type: "string" },
     "max-rows": { type: "string" },
+    ...INPUT_OPTIONS,
+    ...FOLDER_OPTIONS,
   },
   positionals: 1,
   run: runPredict,
@@ -52,10 +57,13 @@ export const predictCommand: CliCommand = {
 
 async function runPredict(ctx: CommandContext): Promise<number> {
   const out = stringFlag(ctx, "out");
-  if (out === undefined) throw new UsageError("predict needs --out FILE (.csv or .jsonl)", "predict");
-  const format = (stringFlag(ctx, "format", PREDICTION_FORMATS) ?? formatFromPath(out)) as
-    | PredictionFormat
-    | undefined;
+  if (out === undefined)
+    throw new UsageError("predict needs --out FILE (.csv or .jsonl, or - for stdout)", "predict");
+  const toStdout = out === "-";
+  if (toStdout && ctx.json)
+    throw new UsageError("--out - writes the predictions to stdout; leave out --json", "predict");
+  const format = (stringFlag(ctx, "format", PREDICTION_FORMATS) ??
+    (toStdout ? "jsonl" : formatFromPath(out))) as PredictionFormat | undefined;
   if (format === undefined) {
     throw new UsageError(
       `cannot tell the format of --out ${out}; use a .csv or .jsonl name, or --format csv|jsonl`,
@@ -69,11 +77,18 @@ async function runPredict(ctx: CommandContext): Promise<number> {
     command: "predict",
     defaultSplit: "test",
     needLabels: false,
-    ...(input === undefined ? {} : { rows: async (o) => readInputFile(resolve(ctx.io.cwd, input), o) }),
+    rows:
+      input === undefined
+        ? undefined
+        : (m) => readInputSplit(ctx, input, m, { needLabels: false, flag: "--input" }),
   });
   try {
     const result = await run.trainer.predict(run.data, { task: run.taskName });
     const records = predictionRecords(run.prepared.rows, result, run.labels);
+    if (toStdout) {
+      ctx.io.stdout(formatPredictions(records, format));
+      return 0;
+    }
     const path = resolve(ctx.io.cwd, out);
     await writePredictions(path, records, format);
     if (ctx.json) {
@@ -87,72 +102,4 @@ async function runPredict(ctx: CommandContext): Promise<number> {
   } finally {
     await run.dispose();
   }
-}
-
-async function readInputFile(
-  path: string,
-  o: {
-    readonly tokenizer: Tokenizer;
-    readonly maxLength: number;
-    readonly labels: readonly string[];
-    readonly task: CliTask;
-  },
-): Promise<PreparedSplit> {
-  const text = await readFile(path, "utf8").catch((e: Error) => {
-    throw new TunekitError("IO_ERROR", `cannot read --input ${path}: ${e.message}`);
-  });
-  const lines = text
-    .replace(/^\uFEFF/, "")
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== "");
-  if (lines.length === 0) throw new TunekitError("DATA_INVALID", `--input ${path} has no non-empty lines`);
-  if (o.task === "token-classification") {
-    const split = { words: lines.map((l) => l.trim().split(/\s+/)), tags: undefined };
-    const data = tokenizeWords(split, o.labels, o.tokenizer, o.maxLength);
-    return {
-      name: "test",
-      data,
-      labelled: false,
-      rows: { kind: "words", split, wordStarts: data.wordStarts },
-    };
-  }
-  const texts: string[] = [];
-  const pairs: string[] = [];
-  for (const line of lines) {
-    const [a, b] = line.split("\t", 2) as [string, string | undefined];
-    texts.push(a);
-    pairs.push(b ?? "");
-  }
-  const hasPairs = pairs.some((p) => p !== "");
-  if (hasPairs && pairs.some((p) => p === "")) {
-    throw new TunekitError(
-      "DATA_INVALID",
-      `--input ${path}: some lines have a tab-separated pair and some do not; use one form`,
-    );
-  }
-  const dataset: Dataset = {
-    name: "input",
-    split: "test",
-    task: o.task === "regression" ? "regression" : "classification",
-    labelNames: o.labels,
-    texts,
-    textPairs: hasPairs ? pairs : undefined,
-    labels: undefined,
-    rowFile: new Int32Array(texts.length),
-    rowLine: Int32Array.from(texts, (_, i) => i + 1),
-    report: {
-      files: [path],
-      rowsRead: texts.length,
-      rowsKept: texts.length,
-      badRows: [],
-      blankLines: [],
-      labelCounts: {},
-    },
-  };
-  return {
-    name: "test",
-    data: tokenizeSplit(dataset, o.tokenizer, o.maxLength),
-    labelled: false,
-    rows: { kind: "texts", texts, textPairs: dataset.textPairs, gold: undefined },
-  };
 }

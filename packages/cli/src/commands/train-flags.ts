@@ -3,7 +3,7 @@ import { type CommandContext, type ConfigOverride, intFlag, parseSetFlags, strin
 
 /**
  * The config overrides of `tunekit train`'s flags: every `--set K=V`, then `--max-steps`,
- * `--epochs`, `--output` and `--backend`.
+ * `--epochs`, `--eval-every`, `--checkpoint-every`, `--output` and `--backend`.
  *
  * @example
  * ```ts
@@ -18,6 +18,13 @@ export function trainOverrides(ctx: CommandContext): ConfigOverride[] {
   };
   flag(["training", "maxSteps"], intFlag(ctx, "max-steps"));
   flag(["training", "epochs"], intFlag(ctx, "epochs"));
+  const evalEvery = stringFlag(ctx, "eval-every");
+  // a number of updates, or "epoch" / "never" (the config validator names what is allowed)
+  flag(
+    ["training", "evalEvery"],
+    evalEvery !== undefined && /^\d+$/.test(evalEvery) ? Number(evalEvery) : evalEvery,
+  );
+  flag(["training", "checkpointEvery"], intFlag(ctx, "checkpoint-every"));
   flag(["output"], stringFlag(ctx, "output"));
   flag(["backend"], stringFlag(ctx, "backend", ["onnx", "tfjs"]));
   return out;

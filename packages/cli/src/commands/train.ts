@@ -1,4 +1,4 @@
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import {
   adamw,
   assignWeights,
@@ -18,6 +18,7 @@ import { type CliCommand, type CommandContext, stringFlag, UsageError } from "..
 import { readConfigFile } from "../config/config-file.js";
 import type { TrainConfig } from "../config/train-config.js";
 import { isRecord } from "../config/validate.js";
+import { classReport, classReportJson, classReportTable, writeConfusionSvg } from "../eval-report.js";
 import { metricsTable } from "../format-table.js";
 import { ProgressRenderer } from "../progress.js";
 import { createBackend, describeBackend } from "../setup/backend-setup.js";
@@ -32,6 +33,7 @@ import {
   writeJson,
 } from "../setup/run-files.js";
 import { explainDivergence } from "../setup/divergence.js";
+import { resolveHubReferences } from "../setup/hub-model.js";
 import { InterruptGuard } from "../setup/interrupts.js";
 import {
   CHECKPOINTS_DIR,
@@ -42,6 +44,7 @@ import {
 import { reportInterrupted } from "../setup/interrupted-run.js";
 import { resumePoint } from "../setup/resume-point.js";
 import { acquireRunLock } from "../setup/run-lock.js";
+import { balanceOptions, scheduleOptions } from "../setup/train-balance.js";
 import { TRAIN_LOSS_FILE, TrainLossLedger } from "../setup/train-loss.js";
 import { ADAPTER_DIR, adaptedModelNote, saveTrainedModel } from "../setup/trained-model.js";
 import { createStrategy } from "../strategy-config.js";
@@ -58,13 +61,19 @@ export const trainCommand: CliCommand = {
     "CONFIG is a .json, .yaml or .yml file with: model ({path} or {random}), tokenizer, data,",
     "task, strategy, backend, training and output (see packages/cli/README.md and examples/).",
     "A Llama / Mistral / Qwen2 model.path fine-tunes a causal LM on data.jsonl (task causal-lm).",
-    "Writes OUTPUT/model (Hugging Face folder + tokenizer), OUTPUT/metrics.json,",
+    "Writes OUTPUT/model (Hugging Face folder + tokenizer), OUTPUT/metrics.json (per-class scores",
+    "for classification), OUTPUT/confusion-matrix.svg,",
     `OUTPUT/${RUN_FILE} and OUTPUT/checkpoints/.`,
     "",
     "options:",
     "  --output DIR     override the config's output folder",
     "  --max-steps N    override training.maxSteps",
     "  --epochs N       override training.epochs",
+    "  --eval-every N|epoch|never",
+    "                   override training.evalEvery: every N updates (and epoch ends), epoch ends,",
+    "                   or never during training (the final weights are kept and scored at the end)",
+    "  --checkpoint-every N",
+    "                   override training.checkpointEvery: also checkpoint every N updates",
     "  --backend NAME   override backend: onnx (default) or tfjs",
     "  --resume         continue from the latest checkpoint in OUTPUT/checkpoints",
     "  --overwrite      start over even though OUTPUT/checkpoints holds an earlier run (deletes it);",
@@ -83,6 +92,8 @@ export const trainCommand: CliCommand = {
     output: { type: "string", short: "o" },
     "max-steps": { type: "string" },
     epochs: { type: "string" },
+    "eval-every": { type: "string" },
+    "checkpoint-every": { type: "string" },
     backend: { type: "string" },
     resume: { type: "boolean" },
     overwrite: { type: "boolean" },
@@ -109,9 +120,10 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   const file = resolve(io.cwd, ctx.positionals[0]!);
   const rawFile = await readConfigFile(file);
   if (isRecord(rawFile) && rawFile.stages !== undefined) {
-    return runStages(ctx, rawFile, file, overrides, { resume, overwrite });
+    const local = await resolveHubReferences(rawFile, dirname(file), io);
+    return runStages(ctx, local as Record<string, unknown>, file, overrides, { resume, overwrite });
   }
-  const { config, raw, path } = await loadTrainConfigFile(ctx.positionals[0]!, io.cwd, overrides);
+  const { config, raw, path } = await loadTrainConfigFile(ctx.positionals[0]!, io.cwd, overrides, io);
   const note = (line: string): void => io.stderr(`${line}\n`);
   const lock = await acquireRunLock(config.output, {
     command: `tunekit train ${ctx.positionals[0]!}`,
@@ -174,13 +186,20 @@ async function trainLocked(
   const data = await prepareRunData(config, tokenizer);
   const { task, labels: labelNames } = data;
   if (data.evalTarget === undefined) {
-    const off = [t.evalEvery && "training.evalEvery", t.earlyStopping && "training.earlyStopping"].filter(
-      Boolean,
-    );
+    const off = [
+      t.evalEvery !== undefined && "training.evalEvery",
+      t.earlyStopping && "training.earlyStopping",
+    ].filter(Boolean);
     const what = config.mixture
       ? "no task has labelled evaluation rows"
       : `no labelled ${config.data.evalSplit} split`;
     note(`note: ${what}: training without evaluation${off.length ? ` (${off.join(" and ")} ignored)` : ""}`);
+  }
+  const balance = balanceOptions(config, data);
+  if (data.evalTarget !== undefined && t.evalEvery === "never") {
+    note(
+      'note: training.evalEvery is "never": no evaluation during training, so no best checkpoint; the final weights are kept (and scored once at the end)',
+    );
   }
   const built = { model: data.base, random: data.random, notice: data.notice };
   const banner = built.random ? `\n*** ${built.notice} ***\n` : built.notice;
@@ -194,7 +213,7 @@ async function trainLocked(
   note(
     `strategy ${strategy.method}: ${params.trainable.toLocaleString("en-US")} of ${params.total.toLocaleString("en-US")} parameters trainable (${params.percentTrainable.toFixed(2)}%)`,
   );
-  for (const line of data.lines) note(line);
+  for (const line of [...data.lines, ...balance.lines]) note(line);
   note(`backend ${describeBackend(config.backend)}`);
   const checkpointDir = join(config.output, CHECKPOINTS_DIR);
   const disk = estimateRunBytes(model.namedParameters(), {
@@ -229,15 +248,8 @@ async function trainLocked(
     dropout: t.dropout,
     padding: paddingBuckets(t.maxLength),
     bucketing: config.mixture ? false : { windowBatches: 50 },
-    ...(data.evalTarget === undefined
-      ? {}
-      : {
-          metricForBest,
-          evaluation:
-            t.evalEvery === undefined ? { atEpochEnd: true } : { everySteps: t.evalEvery, atEpochEnd: true },
-          ...(t.earlyStopping === undefined ? {} : { earlyStopping: t.earlyStopping }),
-        }),
-    checkpoints: { dir: checkpointDir, keepLast: 1, atEpochEnd: true },
+    ...balance.options,
+    ...scheduleOptions(t, { hasEval: data.evalTarget !== undefined, metricForBest, checkpointDir }),
     callbacks: [losses.callbacks()],
     onProgress: (p) => progress.update(p),
     logger: (line) => {
@@ -321,6 +333,9 @@ async function trainLocked(
     };
     await writeJson(join(config.output, RUN_FILE), record);
     const seconds = (performance.now() - started) / 1000;
+    const report = final === undefined || config.mixture ? undefined : classReport(final, labelNames);
+    const evalTitle = final === undefined ? "" : `${data.evalTitle} (${final.numExamples} rows)`;
+    if (report !== undefined) await writeConfusionSvg(config.output, report, evalTitle);
     const summary = {
       ok: true,
       command: "train",
@@ -347,6 +362,7 @@ async function trainLocked(
               rows: final.numExamples,
               loss: final.loss,
               metrics: final.metrics,
+              ...(report === undefined ? {} : { classes: classReportJson(report) }),
             },
       evaluations: fit.evaluations.map((e) => ({ step: e.step, loss: e.loss, metrics: e.metrics })),
       seconds,
@@ -360,7 +376,8 @@ async function trainLocked(
         `trained ${fit.step} steps (${fit.stopReason}) in ${seconds.toFixed(1)}s; mean train loss ${trainLoss.mean.toFixed(4)}\n`,
       );
       if (final !== undefined) {
-        io.stdout(`\n${metricsTable(final, `${data.evalTitle} (${final.numExamples} rows)`)}\n\n`);
+        io.stdout(`\n${metricsTable(final, evalTitle)}\n\n`);
+        if (report !== undefined) io.stdout(`${classReportTable(report)}\n\n`);
       }
       if (built.random) io.stdout("(a randomly initialised model, not a pre-trained one)\n");
       io.stdout(`saved to ${where}/${MODEL_DIR}; metrics in ${where}/metrics.json\n`);

@@ -1,3 +1,4 @@
+import { type ClassWeightsSpec, parseClassWeights } from "./class-balance.js";
 import type { ConfigValidator } from "./validate.js";
 
 /**
@@ -21,7 +22,13 @@ export interface TrainingSpec {
   readonly weightDecay: number;
   readonly clipNorm?: number;
   readonly gradientAccumulation: number;
-  readonly evalEvery?: number;
+  /** Evaluate every N updates (and at epoch ends), at epoch ends (`"epoch"`, default) or `"never"` during training. */
+  readonly evalEvery?: number | "epoch" | "never";
+  /** Also write a checkpoint every N updates (besides epoch ends). */
+  readonly checkpointEvery?: number;
+  readonly classWeights?: ClassWeightsSpec;
+  /** `"balanced"`: oversample every class to the largest in each epoch. */
+  readonly sampling?: "shuffle" | "balanced";
   readonly earlyStopping?: {
     readonly patience: number;
     readonly metric?: string;
@@ -47,6 +54,9 @@ const TRAINING_KEYS = [
   "clipNorm",
   "gradientAccumulation",
   "evalEvery",
+  "checkpointEvery",
+  "classWeights",
+  "sampling",
   "earlyStopping",
   "metricForBest",
   "seed",
@@ -94,7 +104,20 @@ export function parseTraining(v: ConfigValidator, t: Record<string, unknown>): T
     { min: 0, exclusiveMin: true, example: 1 },
     true,
   );
-  const evalEvery = v.positiveInt("training.evalEvery", t.evalEvery, true, 100);
+  const evalEvery =
+    t.evalEvery === "epoch" || t.evalEvery === "never"
+      ? t.evalEvery
+      : typeof t.evalEvery === "number" || t.evalEvery === undefined
+        ? v.number(
+            "training.evalEvery",
+            t.evalEvery,
+            { integer: true, min: 1, example: '100, "epoch" or "never"' },
+            true,
+          )
+        : v.fail("training.evalEvery", t.evalEvery, 'a positive integer (updates), "epoch" or "never"');
+  const checkpointEvery = v.positiveInt("training.checkpointEvery", t.checkpointEvery, true, 500);
+  const classWeights = parseClassWeights(v, t.classWeights);
+  const sampling = v.oneOf("training.sampling", t.sampling, ["shuffle", "balanced"], true);
   let earlyStopping: TrainingSpec["earlyStopping"];
   const es = v.object("training.earlyStopping", t.earlyStopping, true);
   if (es !== undefined) {
@@ -110,6 +133,13 @@ export function parseTraining(v: ConfigValidator, t: Record<string, unknown>): T
     };
   }
   const metricForBest = v.string("training.metricForBest", t.metricForBest, true);
+  if (evalEvery === "never" && earlyStopping !== undefined) {
+    v.fail(
+      "training.earlyStopping",
+      t.earlyStopping,
+      'to be left out when training.evalEvery is "never" (early stopping needs evaluations), or training.evalEvery "epoch" or a number',
+    );
+  }
   return {
     lr: v.number("training.lr", t.lr ?? 5e-5, { min: 0, exclusiveMin: true, example: "5e-5" }),
     ...opt("epochs", epochs),
@@ -129,6 +159,9 @@ export function parseTraining(v: ConfigValidator, t: Record<string, unknown>): T
       1,
     ),
     ...opt("evalEvery", evalEvery),
+    ...opt("checkpointEvery", checkpointEvery),
+    ...(classWeights === undefined ? {} : { classWeights }),
+    ...opt("sampling", sampling),
     ...(earlyStopping === undefined ? {} : { earlyStopping }),
     ...opt("metricForBest", metricForBest),
     seed: v.number("training.seed", t.seed ?? 42, { integer: true, min: 0, example: 42 }),

@@ -3,16 +3,19 @@ import {
   loadMultiTaskCheckpoint,
   readBertConfig,
   type Backend,
-  type Tokenizer,
   Trainer,
   type TrainerData,
   type TrainerModel,
   TunekitError,
 } from "@tunekit/core";
+import { resolve } from "node:path";
 import type { CommandContext } from "../command.js";
-import { intFlag, stringFlag } from "../command.js";
+import { intFlag, stringFlag, UsageError } from "../command.js";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { createBackend } from "./backend-setup.js";
+import { prepareFolderRun } from "./folder-run.js";
+import type { InputModel } from "./input-split.js";
+import { isModelFolder } from "./model-folder.js";
 import { loadTrainedModel } from "./model-setup.js";
 import { paddingBuckets, tokenizerFor } from "./pipeline.js";
 import { resolveRun } from "./run-files.js";
@@ -34,7 +37,8 @@ import { checkTokenIds } from "./vocabulary.js";
  * ```
  */
 export interface TrainedRun {
-  readonly config: TrainConfig;
+  /** The run's config (undefined for a model folder given without one). */
+  readonly config: TrainConfig | undefined;
   readonly modelDir: string;
   readonly task: CliTask;
   readonly labels: readonly string[];
@@ -53,7 +57,8 @@ export const SPLITS = ["train", "validation", "test"] as const;
 /**
  * Loads the run / config named by the first argument, its model (`--model` overrides), the
  * split (`--split`, default `defaultSplit`, limited by `--max-rows`) or `rows` given by the
- * caller, and a Trainer for it.
+ * caller, and a Trainer for it. A plain model folder (a `config.json`, no run record) needs no
+ * config: see {@link prepareFolderRun}.
  *
  * @example
  * ```ts
@@ -68,14 +73,19 @@ export async function prepareTrainedRun(
     readonly defaultSplit: (typeof SPLITS)[number];
     readonly needLabels: boolean;
     /** Rows from elsewhere than the config's data (e.g. `predict --input`). */
-    readonly rows?: (o: {
-      readonly tokenizer: Tokenizer;
-      readonly maxLength: number;
-      readonly labels: readonly string[];
-      readonly task: CliTask;
-    }) => Promise<PreparedSplit>;
+    readonly rows?: ((m: InputModel) => Promise<PreparedSplit>) | undefined;
   },
 ): Promise<TrainedRun> {
+  const target = resolve(ctx.io.cwd, ctx.positionals[0]!);
+  if (await isModelFolder(target)) return prepareFolderRun(ctx, target, o.rows, o.command);
+  for (const flag of ["adapter", "labels", "tokenizer", "max-length", "batch-size", "backend"]) {
+    if (ctx.flags[flag] !== undefined) {
+      throw new UsageError(
+        `--${flag} applies to a model folder (config.json + weights); ${ctx.positionals[0]} is a run or config, which sets it already`,
+        o.command,
+      );
+    }
+  }
   const modelFlag = stringFlag(ctx, "model");
   const { config, modelDir, record } = await resolveRun(ctx.positionals[0]!, ctx.io.cwd, modelFlag);
   let model: TrainerModel;
