@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkGradients } from "../autodiff/finite-difference.js";
 import { grad } from "../autodiff/grad.js";
@@ -7,6 +10,7 @@ import { Graph } from "../ir/graph.js";
 import { balancedClassWeights, classCounts, weightedCrossEntropy } from "./class-weights.js";
 import { Trainer } from "./trainer.js";
 import { epochBatches } from "./trainer-data.js";
+import type { TrainerOptions } from "./trainer-options.js";
 import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 
 // PyTorch 1.13, float64: CrossEntropyLoss(weight=[0.5, 2.0, 1.25]) on these logits and labels
@@ -156,6 +160,42 @@ describe("balanced sampling", () => {
     const seen = batches.flatMap((b) => [...b].map((i) => labels[i]!));
     expect([0, 1, 2].map((c) => seen.filter((y) => y === c).length)).toEqual([5, 5, 5]);
     expect(() => epochBatches(toyData(8, 1, "regression"), o)).toThrow(/sequence classification labels/);
+  });
+
+  it("resumes exactly: balanced sampling and class weights, stopped mid-epoch and resumed from a checkpoint", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-balanced-"));
+    const data = {
+      ...toyData(12, 4, "classification"),
+      labels: Int32Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1),
+    };
+    const options = (
+      model: ReturnType<typeof toyModel>,
+      extra: Partial<TrainerOptions> = {},
+    ): TrainerOptions => ({
+      model,
+      backend: createReferenceBackend(),
+      batchSize: 6,
+      maxSteps: 5, // 3 updates per epoch (18 oversampled rows): the stop at 2 is mid-epoch
+      lr: 5e-3,
+      seed: 9,
+      sampling: "balanced",
+      classWeights: [0.5, 1.5],
+      ...extra,
+    });
+    const full = toyModel("classification", 2);
+    await new Trainer(options(full)).fit(data);
+    const stopAt2 = { onStep: (s: { step: number }) => (s.step === 2 ? "stop" : undefined) };
+    await new Trainer(
+      options(toyModel("classification", 2), { checkpoints: { dir }, callbacks: [stopAt2] }),
+    ).fit(data);
+    const resumed = toyModel("classification", 31); // other init: the weights must come from the checkpoint
+    const r = await new Trainer(options(resumed, { checkpoints: { dir } })).fit(data, {
+      resumeFrom: "latest",
+    });
+    expect(r.step).toBe(5);
+    const a = new Map(full.namedParameters().map(([n, p]) => [n, Array.from(p.value.data)]));
+    for (const [n, p] of resumed.namedParameters()) expect(Array.from(p.value.data), n).toEqual(a.get(n));
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("plans a Trainer epoch over the oversampled rows", async () => {
