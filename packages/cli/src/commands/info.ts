@@ -17,6 +17,7 @@ import { prepareData } from "../setup/training-data.js";
 import { buildMultiTaskModel, mixtureHeads } from "../setup/mixture-setup.js";
 import { buildModel } from "../setup/model-setup.js";
 import { type TaskCostRow, taskCostTable, taskCosts } from "./info-tasks.js";
+import { hubFolder } from "../setup/hub-model.js";
 import { loadTrainConfigFile } from "../setup/run-files.js";
 import {
   createStrategy,
@@ -31,7 +32,8 @@ export const infoCommand: CliCommand = {
   summary: "show a model's architecture and parameter counts (with a strategy: what it trains)",
   usage: "tunekit info MODEL_DIR|CONFIG [--strategy METHOD|JSON]... [--depth N] [--json]",
   help: [
-    "MODEL_DIR is a Hugging Face BERT folder (config.json; weights are not read). CONFIG is a",
+    "MODEL_DIR is a Hugging Face BERT folder (config.json; weights are not read), or a Hub model",
+    "name / org/name[@revision] (its config.json is downloaded; see HF_ENDPOINT). CONFIG is a",
     "train config: its model (random or pre-trained), data labels and strategy are used.",
     "",
     "options:",
@@ -48,7 +50,9 @@ export const infoCommand: CliCommand = {
 };
 
 async function runInfo(ctx: CommandContext): Promise<number> {
-  const target = resolve(ctx.io.cwd, ctx.positionals[0]!);
+  // a Hub reference (name, org/name[@revision]) that names no local path: its config and tokenizer
+  const hub = await hubFolder(ctx.positionals[0]!, ctx.io.cwd, ctx.io, false);
+  const target = hub ?? resolve(ctx.io.cwd, ctx.positionals[0]!);
   const depth = intFlag(ctx, "depth") ?? 2;
   const flagSpecs = strategyFlags(ctx);
   const info = await stat(target).catch(() => undefined);
@@ -64,9 +68,10 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     const architectures = config.extra.architectures;
     const token = Array.isArray(architectures) && architectures[0] === "BertForTokenClassification";
     model = createBertForTask(config, { task: token ? "token-classification" : "sequence-classification" });
-    source = join(ctx.positionals[0]!, "config.json");
+    source =
+      hub === undefined ? join(ctx.positionals[0]!, "config.json") : `${ctx.positionals[0]!} (${target})`;
   } else {
-    const loaded = await loadTrainConfigFile(ctx.positionals[0]!, ctx.io.cwd);
+    const loaded = await loadTrainConfigFile(ctx.positionals[0]!, ctx.io.cwd, [], ctx.io);
     const tc = loaded.config;
     const tokenizer = await loadTokenizer(tc.tokenizer);
     const sizes = {

@@ -1,11 +1,13 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type ResolvedTaskHead, TunekitError, writeFileAtomic } from "@tunekit/core";
+import type { CliIo } from "../cli-io.js";
 import { applyOverrides, type ConfigOverride } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";
 import { decoderRunError } from "../config/causal-lm-config.js";
 import { type CliTask, parseTrainConfig, type TrainConfig } from "../config/train-config.js";
 import { isRecord } from "../config/validate.js";
+import { hubFolder, resolveHubReferences } from "./hub-model.js";
 
 /**
  * File of a run folder that records how it was trained.
@@ -54,7 +56,9 @@ export interface RunRecord {
 
 /**
  * Reads and validates a train config file (JSON or YAML); `overrides` patch the raw config
- * first (command-line flags such as `--max-steps`).
+ * first (command-line flags such as `--max-steps`). A Hugging Face Hub reference in
+ * `model.path` or `tokenizer` is downloaded (a progress bar on `io`'s terminal) and validated
+ * as its cache snapshot folder; `raw` keeps the reference.
  *
  * @example
  * ```ts
@@ -65,10 +69,12 @@ export async function loadTrainConfigFile(
   file: string,
   cwd: string,
   overrides: readonly ConfigOverride[] = [],
+  io?: CliIo,
 ): Promise<{ readonly config: TrainConfig; readonly raw: unknown; readonly path: string }> {
   const path = isAbsolute(file) ? file : resolve(cwd, file);
   const raw = applyOverrides(await readConfigFile(path), overrides);
-  return { config: parseTrainConfig(raw, { source: file, configDir: dirname(path), cwd }), raw, path };
+  const local = await resolveHubReferences(raw, dirname(path), io);
+  return { config: parseTrainConfig(local, { source: file, configDir: dirname(path), cwd }), raw, path };
 }
 
 /**
@@ -98,7 +104,10 @@ export async function resolveRun(
       `${target} does not exist; pass a run folder written by tunekit train, or a config file`,
     );
   }
-  const modelOverride = modelFlag === undefined ? undefined : resolve(cwd, modelFlag);
+  const modelOverride =
+    modelFlag === undefined
+      ? undefined
+      : ((await hubFolder(modelFlag, cwd, undefined, true)) ?? resolve(cwd, modelFlag));
   if (info.isDirectory()) {
     const recordPath = join(path, RUN_FILE);
     const text = await readFile(recordPath, "utf8").catch(() => undefined);
@@ -109,7 +118,7 @@ export async function resolveRun(
       );
     }
     const record = parseRunRecord(text, recordPath);
-    const config = parseTrainConfig(record.config, {
+    const config = parseTrainConfig(await resolveHubReferences(record.config, record.configDir), {
       source: recordPath,
       configDir: record.configDir,
       cwd: record.cwd,

@@ -44,4 +44,19 @@ describe("base model names for adapter files", () => {
     expect(await baseModelName(await folder("null-config", "null"))).toBe("null-config");
     expect(await baseModelName(await folder("missing"))).toBe("missing");
   });
+
+  it("names a Hugging Face cache snapshot folder by its repository id", async () => {
+    const root = await mkdtemp(join(tmpdir(), "tunekit-base-"));
+    const snapshot = join(root, "models--BAAI--bge-small-en-v1.5", "snapshots", "a".repeat(40));
+    await mkdir(snapshot, { recursive: true });
+    await writeFile(join(snapshot, "config.json"), JSON.stringify({ _name_or_path: "other/base" }));
+    expect(await baseModelName(snapshot)).toBe("BAAI/bge-small-en-v1.5");
+    const single = join(root, "models--bert-base-uncased", "snapshots", "b".repeat(40));
+    await mkdir(single, { recursive: true });
+    expect(await baseModelName(single)).toBe("bert-base-uncased");
+    // not a commit folder: the usual rules
+    const other = join(root, "models--x--y", "snapshots", "main");
+    await mkdir(other, { recursive: true });
+    expect(await baseModelName(other)).toBe("main");
+  });
 });

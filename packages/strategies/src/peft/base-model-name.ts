@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { basename, isAbsolute, resolve } from "node:path";
+import { basename, isAbsolute, resolve, sep } from "node:path";
 
 // A Hugging Face Hub repository id: `name` or `owner/name`, letters, digits, `-`, `_`, `.`
 // (no leading `.` or `-`, no `..`), at most 96 characters a part, as the Hub allows.
@@ -23,7 +23,8 @@ export function isHubModelId(name: string): boolean {
  * The name an adapter records as `base_model_name_or_path` for a base model loaded from the
  * local folder `dir`: the Hub id in the folder's `config.json` `_name_or_path` (what
  * transformers writes when it saves a model downloaded from the Hub), else the folder's own
- * name. Never the absolute path, which means nothing on another machine; PEFT users pass
+ * name; for a snapshot folder of the Hugging Face cache (`models--org--name/snapshots/<commit>`)
+ * the repository id `org/name`. Never the absolute path, which means nothing on another machine; PEFT users pass
  * their own copy of the base anyway, and an explicit name (`--base-model` in the CLI) wins.
  *
  * @example
@@ -32,6 +33,8 @@ export function isHubModelId(name: string): boolean {
  * ```
  */
 export async function baseModelName(dir: string): Promise<string> {
+  const cached = hubCacheRepoId(dir);
+  if (cached !== undefined) return cached;
   const recorded = await readFile(resolve(dir, "config.json"), "utf8").then(
     (text) => {
       try {
@@ -46,4 +49,19 @@ export async function baseModelName(dir: string): Promise<string> {
   );
   if (recorded !== undefined && isHubModelId(recorded)) return recorded;
   return basename(resolve(dir));
+}
+
+/** `org/name` for a `huggingface_hub` cache snapshot folder `…/models--org--name/snapshots/<commit>`. */
+function hubCacheRepoId(dir: string): string | undefined {
+  const parts = resolve(dir).split(sep);
+  const [repo, snapshots, commit] = parts.slice(-3);
+  if (
+    snapshots !== "snapshots" ||
+    repo === undefined ||
+    !repo.startsWith("models--") ||
+    !/^[0-9a-f]{40}$/.test(commit ?? "")
+  )
+    return undefined;
+  const id = repo.slice("models--".length).split("--").join("/");
+  return isHubModelId(id) ? id : undefined;
 }
