@@ -67,6 +67,21 @@ describe("sweep files", () => {
     );
   });
 
+  it("keeps Hugging Face Hub ids of model.path / tokenizer (each worker resolves them in its Hub cache)", async () => {
+    const toy = await writeToySweep();
+    const base = { ...toy.config, model: { path: "prajjwal1/bert-tiny" }, tokenizer: "bert-base-uncased" };
+    const [hub] = await expandSweep({ base }, where(toy.dir));
+    expect(hub!.config).toMatchObject({
+      model: { path: "prajjwal1/bert-tiny" },
+      tokenizer: "bert-base-uncased",
+    });
+    // a relative folder that exists is a path, made absolute
+    const [local] = await expandSweep({ base: { ...base, tokenizer: "." } }, where(toy.dir));
+    expect(local!.config.tokenizer).toBe(toy.dir);
+    const [folder] = await expandSweep({ base: { ...base, model: { path: "./models/x" } } }, where(toy.dir));
+    expect(folder!.config.model).toEqual({ path: join(toy.dir, "models/x") });
+  });
+
   it("ids hash the config: key order and output do not matter, any value does", () => {
     const a = { training: { lr: 1e-3, seed: 1 }, strategy: "lora", output: "x" };
     expect(jobId(a)).toBe(jobId({ strategy: "lora", training: { seed: 1, lr: 1e-3 }, output: "y" }));

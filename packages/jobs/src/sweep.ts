@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigValidator, parseTrainConfig, readConfigFile } from "@tunekit/cli";
+import { hubReferenceOf } from "@tunekit/core";
 
 /**
  * One job of a sweep: a complete `tunekit train` config (input paths absolute, no `output`:
@@ -242,14 +244,20 @@ function setPath(root: Record<string, unknown>, path: string, value: unknown): R
   return root;
 }
 
-/** Makes the input paths of a train config absolute (they resolve against its folder). */
+/**
+ * Makes the input paths of a train config absolute (they resolve against its folder). A
+ * `model.path` / `tokenizer` that names no folder here and reads as a Hugging Face Hub id
+ * (`org/name[@revision]`) stays as it is: each worker resolves it in its own Hub cache.
+ */
 function absolutePaths(config: Record<string, unknown>, dir: string): Record<string, unknown> {
   const abs = (p: unknown): unknown =>
     typeof p === "string" && p !== "" && !isAbsolute(p) ? resolve(dir, p) : p;
+  const model = (p: unknown): unknown =>
+    typeof p === "string" && hubReferenceOf(p, existsSync(resolve(dir, p))) !== undefined ? p : abs(p);
   const out = { ...config };
   if (isRecord(out.model) && out.model.path !== undefined)
-    out.model = { ...out.model, path: abs(out.model.path) };
-  if (out.tokenizer !== undefined) out.tokenizer = abs(out.tokenizer);
+    out.model = { ...out.model, path: model(out.model.path) };
+  if (out.tokenizer !== undefined) out.tokenizer = model(out.tokenizer);
   const data = (d: unknown): unknown => {
     if (!isRecord(d)) return d;
     return {
