@@ -12,7 +12,8 @@ import {
 } from "../peft/target-modules.js";
 import { Ia3Linear } from "./ia3-linear.js";
 import { adapterTaskFields } from "../peft/peft-task-type.js";
-import { DECODER_PEFT_DEFAULTS, decoderModelType, fanInFanOut } from "../peft/decoder-defaults.js";
+import { fanInFanOut } from "../peft/decoder-defaults.js";
+import { peftDefaultsFor } from "../peft/encoder-defaults.js";
 
 /**
  * Options of {@link ia3} (PEFT's `IA3Config` names in camelCase).
@@ -149,27 +150,30 @@ export function ia3(options: Ia3Options = {}): Strategy & { readonly options: Re
     method: "ia3",
     options: o,
     apply<M extends Module>(model: M): M {
-      // PEFT's per-model defaults for decoders when no targets were given
-      const decoder = decoderModelType(model);
-      const defaults = decoder === undefined ? undefined : DECODER_PEFT_DEFAULTS[decoder];
+      // PEFT's per-model_type defaults (the model reports its architecture) when none were given
+      const defaults = peftDefaultsFor(model);
+      const saved =
+        options.modulesToSave === undefined && defaults?.modulesToSave !== undefined
+          ? { ...o, modulesToSave: [...defaults.modulesToSave] }
+          : o;
       const effective: ResolvedIa3Options =
         options.targetModules === undefined && defaults !== undefined
           ? {
-              ...o,
+              ...saved,
               targetModules: [...defaults.ia3],
               feedforwardModules:
                 options.feedforwardModules === undefined
                   ? [...defaults.ia3Feedforward]
                   : o.feedforwardModules,
             }
-          : o;
+          : saved;
       const injected = injectAdapter(model, {
         selection: {
           targetModules: effective.targetModules,
           layersToTransform: o.layersToTransform ?? undefined,
           method: "ia3",
         },
-        modulesToSave: o.modulesToSave,
+        modulesToSave: effective.modulesToSave,
         wrap: (path, base) => new Ia3Linear(base, isFeedforward(path, effective.feedforwardModules)),
       });
       recordAdapter(injected.adapted, {
@@ -178,7 +182,7 @@ export function ia3(options: Ia3Options = {}): Strategy & { readonly options: Re
         config: {
           ...ia3PeftConfig(effective),
           fan_in_fan_out: fanInFanOut(model, injected.targetPaths),
-          ...adapterTaskFields(model, injected.savedModulePaths, o.modulesToSave),
+          ...adapterTaskFields(model, injected.savedModulePaths, effective.modulesToSave),
         },
         parameterPaths: injected.parameterPaths,
       });

@@ -5,7 +5,8 @@ import { DEFAULT_MODULES_TO_SAVE } from "../peft/modules-to-save.js";
 import { type TargetModules, targetModulesToJson, checkLayersWithTargets } from "../peft/target-modules.js";
 import { LoraLinear } from "./lora-linear.js";
 import { adapterTaskFields } from "../peft/peft-task-type.js";
-import { DECODER_PEFT_DEFAULTS, decoderModelType, fanInFanOut } from "../peft/decoder-defaults.js";
+import { fanInFanOut } from "../peft/decoder-defaults.js";
+import { peftDefaultsFor } from "../peft/encoder-defaults.js";
 
 /**
  * Options of {@link lora} (PEFT's `LoraConfig` names in camelCase).
@@ -24,7 +25,8 @@ export interface LoraOptions {
   readonly dropout?: number;
   /**
    * Linear modules to adapt (default: PEFT's default for the model, `["query", "value"]` for
-   * BERT, `q_proj`/`v_proj` for Llama / Mistral / Qwen2, `c_attn` for GPT-2).
+   * BERT / RoBERTa / XLM-RoBERTa / ELECTRA, `q_lin`/`v_lin` for DistilBERT, `q_proj`/`v_proj`
+   * for Llama / Mistral / Qwen2, `c_attn` for GPT-2).
    */
   readonly targetModules?: TargetModules;
   /** Only these layer indices (default: all layers). */
@@ -33,7 +35,8 @@ export interface LoraOptions {
   readonly useRslora?: boolean;
   /** DoRA: learn a per-output magnitude vector too (default false). */
   readonly useDora?: boolean;
-  /** Modules trained fully and stored in the adapter file (default `["classifier"]`). */
+  /** Modules trained fully and stored in the adapter file (default `["classifier"]`;
+   * DistilBERT: `["pre_classifier", "classifier"]`). */
   readonly modulesToSave?: readonly string[];
   /** Seed of `A`'s initialisation (default 0). */
   readonly seed?: number;
@@ -163,18 +166,21 @@ export function lora(options: LoraOptions = {}): Strategy & { readonly options: 
     options: o,
     apply<M extends Module>(model: M): M {
       const rng = mulberry32(o.seed);
-      const decoder = decoderModelType(model);
+      // PEFT's per-model_type defaults (the model reports its architecture) when none were given
+      const defaults = peftDefaultsFor(model);
       const targetModules =
-        options.targetModules === undefined && decoder !== undefined
-          ? [...DECODER_PEFT_DEFAULTS[decoder].lora]
-          : o.targetModules;
+        options.targetModules === undefined && defaults !== undefined ? [...defaults.lora] : o.targetModules;
+      const modulesToSave =
+        options.modulesToSave === undefined && defaults?.modulesToSave !== undefined
+          ? [...defaults.modulesToSave]
+          : o.modulesToSave;
       const injected = injectAdapter(model, {
         selection: {
           targetModules,
           layersToTransform: o.layersToTransform ?? undefined,
           method: "lora",
         },
-        modulesToSave: o.modulesToSave,
+        modulesToSave,
         wrap: (_path, base) =>
           new LoraLinear(base, {
             r: o.r,
@@ -189,10 +195,10 @@ export function lora(options: LoraOptions = {}): Strategy & { readonly options: 
         peftType: "LORA",
         strategy,
         config: {
-          ...loraPeftConfig(o),
+          ...loraPeftConfig({ ...o, modulesToSave }),
           target_modules: targetModules,
           fan_in_fan_out: fanInFanOut(model, injected.targetPaths),
-          ...adapterTaskFields(model, injected.savedModulePaths, o.modulesToSave),
+          ...adapterTaskFields(model, injected.savedModulePaths, modulesToSave),
         },
         parameterPaths: injected.parameterPaths,
       });
