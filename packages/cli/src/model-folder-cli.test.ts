@@ -208,4 +208,52 @@ describe("evaluate / predict on a model folder, no training config", () => {
     });
     expect(bare.err).toContain("has no trained classifier");
   }, 120_000);
+
+  it("scores a token classification folder on a CoNLL file as its run scores the same rows", async () => {
+    const tok = join(dir, "tok");
+    const lines = devRows.map((r) => r.sentence);
+    const conll = (part: string[]): string =>
+      `-DOCSTART- -X- -X- O\n\n${part
+        .map((l) =>
+          l
+            .trim()
+            .split(/\s+/)
+            .map((w) => `${w} NN ${/^[^\p{L}\p{N}]+$/u.test(w) ? "PUNCT" : "WORD"}`)
+            .join("\n"),
+        )
+        .join("\n\n")}\n`;
+    await writeFile(join(dir, "tok-train.txt"), conll(lines.slice(0, 24)));
+    await writeFile(join(dir, "tok-dev.txt"), conll(lines.slice(24)));
+    const config = join(dir, "tok.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        model: { random: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 64 } },
+        tokenizer: join(REPO, "../shared/tokenizers/bert-base-uncased"),
+        data: { tokens: { splits: { train: "tok-train.txt", validation: "tok-dev.txt" } } },
+        training: { lr: 0.005, maxSteps: 2, batchSize: 16, maxLength: 32 },
+        output: tok,
+      }),
+    );
+    await cli(["train", config, "--json"]);
+    const fromRun = (await cli(["evaluate", tok, "--json"])).json!;
+    const folder = (
+      await cli([
+        "evaluate",
+        join(tok, "model"),
+        "--data",
+        join(dir, "tok-dev.txt"),
+        "--max-length",
+        "32",
+        "--json",
+      ])
+    ).json!;
+    expect(folder.task).toBe("token-classification");
+    expect(folder.loss as number).toBeCloseTo(fromRun.loss as number, 5);
+    expect(folder.metrics).toEqual(fromRun.metrics);
+    expect((folder.classes as { confusionMatrix: { labels: string[] } }).confusionMatrix.labels).toEqual([
+      "PUNCT",
+      "WORD",
+    ]);
+  }, 120_000);
 });

@@ -7,7 +7,7 @@ import type { CliTask } from "../config/train-config.js";
 import { isRecord } from "../config/validate.js";
 import { INPUT_FORMATS, type InputFormat, inputFormat, readInputTable } from "./input-table.js";
 import { tokenizeSplit } from "./pipeline.js";
-import { tokenizeWords } from "./token-data.js";
+import { loadTokenData, tokenizeWords } from "./token-data.js";
 import type { PreparedSplit, SplitName } from "./training-data.js";
 
 /**
@@ -45,10 +45,23 @@ export const INPUT_HELP = [
   "  --field PATH     json: dot path to the records array (e.g. sst2)",
 ];
 
+/** Largest standard input read (as core's data readers' largest file). */
+const MAX_STDIN_BYTES = 512 * 2 ** 20;
+
 async function stdinText(ctx: CommandContext): Promise<string> {
   if (ctx.io.readStdin !== undefined) return ctx.io.readStdin();
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of process.stdin) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_STDIN_BYTES) {
+      throw new TunekitError(
+        "DATA_INVALID",
+        `stdin holds more than ${MAX_STDIN_BYTES / 2 ** 20} MiB; write it to a file and pass --input FILE`,
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
@@ -63,7 +76,9 @@ const list = (ctx: CommandContext, name: string): string[] | undefined => {
 /**
  * Reads `spec` (a file, or `-` for stdin) as the rows to predict or score: a table (CSV / TSV /
  * JSONL / JSON, columns per {@link INPUT_OPTIONS}), plain text lines, or (for `evaluate
- * --data`) a data set config file, whose `--split` is used. Tokenised for the model.
+ * --data`) a data set config file, whose `--split` is used. A token classification model reads
+ * CoNLL / IOB or JSONL (`tokens`, `tags`) files to score, and words split on spaces to predict.
+ * Tokenised for the model.
  *
  * @example
  * ```ts
@@ -94,12 +109,9 @@ export async function readInputSplit(
     }
     const format = inputFormat(spec === "-" ? "" : file, text, formatFlag);
     if (m.task === "token-classification") {
-      if (o.needLabels) {
-        throw new UsageError(
-          `${o.flag} for a token classification model: evaluate it with a run or config whose data.tokens names the CoNLL / JSONL files`,
-        );
-      }
-      return textLinesSplit(text, shownAs, m);
+      return o.needLabels || format === "jsonl"
+        ? taggedSplit(ctx, file, shownAs, m)
+        : textLinesSplit(text, shownAs, m);
     }
     if (format === "json" && formatFlag === undefined && isDatasetConfig(text)) {
       return datasetConfigSplit(ctx, file, text, m, o);
@@ -133,6 +145,30 @@ export async function readInputSplit(
   } finally {
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Token classification rows from a CoNLL / IOB file or JSONL (`tokens` + `tags`, or the column flags). */
+async function taggedSplit(
+  ctx: CommandContext,
+  file: string,
+  shownAs: string,
+  m: InputModel,
+): Promise<PreparedSplit> {
+  const tokensKey = list(ctx, "text-column")?.[0] ?? "tokens";
+  const tagsKey = stringFlag(ctx, "label-column") ?? "tags";
+  const data = await loadTokenData(
+    { splits: { test: file }, tokensKey, tagsKey, labels: m.labels },
+    ctx.io.cwd,
+  );
+  const split = data.splits.test!;
+  const tokenized = tokenizeWords(split, m.labels, m.tokenizer, m.maxLength);
+  if (split.words.length === 0) throw new TunekitError("DATA_INVALID", `${shownAs} has no sentences`);
+  return {
+    name: "test",
+    data: tokenized,
+    labelled: split.tags !== undefined,
+    rows: { kind: "words", split, wordStarts: tokenized.wordStarts },
+  };
 }
 
 function isDatasetConfig(text: string): boolean {
