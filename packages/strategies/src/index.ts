@@ -54,6 +54,7 @@ export {
   targetModulesToJson,
 } from "./peft/target-modules.js";
 export { DECODER_PEFT_DEFAULTS, decoderModelType, fanInFanOut } from "./peft/decoder-defaults.js";
+export { ENCODER_PEFT_DEFAULTS, encoderModelType, peftDefaultsFor } from "./peft/encoder-defaults.js";
 export {
   checkMerge,
   maxOutputDifference,
