@@ -632,4 +632,5 @@ export {
   repoFolderName,
   resolveHubSettings,
   resolveModel,
+  withNoLocalFolder,
 } from "./hub/index.js";

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { downloadModel, type HubProgress, hubReferenceOf } from "@tunekit/core";
+import { downloadModel, type HubProgress, hubReferenceOf, withNoLocalFolder } from "@tunekit/core";
 import type { CliIo } from "../cli-io.js";
 import { isRecord } from "../config/validate.js";
 
@@ -56,6 +56,8 @@ export async function hubFolder(
   try {
     const m = await downloadModel(ref, { weights, ...(bar === undefined ? {} : { onProgress: bar }) });
     return m.folder;
+  } catch (e) {
+    throw withNoLocalFolder(e, local); // a mistyped local folder reads as a Hub name too
   } finally {
     if (bar !== undefined) bar.finish();
   }

@@ -186,8 +186,17 @@ async function transfer(job: BlobDownload, settings: HubSettings): Promise<void>
           if (chunk.done) break;
           clearTimeout(timer);
           timer = setTimeout(() => controller.abort(), stallMs);
-          await handle.write(chunk.value);
           received += chunk.value.byteLength;
+          if (received > job.size) {
+            controller.abort();
+            await handle.truncate(0);
+            throw new HubError(
+              "HUB_INTEGRITY",
+              `${safeUrl(url)} sent more than the ${job.size} bytes the Hub announced for ${job.repoId}/${job.file}; the partial file was emptied, run again`,
+              { url: safeUrl(url) },
+            );
+          }
+          await handle.write(chunk.value);
           progress(received, false);
         }
       }

@@ -92,7 +92,10 @@ export async function downloadModel(
   reference: string | HubModelRef,
   options: DownloadModelOptions = {},
 ): Promise<DownloadedModel> {
-  const ref = typeof reference === "string" ? parseModelRef(reference) : reference;
+  // an object is checked like text: its names become paths in the cache
+  const ref = parseModelRef(
+    typeof reference === "string" ? reference : `${reference.repoId}@${reference.revision}`,
+  );
   const settings = options.settings ?? resolveHubSettings();
   const config = await hubFile(ref, "config.json", settings, options);
   if (config.path === undefined || config.commit === undefined) {

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { downloadBlob, type HubProgress } from "./blob-download.js";
 import { withDownloadLock } from "./download-lock.js";
 import { HubRepoCache } from "./hub-cache.js";
+import { TunekitError } from "../errors.js";
 import { HubError } from "./hub-errors.js";
 import { hubFileMetadata, hubFileUrl } from "./hub-request.js";
 import type { HubSettings } from "./hub-settings.js";
@@ -66,6 +67,7 @@ export async function hubFile(
   settings: HubSettings,
   options: HubDownloadOptions = {},
 ): Promise<HubFileResult> {
+  checkRepoFilename(filename);
   const cache = new HubRepoCache(settings.cacheDir, ref.repoId);
   if (settings.offline) {
     const cached = await fromCache(cache, ref, filename);
@@ -171,6 +173,30 @@ export function offlineMiss(
       "or point HF_HOME / HF_HUB_CACHE at the cache that has it",
     { details: { cacheDir: settings.cacheDir, repoId: ref.repoId, revision: ref.revision, file: filename } },
   );
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` unless `filename` is a relative file path inside a repository (no
+ * `..`, `.`, empty or absolute parts, no `\\`): it becomes a path in the cache.
+ *
+ * @example
+ * ```ts
+ * checkRepoFilename("onnx/model.onnx"); // fine
+ * ```
+ */
+export function checkRepoFilename(filename: string): void {
+  if (
+    filename === "" ||
+    filename.length > 1000 ||
+    filename.includes("\\") ||
+    filename.includes("\0") ||
+    filename.split("/").some((s) => s === "" || s === "." || s === "..")
+  ) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `${JSON.stringify(filename.slice(0, 200))} is not a file name inside a repository; expected a relative path such as "config.json" or "onnx/model.onnx"`,
+    );
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -185,7 +185,8 @@ export async function hubFileMetadata(
 export function normalizeEtag(etag: string | null): string | undefined {
   if (etag === null) return undefined;
   const v = etag.replace(/^W\//, "").replace(/^"+|"+$/g, "");
-  return /^[A-Za-z0-9._-]{1,128}$/.test(v) ? v : undefined;
+  // a file name inside blobs/: no "." or "..", no separators
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(v) ? v : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ export { cachedSnapshot, HubRepoCache, repoFolderName } from "./hub-cache.js";
 export type { HubErrorCode } from "./hub-errors.js";
 export { HubError, redactSecret, safeUrl } from "./hub-errors.js";
 export type { HubDownloadOptions, HubFileResult } from "./hub-file.js";
-export { hubFile, offlineMiss } from "./hub-file.js";
+export { checkRepoFilename, hubFile, offlineMiss } from "./hub-file.js";
 export type { HubFileMetadata } from "./hub-request.js";
 export {
   hubFetch,
@@ -24,4 +24,4 @@ export { HF_DEFAULT_ENDPOINT, resolveHubSettings } from "./hub-settings.js";
 export type { HubModelRef } from "./model-ref.js";
 export { COMMIT_HASH, formatModelRef, hubReferenceOf, looksLikePath, parseModelRef } from "./model-ref.js";
 export type { ResolveModelOptions } from "./resolve-model.js";
-export { resolveModel } from "./resolve-model.js";
+export { resolveModel, withNoLocalFolder } from "./resolve-model.js";

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { isTunekitError } from "../errors.js";
 import { mutations } from "../testing/hostile-input.js";
 import { formatModelRef, hubReferenceOf, parseModelRef } from "./model-ref.js";
+import { downloadModel } from "./download-model.js";
 import { resolveModel } from "./resolve-model.js";
 
 describe("model references", () => {
@@ -71,5 +72,15 @@ describe("model references", () => {
     const err = await resolveModel("./missing/model", { baseDir: dir }).catch((e: unknown) => e);
     expect(isTunekitError(err, "IO_ERROR")).toBe(true);
     expect((err as Error).message).toContain("looks like a path");
+    // a missing two-part path is asked for on the Hub; the error says no local folder exists either
+    const settings = { endpoint: "http://127.0.0.1:9", cacheDir: join(dir, "cache"), offline: true };
+    const miss = await resolveModel("models/bert-typo", { baseDir: dir, settings }).catch((e: unknown) => e);
+    expect(isTunekitError(miss, "HUB_OFFLINE_MISS")).toBe(true);
+    expect((miss as Error).message).toContain(`no local folder ${join(dir, "models", "bert-typo")}`);
+    // a reference object is checked like text
+    const bad = await downloadModel({ repoId: "../../etc", revision: "main" }, { settings }).catch(
+      (e: unknown) => e,
+    );
+    expect(isTunekitError(bad, "INVALID_ARGUMENT")).toBe(true);
   });
 });

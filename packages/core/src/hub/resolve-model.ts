@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { TunekitError } from "../errors.js";
 import { type DownloadModelOptions, downloadModel } from "./download-model.js";
+import { HubError, type HubErrorCode } from "./hub-errors.js";
 import { hubReferenceOf, looksLikePath, parseModelRef } from "./model-ref.js";
 
 /**
@@ -35,7 +36,13 @@ export async function resolveModel(reference: string, options: ResolveModelOptio
   const local = isAbsolute(reference) ? reference : resolve(base, reference);
   const exists = (await stat(local).catch(() => undefined)) !== undefined;
   const ref = hubReferenceOf(reference, exists);
-  if (ref !== undefined) return (await downloadModel(ref, options)).folder;
+  if (ref !== undefined) {
+    try {
+      return (await downloadModel(ref, options)).folder;
+    } catch (e) {
+      throw withNoLocalFolder(e, local);
+    }
+  }
   if (exists) return local;
   let why = "it looks like a path (it starts with '.', '/' or '~', or has more than one '/')";
   if (!looksLikePath(reference)) {
@@ -49,5 +56,28 @@ export async function resolveModel(reference: string, options: ResolveModelOptio
     "IO_ERROR",
     `${local} does not exist, and ${JSON.stringify(reference)} is not read as a Hugging Face model name: ${why}. Pass an existing model folder, or "name" / "org/name[@revision]" to download from the Hub`,
     { details: { path: local } },
+  );
+}
+
+/**
+ * A failed Hub download of a name that might have been meant as a local folder: the same
+ * {@link HubError} with "there is no local folder <path> either" added to its message.
+ *
+ * @example
+ * ```ts
+ * try { await downloadModel(ref); } catch (e) { throw withNoLocalFolder(e, "/work/models/bert"); }
+ * ```
+ */
+export function withNoLocalFolder(e: unknown, local: string): unknown {
+  if (!(e instanceof HubError) || !["HUB_NOT_FOUND", "HUB_UNAUTHORIZED", "HUB_OFFLINE_MISS"].includes(e.code))
+    return e;
+  return new HubError(
+    e.code as HubErrorCode,
+    `${e.message} (and there is no local folder ${local}; a path starting with ./ is never looked up on the Hub)`,
+    {
+      ...(e.url === undefined ? {} : { url: e.url }),
+      ...(e.status === undefined ? {} : { status: e.status }),
+      cause: e,
+    },
   );
 }
