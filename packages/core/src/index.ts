@@ -444,6 +444,14 @@ export {
   saveCausalLmCheckpoint,
   saveGpt2Checkpoint,
 } from "./models/index.js";
+export {
+  DecoderPromptEncoder,
+  decoderPromptEncoderOf,
+  extendedLabels,
+  extendedMask,
+  prefixMaskBias,
+  refusePromptInGeneration,
+} from "./models/index.js";
 export type {
   FinishReason,
   GeneratedSequence,

@@ -12,6 +12,7 @@ import {
 } from "@tunekit/core";
 import { findRepoRoot } from "@tunekit/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadPromptLearningAdapter, savePromptLearningAdapter } from "../prompt/prompt-learning-peft.js";
 import { loadAdapter } from "./load-adapter.js";
 import { saveAdapter } from "./save-adapter.js";
 
@@ -23,6 +24,7 @@ import { saveAdapter } from "./save-adapter.js";
 const root = findRepoRoot()!;
 const FIXTURES = join(root, "fixtures", "peft-decoders");
 const CASES = ["gpt2-lora-c_attn", "gpt2-ia3", "llama-ia3", "llama-ia3-layer1"];
+const PROMPT_CASES = ["gpt2-prompt", "llama-prompt", "gpt2-prefix", "llama-prefix"];
 
 let tmp = "";
 beforeAll(async () => {
@@ -105,6 +107,45 @@ describe("PEFT decoder adapters (made by Python PEFT)", () => {
       const shapes = (m: Map<string, HostTensor>): Record<string, readonly number[]> =>
         Object.fromEntries([...m].map(([k, t]) => [k, t.shape]).sort());
       expect(shapes(ours.tensors)).toEqual(shapes(peft.tensors));
+    });
+  }
+
+  for (const name of PROMPT_CASES) {
+    it(`${name}: the virtual tokens load with PEFT's logits and save PEFT's fields`, async () => {
+      const dir = join(FIXTURES, name);
+      const peft = await adapterFiles(dir);
+      const { tensors: expected } = await readSafetensorsFile(join(dir, "expected.safetensors"));
+      const { model: base } = await loadCausalLmCheckpoint(
+        join(root, String(peft.config.base_model_name_or_path)),
+      );
+      const adapted = await loadPromptLearningAdapter(base, dir);
+      expect(adapted.parameters().filter((p) => p.trainable)).toHaveLength(1);
+      const logits = await logitsOf(adapted, expected);
+      expect(logits.shape).toEqual(expected.get("logits")!.shape);
+      expect(maxRelative(logits, expected.get("logits")!)).toBeLessThan(1e-5);
+
+      const out = join(tmp, name);
+      await savePromptLearningAdapter(adapted, out, {
+        baseModelNameOrPath: String(peft.config.base_model_name_or_path),
+      });
+      const ours = await adapterFiles(out);
+      for (const key of [
+        "peft_type",
+        "task_type",
+        "token_dim",
+        "num_attention_heads",
+        "num_layers",
+        "num_virtual_tokens",
+        "num_transformer_submodules",
+        "encoder_hidden_size",
+        "prefix_projection",
+        "modules_to_save",
+      ]) {
+        expect(ours.config[key], key).toEqual(peft.config[key]);
+      }
+      expect(ours.tensors.get("prompt_embeddings")!.data).toEqual(
+        peft.tensors.get("prompt_embeddings")!.data,
+      );
     });
   }
 });

@@ -8,6 +8,7 @@ import {
   TunekitError,
 } from "@tunekit/core";
 import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
+import { applyDecoderPromptLearning, isDecoderModel } from "../prompt/decoder-prompt-learning.js";
 import { PrefixEncoder } from "./prefix-encoder.js";
 import {
   checkVirtualTokensFit,
@@ -78,6 +79,19 @@ export function prefixTuning(options: PrefixTuningOptions): Strategy {
     method: "prefix-tuning",
     options: resolved as unknown as StrategyOptions,
     apply<M extends Module>(model: M): M {
+      if (isDecoderModel(model)) {
+        if (resolved.projection) {
+          throw new TunekitError(
+            "CONFIG_INVALID",
+            "prefixTuning: the MLP re-parameterisation (projection: true) is not supported on causal LMs yet; use projection: false",
+          );
+        }
+        return applyDecoderPromptLearning(model, "prefix", {
+          numVirtualTokens: p,
+          initStd: resolved.initStd,
+          seed: resolved.seed,
+        });
+      }
       const adapted = cloneModuleTree(model, { freshParameters: headFresh(resolved.trainHead) });
       const bert = bertModelOf(adapted);
       const { config } = bert;

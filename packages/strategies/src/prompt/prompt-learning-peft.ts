@@ -1,5 +1,8 @@
 import { join } from "node:path";
 import {
+  type CausalLm,
+  type DecoderPromptEncoder,
+  decoderPromptEncoderOf,
   evaluateGraphFloat64,
   Graph,
   type HostTensor,
@@ -16,6 +19,7 @@ import { prefixTunedEncoderOf, prefixTuning } from "../prefix/prefix-tuning.js";
 import { promptEmbeddingsOf, promptTuning } from "./prompt-tuning.js";
 import { readAdapterConfigJson, writeAdapterFolder } from "../peft/adapter-folder-io.js";
 import { adapterTaskType } from "../peft/peft-task-type.js";
+import { decoderPromptSizes, isDecoderModel } from "./decoder-prompt-learning.js";
 
 /**
  * PEFT's `task_type` of a model: `SEQ_CLS`, `TOKEN_CLS`, `FEATURE_EXTRACTION` (a bare BERT
@@ -117,6 +121,8 @@ export function promptLearningContents(
   model: Module,
   options: PromptLearningSaveOptions = {},
 ): { config: Record<string, unknown>; tensors: Record<string, HostTensor> } {
+  const decoder = decoderPromptEncoderOf(model);
+  if (decoder && isDecoderModel(model)) return decoderPromptLearningContents(model, decoder, options);
   const bert = bertModelOf(model).config;
   const task = peftTaskType(model);
   const common = {
@@ -171,6 +177,44 @@ export function promptLearningContents(
   return { config, tensors };
 }
 
+/** PEFT's prompt-learning config and tensors of a prompt- or prefix-tuned causal LM. */
+function decoderPromptLearningContents(
+  model: CausalLm,
+  encoder: DecoderPromptEncoder,
+  options: PromptLearningSaveOptions,
+): { config: Record<string, unknown>; tensors: Record<string, HostTensor> } {
+  const sizes = decoderPromptSizes(model, encoder.kind);
+  const common = {
+    task_type: peftTaskType(model),
+    inference_mode: true,
+    base_model_name_or_path: options.baseModelNameOrPath ?? null,
+    revision: null,
+    token_dim: sizes.tokenDim,
+    num_transformer_submodules: 1,
+    num_attention_heads: sizes.numAttentionHeads,
+    num_layers: sizes.numLayers,
+    num_virtual_tokens: encoder.numVirtualTokens,
+    modules_to_save: null,
+  };
+  const config =
+    encoder.kind === "prefix"
+      ? {
+          peft_type: "PREFIX_TUNING",
+          ...common,
+          encoder_hidden_size: sizes.tokenDim,
+          prefix_projection: false,
+        }
+      : {
+          peft_type: "PROMPT_TUNING",
+          ...common,
+          prompt_tuning_init: "RANDOM",
+          prompt_tuning_init_text: null,
+          tokenizer_name_or_path: null,
+          tokenizer_kwargs: null,
+        };
+  return { config, tensors: { [PROMPT_EMBEDDINGS_KEY]: encoder.table.value } };
+}
+
 /**
  * Writes a prefix- or prompt-tuned model as a PEFT adapter folder (`adapter_config.json` +
  * `adapter_model.safetensors`) that Python PEFT loads with `PeftModel.from_pretrained`.
@@ -212,7 +256,7 @@ export function promptLearningStrategyFromConfig(json: unknown, model: Module, s
       `${source}: peft_type ${JSON.stringify(type)} is not a prompt-learning type; expected "PREFIX_TUNING" or "PROMPT_TUNING" (load LoRA / IA3 files with loadAdapter)`,
     );
   }
-  const bert = bertModelOf(model).config;
+  const decoder = isDecoderModel(model);
   const int = (k: string): number => {
     const v = o[k];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
@@ -231,6 +275,25 @@ export function promptLearningStrategyFromConfig(json: unknown, model: Module, s
       );
     }
   };
+  if (decoder) {
+    const sizes = decoderPromptSizes(model, type === "PREFIX_TUNING" ? "prefix" : "prompt");
+    const what = type === "PREFIX_TUNING" ? "key/value" : "";
+    expect("token_dim", sizes.tokenDim, type === "PREFIX_TUNING" ? "key/value width" : "hidden size");
+    expect("num_layers", sizes.numLayers, "number of layers");
+    expect("num_attention_heads", sizes.numAttentionHeads, `number of ${what} heads`.replace("  ", " "));
+    expect("num_transformer_submodules", 1, "number of transformer stacks (a decoder-only model)");
+    if (type === "PREFIX_TUNING" && o.prefix_projection === true && o.inference_mode === false) {
+      throw new TunekitError(
+        "CONFIG_INVALID",
+        `${source}: a training-mode prefix with prefix_projection is not supported on causal LMs; save it from PEFT in inference mode (the folded table)`,
+      );
+    }
+    const p = int("num_virtual_tokens");
+    return type === "PREFIX_TUNING"
+      ? prefixTuning({ numVirtualTokens: p, projection: false })
+      : promptTuning({ numVirtualTokens: p });
+  }
+  const bert = bertModelOf(model).config;
   expect("token_dim", bert.hiddenSize, "hidden_size");
   expect("num_layers", bert.numHiddenLayers, "num_hidden_layers");
   expect("num_attention_heads", bert.numAttentionHeads, "num_attention_heads");
@@ -258,9 +321,12 @@ export async function loadPromptLearningAdapter<M extends Module>(model: M, dir:
   const adapted = promptLearningStrategyFromConfig(json, model, configPath).apply(model);
   const expected = new Map<string, Parameter>();
   const prefix = prefixTunedEncoderOf(adapted);
-  const table = prefix
-    ? prefix.prefixEncoder.getParameter("embedding.weight")
-    : promptEmbeddingsOf(adapted)!.promptEmbeddings;
+  const decoder = decoderPromptEncoderOf(adapted);
+  const table = decoder
+    ? decoder.table
+    : prefix
+      ? prefix.prefixEncoder.getParameter("embedding.weight")
+      : promptEmbeddingsOf(adapted)!.promptEmbeddings;
   expected.set(PROMPT_EMBEDDINGS_KEY, table);
   const optional = new Set<string>();
   const head = adapted.namedChildren().find(([n]) => n === "classifier")?.[1];

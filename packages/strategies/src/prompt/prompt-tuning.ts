@@ -1,10 +1,12 @@
 import {
   BertForTokenClassification,
   type BertModel,
+  type CausalLm,
   cloneModuleTree,
   type Embedding,
   type ForwardContext,
   freezeAll,
+  Gpt2LMHeadModel,
   type HostTensor,
   hostTensor,
   Layer,
@@ -18,6 +20,7 @@ import {
   TunekitError,
 } from "@tunekit/core";
 import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
+import { applyDecoderPromptLearning, isDecoderModel } from "./decoder-prompt-learning.js";
 import { PromptWordEmbeddings } from "./prompt-word-embeddings.js";
 import {
   checkVirtualTokensFit,
@@ -103,6 +106,18 @@ export function promptTuning(options: PromptTuningOptions): Strategy {
     method: "prompt-tuning",
     options: Object.freeze(resolved) as unknown as StrategyOptions,
     apply<M extends Module>(model: M): M {
+      if (isDecoderModel(model)) {
+        const table =
+          init === "random"
+            ? undefined
+            : decoderTextPrompt(model, p, init.tokenizer.encode(init.text).ids, init.text);
+        return applyDecoderPromptLearning(model, "prompt", {
+          numVirtualTokens: p,
+          initStd: resolved.initStd,
+          seed: resolved.seed,
+          ...(table === undefined ? {} : { table }),
+        });
+      }
       const adapted = cloneModuleTree(model, { freshParameters: headFresh(resolved.trainHead) });
       const bert = bertModelOf(adapted);
       const bertPath = adapted.namedModules().find(([, m]) => m === bert)![0];
@@ -156,6 +171,25 @@ function initialPrompt(
   for (let i = 0; i < p; i++) {
     const id = ids[i % ids.length]!;
     out.set(table.subarray(id * h, (id + 1) * h) as Float32Array, i * h);
+  }
+  return hostTensor("float32", [p, h], out);
+}
+
+/** A decoder prompt initialised from the token embeddings of `ids`, repeated or cropped to `p`. */
+function decoderTextPrompt(model: CausalLm, p: number, ids: readonly number[], text: string): HostTensor {
+  const words = model instanceof Gpt2LMHeadModel ? model.transformer.wte : model.model.embedTokens;
+  const [vocab, h] = words.value.shape as [number, number];
+  const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+  if (ids.length === 0 || bad !== undefined) {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `promptTuning: the init text ${JSON.stringify(text)} ${ids.length === 0 ? "encodes to no tokens" : `has token id ${bad} outside the vocabulary (size ${vocab})`}; use the model's own tokenizer`,
+    );
+  }
+  const out = new Float32Array(p * h);
+  for (let i = 0; i < p; i++) {
+    const id = ids[i % ids.length]!;
+    out.set(words.value.data.subarray(id * h, (id + 1) * h) as Float32Array, i * h);
   }
   return hostTensor("float32", [p, h], out);
 }

@@ -1,7 +1,7 @@
 import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
+import { add, concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
 import { Dropout } from "../../modules/dropout.js";
 import { Embedding } from "../../modules/embedding.js";
 import { LayerNorm } from "../../modules/layer-norm.js";
@@ -11,8 +11,20 @@ import type { Parameter } from "../../modules/parameter.js";
 import type { ModelBatchOutput } from "../../trainer/trainer-model.js";
 import { causalLmLoss } from "../llama/causal-lm-loss.js";
 import { causalMaskBias } from "../llama/decoder-ops.js";
+import {
+  type DecoderPromptEncoder,
+  decoderPromptEncoderOf,
+  extendedLabels,
+  extendedMask,
+  prefixMaskBias,
+} from "../llama/decoder-prompt.js";
 import type { StaticKvCache } from "../llama/kv-cache.js";
-import type { GenerationForwardInputs, GenerationSpec, LlamaInputs } from "../llama/llama-model.js";
+import {
+  type GenerationForwardInputs,
+  type GenerationSpec,
+  type LlamaInputs,
+  refusePromptInGeneration,
+} from "../llama/llama-model.js";
 import type { Gpt2Config } from "./gpt2-config.js";
 import { Gpt2Block, type Gpt2Step } from "./gpt2-layers.js";
 import { checkGpt2Size } from "./gpt2-parameter-count.js";
@@ -53,19 +65,27 @@ export class Gpt2Model extends Module {
   /**
    * Hidden states `[B, S, H]`. With a {@link StaticKvCache}, the blocks record their keys and
    * values in it (a prefill) or attend over it (a decode step, where the cache's slot mask
-   * replaces `attentionMask`). `prefix(i)` gives key/value vectors prepended to block `i`'s
-   * attention (prefix tuning); `prefixBias` then replaces the mask bias (it covers them).
+   * replaces `attentionMask`). With a prompt-tuning table (`DecoderPromptEncoder`), `P` virtual
+   * tokens come first (positions `0 .. P-1`, `[B, P+S, H]` out); with a prefix table, every
+   * block attends to `P` prefix keys / values first and tokens take positions `P .. P+S-1`.
    */
   forward(
     inputs: LlamaInputs,
     ctx: ForwardContext = EVAL_CONTEXT,
     cache?: StaticKvCache,
-    prefix?: { readonly bias: Tensor; at(layer: number): { key: Tensor; value: Tensor } },
+    prompt?: DecoderPromptEncoder,
   ): Tensor {
     const { inputIds, attentionMask, positionIds } = inputs;
     checkIds(inputIds, "input_ids");
     const g = inputIds.graph;
-    const s = inputIds.shape[1]!;
+    const [b, s] = inputIds.shape as [number, number];
+    const p = prompt?.numVirtualTokens ?? 0;
+    if (prompt && (cache || positionIds)) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        "GPT-2: prompt and prefix tuning take positions from 0; leave position_ids and the key/value cache out",
+      );
+    }
     let bias: Tensor;
     if (cache?.decoding) {
       if (attentionMask) {
@@ -78,35 +98,43 @@ export class Gpt2Model extends Module {
     } else {
       if (attentionMask?.rank === 3) checkIds(attentionMask, "attention_mask", [...inputIds.shape, s]);
       else if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
-      bias = causalMaskBias(g, s, attentionMask);
+      if (prompt?.kind === "prompt") bias = causalMaskBias(g, p + s, extendedMask(attentionMask, p));
+      else if (prompt?.kind === "prefix") bias = prefixMaskBias(g, s, p, attentionMask);
+      else bias = causalMaskBias(g, s, attentionMask);
     }
-    if (prefix) bias = prefix.bias;
     let positions: Tensor;
     if (positionIds) {
       checkIds(positionIds, "position_ids", inputIds.shape);
       positions = positionIds;
     } else {
-      if (s > this.config.maxPositionEmbeddings) {
+      const n = prompt?.kind === "prompt" ? p + s : s;
+      const first = prompt?.kind === "prefix" ? p : 0;
+      if (first + n > this.config.maxPositionEmbeddings) {
         throw new TunekitError(
           "SHAPE_MISMATCH",
-          `GPT-2: a sequence of ${s} tokens is longer than n_positions (${this.config.maxPositionEmbeddings}); ` +
-            "truncate it (e.g. a smaller maxLength)",
+          `GPT-2: a sequence of ${first + n} positions${p ? ` (${p} virtual tokens included)` : ""} is longer than ` +
+            `n_positions (${this.config.maxPositionEmbeddings}); truncate it (e.g. a smaller maxLength)`,
         );
       }
       positions = constant(
         g,
         "int32",
-        [1, s],
-        Int32Array.from({ length: s }, (_, i) => i),
+        [1, n],
+        Int32Array.from({ length: n }, (_, i) => first + i),
       );
     }
-    const words = this.child<Layer>("wte").forward(inputIds, ctx);
+    let words = this.child<Layer>("wte").forward(inputIds, ctx);
+    if (prompt?.kind === "prompt") words = concat([prompt.promptEmbeddings(g, b), words], 1);
     let x = add(words, this.child<Layer>("wpe").forward(positions, ctx));
     x = this.child<Layer>("drop").forward(x, ctx);
+    const c = this.config;
     let i = 0;
     for (const block of this.child<ModuleList<Gpt2Block>>("h")) {
-      const step: Gpt2Step | undefined =
-        cache || prefix ? { cache, layer: i, prefix: prefix?.at(i) } : undefined;
+      const prefix =
+        prompt?.kind === "prefix"
+          ? prompt.prefixKeyValues(g, b, i, c.numHiddenLayers, c.numAttentionHeads, c.headDim)
+          : undefined;
+      const step: Gpt2Step | undefined = cache || prefix ? { cache, layer: i, prefix } : undefined;
       x = block.forward(x, bias, ctx, step);
       i++;
     }
@@ -172,10 +200,21 @@ export class Gpt2LMHeadModel extends Module {
   }
 
   forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT): { logits: Tensor; loss?: Tensor } {
-    const logits = this.head(this.transformer.forward(inputs, ctx), ctx);
+    const prompt = decoderPromptEncoderOf(this);
+    const logits = this.head(this.transformer.forward(inputs, ctx, undefined, prompt), ctx);
     if (inputs.labels === undefined) return { logits };
     checkIds(inputs.labels, "labels", inputs.inputIds.shape);
-    return { logits, loss: causalLmLoss(logits, inputs.labels) };
+    const labels =
+      prompt?.kind === "prompt" ? extendedLabels(inputs.labels, prompt.numVirtualTokens) : inputs.labels;
+    return { logits, loss: causalLmLoss(logits, labels) };
+  }
+
+  /**
+   * Attaches (or replaces) the prompt / prefix table that prompt and prefix tuning train, as
+   * the child `prompt_encoder` (PEFT's name); `forward` then reads it.
+   */
+  setPromptEncoder(encoder: DecoderPromptEncoder): void {
+    this.registerModule("prompt_encoder", encoder);
   }
 
   /**
@@ -183,6 +222,7 @@ export class Gpt2LMHeadModel extends Module {
    * runs on those positions only. Positions must stay below `n_positions`.
    */
   forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+    refusePromptInGeneration(this, this.architecture);
     const hidden = this.transformer.forward(inputs, ctx, inputs.cache);
     return this.pickAndHead(hidden, inputs.logitIndex, ctx);
   }

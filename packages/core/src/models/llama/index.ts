@@ -30,3 +30,11 @@ export { LlamaAttention, LlamaDecoderLayer, LlamaMLP, LlamaRMSNorm } from "./lla
 export type { GenerationForwardInputs, GenerationSpec, LlamaInputs } from "./llama-model.js";
 export { LlamaForCausalLM, LlamaModel } from "./llama-model.js";
 export { checkLlamaSize, llamaParameterCount, MAX_LLAMA_PARAMETERS } from "./llama-parameter-count.js";
+export {
+  DecoderPromptEncoder,
+  decoderPromptEncoderOf,
+  extendedLabels,
+  extendedMask,
+  prefixMaskBias,
+} from "./decoder-prompt.js";
+export { refusePromptInGeneration } from "./llama-model.js";

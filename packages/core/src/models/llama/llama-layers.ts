@@ -1,6 +1,6 @@
 import type { Rng } from "../../data/random.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, mul, reshape, transpose } from "../../ir/ops.js";
+import { add, concat, mul, reshape, transpose } from "../../ir/ops.js";
 import { filledTensor } from "../../modules/init.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, Layer, Module } from "../../modules/module.js";
@@ -23,6 +23,8 @@ export interface DecoderStep {
   readonly rope?: { readonly cos: Tensor; readonly signedSin: Tensor } | undefined;
   readonly cache?: StaticKvCache | undefined;
   readonly layer: number;
+  /** Prefix tuning: key/value vectors `[B, kvHeads, P, headDim]` attended before the tokens' own (not rotated). */
+  readonly prefix?: { readonly key: Tensor; readonly value: Tensor } | undefined;
 }
 
 /**
@@ -97,9 +99,13 @@ export class LlamaAttention extends Module {
     const q = rotate(heads("q_proj", this.numHeads));
     const kNew = rotate(heads("k_proj", this.numKeyValueHeads));
     const vNew = heads("v_proj", this.numKeyValueHeads);
-    const { keys: k, values: v } = step?.cache
+    let { keys: k, values: v } = step?.cache
       ? step.cache.update(step.layer, kNew, vNew)
       : { keys: kNew, values: vNew };
+    if (step?.prefix) {
+      k = concat([step.prefix.key, k], 2);
+      v = concat([step.prefix.value, v], 2);
+    }
     const context = groupedQueryAttention(q, k, v, maskBias, 1 / Math.sqrt(d));
     const merged = reshape(transpose(context, [0, 2, 1, 3]), [b, s, this.numHeads * d]);
     return this.child<Layer>("o_proj").forward(merged, ctx);

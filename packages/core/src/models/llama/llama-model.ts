@@ -1,14 +1,21 @@
 import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { matmul, oneHot, reshape } from "../../ir/ops.js";
+import { concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
 import { Embedding } from "../../modules/embedding.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
 import type { Parameter } from "../../modules/parameter.js";
 import type { ModelBatchOutput } from "../../trainer/trainer-model.js";
 import { causalLmLoss } from "./causal-lm-loss.js";
-import { causalMaskBias, rotaryAtPositions } from "./decoder-ops.js";
+import { causalMaskBias, rotaryAtPositions, rotaryTables } from "./decoder-ops.js";
+import {
+  type DecoderPromptEncoder,
+  decoderPromptEncoderOf,
+  extendedLabels,
+  extendedMask,
+  prefixMaskBias,
+} from "./decoder-prompt.js";
 import type { StaticKvCache } from "./kv-cache.js";
 import { type LlamaConfig, LLAMA_MODEL_TYPES } from "./llama-config.js";
 import { LlamaDecoderLayer, LlamaRMSNorm } from "./llama-layers.js";
@@ -115,7 +122,13 @@ export class LlamaModel extends Module {
    * values in it (a prefill) or attend over it (a decode step, where the cache's slot mask
    * replaces `attentionMask`).
    */
-  forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT, cache?: StaticKvCache): Tensor {
+  forward(
+    inputs: LlamaInputs,
+    ctx: ForwardContext = EVAL_CONTEXT,
+    cache?: StaticKvCache,
+    prompt?: DecoderPromptEncoder,
+  ): Tensor {
+    if (prompt) return this.forwardWithPrompt(inputs, ctx, prompt);
     const { inputIds, attentionMask, positionIds } = inputs;
     checkIds(inputIds, "input_ids");
     const s = inputIds.shape[1]!;
@@ -145,6 +158,42 @@ export class LlamaModel extends Module {
       x =
         rope || cache ? layer.forward(x, bias, ctx, { rope, cache, layer: i }) : layer.forward(x, bias, ctx);
       i++;
+    }
+    return this.child<Layer>("norm").forward(x, ctx);
+  }
+
+  /** Prompt tuning (virtual tokens first, `[B, P+S, H]` out) or prefix tuning (past keys / values per layer). */
+  private forwardWithPrompt(inputs: LlamaInputs, ctx: ForwardContext, prompt: DecoderPromptEncoder): Tensor {
+    const { inputIds, attentionMask, positionIds } = inputs;
+    checkIds(inputIds, "input_ids");
+    if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
+    if (positionIds) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        "Llama decoder: prompt and prefix tuning take positions 0 .. P+S-1; leave position_ids out (no packing)",
+      );
+    }
+    const g = inputIds.graph;
+    const [b, s] = inputIds.shape as [number, number];
+    const p = prompt.numVirtualTokens;
+    const c = this.config;
+    let x = this.child<Layer>("embed_tokens").forward(inputIds, ctx);
+    const layers = [...this.child<ModuleList<LlamaDecoderLayer>>("layers")];
+    if (prompt.kind === "prompt") {
+      x = concat([prompt.promptEmbeddings(g, b), x], 1);
+      const bias = causalMaskBias(g, p + s, extendedMask(attentionMask, p), c.slidingWindow);
+      for (const layer of layers) x = layer.forward(x, bias, ctx);
+    } else {
+      const bias = prefixMaskBias(g, s, p, attentionMask);
+      const tables = rotaryTables(s, c.headDim, c.ropeTheta, p);
+      const rope = {
+        cos: constant(g, "float32", [s, c.headDim], tables.cos),
+        signedSin: constant(g, "float32", [s, c.headDim], tables.signedSin),
+      };
+      layers.forEach((layer, i) => {
+        const prefix = prompt.prefixKeyValues(g, b, i, c.numHiddenLayers, c.numKeyValueHeads, c.headDim);
+        x = layer.forward(x, bias, ctx, { rope, layer: i, prefix });
+      });
     }
     return this.child<Layer>("norm").forward(x, ctx);
   }
@@ -212,10 +261,21 @@ export class LlamaForCausalLM extends Module {
   }
 
   forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT): { logits: Tensor; loss?: Tensor } {
-    const logits = this.head(this.model.forward(inputs, ctx), ctx);
+    const prompt = decoderPromptEncoderOf(this);
+    const logits = this.head(this.model.forward(inputs, ctx, undefined, prompt), ctx);
     if (inputs.labels === undefined) return { logits };
     checkIds(inputs.labels, "labels", inputs.inputIds.shape);
-    return { logits, loss: causalLmLoss(logits, inputs.labels) };
+    const labels =
+      prompt?.kind === "prompt" ? extendedLabels(inputs.labels, prompt.numVirtualTokens) : inputs.labels;
+    return { logits, loss: causalLmLoss(logits, labels) };
+  }
+
+  /**
+   * Attaches (or replaces) the prompt / prefix table that prompt and prefix tuning train, as
+   * the child `prompt_encoder` (PEFT's name); `forward` then reads it.
+   */
+  setPromptEncoder(encoder: DecoderPromptEncoder): void {
+    this.registerModule("prompt_encoder", encoder);
   }
 
   /**
@@ -223,6 +283,7 @@ export class LlamaForCausalLM extends Module {
    * runs on those positions only. With a cache, see {@link GenerationForwardInputs}.
    */
   forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
+    refusePromptInGeneration(this, this.architecture);
     const hidden = this.model.forward(inputs, ctx, inputs.cache);
     const [b, s, h] = hidden.shape as [number, number, number];
     const index = inputs.logitIndex;
@@ -268,6 +329,26 @@ export class LlamaForCausalLM extends Module {
       ctx,
     );
     return { loss, outputs: { logits } };
+  }
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` for a prompt- or prefix-tuned decoder in `generate`, whose static
+ * cache does not hold virtual tokens yet.
+ *
+ * @example
+ * ```ts
+ * refusePromptInGeneration(model, "LlamaForCausalLM");
+ * ```
+ */
+export function refusePromptInGeneration(model: Module, architecture: string): void {
+  const prompt = decoderPromptEncoderOf(model);
+  if (prompt) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `${architecture}: generation with a ${prompt.kind}-tuned model is not supported yet (the key/value cache ` +
+        "does not hold virtual tokens); generate with the base model or a LoRA / IA3 adapter",
+    );
   }
 }
 

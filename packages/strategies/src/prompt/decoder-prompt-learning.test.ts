@@ -1,0 +1,107 @@
+import {
+  createReferenceBackend,
+  type CausalLm,
+  generate,
+  Gpt2LMHeadModel,
+  LlamaForCausalLM,
+  mulberry32,
+  parseGpt2Config,
+  parseLlamaConfig,
+  Trainer,
+  type TrainerData,
+} from "@tunekit/core";
+import { describe, expect, it } from "vitest";
+import { prefixTuning } from "../prefix/prefix-tuning.js";
+import { promptTuning } from "./prompt-tuning.js";
+
+const GPT2 = parseGpt2Config({
+  model_type: "gpt2",
+  vocab_size: 20,
+  n_embd: 16,
+  n_layer: 2,
+  n_head: 2,
+  n_positions: 16,
+  resid_pdrop: 0,
+  embd_pdrop: 0,
+  attn_pdrop: 0,
+  initializer_range: 0.5, // a frozen base whose activations a prompt can steer
+});
+const LLAMA = parseLlamaConfig({
+  model_type: "llama",
+  vocab_size: 20,
+  hidden_size: 16,
+  intermediate_size: 24,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  initializer_range: 0.5,
+});
+
+// rows "count up from a random start": learnable from a few virtual tokens with the base frozen
+function counting(rows: number, seed: number): TrainerData {
+  const rng = mulberry32(seed);
+  const ids: Int32Array[] = [];
+  for (let r = 0; r < rows; r++) {
+    const start = 3 + Math.floor(rng() * 8);
+    ids.push(Int32Array.from({ length: 4 + Math.floor(rng() * 3) }, (_, t) => start + t));
+  }
+  return {
+    task: "classification",
+    ids,
+    tokenTypeIds: ids.map((row) => new Int32Array(row.length)),
+    lengths: Int32Array.from(ids, (row) => row.length),
+    labels: undefined,
+    padId: 0,
+    maxLength: 8,
+    numTruncated: 0,
+    tokenLabels: ids.map((row) => Int32Array.from(row, (id, t) => (t === 0 ? -100 : id))),
+  };
+}
+
+async function fit(model: CausalLm): Promise<number[]> {
+  const losses: number[] = [];
+  await new Trainer({
+    model,
+    callbacks: [{ onStep: (info) => void losses.push(info.loss) }],
+    backend: createReferenceBackend(),
+    batchSize: 8,
+    epochs: 8,
+    lr: 0.3,
+    schedule: "constant",
+    seed: 1,
+  }).fit(counting(16, 3));
+  return losses;
+}
+
+describe("prompt and prefix tuning on causal LMs", () => {
+  it.each([
+    [
+      "prefix tuning on GPT-2",
+      () => prefixTuning({ numVirtualTokens: 4 }).apply(new Gpt2LMHeadModel(GPT2, { seed: 2 })),
+    ],
+    [
+      "prompt tuning on a Llama (GQA)",
+      () => promptTuning({ numVirtualTokens: 4 }).apply(new LlamaForCausalLM(LLAMA, { seed: 2 })),
+    ],
+  ])("%s: the Trainer trains only the table, and the loss falls", async (_, make) => {
+    const model = make() as CausalLm;
+    const trainable = model.namedParameters().filter(([, p]) => p.trainable);
+    expect(trainable.map(([n]) => n)).toEqual(["prompt_encoder.embedding.weight"]);
+    const frozen = model.namedParameters().find(([, p]) => !p.trainable)![1];
+    const before = Float32Array.from(frozen.value.data as Float32Array);
+    const losses = await fit(model);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.85);
+    expect(frozen.value.data).toEqual(before);
+  });
+
+  it("refuses generation with virtual tokens, the prefix MLP, and applying twice", async () => {
+    const prefixed = prefixTuning({ numVirtualTokens: 2 }).apply(new Gpt2LMHeadModel(GPT2));
+    await expect(generate(prefixed, createReferenceBackend(), [[3, 4]], { maxNewTokens: 2 })).rejects.toThrow(
+      /generation with a prefix-tuned model is not supported yet/,
+    );
+    expect(() =>
+      prefixTuning({ numVirtualTokens: 2, projection: true }).apply(new Gpt2LMHeadModel(GPT2)),
+    ).toThrow(/projection: true\) is not supported on causal LMs/);
+    expect(() => promptTuning({ numVirtualTokens: 2 }).apply(prefixed)).toThrow(/already has a prefix table/);
+  });
+});
