@@ -54,7 +54,14 @@ export interface BlobDownload {
   readonly onProgress?: (p: HubProgress) => void;
 }
 
-/** A 64-hex-digit ETag: the sha256 of an LFS file. */
+/**
+ * A 64-hex-digit ETag: the sha256 of an LFS file.
+ *
+ * @example
+ * ```ts
+ * SHA256_ETAG.test(etag); // true for LFS files: their download is checked against it
+ * ```
+ */
 export const SHA256_ETAG = /^[0-9a-f]{64}$/;
 
 /**

@@ -22,7 +22,14 @@ export interface HubSettings {
   readonly offline: boolean;
 }
 
-/** The default endpoint, as `huggingface_hub`'s. */
+/**
+ * The default endpoint, as `huggingface_hub`'s.
+ *
+ * @example
+ * ```ts
+ * resolveHubSettings({}).endpoint === HF_DEFAULT_ENDPOINT; // true
+ * ```
+ */
 export const HF_DEFAULT_ENDPOINT = "https://huggingface.co";
 
 const TRUE_VALUES = new Set(["1", "ON", "YES", "TRUE"]);

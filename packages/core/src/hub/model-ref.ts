@@ -18,7 +18,14 @@ export interface HubModelRef {
 /** A repository id segment: letters, digits, `-`, `_`, `.`; no leading/trailing `-`/`.`, no `--` or `..`. */
 const SEGMENT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?$/;
 const REVISION = /^[A-Za-z0-9_.\-/]{1,255}$/;
-/** A full git commit hash, as the Hub's `X-Repo-Commit` header sends it. */
+/**
+ * A full git commit hash, as the Hub's `X-Repo-Commit` header sends it.
+ *
+ * @example
+ * ```ts
+ * COMMIT_HASH.test("main"); // false: a branch, resolved through refs/main
+ * ```
+ */
 export const COMMIT_HASH = /^[0-9a-f]{40}$/;
 
 /**
