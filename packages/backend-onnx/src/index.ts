@@ -1,14 +1,23 @@
 export type { OnnxBackend, OnnxBackendOptions, OnnxExecutionProvider } from "./backend.js";
 export { createOnnxBackend } from "./backend.js";
 export type { LoweredModel, ModelIO } from "./lower.js";
+export type { LowerOptions } from "./lower-context.js";
 export { lowerGraph } from "./lower.js";
-export { ONNX_OPSET } from "./onnx-builder.js";
-export type { OnnxAttribute, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from "./onnx-model.js";
+export { ONNX_OPSET, OnnxGraphBuilder } from "./onnx-builder.js";
+export type {
+  OnnxAttribute,
+  OnnxDataTypeCode,
+  OnnxModel,
+  OnnxNode,
+  OnnxTensor,
+  OnnxValueInfo,
+} from "./onnx-model.js";
 export { encodeOnnxModel, OnnxDataType } from "./onnx-model.js";
 export type { OnnxProfileSummary, OpTypeTime } from "./profile.js";
 export { profileFiles, readOnnxProfile, summarizeOnnxProfile } from "./profile.js";
 export { disableOnnxTelemetry, ORT_TELEMETRY_ENV } from "./telemetry.js";
 export type { OnnxExport, OnnxExportOptions } from "./export/export-onnx.js";
+export type { IndexPattern } from "./export/index-constants.js";
 export { exportOnnx } from "./export/export-onnx.js";
 export type { DynamicAxisNames, ExportIO, SymbolicLowering } from "./export/lower-symbolic.js";
 export { DEFAULT_AXIS_NAMES, lowerSymbolic } from "./export/lower-symbolic.js";

@@ -18,7 +18,14 @@ export const OnnxDataType = {
   UINT32: 12,
 } as const;
 
-/** A value of {@link OnnxDataType}. */
+/**
+ * A value of {@link OnnxDataType}: the element type code of an ONNX tensor or value.
+ *
+ * @example
+ * ```ts
+ * const code: OnnxDataTypeCode = OnnxDataType.FLOAT; // 1
+ * ```
+ */
 export type OnnxDataTypeCode = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /**

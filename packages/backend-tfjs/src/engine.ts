@@ -3,9 +3,23 @@ import { dirname, join } from "node:path";
 import type * as TfNamespace from "@tensorflow/tfjs";
 import { TunekitError } from "@tunekit/core";
 
-/** The TensorFlow.js namespace a backend runs on (`@tensorflow/tfjs` or the tfjs-node one). */
+/**
+ * The TensorFlow.js namespace a backend runs on (`@tensorflow/tfjs` or the tfjs-node one).
+ *
+ * @example
+ * ```ts
+ * const relu = (tf: Tf, x: TfTensor): TfTensor => tf.relu(x);
+ * ```
+ */
 export type Tf = typeof TfNamespace;
-/** A TensorFlow.js tensor. */
+/**
+ * A TensorFlow.js tensor.
+ *
+ * @example
+ * ```ts
+ * const twice = (tf: Tf, x: TfTensor): TfTensor => tf.mul(x, 2);
+ * ```
+ */
 export type TfTensor = TfNamespace.Tensor;
 
 /**
@@ -21,7 +35,15 @@ export type TfTensor = TfNamespace.Tensor;
  */
 export type TfjsEngine = "tensorflow" | "wasm" | "cpu";
 
-/** An initialised engine: the namespace to call and the tfjs backend name that is active. */
+/**
+ * An initialised engine: the namespace to call and the tfjs backend name that is active
+ * (what a `TfjsExecutable` runs on).
+ *
+ * @example
+ * ```ts
+ * const active: ActiveEngine = { tf, engine: "wasm", reason: "requested" };
+ * ```
+ */
 export interface ActiveEngine {
   readonly tf: Tf;
   readonly engine: TfjsEngine;

@@ -4,7 +4,15 @@ import { ELEMENTWISE_KERNELS } from "./kernels-elementwise.js";
 import { LAYOUT_KERNELS } from "./kernels-layout.js";
 import { NN_KERNELS } from "./kernels-nn.js";
 
-/** Leaf ops: their values come from feeds or are uploaded at compile time, not from a kernel. */
+/**
+ * Leaf ops: their values come from feeds or are uploaded at compile time, not from a kernel
+ * (the ops `TFJS_KERNELS` has no entry for).
+ *
+ * @example
+ * ```ts
+ * const leaf: LeafOp = "param";
+ * ```
+ */
 export type LeafOp = "input" | "param" | "constant";
 
 /**

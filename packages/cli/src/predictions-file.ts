@@ -3,7 +3,14 @@ import { dirname, extname } from "node:path";
 import { type PredictResult, writeFileAtomic } from "@tunekit/core";
 import type { PreparedSplit } from "./setup/training-data.js";
 
-/** Output formats of `tunekit predict`. */
+/**
+ * Output formats of `tunekit predict` (`--format`).
+ *
+ * @example
+ * ```ts
+ * PREDICTION_FORMATS.includes("csv"); // true
+ * ```
+ */
 export const PREDICTION_FORMATS = ["csv", "jsonl"] as const;
 
 /**

@@ -100,6 +100,7 @@ export {
 } from "./adapters/bottleneck-adapter.js";
 export type {
   AdapterArchitecture,
+  AdapterArchitectureSpec,
   BottleneckOptions,
   ResolvedBottleneckOptions,
 } from "./adapters/bottleneck-strategies.js";

@@ -4,7 +4,14 @@ import { loadDataSpec, requireSplit, resolveTask } from "./data-setup.js";
 import { tokenizeSplit } from "./pipeline.js";
 import { loadTokenData, type TokenSplit, tokenizeWords } from "./token-data.js";
 
-/** The split names of a data set. */
+/**
+ * The split names of a data set.
+ *
+ * @example
+ * ```ts
+ * const split: SplitName = "validation";
+ * ```
+ */
 export type SplitName = "train" | "validation" | "test";
 
 /**

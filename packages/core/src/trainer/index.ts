@@ -26,6 +26,7 @@ export type {
   StepInfo,
   StopReason,
   TrainerCallbacks,
+  TrainerHook,
 } from "./trainer-callbacks.js";
 export type { TrainerBatch } from "./trainer-data.js";
 export { trainerBatch } from "./trainer-data.js";

@@ -83,8 +83,16 @@ export interface CheckpointInfo {
  */
 export type CallbackSignal = "stop" | undefined;
 
-/** A hook: return (or resolve to) `"stop"` to end training; any other value continues. */
-type Hook<T> = (info: T) => unknown;
+/**
+ * One {@link TrainerCallbacks} hook: called with `info`; return (or resolve to) `"stop"` to end
+ * training, any other value continues.
+ *
+ * @example
+ * ```ts
+ * const onStep: TrainerHook<StepInfo> = (s) => (s.step >= 100 ? "stop" : undefined);
+ * ```
+ */
+export type TrainerHook<T> = (info: T) => unknown;
 
 /**
  * Hooks called during `fit`, in this order per update: `onStep`, then (when due)
@@ -97,10 +105,10 @@ type Hook<T> = (info: T) => unknown;
  * ```
  */
 export interface TrainerCallbacks {
-  readonly onStep?: Hook<StepInfo>;
-  readonly onEvaluate?: Hook<EvaluationResult>;
-  readonly onCheckpoint?: Hook<CheckpointInfo>;
-  readonly onEpochEnd?: Hook<EpochInfo>;
+  readonly onStep?: TrainerHook<StepInfo>;
+  readonly onEvaluate?: TrainerHook<EvaluationResult>;
+  readonly onCheckpoint?: TrainerHook<CheckpointInfo>;
+  readonly onEpochEnd?: TrainerHook<EpochInfo>;
   readonly onTrainEnd?: (result: {
     readonly step: number;
     readonly stopReason: StopReason;
@@ -132,7 +140,7 @@ export async function runHooks<K extends "onStep" | "onEvaluate" | "onCheckpoint
 ): Promise<boolean> {
   let stop = false;
   for (const c of callbacks) {
-    const fn = c[hook] as Hook<typeof info> | undefined;
+    const fn = c[hook] as TrainerHook<typeof info> | undefined;
     if (fn !== undefined && (await fn(info)) === "stop") stop = true;
   }
   return stop;

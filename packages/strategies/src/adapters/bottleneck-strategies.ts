@@ -72,7 +72,18 @@ export interface ResolvedBottleneckOptions {
   readonly lnAfter: boolean;
 }
 
-interface ArchitectureSpec {
+/**
+ * What one bottleneck architecture means: its default reduction factor, non-linearity and
+ * scaling, the sites in each layer that get an adapter, and whether an adapter sits in series
+ * or in parallel (an entry of {@link ADAPTER_ARCHITECTURES}).
+ *
+ * @example
+ * ```ts
+ * const spec: AdapterArchitectureSpec = ADAPTER_ARCHITECTURES.pfeiffer;
+ * spec.sites; // the output site only
+ * ```
+ */
+export interface AdapterArchitectureSpec {
   readonly reductionFactor: number;
   readonly nonLinearity: AdapterNonLinearity;
   readonly scaling: number;
@@ -88,7 +99,7 @@ interface ArchitectureSpec {
  * ADAPTER_ARCHITECTURES.parallel.scaling; // 4
  * ```
  */
-export const ADAPTER_ARCHITECTURES: Readonly<Record<AdapterArchitecture, ArchitectureSpec>> = Object.freeze({
+export const ADAPTER_ARCHITECTURES: Readonly<Record<AdapterArchitecture, AdapterArchitectureSpec>> = Object.freeze({
   houlsby: {
     reductionFactor: 16,
     nonLinearity: "swish",

@@ -103,9 +103,15 @@ function firstToken(hidden: Tensor): Tensor {
 
 /**
  * Common part of the heads: the encoder under its Hugging Face attribute (`bert`, `roberta`,
- * `electra`, `distilbert`) and the head modules.
+ * `electra`, `distilbert`) and the head modules. {@link BertForSequenceClassification} and
+ * {@link BertForTokenClassification} extend it; code that takes either can type it so.
+ *
+ * @example
+ * ```ts
+ * const labelsOf = (m: BertClassifierBase): number => m.numLabels;
+ * ```
  */
-abstract class BertClassifierBase extends Module {
+export abstract class BertClassifierBase extends Module {
   readonly config: BertConfig;
   readonly numLabels: number;
   /** Attribute of the encoder, the first segment of parameter names (`bert`, `roberta`, ...). */

@@ -1,6 +1,7 @@
 export { BertEmbeddings } from "./bert-embeddings.js";
 export type { BertHeadOptions, BertHeadOutput, BertProblemType } from "./bert-heads.js";
 export {
+  BertClassifierBase,
   BertForSequenceClassification,
   BertForTokenClassification,
   EncoderClassificationHead,
