@@ -202,6 +202,46 @@ describe("evaluate / predict on a model folder, no training config", () => {
     expect(r.err).toContain("labels from");
     expect(r.json!.loss as number).toBeCloseTo(evaluation.loss, 5);
     expect(r.json!.metrics).toEqual(evaluation.metrics);
+    // train --adapter continues the adapter: with a negligible learning rate the new run scores as the old one
+    const continued = await cli([
+      "train",
+      "examples/sst2-tiny.json",
+      ...smallRunFlags({ train: 64, validation: 32, maxLength: 32 }),
+      "--max-steps",
+      "1",
+      "--set",
+      'model={"path":"models/bert-4l-h128"}',
+      "--set",
+      'strategy={"method":"lora","r":4}',
+      "--set",
+      "training.lr=1e-12",
+      "--adapter",
+      join(lora, "adapter"),
+      "--output",
+      join(dir, "lora-continued"),
+      "--json",
+    ]);
+    expect(continued.err).toContain("training continues them");
+    const again = continued.json!.evaluation as { loss: number; metrics: Record<string, number> };
+    expect(again.loss).toBeCloseTo(evaluation.loss, 5);
+    expect(again.metrics).toEqual(evaluation.metrics);
+    const wrongRank = await cli(
+      [
+        "train",
+        "examples/sst2-tiny.json",
+        ...QUICK,
+        "--set",
+        'model={"path":"models/bert-4l-h128"}',
+        "--set",
+        'strategy={"method":"lora","r":8}',
+        "--adapter",
+        join(lora, "adapter"),
+        "--output",
+        join(dir, "lora-r8"),
+      ],
+      { code: EXIT.runtimeError },
+    );
+    expect(wrongRank.err).toContain("CHECKPOINT_MISMATCH");
     // without the adapter the base's classifier is fresh: said loudly
     const bare = await cli(["predict", "examples/models/bert-4l-h128", "--input", "-", "--out", "-"], {
       stdin: "fine\n",

@@ -44,6 +44,7 @@ import {
 import { reportInterrupted } from "../setup/interrupted-run.js";
 import { resumePoint } from "../setup/resume-point.js";
 import { acquireRunLock } from "../setup/run-lock.js";
+import { continueAdapter } from "../setup/continue-adapter.js";
 import { balanceOptions, scheduleOptions } from "../setup/train-balance.js";
 import { TRAIN_LOSS_FILE, TrainLossLedger } from "../setup/train-loss.js";
 import { ADAPTER_DIR, adaptedModelNote, saveTrainedModel } from "../setup/trained-model.js";
@@ -82,6 +83,8 @@ export const trainCommand: CliCommand = {
     "                   with --resume: continue even though training options changed (e.g. more steps)",
     "  --break-lock     take over the output folder's run lock (OUTPUT/.tunekit-lock) even though",
     "                   another run seems to hold it (one that ended on another host)",
+    "  --adapter DIR    start the config's lora / rslora / dora / ia3 strategy from a PEFT adapter",
+    "                   folder's weights (e.g. an earlier run's adapter/) and continue training it",
     "  --base-model NAME",
     "                   recorded as the adapter's base_model_name_or_path (default: the Hub id in",
     "                   the base folder's config.json, else the folder's name; never a local path)",
@@ -101,6 +104,7 @@ export const trainCommand: CliCommand = {
     "break-lock": { type: "boolean" },
     set: { type: "string", multiple: true },
     "base-model": { type: "string" },
+    adapter: { type: "string" },
   },
   positionals: 1,
   run: runTrain,
@@ -116,10 +120,20 @@ async function runTrain(ctx: CommandContext): Promise<number> {
   const overwrite = ctx.flags.overwrite === true;
   if (overwrite && resume)
     throw new UsageError("--overwrite starts over and --resume continues: pass one of them", "train");
+  if (resume && ctx.flags.adapter !== undefined)
+    throw new UsageError(
+      "--resume continues from the run's checkpoint; --adapter starts a new run: pass one of them",
+      "train",
+    );
   const overrides = trainOverrides(ctx);
   const file = resolve(io.cwd, ctx.positionals[0]!);
   const rawFile = await readConfigFile(file);
   if (isRecord(rawFile) && rawFile.stages !== undefined) {
+    if (ctx.flags.adapter !== undefined)
+      throw new UsageError(
+        "--adapter applies to a single-stage config (each stage starts from the one before)",
+        "train",
+      );
     const local = await resolveHubReferences(rawFile, dirname(file), io);
     return runStages(ctx, local as Record<string, unknown>, file, overrides, { resume, overwrite });
   }
@@ -209,6 +223,8 @@ async function trainLocked(
     ...(config.mixture === undefined ? {} : { tasks: config.mixture.tasks.map((x) => x.name) }),
   });
   const model = strategy.apply(built.model);
+  const adapterFrom = stringFlag(ctx, "adapter");
+  if (adapterFrom !== undefined) note(await continueAdapter(model, resolve(io.cwd, adapterFrom)));
   const params = parameterReport(model);
   note(
     `strategy ${strategy.method}: ${params.trainable.toLocaleString("en-US")} of ${params.total.toLocaleString("en-US")} parameters trainable (${params.percentTrainable.toFixed(2)}%)`,
