@@ -7,11 +7,13 @@ import { OnnxDataType, type OnnxNode, type OnnxTensor } from "../onnx-model.js";
  *
  * @example
  * ```ts
- * const r: QuantizeReport = { matmuls: 12, floatBytes: 4_000_000, int8Bytes: 1_000_000 };
+ * const r: QuantizeReport = { matmuls: 12, gathers: 1, floatBytes: 4_000_000, int8Bytes: 1_000_000 };
  * ```
  */
 export interface QuantizeReport {
   readonly matmuls: number;
+  /** Embedding lookups (`Gather` of a float table) now reading int8 rows. */
+  readonly gathers: number;
   readonly floatBytes: number;
   readonly int8Bytes: number;
 }
@@ -40,6 +42,20 @@ function quantizeColumns(w: Float32Array, k: number, n: number): { q: Int8Array;
   return { q, scale };
 }
 
+/** Symmetric per-row int8 codes of a `[V, H]` table (embedding rows): one scale per row. */
+function quantizeRows(w: Float32Array, v: number, h: number): { q: Int8Array; scale: Float32Array } {
+  const scale = new Float32Array(v);
+  const q = new Int8Array(v * h);
+  for (let r = 0; r < v; r++) {
+    let m = 0;
+    for (let c = 0; c < h; c++) m = Math.max(m, Math.abs(w[r * h + c]!));
+    const s = m > 0 ? m / 127 : 1;
+    scale[r] = s;
+    for (let c = 0; c < h; c++) q[r * h + c] = Math.max(-127, Math.min(127, Math.round(w[r * h + c]! / s)));
+  }
+  return { q, scale };
+}
+
 const transpose = (w: Float32Array, rows: number, cols: number): Float32Array => {
   const t = new Float32Array(w.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c]!;
@@ -55,6 +71,8 @@ const transpose = (w: Float32Array, rows: number, cols: number): Float32Array =>
  * (+ `Add(bias)`). Weights are symmetric int8 per output column; activations uint8 with a scale
  * and zero point computed per tensor at run time. Float weights no node reads any more are
  * dropped. onnxruntime's CPU provider fuses the pattern into one `DynamicQuantizeMatMul`.
+ * Embedding tables read by `Gather` (at least 256 elements) are stored as int8 rows with one
+ * scale per row: `Gather` of the codes and of the scales, `Cast`, `Mul`.
  *
  * @example
  * ```ts
@@ -68,6 +86,16 @@ export function quantizeMatMulWeights(b: OnnxGraphBuilder): QuantizeReport {
   const old = b.nodes.splice(0, b.nodes.length);
   const quantized = new Map<string, { q: string; scale: string }>();
   let matmuls = 0;
+  let gathers = 0;
+  const tables = new Map<string, { q: string; scale: string }>();
+  const tableOf = (node: OnnxNode): OnnxTensor | undefined => {
+    if (node.opType !== "Gather") return undefined;
+    const axis = node.attributes.find((a) => a.name === "axis");
+    if (axis !== undefined && "i" in axis && axis.i !== 0) return undefined;
+    const t = inits.get(node.inputs[0]!);
+    if (t === undefined || t.dataType !== OnnxDataType.FLOAT || t.dims.length !== 2) return undefined;
+    return t.dims[0]! * t.dims[1]! < MIN_ELEMENTS ? undefined : t;
+  };
   const weightOf = (node: OnnxNode): { t: OnnxTensor; transposed: boolean } | undefined => {
     const isGemm = node.opType === "Gemm";
     if (node.opType !== "MatMul" && !isGemm) return undefined;
@@ -87,7 +115,39 @@ export function quantizeMatMulWeights(b: OnnxGraphBuilder): QuantizeReport {
     if (intAttr("transA", 0) !== 0 || floatAttr("alpha") !== 1 || floatAttr("beta") !== 1) return undefined;
     return { t, transposed: intAttr("transB", 0) === 1 };
   };
+  const renameLast = (value: string, out: string): void => {
+    // the last node's value takes the original output name, so every reader is unchanged
+    const i = b.nodes.length - 1;
+    const tail = b.nodes[i]!;
+    b.nodes[i] = { ...tail, outputs: tail.outputs.map((o) => (o === value ? out : o)) };
+  };
   for (const node of old) {
+    const table = tableOf(node);
+    if (table !== undefined) {
+      let qt = tables.get(table.name);
+      if (qt === undefined) {
+        const [v, h] = table.dims as [number, number];
+        const { q, scale } = quantizeRows(floatView(table), v, h);
+        qt = {
+          q: b.initializer(OnnxDataType.INT8, [v, h], new Uint8Array(q.buffer), `${table.name}_quantized`),
+          scale: b.initializer(OnnxDataType.FLOAT, [v], rawBytes(scale), `${table.name}_scale`),
+        };
+        tables.set(table.name, qt);
+      }
+      const ids = node.inputs[1]!;
+      const rows = b.node(
+        "Cast",
+        [b.node("Gather", [qt.q, ids], [attrInt("axis", 0)])],
+        [attrInt("to", ONNX_DTYPE.float32)],
+      );
+      const scales = b.node("Unsqueeze", [
+        b.node("Gather", [qt.scale, ids], [attrInt("axis", 0)]),
+        b.int64s([-1]),
+      ]);
+      renameLast(b.node("Mul", [rows, scales]), node.outputs[0]!);
+      gathers++;
+      continue;
+    }
     const w = weightOf(node);
     if (w === undefined) {
       b.nodes.push(node);
@@ -113,11 +173,7 @@ export function quantizeMatMulWeights(b: OnnxGraphBuilder): QuantizeReport {
     const bias = node.opType === "Gemm" ? node.inputs[2] : undefined;
     const out = node.outputs[0]!;
     const y = b.node("Mul", [b.node("Cast", [acc], [attrInt("to", ONNX_DTYPE.float32)]), scale]);
-    const last = bias === undefined ? y : b.node("Add", [y, bias]);
-    // rename the last value to the original output, so every reader is unchanged
-    const i = b.nodes.length - 1;
-    const tail = b.nodes[i]!;
-    b.nodes[i] = { ...tail, outputs: tail.outputs.map((o) => (o === last ? out : o)) };
+    renameLast(bias === undefined ? y : b.node("Add", [y, bias]), out);
     matmuls++;
   }
   const read = new Set(b.nodes.flatMap((n) => n.inputs));
@@ -130,5 +186,5 @@ export function quantizeMatMulWeights(b: OnnxGraphBuilder): QuantizeReport {
   const int8Bytes = kept
     .filter((t) => t.dataType === OnnxDataType.INT8)
     .reduce((s, t) => s + t.raw.byteLength, 0);
-  return { matmuls, floatBytes, int8Bytes };
+  return { matmuls, gathers, floatBytes, int8Bytes };
 }

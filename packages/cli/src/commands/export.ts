@@ -203,7 +203,7 @@ async function runExport(ctx: CommandContext): Promise<number> {
   if (exported.quantized !== undefined) {
     const r = exported.quantized.report;
     lines.push(
-      `int8: ${r.matmuls} matrix products quantised (${(r.floatBytes / 2 ** 20).toFixed(1)} MiB of float weights -> ${(r.int8Bytes / 2 ** 20).toFixed(1)} MiB); max |int8 - fp32| on the probe ${probeCheck.int8MaxAbsDifference!.toExponential(2)}`,
+      `int8: ${r.matmuls} matrix products and ${r.gathers} embedding tables quantised (${(r.floatBytes / 2 ** 20).toFixed(1)} MiB of float weights -> ${(r.int8Bytes / 2 ** 20).toFixed(1)} MiB); max |int8 - fp32| on the probe ${probeCheck.int8MaxAbsDifference!.toExponential(2)}`,
     );
   }
   if (score !== undefined) {
