@@ -86,6 +86,8 @@ describe("README: fine-tune a model from the Hub (loopback server)", () => {
     );
     expect((await lstat(join(snapshot, "model.safetensors"))).isSymbolicLink()).toBe(true);
     expect(await readlink(join(snapshot, "model.safetensors"))).toMatch(/^\.\.\/\.\.\/blobs\/[0-9a-f]{64}$/);
+    // model.path and tokenizer name the same repository: it is resolved once
+    expect(hub.requests.filter((r) => r.method === "HEAD" && r.path.endsWith("/config.json"))).toHaveLength(1);
     // the token went to the Hub, never to the CDN
     expect(hub.requests.filter((r) => r.server === "cdn")).toHaveLength(1);
     expect(hub.requests.filter((r) => r.server === "cdn" && r.authorization !== undefined)).toEqual([]);

@@ -21,12 +21,14 @@ export async function resolveHubReferences(raw: unknown, configDir: string, io?:
   if (!isRecord(raw)) return raw;
   let out: Record<string, unknown> = raw;
   const model = raw.model;
+  let modelFolder: string | undefined;
   if (isRecord(model) && typeof model.path === "string") {
-    const folder = await hubFolder(model.path, configDir, io, true);
-    if (folder !== undefined) out = { ...out, model: { ...model, path: folder } };
+    modelFolder = await hubFolder(model.path, configDir, io, true);
+    if (modelFolder !== undefined) out = { ...out, model: { ...model, path: modelFolder } };
   }
   if (typeof raw.tokenizer === "string") {
-    const folder = await hubFolder(raw.tokenizer, configDir, io, false);
+    const same = isRecord(model) && model.path === raw.tokenizer && modelFolder !== undefined;
+    const folder = same ? modelFolder : await hubFolder(raw.tokenizer, configDir, io, false);
     if (folder !== undefined) out = { ...out, tokenizer: folder };
   }
   return out;
