@@ -49,6 +49,15 @@ export const infoCommand: CliCommand = {
   run: runInfo,
 };
 
+/** Display names of the encoder architectures (`model_type`). */
+const ARCHITECTURE_NAMES: Readonly<Record<BertConfig["modelType"], string>> = {
+  bert: "BERT",
+  roberta: "RoBERTa",
+  "xlm-roberta": "XLM-RoBERTa",
+  electra: "ELECTRA",
+  distilbert: "DistilBERT",
+};
+
 async function runInfo(ctx: CommandContext): Promise<number> {
   // a Hub reference (name, org/name[@revision]) that names no local path: its config and tokenizer
   const hub = await hubFolder(ctx.positionals[0]!, ctx.io.cwd, ctx.io, false);
@@ -66,7 +75,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   if (info?.isDirectory()) {
     config = await readBertConfig(target);
     const architectures = config.extra.architectures;
-    const token = Array.isArray(architectures) && architectures[0] === "BertForTokenClassification";
+    const token = Array.isArray(architectures) && String(architectures[0]).endsWith("ForTokenClassification");
     model = createBertForTask(config, { task: token ? "token-classification" : "sequence-classification" });
     source =
       hub === undefined ? join(ctx.positionals[0]!, "config.json") : `${ctx.positionals[0]!} (${target})`;
@@ -133,6 +142,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   // With several methods the per-module table would show only the last one: list methods instead.
   const report = specs.length > 1 ? undefined : parameterReport(adapted, { depth });
   const architecture = {
+    modelType: config.modelType,
     layers: config.numHiddenLayers,
     hidden: config.hiddenSize,
     heads: config.numAttentionHeads,
@@ -140,6 +150,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
     vocab: config.vocabSize,
     maxPositions: config.maxPositionEmbeddings,
     activation: config.hiddenAct,
+    ...(config.embeddingSize === undefined ? {} : { embeddingSize: config.embeddingSize }),
     labels: config.id2label,
     problemType: config.problemType ?? null,
   };
@@ -151,7 +162,7 @@ async function runInfo(ctx: CommandContext): Promise<number> {
   }
   const lines = [
     `model ${source}${random ? " (RANDOM initialisation, not pre-trained)" : ""}`,
-    `  BERT: ${architecture.layers} layers, hidden ${architecture.hidden}, ${architecture.heads} heads, intermediate ${architecture.intermediate}, ` +
+    `  ${ARCHITECTURE_NAMES[config.modelType]}: ${architecture.layers} layers, hidden ${architecture.hidden}, ${architecture.heads} heads, intermediate ${architecture.intermediate}, ` +
       `vocab ${architecture.vocab}, max positions ${architecture.maxPositions}, ${architecture.activation}`,
     tasks === undefined
       ? `  labels (${config.id2label.length}): ${config.id2label.join(", ")}${config.problemType ? ` [${config.problemType}]` : ""}`
