@@ -6,10 +6,14 @@ import { EXIT, runCli } from "./run-cli.js";
 import { captureIo } from "./testing/capture-io.js";
 import { REPO, smallRunFlags } from "./testing/small-run.js";
 
-// tunekit train on the other BERT-architecture encoders: the tiny DistilBERT and ELECTRA parity
+// tunekit train on the other BERT-architecture encoders: the tiny encoder parity
 // fixtures (made with transformers; 16 positions, so 12 tokens) with LoRA on PEFT's default
 // targets for each, 2 steps; the saved model keeps its architecture.
-const QUICK = [...smallRunFlags({ train: 16, maxLength: 12 }), "--max-steps", "2"];
+const quick = (maxLength: number): string[] => [
+  ...smallRunFlags({ train: 16, maxLength }),
+  "--max-steps",
+  "2",
+];
 
 async function cli(args: string[]): Promise<Record<string, unknown>> {
   const io = captureIo({ cwd: REPO });
@@ -17,10 +21,21 @@ async function cli(args: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(io.out().trim().split("\n").at(-1)!) as Record<string, unknown>;
 }
 
-describe("tunekit train on DistilBERT and ELECTRA folders", () => {
-  for (const [folder, type, target, shown] of [
-    ["distilbert-2l-h24-3labels-b3-seq9", "distilbert", "q_lin", "DistilBERT"],
-    ["electra-2l-h32-e16-3labels-b3-seq9", "electra", "query", "ELECTRA"],
+describe("tunekit train on RoBERTa, XLM-RoBERTa, DistilBERT and ELECTRA folders", () => {
+  // RoBERTa-family positions start after padding_idx 1: 15 and 13 positions hold 12 and 10 tokens;
+  // they tokenize with the byte-level BPE / Unigram fixtures (fixtures/tokenizers)
+  for (const [folder, type, target, shown, maxLength, tokenizer] of [
+    ["distilbert-2l-h24-3labels-b3-seq9", "distilbert", "q_lin", "DistilBERT", 12, undefined],
+    ["electra-2l-h32-e16-3labels-b3-seq9", "electra", "query", "ELECTRA", 12, undefined],
+    ["roberta-2l-h24-3labels-b3-seq9", "roberta", "query", "RoBERTa", 12, "fixtures/tokenizers/roberta-bpe"],
+    [
+      "xlm-roberta-1l-h16-2labels-b2-seq7",
+      "xlm-roberta",
+      "value",
+      "XLM-RoBERTa",
+      10,
+      "fixtures/tokenizers/xlmr-unigram",
+    ],
   ] as const) {
     it(`${type}: trains LoRA on ${target} and saves a ${type} folder`, async () => {
       const dir = await mkdtemp(join(tmpdir(), `tunekit-${type}-`));
@@ -28,7 +43,8 @@ describe("tunekit train on DistilBERT and ELECTRA folders", () => {
       await cli([
         "train",
         "examples/sst2-tiny.json",
-        ...QUICK,
+        ...quick(maxLength),
+        ...(tokenizer === undefined ? [] : ["--set", `tokenizer=${JSON.stringify(join(REPO, tokenizer))}`]),
         "--set",
         'strategy={"method":"lora","r":2}',
         "--set",
@@ -51,7 +67,7 @@ describe("tunekit train on DistilBERT and ELECTRA folders", () => {
       expect(info.architecture.modelType).toBe(type);
       const io = captureIo({ cwd: REPO });
       expect(await runCli(["info", model], io), io.err()).toBe(EXIT.ok);
-      expect(io.out()).toContain(`${shown}: 2 layers`);
+      expect(io.out()).toMatch(new RegExp(`${shown}: \\d layers`));
     }, 120_000);
   }
 });
