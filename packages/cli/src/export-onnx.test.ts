@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import { loadTokenizer, traceForward } from "@tunekit/core";
+import { startHubServer } from "@tunekit/core/testing";
 import { env, pipeline } from "@huggingface/transformers";
 import { describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";
@@ -186,6 +187,56 @@ describe("tunekit export (text classification)", () => {
       "../shared/tokenizers/bert-base-uncased",
     ]);
     expect(withTokenizer.files).toContain("tokenizer.json");
+  });
+});
+
+describe("tunekit export (a Hub name)", () => {
+  it("org/name from a loopback Hub: downloaded into the cache, exported from its snapshot", async () => {
+    const ENV = ["HF_ENDPOINT", "HF_HOME", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE"] as const;
+    const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+    // a 3-layer BERT classifier (2 labels, vocabulary of 50) and a WordPiece vocab.txt
+    const fixture = join(REPO, "fixtures/parity/bert-3l-h24-seq13-2labels");
+    const words = [
+      "[PAD]",
+      "[UNK]",
+      "[CLS]",
+      "[SEP]",
+      "[MASK]",
+      ...Array.from({ length: 45 }, (_, i) => `w${i}`),
+    ];
+    const repo = {
+      commit: "7".repeat(40),
+      files: {
+        "config.json": new Uint8Array(await readFile(join(fixture, "config.json"))),
+        "model.safetensors": new Uint8Array(await readFile(join(fixture, "model.safetensors"))),
+        "vocab.txt": new TextEncoder().encode(`${words.join("\n")}\n`),
+      },
+      lfs: ["model.safetensors"],
+    };
+    const hub = await startHubServer({ repos: { "org/tiny-classifier": repo } });
+    try {
+      for (const k of ENV) delete process.env[k];
+      process.env.HF_ENDPOINT = hub.endpoint;
+      process.env.HF_HOME = await mkdtemp(join(tmpdir(), "tunekit-hf-home-"));
+      const { out, summary } = await exportTo("org/tiny-classifier@main", REPO);
+      expect(summary).toMatchObject({
+        task: "sequence-classification",
+        labels: ["LABEL_0", "LABEL_1"],
+        outputs: [{ name: "logits", dims: ["batch_size", 2] }],
+      });
+      expect(summary.model as string).toContain(join("models--org--tiny-classifier", "snapshots"));
+      expect((summary.probe as { maxAbsDifference: number }).maxAbsDifference).toBeLessThan(TOL);
+      // tokenizer.json derived from the repository's vocab.txt, loadable by Transformers.js
+      const classify = await textClassifier(out);
+      const [first] = (await classify(["w1 w2 w3"])) as unknown as { label: string }[];
+      expect(["LABEL_0", "LABEL_1"]).toContain(first!.label);
+    } finally {
+      await hub.close();
+      for (const k of ENV) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { exportOnnx, loadOnnxInference, type OnnxInference } from "@tunekit/back
 import { type HostTensor, loadTokenizer, TunekitError, writeFileAtomic } from "@tunekit/core";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import { createBackend } from "../setup/backend-setup.js";
+import { hubFolder } from "../setup/hub-model.js";
 import { type ExportScore, scoreExport } from "../setup/export-eval.js";
 import { exportConfigJson, writeExportTokenizer } from "../setup/export-files.js";
 import { inferenceTrace, loadModelForExport, type ModelToExport } from "../setup/export-model.js";
@@ -26,9 +27,10 @@ export const exportCommand: CliCommand = {
     "tunekit export RUN_DIR|MODEL_DIR|CONFIG --out DIR [--format onnx] [--quantize int8] [--eval-data SPLIT] [--tokenizer PATH] [--json]",
   help: [
     "RUN_DIR is an output folder of tunekit train (or its model/ folder, or its config file);",
-    "MODEL_DIR a Hugging Face folder (a merged model, a downloaded one: its architectures name the head,",
-    "a bare encoder otherwise). A LoRA / DoRA / IA3 adapter is folded into the base weights first;",
-    "other adapters are exported as the ops they add. DIR gets onnx/model.onnx (the inference forward:",
+    "MODEL_DIR a Hugging Face folder or Hub name (org/name[@revision]; a merged model, a downloaded one:",
+    "its architectures name the head, a bare encoder otherwise). A LoRA / DoRA / IA3 adapter is",
+    "folded into the base weights first; other adapters are exported as the ops they add.",
+    "DIR gets onnx/model.onnx (the inference forward:",
     "no dropout, no loss; dynamic batch_size and sequence_length axes; inputs input_ids, attention_mask,",
     "token_type_ids as int64; output logits, or last_hidden_state for a bare encoder), config.json with",
     "id2label / label2id, tokenizer.json and tokenizer_config.json: what Transformers.js loads with",
@@ -73,13 +75,20 @@ async function runExport(ctx: CommandContext): Promise<number> {
   const target = ctx.positionals[0]!;
   const out = resolve(io.cwd, outFlag);
   const log = (line: string) => io.stderr(`${line}\n`);
-  const probeOf = async (tokenizerFrom: string): Promise<Record<string, HostTensor>> => {
-    const enc = (await loadTokenizer(tokenizerFrom)).encodeBatch(MERGE_PROBE_SENTENCES, { maxLength: 64 });
+  const probeOf = async (tokenizerFrom: string, maxTokens?: number): Promise<Record<string, HostTensor>> => {
+    const maxLength = Math.min(64, maxTokens ?? 64);
+    const enc = (await loadTokenizer(tokenizerFrom)).encodeBatch(MERGE_PROBE_SENTENCES, { maxLength });
     return { input_ids: enc.inputIds, attention_mask: enc.attentionMask, token_type_ids: enc.tokenTypeIds };
   };
   const tokenizerFlag = stringFlag(ctx, "tokenizer");
-  const loaded = await loadModelForExport(target, io.cwd, {
-    tokenizer: tokenizerFlag,
+  // a Hub name (org/name[@revision]) that is no local path: its snapshot in the Hugging Face cache
+  const source = (await hubFolder(target, io.cwd, io, true)) ?? target;
+  const tokenizer =
+    tokenizerFlag === undefined
+      ? undefined
+      : ((await hubFolder(tokenizerFlag, io.cwd, io, false)) ?? tokenizerFlag);
+  const loaded = await loadModelForExport(source, io.cwd, {
+    tokenizer,
     backend: (spec) => createBackend(spec, log),
     probe: probeOf,
   });
@@ -115,7 +124,7 @@ async function runExport(ctx: CommandContext): Promise<number> {
   }
 
   // the export against tunekit's own forward on the probe batch
-  const probe = await probeOf(loaded.tokenizerFrom);
+  const probe = await probeOf(loaded.tokenizerFrom, loaded.maxSequenceLength);
   const reference = await referenceOutput(loaded, probe, () => createBackend(backendSpec, log));
   const models: { fp32: OnnxInference; int8?: OnnxInference } = {
     fp32: await loadOnnxInference(exported.model),

@@ -151,7 +151,7 @@ export async function loadModelForExport(
     /** Tokenizer folder for a plain model folder without one. */
     readonly tokenizer?: string | undefined;
     readonly backend: (spec: BackendSpec) => Promise<Backend>;
-    readonly probe: (tokenizerFrom: string) => Promise<Record<string, HostTensor>>;
+    readonly probe: (tokenizerFrom: string, maxTokens?: number) => Promise<Record<string, HostTensor>>;
   },
 ): Promise<ModelToExport> {
   const path = resolve(cwd, target);
@@ -233,7 +233,7 @@ export async function loadModelForExport(
     const { mergedPaths, maxAbsDifference } = await checkMerge(
       model as AnyBertModel,
       backend,
-      await check.probe(tokenizerFrom),
+      await check.probe(tokenizerFrom, maxTokens(sourceConfig)),
     );
     const merged = mergeAndUnload(model as AnyBertModel);
     return {
