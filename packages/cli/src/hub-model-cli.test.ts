@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, readlink, stat } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LoopbackHub, startHubServer } from "@tunekit/core/testing";
@@ -74,6 +74,25 @@ describe("README: fine-tune a model from the Hub (loopback server)", () => {
   let out = "";
   let run = "";
 
+  it("config errors are reported before anything is downloaded", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-hub-config-"));
+    const config = join(dir, "bad.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        model: { path: NAME },
+        tokenizer: NAME,
+        data: { config: "d.json" },
+        training: { epochs: 1 },
+        output: "o",
+        backend: "gpu",
+      }),
+    );
+    const bad = await cli(["train", config], EXIT.usageError);
+    expect(bad.err).toContain('backend is "gpu"');
+    expect(hub.requests).toEqual([]);
+  });
+
   it("train with model.path org/name + LoRA fills huggingface_hub's cache", async () => {
     out = await mkdtemp(join(tmpdir(), "tunekit-hub-run-"));
     run = join(out, "run");
@@ -87,7 +106,9 @@ describe("README: fine-tune a model from the Hub (loopback server)", () => {
     expect((await lstat(join(snapshot, "model.safetensors"))).isSymbolicLink()).toBe(true);
     expect(await readlink(join(snapshot, "model.safetensors"))).toMatch(/^\.\.\/\.\.\/blobs\/[0-9a-f]{64}$/);
     // model.path and tokenizer name the same repository: it is resolved once
-    expect(hub.requests.filter((r) => r.method === "HEAD" && r.path.endsWith("/config.json"))).toHaveLength(1);
+    expect(hub.requests.filter((r) => r.method === "HEAD" && r.path.endsWith("/config.json"))).toHaveLength(
+      1,
+    );
     // the token went to the Hub, never to the CDN
     expect(hub.requests.filter((r) => r.server === "cdn")).toHaveLength(1);
     expect(hub.requests.filter((r) => r.server === "cdn" && r.authorization !== undefined)).toEqual([]);

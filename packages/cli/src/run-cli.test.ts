@@ -76,7 +76,7 @@ describe("runCli: help, usage and errors", () => {
   it("runtime errors exit 1 with the message; --verbose adds the stack; --json prints one error object", async () => {
     const path = await configFile({
       model: { random: { layers: 1, hidden: 8, heads: 2 } },
-      tokenizer: "no-such-tokenizer",
+      tokenizer: "./no-such-tokenizer", // a bare name would be looked up on the Hugging Face Hub
       data: { config: "d.json" },
       training: { epochs: 1 },
       output: "o",

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { type ResolvedTaskHead, TunekitError, writeFileAtomic } from "@tunekit/core";
+import { isTunekitError, type ResolvedTaskHead, TunekitError, writeFileAtomic } from "@tunekit/core";
 import type { CliIo } from "../cli-io.js";
 import { applyOverrides, type ConfigOverride } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";
@@ -57,8 +57,8 @@ export interface RunRecord {
 /**
  * Reads and validates a train config file (JSON or YAML); `overrides` patch the raw config
  * first (command-line flags such as `--max-steps`). A Hugging Face Hub reference in
- * `model.path` or `tokenizer` is downloaded (a progress bar on `io`'s terminal) and validated
- * as its cache snapshot folder; `raw` keeps the reference.
+ * `model.path` or `tokenizer` is downloaded (a progress bar on `io`'s terminal) once the rest
+ * of the config is valid, and validated as its cache snapshot folder; `raw` keeps the reference.
  *
  * @example
  * ```ts
@@ -73,8 +73,18 @@ export async function loadTrainConfigFile(
 ): Promise<{ readonly config: TrainConfig; readonly raw: unknown; readonly path: string }> {
   const path = isAbsolute(file) ? file : resolve(cwd, file);
   const raw = applyOverrides(await readConfigFile(path), overrides);
+  const where = { source: file, configDir: dirname(path), cwd };
+  let config: TrainConfig | undefined;
+  try {
+    config = parseTrainConfig(raw, where);
+  } catch (e) {
+    // config errors come before any download, except one about model.path itself: a Hub
+    // decoder is only known as one once its config.json is here
+    if (!(isTunekitError(e, "CONFIG_INVALID") && e.details?.path === "model.path")) throw e;
+  }
   const local = await resolveHubReferences(raw, dirname(path), io);
-  return { config: parseTrainConfig(local, { source: file, configDir: dirname(path), cwd }), raw, path };
+  if (local === raw && config !== undefined) return { config, raw, path };
+  return { config: parseTrainConfig(local, where), raw, path };
 }
 
 /**
