@@ -146,6 +146,38 @@ describe("tunekit export (text classification)", () => {
     });
   });
 
+  for (const strategy of ['{"method":"houlsby"}', '{"method":"prefix","numVirtualTokens":3}']) {
+    it(`${strategy}: an adapter that does not fold is exported as its ops (= tunekit on the probe, 1e-4)`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "tunekit-export-adapter-"));
+      await cli([
+        "train",
+        "examples/sst2-tiny.json",
+        ...smallRunFlags({ train: 16 }),
+        "--set",
+        `strategy=${strategy}`,
+        "--set",
+        "training.lr=0.05",
+        "--max-steps",
+        "1",
+        "--output",
+        dir,
+      ]);
+      const { out, summary } = await exportTo(dir, REPO);
+      expect(summary.adapter).toEqual({
+        method: JSON.parse(strategy).method,
+        merged: false,
+        layers: 0,
+        maxAbsDifference: 0,
+      });
+      expect((summary.probe as { maxAbsDifference: number }).maxAbsDifference).toBeLessThan(TOL);
+      const classify = await textClassifier(out);
+      const scores = (await classify(SENTENCES.slice(0, 2), { top_k: null })) as unknown as {
+        score: number;
+      }[][];
+      for (const row of scores) expect(row[0]!.score + row[1]!.score).toBeCloseTo(1, 5);
+    });
+  }
+
   it("refuses a missing --out, another --format, and --eval-data on a plain folder", async () => {
     const none = await cli(["export", "examples/models/bert-4l-h128"], REPO, EXIT.usageError);
     expect(none.err).toContain("export needs --out DIR");
