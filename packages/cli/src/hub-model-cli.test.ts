@@ -137,7 +137,7 @@ describe("README: fine-tune a model from the Hub (loopback server)", () => {
     expect((await stat(join(out, "onnx", "onnx", "model.onnx"))).size).toBeGreaterThan(1000);
   }, 180_000);
 
-  it("offline with the server gone: info, evaluate, evaluate --model NAME from the cache", async () => {
+  it("offline with the server gone: info NAME, evaluate, evaluate --model NAME, predict NAME from the cache", async () => {
     await hub.close();
     process.env.HF_HUB_OFFLINE = "1";
     const info = await cli(["info", NAME]);
@@ -147,6 +147,15 @@ describe("README: fine-tune a model from the Hub (loopback server)", () => {
     // --model takes a Hub name too: here the base model from the cache, whose labels are not SST-2's
     const base = await cli(["evaluate", run, "--model", NAME], EXIT.runtimeError);
     expect(base.err).toContain("the model's labels [LABEL_0, LABEL_1] differ from the data set's");
+    // predict / evaluate take a Hub model name as MODEL_DIR
+    const input = join(out, "sentences.txt");
+    await writeFile(input, "a great film\nterrible , boring\n");
+    await cli(["predict", NAME, "--input", input, "--out", join(out, "predictions.jsonl")]);
+    const predictions = (await readFile(join(out, "predictions.jsonl"), "utf8")).trim().split("\n");
+    expect(predictions).toHaveLength(2);
+    expect(["LABEL_0", "LABEL_1"]).toContain(
+      (JSON.parse(predictions[0]!) as { prediction: string }).prediction,
+    );
     const miss = await cli(["info", "someone/not-cached"], EXIT.runtimeError);
     expect(miss.err).toContain("HF_HUB_OFFLINE");
     expect(miss.err).toContain("someone/not-cached");

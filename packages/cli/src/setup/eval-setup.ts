@@ -13,6 +13,7 @@ import type { CommandContext } from "../command.js";
 import { intFlag, stringFlag, UsageError } from "../command.js";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { createBackend } from "./backend-setup.js";
+import { hubFolder } from "./hub-model.js";
 import { prepareFolderRun } from "./folder-run.js";
 import type { InputModel } from "./input-split.js";
 import { isModelFolder } from "./model-folder.js";
@@ -76,7 +77,9 @@ export async function prepareTrainedRun(
     readonly rows?: ((m: InputModel) => Promise<PreparedSplit>) | undefined;
   },
 ): Promise<TrainedRun> {
-  const target = resolve(ctx.io.cwd, ctx.positionals[0]!);
+  // a Hub model name (name, org/name[@revision]) that names no local path: its snapshot folder
+  const hub = await hubFolder(ctx.positionals[0]!, ctx.io.cwd, ctx.io, true);
+  const target = hub ?? resolve(ctx.io.cwd, ctx.positionals[0]!);
   if (await isModelFolder(target)) return prepareFolderRun(ctx, target, o.rows, o.command);
   for (const flag of ["adapter", "labels", "tokenizer", "max-length", "batch-size", "backend"]) {
     if (ctx.flags[flag] !== undefined) {
