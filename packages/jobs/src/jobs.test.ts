@@ -1,6 +1,6 @@
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CliIo, runCli } from "@tunekit/cli";
 import { listCheckpoints } from "@tunekit/core";
@@ -8,6 +8,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRedis } from "./redis.js";
 import { collectResults, formatResults, type ResultRow } from "./results.js";
+import { expandSweep } from "./sweep.js";
 import { startRedis, type TestRedis } from "./testing/redis-server.js";
 import { REPO, spawnWorker, stopProcess, waitFor, writeToySweep } from "./testing/toy-sweep.js";
 
@@ -28,6 +29,13 @@ function cli(args: readonly string[]): Promise<{ code: number; out: string; err:
     cwd: REPO,
   };
   return runCli(args, io).then((code) => ({ code, out, err }));
+}
+
+/** The parent process id of `pid` (Linux `/proc`), or undefined when it is gone. */
+async function parentPid(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  const ppid = stat === undefined ? Number.NaN : Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
 }
 
 describe("tunekit submit / worker / jobs over Redis", () => {
@@ -105,7 +113,7 @@ describe("tunekit submit / worker / jobs over Redis", () => {
     expect(JSON.parse(status.out).counts).toMatchObject({ completed: 6, failed: 0, waiting: 0, active: 0 });
   }, 240_000);
 
-  it("a worker SIGKILLed mid-job: another worker resumes from the checkpoint; weights equal an uninterrupted run's", async () => {
+  it("a job stopped by SIGTERM, then SIGKILLed: other workers resume it from its checkpoints; weights equal an uninterrupted run's", async () => {
     const toy = await writeToySweep({ epochs: 12, trainRows: 48 });
     const sweep = join(toy.dir, "kill.yaml");
     await writeFile(sweep, "base: base.json\nstrategies: [lora]\nseeds: [5]\n");
@@ -113,19 +121,33 @@ describe("tunekit submit / worker / jobs over Redis", () => {
     expect(sub.code, sub.err).toBe(0);
     const id = (JSON.parse(sub.out) as { added: { id: string }[] }).added[0]!.id;
     const dir = join(storage, id);
-    // once the first checkpoint is complete, kill the process that holds the run lock
-    const killed = await waitFor(
-      async () => {
-        const ckpts = await listCheckpoints(join(dir, "checkpoints")).catch(() => []);
-        if (ckpts.length === 0) return undefined;
-        const lock = await readFile(join(dir, ".tunekit-lock"), "utf8").catch(() => undefined);
-        if (lock === undefined) return undefined;
-        const pid = (JSON.parse(lock) as { pid: number }).pid;
-        process.kill(pid, "SIGKILL");
-        return { pid, step: ckpts.at(-1)!.step };
-      },
-      { timeoutMs: 120_000, what: "a first checkpoint of the job", everyMs: 20, context: logs },
-    );
+    // the process holding the run lock once the job has a checkpoint newer than `after`
+    const holder = (after: number, not: number) => async () => {
+      const ckpts = await listCheckpoints(join(dir, "checkpoints")).catch(() => []);
+      const step = ckpts.at(-1)?.step ?? 0;
+      if (step <= after) return undefined;
+      const lock = await readFile(join(dir, ".tunekit-lock"), "utf8").catch(() => undefined);
+      // the lock is held by the job's training process; its parent is the worker
+      const trainer = lock === undefined ? undefined : (JSON.parse(lock) as { pid: number }).pid;
+      const pid = trainer === undefined ? undefined : await parentPid(trainer);
+      return pid === undefined || pid === not ? undefined : { pid, step };
+    };
+    // SIGTERM: the worker stops the job at a checkpoint and puts it back in the queue
+    const stopped = await waitFor(holder(0, 0), {
+      timeoutMs: 120_000,
+      what: "a first checkpoint",
+      everyMs: 20,
+      context: logs,
+    });
+    process.kill(stopped.pid, "SIGTERM");
+    // SIGKILL the worker that took it over, once it has written a newer checkpoint
+    const killed = await waitFor(holder(stopped.step, stopped.pid), {
+      timeoutMs: 120_000,
+      what: "another worker's checkpoint of the job",
+      everyMs: 20,
+      context: logs,
+    });
+    process.kill(killed.pid, "SIGKILL");
     const [row] = await waitFor(
       async () => {
         const r = (await collectResults(connection)).filter((x) => x.id === id && x.state === "completed");
@@ -136,8 +158,9 @@ describe("tunekit submit / worker / jobs over Redis", () => {
     const result = row!.result!;
     expect(result.steps).toBe(72); // 48 rows, batch 8, 12 epochs
     expect(result.resumedFromStep).toBeGreaterThanOrEqual(killed.step); // not step 0
-    expect(result.attempt).toBeGreaterThanOrEqual(2);
-    expect(result.worker).not.toBe(`${(await import("node:os")).hostname()}-${killed.pid}`);
+    expect(killed.step).toBeGreaterThan(stopped.step); // the second worker resumed too
+    expect(result.attempt).toBeGreaterThanOrEqual(3);
+    expect([stopped.pid, killed.pid].map((pid) => `${hostname()}-${pid}`)).not.toContain(result.worker);
 
     // the same config trained in one go
     const config = JSON.parse(await readFile(join(dir, "job-config.json"), "utf8"));
@@ -207,6 +230,20 @@ describe("tunekit submit / worker / jobs over Redis", () => {
     const refused = await cli(["submit", sweep, "--redis", redis.url]);
     expect(refused.code).toBe(2);
     expect(refused.err).toContain("(job training.lr=-1): training.lr is -1");
-    expect((await collectResults(connection)).length).toBe(9);
+    const queued = (await collectResults(connection)).map((r) => r.id);
+    const valid = await expandSweep(
+      { base: "base.json", grid: { "training.lr": [0.001] } },
+      { source: "s", dir: toy.dir, cwd: toy.dir },
+    );
+    expect(queued).not.toContain(valid[0]!.id); // the valid job of the refused sweep was not queued
+
+    const status = await cli(["jobs", "status", "--redis", redis.url]);
+    expect(status.out).toMatch(new RegExp(`${poisoned.id} +1 +data\\.config=broken-data\\.json +`));
+    expect(status.out).toMatch(new RegExp(`${flaky.id} +2 +tokenizer=no-such-tokenizer +`));
+    const cancel = await cli(["jobs", "cancel", poisoned.id, "job-0000000000000000", "--redis", redis.url]);
+    expect(cancel.code).toBe(1); // one id is unknown
+    expect(cancel.out).toContain(`removed 1 job(s): ${poisoned.id}`);
+    expect(cancel.out).toContain("not removed: job-0000000000000000 (no such job)");
+    expect((await collectResults(connection)).map((r) => r.id)).not.toContain(poisoned.id);
   }, 200_000);
 });

@@ -36,8 +36,11 @@ export function runPool(o: PoolOptions): Promise<number> {
     const start = (slot: number): void => {
       const startedAt = Date.now();
       const child = spawn(process.execPath, [...process.execArgv, script, ...o.args], {
-        stdio: ["ignore", "inherit", "inherit"],
+        // own process group: a terminal's Ctrl-C reaches the workers once, forwarded from here;
+        // the IPC channel tells a worker that the pool is gone (it then stops as on SIGTERM)
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
         env: process.env,
+        detached: true,
       });
       children.add(child);
       o.log(`pool: worker process ${slot + 1} of ${o.size} started (pid ${child.pid})`);

@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { type CliIo, parseTrainConfig, runCli } from "@tunekit/cli";
+import { extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseTrainConfig } from "@tunekit/cli";
 import { isTunekitError, listCheckpoints, TunekitError } from "@tunekit/core";
 import type { JobData, JobResult } from "./job-data.js";
 
@@ -77,7 +80,9 @@ export interface RunJobOptions {
 }
 
 /**
- * Runs one sweep job with `tunekit train` in this process, writing to `STORAGE/<id>/`. When
+ * Runs one sweep job with `tunekit train` in a child process (so the worker keeps renewing the
+ * job's lock however long a training step blocks), writing to `STORAGE/<id>/`. SIGINT /
+ * SIGTERM received meanwhile are passed on to it (it stops at a checkpoint). When
  * that folder holds checkpoints of an earlier start (a worker that died), training resumes
  * from the newest one (bit-exact, like `tunekit train --resume`); when it holds a finished
  * result, that result is returned without training again. Config errors throw
@@ -116,25 +121,7 @@ export async function runJob(data: JobData, o: RunJobOptions): Promise<JobResult
   o.log(
     `job ${o.jobId} (${data.name}): ${last === undefined ? "training from step 0" : `resuming from ${last.name}`} in ${dir}`,
   );
-  let out = "";
-  let err = "";
-  let partial = "";
-  const io: CliIo = {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err = (err + s).slice(-20_000);
-      partial += s;
-      const lines = partial.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) if (line.trim() !== "") o.log(`[${o.jobId}] ${line}`);
-    },
-    isTTY: false,
-    cwd: dir,
-    columns: 100,
-  };
-  const code = await runCli(args, io);
+  const { code, out, err } = await trainInChild(args, (line) => o.log(`[${o.jobId}] ${line}`));
   const message = lastError(err) ?? `tunekit train exited with code ${code}`;
   if (code === 2) throw new PoisonedJobError(`job ${o.jobId} (${data.name}): ${message}`);
   if (code === 130 || code === 143) {
@@ -161,6 +148,60 @@ export async function runJob(data: JobData, o: RunJobOptions): Promise<JobResult
   };
   await writeFile(join(dir, JOB_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
   return result;
+}
+
+/** Child entry: `job-child.js` next to this module (`.ts` when run from the sources). */
+const CHILD = fileURLToPath(
+  new URL(`./job-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
+
+/**
+ * Runs `tunekit train ARGS` in a child process of the same Node (and loader flags) with an IPC
+ * channel (the child dies with this process), in its own process group (a terminal's Ctrl-C
+ * reaches it once, through this process). Returns its exit code (128 + signal number when a
+ * signal ended it), stdout and the tail of stderr; stderr lines go to `log`.
+ */
+function trainInChild(
+  args: readonly string[],
+  log: (line: string) => void,
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, CHILD, ...args], {
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      detached: true,
+    });
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    let out = "";
+    let err = "";
+    let partial = "";
+    child.stdout?.on("data", (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr?.on("data", (b: Buffer) => {
+      const s = b.toString();
+      err = (err + s).slice(-20_000);
+      partial += s;
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) if (line.trim() !== "") log(line);
+    });
+    child.on("error", (e) => {
+      process.off("SIGINT", forward);
+      process.off("SIGTERM", forward);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      process.off("SIGINT", forward);
+      process.off("SIGTERM", forward);
+      if (partial.trim() !== "") log(partial);
+      const bySignal = signal === null ? undefined : 128 + (constants.signals[signal] ?? 0);
+      resolveRun({ code: code ?? bySignal ?? 1, out, err });
+    });
+  });
 }
 
 /** The part of `tunekit train --json`'s summary a job result reads. */

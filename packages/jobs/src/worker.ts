@@ -47,7 +47,7 @@ export interface SweepWorker {
 }
 
 /**
- * Starts a BullMQ worker that runs sweep jobs one at a time in this process with
+ * Starts a BullMQ worker that runs sweep jobs one at a time (each in a child process) with
  * {@link runJob}. A job whose worker dies is found stalled once its lock expires and handed
  * to another worker, which resumes from the job's last checkpoint. A config error fails the
  * job at once (`UnrecoverableError`); other errors are retried as the job's `attempts` say,

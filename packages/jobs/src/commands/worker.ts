@@ -89,7 +89,10 @@ async function runWorker(ctx: CommandContext): Promise<number> {
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    // a worker process of a pool (--concurrency N): stop when the pool process is gone
+    if (process.connected) process.once("disconnect", () => stop("SIGTERM"));
   });
   log(`worker ${worker.id}: stopped`);
+  if (process.connected) process.disconnect();
   return 0;
 }
