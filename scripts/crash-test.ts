@@ -1,7 +1,8 @@
 // Crash test of `tunekit train`: N random `kill -9`s of a real CLI process (some at random
 // moments, some aimed at checkpoint writes), each followed by `--resume`, and the final weights
 // compared byte for byte with an uninterrupted run's. Also checks that no `.tmp` / `.old`
-// leftovers or locks stay behind. Runs the built CLI (packages/cli/dist/bin.js: build first).
+// leftovers or locks stay behind. Runs a snapshot of the built packages (build first: a rebuild
+// during the test does not change the CLI under test).
 //
 //   npx tsx --conditions=@tunekit/source scripts/crash-test.ts [--kills 50] [--seed 1] [--epochs 10]
 //     [--train-rows 64] [--checkpoint-share 0.4] [--config examples/sst2-tiny.json]

@@ -533,6 +533,7 @@ export { cloneModuleTree } from "./modules/index.js";
 export type {
   CallbackSignal,
   CheckpointInfo,
+  CheckpointWriteInfo,
   CheckpointOptions,
   EarlyStoppingOptions,
   EntitySpan,

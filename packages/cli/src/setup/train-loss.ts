@@ -2,7 +2,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { listCheckpoints, type TrainerCallbacks, writeFileAtomic } from "@tunekit/core";
 
-/** File the CLI adds to each checkpoint folder: the training loss sum and count up to that step. */
+/**
+ * File the CLI adds to each checkpoint folder (in the same atomic write as the weights): the
+ * training loss sum and count up to that step.
+ */
 export const TRAIN_LOSS_FILE = "tunekit-train-loss.json";
 
 interface LossTotals {
@@ -12,8 +15,10 @@ interface LossTotals {
 
 /**
  * The mean training loss of a whole run across `--resume`s. `Trainer.fit` reports the mean
- * of the updates of one call only; this ledger adds the totals saved in the checkpoint a run
- * resumed from ({@link TRAIN_LOSS_FILE}, written into every checkpoint by `onCheckpoint`).
+ * of the updates of one call only; this ledger continues the totals saved in the checkpoint a
+ * run resumed from ({@link TRAIN_LOSS_FILE}, written into every checkpoint by
+ * `onCheckpointWrite`). The sum continues from the saved one, adding each loss in step order,
+ * so a resumed run's mean equals an uninterrupted run's bit for bit.
  *
  * @example
  * ```ts
@@ -23,7 +28,10 @@ interface LossTotals {
  * ```
  */
 export class TrainLossLedger {
+  /** Sum of this call's losses. */
   #sum = 0;
+  /** The base sum plus this call's losses, added in step order (undefined: no base). */
+  #runSum: number | undefined = 0;
   #count = 0;
   /** Totals saved in the checkpoint resumed from (zero for a new run; undefined: none saved). */
   #base: LossTotals | undefined = { sum: 0, count: 0 };
@@ -57,15 +65,15 @@ export class TrainLossLedger {
       onStep: async (s) => {
         this.#loadBase(s.step - 1 - this.#count);
         this.#sum += s.loss;
+        if (this.#runSum !== undefined) this.#runSum += s.loss;
         this.#count++;
         return undefined;
       },
-      onCheckpoint: async (c) => {
+      onCheckpointWrite: async (c) => {
         this.#loadBase(c.step - this.#count);
         const totals = this.#totals();
         if (totals !== undefined)
-          await writeFileAtomic(join(c.path, TRAIN_LOSS_FILE), `${JSON.stringify(totals)}\n`);
-        return undefined;
+          await writeFileAtomic(join(c.dir, TRAIN_LOSS_FILE), `${JSON.stringify(totals)}\n`);
       },
     };
   }
@@ -88,11 +96,12 @@ export class TrainLossLedger {
     if (this.#baseLoaded) return;
     this.#baseLoaded = true;
     this.#base = this.#saved.get(resumedStep);
+    this.#runSum = this.#base === undefined ? undefined : this.#base.sum + this.#sum;
   }
 
   #totals(): LossTotals | undefined {
     if (!this.#baseLoaded || this.#base === undefined) return undefined;
-    return { sum: this.#base.sum + this.#sum, count: this.#base.count + this.#count };
+    return { sum: this.#runSum ?? this.#base.sum + this.#sum, count: this.#base.count + this.#count };
   }
 }
 

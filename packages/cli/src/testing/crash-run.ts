@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mulberry32 } from "@tunekit/core";
@@ -29,7 +29,10 @@ export interface CrashTestOptions {
   readonly seed: number;
   /** `train CONFIG ...` arguments, without `--output` / `--resume`. */
   readonly trainArgs: readonly string[];
-  /** The command that starts the CLI (default: `node packages/cli/dist/bin.js`). */
+  /**
+   * The command that starts the CLI (default: a snapshot of the built packages, see
+   * {@link snapshotBuiltCli}).
+   */
   readonly command?: readonly string[];
   /** Share of kills aimed at checkpoint writes (default 0.4). */
   readonly checkpointShare?: number;
@@ -179,6 +182,36 @@ async function fingerprint(output: string): Promise<Map<string, Buffer>> {
 }
 
 /**
+ * Copies the built packages (`package.json` and `dist/` of each workspace package) into
+ * `root`, with a `node_modules` whose `@tunekit/*` entries point at the copies and whose other
+ * entries link to the repository's: a CLI that a rebuild in the working tree cannot change
+ * half-way through a long crash test. Returns the command that runs the copy's CLI.
+ *
+ * @example
+ * ```ts
+ * const command = await snapshotBuiltCli(await mkdtemp(join(tmpdir(), "snap-")));
+ * ```
+ */
+export async function snapshotBuiltCli(root: string): Promise<string[]> {
+  const nm = join(root, "node_modules");
+  await mkdir(join(nm, "@tunekit"), { recursive: true });
+  for (const pkg of await readdir(join(REPO, "packages"))) {
+    const from = join(REPO, "packages", pkg);
+    if ((await stat(join(from, "dist")).catch(() => undefined)) === undefined) continue;
+    const manifest = JSON.parse(await readFile(join(from, "package.json"), "utf8")) as { name: string };
+    const to = join(root, "packages", pkg);
+    await cp(join(from, "dist"), join(to, "dist"), { recursive: true });
+    await cp(join(from, "package.json"), join(to, "package.json"));
+    await symlink(to, join(nm, manifest.name));
+  }
+  for (const entry of await readdir(join(REPO, "node_modules"))) {
+    if (entry === "@tunekit" || entry === ".bin") continue;
+    await symlink(join(REPO, "node_modules", entry), join(nm, entry));
+  }
+  return [process.execPath, join(root, "packages/cli/dist/bin.js")];
+}
+
+/**
  * Runs `tunekit train` once without interruption, then again and again with random `kill -9`s
  * (some timed at random, some aimed at checkpoint writes), each followed by `--resume`, until
  * `kills` kills have landed. Each interrupted run that completes is compared byte for byte with
@@ -192,12 +225,12 @@ async function fingerprint(output: string): Promise<Map<string, Buffer>> {
  * ```
  */
 export async function crashTest(options: CrashTestOptions): Promise<CrashTestResult> {
-  const command = options.command ?? [process.execPath, join(REPO, "packages/cli/dist/bin.js")];
   const log = options.log ?? (() => {});
   const rng = mulberry32(options.seed);
   const share = options.checkpointShare ?? 0.4;
   const aimedMax = options.aimedDelayMaxMs ?? 30;
   const root = await mkdtemp(join(tmpdir(), "tunekit-crash-"));
+  const command = options.command ?? (await snapshotBuiltCli(join(root, "snapshot")));
   const sites: Record<KillSite, number> = {
     startup: 0,
     "training step": 0,
@@ -245,7 +278,8 @@ export async function crashTest(options: CrashTestOptions): Promise<CrashTestRes
           continue;
         }
         if (r.code !== 0) {
-          problems.push(`run ${runs}: exit ${r.code ?? r.signal} after a kill:\n${lastLine(r.stderr)}`);
+          const tail = r.stderr.split("\n").slice(-25).join("\n");
+          problems.push(`run ${runs}: exit ${r.code ?? r.signal} after a kill (${args.join(" ")}):\n${tail}`);
           break;
         }
         const got = await fingerprint(out);

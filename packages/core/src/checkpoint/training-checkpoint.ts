@@ -48,6 +48,11 @@ export interface TrainingCheckpointContents {
   readonly accumulators: Readonly<Record<string, HostTensor>>;
   readonly optimizerConfig: OptimizerConfig;
   readonly state: TrainerStateJson;
+  /**
+   * Called with the temporary folder once the checkpoint's own files are in it, before it is
+   * renamed into place: files written there are committed atomically with the checkpoint.
+   */
+  readonly beforeCommit?: (tmpDir: string) => Promise<void>;
 }
 
 const ACC_SUFFIX = "::grad_acc";
@@ -111,6 +116,7 @@ export async function saveTrainingCheckpoint(folder: string, c: TrainingCheckpoi
     if (config !== undefined)
       await writeFileAtomic(join(tmp, CHECKPOINT_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     await writeFileAtomic(join(tmp, CHECKPOINT_FILES.trainerState), `${JSON.stringify(c.state, null, 2)}\n`);
+    await c.beforeCommit?.(tmp);
     const old = await stat(folder).then(
       () => true,
       () => false,

@@ -73,6 +73,10 @@ export class FitCheckpoints {
       accumulators: rs.accumulators,
       optimizerConfig: rs.optimizerConfig,
       state: this.#ctx.state(),
+      beforeCommit: async (tmpDir) => {
+        for (const c of this.#ctx.callbacks)
+          await c.onCheckpointWrite?.({ step: runner.stepCount, dir: tmpDir });
+      },
     });
     this.#lastSavedKey = key;
     this.lastCheckpoint = path;

@@ -21,6 +21,7 @@ export { Trainer } from "./trainer.js";
 export type {
   CallbackSignal,
   CheckpointInfo,
+  CheckpointWriteInfo,
   EpochInfo,
   EvaluationResult,
   StepInfo,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -144,5 +144,36 @@ describe("Trainer callbacks and progress", () => {
     expect(p.examplesPerSecond).toBe(5);
     expect(p.etaSeconds).toBeCloseTo(18, 12); // 90 updates left at 0.2 s
     expect(formatProgress(p)).toBe("step 20/110 epoch 1/1 loss 0.5000 lr 1.00e-3 500 tok/s 5.0 ex/s eta 18s");
+  });
+
+  it("onCheckpointWrite adds files inside the unfinished folder; they are committed with the checkpoint", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-cb-"));
+    const events: string[] = [];
+    try {
+      const trainer = new Trainer({
+        model: toyModel("classification", 1),
+        backend: createReferenceBackend(),
+        batchSize: 8,
+        epochs: 1,
+        lr: 1e-3,
+        checkpoints: { dir, atEpochEnd: true },
+        callbacks: [
+          {
+            onCheckpointWrite: async (w) => {
+              events.push(`write ${w.step} ${w.dir.endsWith(".tmp") ? "tmp" : w.dir}`);
+              await writeFile(join(w.dir, "extra.json"), JSON.stringify({ step: w.step }));
+            },
+            onCheckpoint: async (c) => {
+              events.push(`ckpt ${c.step}`);
+              events.push(await readFile(join(c.path, "extra.json"), "utf8"));
+            },
+          },
+        ],
+      });
+      await trainer.fit(toyData(16, 1, "classification"));
+      expect(events).toEqual(["write 2 tmp", "ckpt 2", '{"step":2}']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -95,9 +95,25 @@ export type CallbackSignal = "stop" | undefined;
 export type TrainerHook<T> = (info: T) => unknown;
 
 /**
+ * What `onCheckpointWrite` sees: the step and the unfinished checkpoint folder. Files a hook
+ * writes into `dir` become part of the checkpoint in the same atomic rename as the weights
+ * (a crash leaves the checkpoint with them or no checkpoint at all).
+ *
+ * @example
+ * ```ts
+ * const onCheckpointWrite = (w: CheckpointWriteInfo) => writeFile(join(w.dir, "notes.json"), "{}");
+ * ```
+ */
+export interface CheckpointWriteInfo {
+  readonly step: number;
+  readonly dir: string;
+}
+
+/**
  * Hooks called during `fit`, in this order per update: `onStep`, then (when due)
- * `onEvaluate`, `onCheckpoint`, and at an epoch end `onEpochEnd`; `onTrainEnd` last.
- * Any hook except `onTrainEnd` may return `"stop"`.
+ * `onEvaluate`, `onCheckpointWrite` (while the checkpoint is written), `onCheckpoint`, and at
+ * an epoch end `onEpochEnd`; `onTrainEnd` last. Any hook except `onCheckpointWrite` and
+ * `onTrainEnd` may return `"stop"`.
  *
  * @example
  * ```ts
@@ -108,6 +124,8 @@ export interface TrainerCallbacks {
   readonly onStep?: TrainerHook<StepInfo>;
   readonly onEvaluate?: TrainerHook<EvaluationResult>;
   readonly onCheckpoint?: TrainerHook<CheckpointInfo>;
+  /** While a checkpoint is written, before it is committed: add files to it (its return value is ignored). */
+  readonly onCheckpointWrite?: (info: CheckpointWriteInfo) => unknown;
   readonly onEpochEnd?: TrainerHook<EpochInfo>;
   readonly onTrainEnd?: (result: {
     readonly step: number;
