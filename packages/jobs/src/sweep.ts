@@ -24,7 +24,14 @@ export interface SweepJob {
   readonly config: Readonly<Record<string, unknown>>;
 }
 
-/** Sweep files expand to at most this many jobs (a typo in a grid should not enqueue millions). */
+/**
+ * Sweep files expand to at most this many jobs (a typo in a grid should not enqueue millions).
+ *
+ * @example
+ * ```ts
+ * if (jobs.length > MAX_SWEEP_JOBS) throw new Error(`a sweep expands to at most ${MAX_SWEEP_JOBS} jobs`);
+ * ```
+ */
 export const MAX_SWEEP_JOBS = 10_000;
 
 const SWEEP_KEYS = ["$schema", "description", "base", "set", "tasks", "strategies", "grid", "list", "seeds"];
