@@ -87,13 +87,11 @@ export class BertEmbeddings extends Module {
     }
     const posTable = inputIds.graph.param(this.child<Embedding>("position_embeddings").weight);
     let positions: Tensor;
-    if (positionIds === undefined && this.positionPaddingIdx !== undefined) {
-      if (total !== seqLen) {
-        throw new TunekitError(
-          "INVALID_ARGUMENT",
-          "BertEmbeddings: RoBERTa-style positions come from input_ids and cannot number prepended virtual tokens (prompt tuning); use prefix tuning or LoRA",
-        );
-      }
+    if (positionIds === undefined && this.positionPaddingIdx !== undefined && total > seqLen) {
+      // prompt tuning feeds embeddings: Hugging Face numbers every position from padding_idx + 1
+      // (create_position_ids_from_inputs_embeds), pads and virtual tokens included
+      positions = slice(posTable, [this.positionPaddingIdx + 1 + start, 0], [total, -1]);
+    } else if (positionIds === undefined && this.positionPaddingIdx !== undefined) {
       positions = gather(posTable, robertaPositionIds(inputIds, this.positionPaddingIdx, start));
     } else if (positionIds === undefined) {
       positions = slice(posTable, [start, 0], [total, -1]); // [total, H], broadcast over batch
