@@ -79,7 +79,10 @@ async function runWorker(ctx: CommandContext): Promise<number> {
     ...(maxStalledCount === undefined ? {} : { maxStalledCount }),
   });
   await new Promise<void>((resolveStop) => {
+    let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       log(
@@ -90,7 +93,9 @@ async function runWorker(ctx: CommandContext): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     // a worker process of a pool (--concurrency N): stop when the pool process is gone
-    if (process.connected) process.once("disconnect", () => stop("SIGTERM"));
+    // (as on SIGTERM: the current job stops at a checkpoint)
+    if (process.connected)
+      process.once("disconnect", () => !stopping && process.kill(process.pid, "SIGTERM"));
   });
   log(`worker ${worker.id}: stopped`);
   if (process.connected) process.disconnect();
