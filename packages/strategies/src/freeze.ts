@@ -10,6 +10,7 @@ import {
   TunekitError,
 } from "@tunekit/core";
 import { isUnderModule, modulesToSavePaths } from "./peft/modules-to-save.js";
+import { peftDefaultsFor } from "./peft/encoder-defaults.js";
 
 /**
  * Options shared by the freezing strategies.
@@ -20,7 +21,8 @@ import { isUnderModule, modulesToSavePaths } from "./peft/modules-to-save.js";
  * ```
  */
 export interface FreezeOptions {
-  /** Head modules, always trained (default `["classifier"]`; names as `modules_to_save`). */
+  /** Head modules, always trained (default `["classifier"]`, DistilBERT `["pre_classifier", "classifier"]`;
+   * names as `modules_to_save`). */
   readonly head?: readonly string[];
 }
 
@@ -48,17 +50,22 @@ export function trainOnly<M extends Module>(
 
 const HEAD = ["classifier"] as const;
 
+/** The head a model's architecture trains by default: DistilBERT's `pre_classifier` too. */
+function defaultHead(model: Module): readonly string[] {
+  return peftDefaultsFor(model)?.modulesToSave ?? HEAD;
+}
+
 function make<O extends Record<string, unknown>>(
   method: string,
   options: O,
   isTrained: (path: string, model: Module) => boolean,
-  head: readonly string[],
+  head: readonly string[] | undefined,
 ): Strategy & { readonly options: O } {
   return {
     method,
     options,
     apply<M extends Module>(model: M): M {
-      return trainOnly(model, (path) => isTrained(path, model), head);
+      return trainOnly(model, (path) => isTrained(path, model), head ?? defaultHead(model));
     },
   };
 }
@@ -92,9 +99,8 @@ export function headOnly(
     readonly std?: number;
   } = {},
 ): Strategy {
-  const head = [...(options.head ?? HEAD)];
   const o = {
-    head,
+    head: [...(options.head ?? HEAD)],
     reinitialize: options.reinitialize ?? false,
     seed: options.seed ?? 0,
     std: options.std ?? 0.02,
@@ -103,6 +109,7 @@ export function headOnly(
     method: "head-only",
     options: o,
     apply<M extends Module>(model: M): M {
+      const head = options.head ?? defaultHead(model);
       const heads = modulesToSavePaths(model, head);
       if (heads.length === 0) {
         throw new TunekitError(
@@ -149,7 +156,7 @@ export function lastNLayers(
       if (m) return Number(m[2]) >= count - n;
       return includePooler && /(^|\.)pooler\./.test(path);
     },
-    options.head ?? HEAD,
+    options.head,
   );
 }
 
@@ -179,7 +186,11 @@ export function trainableByPattern(patterns: readonly NamePattern[], options: Fr
           );
         }
       }
-      return trainOnly(model, (path) => patterns.some((p) => matchesName(path, p)), options.head ?? HEAD);
+      return trainOnly(
+        model,
+        (path) => patterns.some((p) => matchesName(path, p)),
+        options.head ?? defaultHead(model),
+      );
     },
   };
 }

@@ -89,3 +89,24 @@ describe("per-architecture strategy defaults", () => {
     expect(peftDefaultsFor(new Linear(2, 2))).toBeUndefined();
   });
 });
+
+describe("head of the freezing strategies per architecture", () => {
+  it("headOnly and lastNLayers train DistilBERT's pre_classifier with its classifier", async () => {
+    const { headOnly, lastNLayers } = await import("../freeze.js");
+    for (const strategy of [headOnly(), lastNLayers(1)]) {
+      const trained = strategy
+        .apply(build("distilbert"))
+        .namedParameters()
+        .filter(([, p]) => p.trainable)
+        .map(([n]) => n);
+      expect(trained).toContain("pre_classifier.weight");
+      expect(trained).toContain("classifier.weight");
+    }
+    const bert = headOnly()
+      .apply(build("bert"))
+      .namedParameters()
+      .filter(([, p]) => p.trainable)
+      .map(([n]) => n);
+    expect(bert).toEqual(["classifier.weight", "classifier.bias"]);
+  });
+});
