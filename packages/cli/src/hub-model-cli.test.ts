@@ -137,7 +137,7 @@ describe("README: fine-tune a model from the Hub (loopback server)", () => {
     expect((await stat(join(out, "onnx", "onnx", "model.onnx"))).size).toBeGreaterThan(1000);
   }, 180_000);
 
-  it("offline with the server gone: info NAME, evaluate, evaluate --model NAME, predict NAME from the cache", async () => {
+  it("offline with the server gone: info NAME, evaluate, evaluate --model NAME, predict NAME from the cache (and convert NAME)", async () => {
     await hub.close();
     process.env.HF_HUB_OFFLINE = "1";
     const info = await cli(["info", NAME]);
@@ -156,6 +156,9 @@ describe("README: fine-tune a model from the Hub (loopback server)", () => {
     expect(["LABEL_0", "LABEL_1"]).toContain(
       (JSON.parse(predictions[0]!) as { prediction: string }).prediction,
     );
+    // convert takes one too
+    await cli(["convert", NAME, "--output", join(out, "converted")]);
+    expect((await stat(join(out, "converted", "model.safetensors"))).size).toBeGreaterThan(1000);
     const miss = await cli(["info", "someone/not-cached"], EXIT.runtimeError);
     expect(miss.err).toContain("HF_HUB_OFFLINE");
     expect(miss.err).toContain("someone/not-cached");

@@ -9,6 +9,7 @@ import {
   writeSafetensorsFile,
 } from "@tunekit/core";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
+import { hubFolder } from "../setup/hub-model.js";
 import { TOKENIZER_FILES } from "../setup/run-files.js";
 
 /** Files copied next to the converted weights when the model folder has them. */
@@ -43,7 +44,9 @@ async function runConvert(ctx: CommandContext): Promise<number> {
     throw new UsageError("convert needs --output DIR (where model.safetensors goes)", "convert");
   }
   const dtype = stringFlag(ctx, "dtype", ["float32", "float16"]) ?? "float32";
-  const from = resolve(io.cwd, ctx.positionals[0]!);
+  // a Hub model name (name, org/name[@revision]) that names no local path: its snapshot folder
+  const from =
+    (await hubFolder(ctx.positionals[0]!, io.cwd, io, true)) ?? resolve(io.cwd, ctx.positionals[0]!);
   const out = resolve(io.cwd, outFlag);
   const shown = (p: string): string => relative(io.cwd, p) || ".";
 
