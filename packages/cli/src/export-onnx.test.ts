@@ -54,7 +54,7 @@ const SENTENCES = [
   "tunekit exports models",
 ];
 
-describe("tunekit export (text classification)", () => {
+describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
   it("LoRA run: merged, Transformers.js labels and scores = tunekit predict (1e-4) at batch 1, 2 and 3; int8 copy runs", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tunekit-export-run-"));
     await cli([
@@ -222,7 +222,7 @@ describe("tunekit export (text classification)", () => {
   });
 });
 
-describe("tunekit export (a Hub name)", () => {
+describe("tunekit export (a Hub name)", { timeout: 180_000 }, () => {
   it("org/name from a loopback Hub: downloaded into the cache, exported from its snapshot", async () => {
     const ENV = ["HF_ENDPOINT", "HF_HOME", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE"] as const;
     const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
@@ -272,7 +272,7 @@ describe("tunekit export (a Hub name)", () => {
   });
 });
 
-describe("tunekit export (token classification)", () => {
+describe("tunekit export (token classification)", { timeout: 180_000 }, () => {
   it("Transformers.js entities and scores = tunekit's tags (predict) and forward (1e-4) at batch 1 and 3", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tunekit-export-token-"));
     const lines = (await readFile(join(REPO, "../shared/data/sst2/dev.tsv"), "utf8"))
