@@ -165,6 +165,11 @@ describe("evaluate / predict on a model folder, no training config", () => {
     });
     expect(noLabel.err).toContain("has no label column");
     expect(noLabel.err).toContain("--label-column NAME");
+    const twice = await cli(["predict", model, "--input", "-", "--out", "-", "--labels", "a,b,a"], {
+      code: EXIT.usageError,
+      stdin: "x\n",
+    });
+    expect(twice.err).toContain('names "a" twice');
     const usage = await cli(["evaluate", model], { code: EXIT.usageError });
     expect(usage.err).toContain("evaluate on a model folder needs --data FILE");
   }, 60_000);

@@ -63,6 +63,12 @@ export async function prepareFolderRun(
   const labels = labelsFlag?.split(",").map((l) => l.trim());
   if (labels?.some((l) => l === ""))
     throw new UsageError(`--labels ${labelsFlag} has an empty name`, command);
+  const twice = labels?.find((l, i) => labels.indexOf(l) !== i);
+  if (twice !== undefined)
+    throw new UsageError(
+      `--labels ${labelsFlag} names "${twice}" twice; give each label once, in id order`,
+      command,
+    );
   const m = await loadModelFolder(dir, {
     adapter: stringFlag(ctx, "adapter"),
     labels,
