@@ -110,3 +110,12 @@ describe("head of the freezing strategies per architecture", () => {
     expect(bert).toEqual(["classifier.weight", "classifier.bias"]);
   });
 });
+
+describe("strategies DistilBERT cannot take", () => {
+  it("prefix tuning is refused with a reason", async () => {
+    const { prefixTuning } = await import("../prefix/prefix-tuning.js");
+    expect(() => prefixTuning({ numVirtualTokens: 2 }).apply(build("distilbert"))).toThrow(
+      /DistilBERT's attention takes no key\/value prefix/,
+    );
+  });
+});

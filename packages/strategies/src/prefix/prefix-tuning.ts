@@ -94,6 +94,13 @@ export function prefixTuning(options: PrefixTuningOptions): Strategy {
       }
       const adapted = cloneModuleTree(model, { freshParameters: headFresh(resolved.trainHead) });
       const bert = bertModelOf(adapted);
+      if (bert.config.modelType === "distilbert") {
+        throw new TunekitError(
+          "INVALID_ARGUMENT",
+          "prefixTuning: DistilBERT's attention takes no key/value prefix (transformers' DistilBERT has no " +
+            "past_key_values, so PEFT cannot prefix-tune it either); use LoRA, IA3 or prompt tuning",
+        );
+      }
       const { config } = bert;
       const encoderPath = `${adapted.namedModules().find(([, m]) => m === bert)![0]}.encoder`.replace(
         /^\./,
