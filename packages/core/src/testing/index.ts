@@ -55,6 +55,7 @@ export { parityAdamwStep } from "./parity-adamw.js";
 export { applyParityLora, ParityLoraLinear } from "./parity-lora.js";
 export type { ParityModelFamily } from "./parity-models.js";
 export { parityModelFamily } from "./parity-models.js";
+export { encoderParityFamily } from "./parity-encoders.js";
 export { globalL2Norm, maxAbsoluteError, maxRelativeError, relativeL2Error } from "./parity-metrics.js";
 export {
   byteLevelTokenizer,
