@@ -1,4 +1,4 @@
-import { mulberry32, type Module, type Strategy, TunekitError } from "@tunekit/core";
+import { type Linear, mulberry32, type Module, type Strategy, TunekitError } from "@tunekit/core";
 import { recordAdapter } from "../peft/adapter-record.js";
 import { injectAdapter } from "../peft/inject-adapter.js";
 import { DEFAULT_MODULES_TO_SAVE } from "../peft/modules-to-save.js";
@@ -181,6 +181,7 @@ export function lora(options: LoraOptions = {}): Strategy & { readonly options: 
           method: "lora",
         },
         modulesToSave,
+        check: (path, base) => checkLoraSize(o.r, path, base),
         wrap: (_path, base) =>
           new LoraLinear(base, {
             r: o.r,
@@ -206,4 +207,19 @@ export function lora(options: LoraOptions = {}): Strategy & { readonly options: 
     },
   };
   return strategy;
+}
+
+/** Most adapter weights one LoRA layer may allocate (2^28 floats, 1 GiB). */
+const MAX_LORA_LAYER_WEIGHTS = 2 ** 28;
+
+/** Refuses a rank whose A and B matrices (`r · (in + out)` weights) would not fit in memory. */
+function checkLoraSize(r: number, path: string, base: Linear): void {
+  const weights = r * (base.inFeatures + base.outFeatures);
+  if (weights > MAX_LORA_LAYER_WEIGHTS) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `lora: r ${r} gives ${weights.toExponential(2)} adapter weights for ${path} (in ${base.inFeatures}, out ${base.outFeatures}); ` +
+        `expected at most ${MAX_LORA_LAYER_WEIGHTS.toExponential(2)} per layer: use a rank below min(in, out) = ${Math.min(base.inFeatures, base.outFeatures)}`,
+    );
+  }
 }

@@ -26,6 +26,10 @@ export interface InjectedAdapter<M extends Module> {
  * Parameter objects (so training never changes the base model's head), and every selected
  * Linear replaced by `wrap(path, linear)`. Parameters the wrappers add stay trainable.
  *
+ * Validate, then build: the targets are found and every `check(path, linear)` runs on the
+ * base model before anything is copied, frozen or allocated, so a bad option throws with the
+ * base model untouched (its parameters keep their `trainable` flags).
+ *
  * @example
  * ```ts
  * const { adapted } = injectAdapter(model, {
@@ -41,16 +45,19 @@ export function injectAdapter<M extends Module>(
     readonly selection: TargetSelection;
     readonly modulesToSave: readonly string[];
     readonly wrap: (path: string, base: Linear) => Module;
+    /** Throws a `TunekitError` when the wrapper would not fit `base` (runs before anything is built). */
+    readonly check?: (path: string, base: Linear) => void;
   },
 ): InjectedAdapter<M> {
   const savedModulePaths = modulesToSavePaths(model, spec.modulesToSave);
+  const targetPaths = findTargetLinears(model, spec.selection).filter(
+    (path) => !isUnderModule(path, savedModulePaths),
+  );
+  for (const path of targetPaths) spec.check?.(path, model.getSubmodule(path) as Linear);
   const adapted = cloneModuleTree(model, {
     freshParameters: (path) => isUnderModule(path, savedModulePaths),
   });
   for (const [path, p] of adapted.namedParameters()) p.trainable = isUnderModule(path, savedModulePaths);
-  const targetPaths = findTargetLinears(adapted, spec.selection).filter(
-    (path) => !isUnderModule(path, savedModulePaths),
-  );
   for (const path of targetPaths) {
     adapted.setSubmodule(path, spec.wrap(path, adapted.getSubmodule(path) as Linear));
   }
