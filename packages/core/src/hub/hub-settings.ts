@@ -48,7 +48,7 @@ const TRUE_VALUES = new Set(["1", "ON", "YES", "TRUE"]);
  * @example
  * ```ts
  * const settings = resolveHubSettings(process.env);
- * const test = resolveHubSettings({ HF_ENDPOINT: "http://127.0.0.1:8080", HF_HOME: "/tmp/hf" });
+ * const test = resolveHubSettings({ HF_ENDPOINT: "http://127.0.0.1:8080", HF_HOME: "hf-home" });
  * ```
  */
 export function resolveHubSettings(

@@ -65,7 +65,7 @@ export async function resolveModel(reference: string, options: ResolveModelOptio
  *
  * @example
  * ```ts
- * try { await downloadModel(ref); } catch (e) { throw withNoLocalFolder(e, "/work/models/bert"); }
+ * try { await downloadModel(ref); } catch (e) { throw withNoLocalFolder(e, "/home/me/models/bert"); }
  * ```
  */
 export function withNoLocalFolder(e: unknown, local: string): unknown {
