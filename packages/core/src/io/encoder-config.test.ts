@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../data/random.js";
 import { isTunekitError } from "../errors.js";
+import { mutateJson, runHostileCase } from "../testing/hostile-input.js";
 import { isEncoderConfigJson } from "./encoder-config.js";
 import { bertConfigToJson, parseBertConfig } from "./hf-config.js";
 
@@ -117,5 +119,29 @@ describe("encoder configs (RoBERTa, XLM-RoBERTa, ELECTRA, DistilBERT)", () => {
     expect(isEncoderConfigJson({ vocab_size: 3 })).toBe(true);
     expect(isEncoderConfigJson({ model_type: "gpt2" })).toBe(false);
     expect(isEncoderConfigJson([])).toBe(false);
+  });
+});
+
+describe("encoder configs under hostile input", () => {
+  it("200 seeded structural mutations of each fixture config: parsed or CONFIG_INVALID, each < 1 s", async () => {
+    for (const name of [
+      "roberta-2l-h24-3labels-b3-seq9",
+      "electra-2l-h32-e16-3labels-b3-seq9",
+      "distilbert-2l-h24-3labels-b3-seq9",
+    ]) {
+      const valid = fixtureConfig(name);
+      const rng = mulberry32(11);
+      const outcomes: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const { doc, path } = mutateJson(valid, rng);
+        outcomes.push(
+          await runHostileCase(`${name} case ${i}: ${path}`, () => parseBertConfig(doc), {
+            codes: ["CONFIG_INVALID"],
+          }),
+        );
+      }
+      expect(outcomes.filter((o) => o === "CONFIG_INVALID").length, name).toBeGreaterThan(20);
+      expect(outcomes.filter((o) => o === "ok").length, name).toBeGreaterThan(20);
+    }
   });
 });
