@@ -91,6 +91,46 @@ describe("evaluate / predict on a model folder, no training config", () => {
     expect(classes.confusionMatrix.matrix.flat().reduce((a, b) => a + b, 0)).toBe(32);
   }, 60_000);
 
+  it("takes a data set config as --data (its --split), and names label mismatches", async () => {
+    const cfg = (labels: string[]) =>
+      JSON.stringify({
+        format: "jsonl",
+        columns: { text: "sentence", label: "label" },
+        labels,
+        labelMap: { "0": labels[0], "1": labels[1] },
+        splits: { test: "dev.jsonl" },
+      });
+    await writeFile(join(dir, "dev-config.json"), cfg(["negative", "positive"]));
+    const fromRun = (await cli(["evaluate", run, "--json"])).json!;
+    const r = (
+      await cli([
+        "evaluate",
+        join(run, "model"),
+        "--data",
+        join(dir, "dev-config.json"),
+        "--split",
+        "test",
+        "--max-length",
+        "32",
+        "--json",
+      ])
+    ).json!;
+    expect(r.split).toBe("test");
+    expect(r.metrics).toEqual(fromRun.metrics);
+    const noSplit = await cli(["evaluate", join(run, "model"), "--data", join(dir, "dev-config.json")], {
+      code: EXIT.runtimeError,
+    });
+    expect(noSplit.err).toContain('has no "validation" split (it has test)');
+    await writeFile(join(dir, "other-config.json"), cfg(["neg", "pos"]));
+    const other = await cli(
+      ["evaluate", join(run, "model"), "--data", join(dir, "other-config.json"), "--split", "test"],
+      { code: EXIT.runtimeError },
+    );
+    expect(other.err).toContain(
+      "the model's labels [negative, positive] differ from the data set's [neg, pos]",
+    );
+  }, 60_000);
+
   it("writes metrics.json and a confusion-matrix SVG with --out, and prints the per-class table", async () => {
     const out = join(dir, "eval");
     const r = await cli(["evaluate", join(run, "model"), "--data", join(dir, "dev.jsonl"), "--out", out]);

@@ -171,7 +171,7 @@ export async function prepareTrainedRun(
     task,
     labels,
     taskName: picked?.name,
-    split: o.rows === undefined ? prepared.name : "input",
+    split: o.rows === undefined || ctx.flags.split !== undefined ? prepared.name : "input",
     prepared,
     data: prepared.data,
     trainer,

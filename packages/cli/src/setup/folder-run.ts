@@ -99,7 +99,8 @@ export async function prepareFolderRun(
     task: m.task,
     labels: m.labels,
     taskName: undefined,
-    split: prepared.name === "test" ? "input" : prepared.name,
+    // a data set config's split keeps its name (--split, or the default validation); a file is "input"
+    split: ctx.flags.split !== undefined || prepared.name !== "test" ? prepared.name : "input",
     prepared,
     data: prepared.data,
     trainer,
