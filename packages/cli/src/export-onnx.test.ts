@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
-import { loadTokenizer, traceForward } from "@tunekit/core";
+import { loadBertCheckpoint, loadTokenizer, traceForward } from "@tunekit/core";
 import { startHubServer } from "@tunekit/core/testing";
 import { env, pipeline } from "@huggingface/transformers";
 import { describe, expect, it } from "vitest";
@@ -196,7 +196,7 @@ describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
     expect(evalData.err).toContain("reads the data set of a tunekit run");
   });
 
-  it("a plain pre-trained folder exports as a bare encoder (last_hidden_state)", async () => {
+  it("a plain pre-trained folder exports as a bare encoder: Transformers.js mean pooling = tunekit (1e-4)", async () => {
     const { out, summary } = await exportTo("examples/models/bert-4l-h128", REPO);
     expect(summary).toMatchObject({
       task: "feature-extraction",
@@ -206,6 +206,35 @@ describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
     const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as Record<string, unknown>;
     expect(config.architectures).toEqual(["BertModel"]);
     expect((await stat(join(out, "onnx", "model.onnx"))).size).toBeGreaterThan(1000);
+
+    // Transformers.js feature extraction with mean pooling = tunekit's sentence_embedding (1e-4)
+    const { name, options } = local(out);
+    const extract = await pipeline("feature-extraction", name, options);
+    const texts = [SENTENCES[0]!, SENTENCES[2]!]; // 9 and 18 tokens: padding is masked out
+    const got = await extract(texts, { pooling: "mean" });
+    const { model } = await loadBertCheckpoint(join(REPO, "examples/models/bert-4l-h128"), { task: "base" });
+    const tokenizer = await loadTokenizer(join(REPO, "examples/models/bert-4l-h128"));
+    const enc = tokenizer.encodeBatch(texts);
+    const [b, s] = enc.inputIds.shape as [number, number];
+    const { graph } = traceForward(model, { batchSize: b, seqLength: s, pooling: "mean" });
+    const constants = Object.fromEntries([...graph.parameters].map(([n, p]) => [n, p.value]));
+    const backend = await createOnnxBackend({ intraOpNumThreads: 1 });
+    const exe = await backend.compile(graph, { constants, outputs: ["sentence_embedding"] });
+    const want = (
+      await exe.run({
+        input_ids: enc.inputIds,
+        attention_mask: enc.attentionMask,
+        token_type_ids: enc.tokenTypeIds,
+      })
+    ).sentence_embedding!;
+    exe.dispose();
+    backend.dispose();
+    expect(got.dims).toEqual([2, 128]);
+    const worst = Array.from(want.data).reduce(
+      (m, v, i) => Math.max(m, Math.abs(v - (got.data[i] as number))),
+      0,
+    );
+    expect(worst).toBeLessThan(TOL);
 
     // a folder without tokenizer files needs --tokenizer
     const bare = await mkdtemp(join(tmpdir(), "tunekit-bare-"));
