@@ -181,12 +181,23 @@ describe("tunekit train on a causal LM", () => {
     expect(second.evaluations.map((e: { step: number }) => e.step)).toEqual([2, 4]);
   });
 
-  it("evaluate, predict and merge on a decoder run say to use tunekit generate; stages refuse decoders", async () => {
+  it("merge folds a decoder LoRA run into a plain folder that generates like base + adapter", async () => {
+    const merged = JSON.parse((await cli(["merge", "lora", "--out", "lora-merged", "--json"])).out);
+    expect(merged).toMatchObject({ ok: true, command: "merge", peftType: "LORA" });
+    expect(merged.maxAbsDifference).toBeLessThan(1e-4);
+    const prompt = ["--prompt-ids", "260,117,115,101,114,10", "--max-new-tokens", "6", "--json"];
+    const adapted = JSON.parse((await cli(["generate", "lora/model", "--adapter", "lora/adapter", ...prompt])).out);
+    const plain = JSON.parse((await cli(["generate", "lora-merged", ...prompt])).out);
+    expect(plain.tokens).toEqual(adapted.tokens);
+    const { err } = await cli(["merge", "full", "--out", "full-merged"], EXIT.usageError);
+    expect(err).toMatch(/without adapter files.*only a LoRA or IA3 run has an adapter to merge/);
+  });
+
+  it("evaluate and predict on a decoder run say to use tunekit generate; stages refuse decoders", async () => {
     const runs = [
       ["evaluate", "full"],
       ["evaluate", "lora"],
       ["predict", "full", "--out", "p.jsonl"],
-      ["merge", "lora", "--out", "merged"],
     ];
     const stages = {
       model: { path: "base" },

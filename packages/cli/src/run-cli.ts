@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { isTunekitError } from "@tunekit/core";
 import type { CliIo } from "./cli-io.js";
 import { COMMON_HELP, COMMON_OPTIONS, type CliCommand, UsageError } from "./command.js";
+import { chatCommand } from "./commands/chat.js";
 import { convertCommand } from "./commands/convert.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { exportCommand } from "./commands/export.js";
@@ -28,7 +29,7 @@ export const EXIT = { ok: 0, runtimeError: 1, usageError: 2 } as const;
  *
  * @example
  * ```ts
- * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter", "export", "convert", "generate"]
+ * COMMANDS.map((c) => c.name); // ["train", "evaluate", "predict", "info", "merge", "export-adapter", "export", "convert", "generate", "chat"]
  * ```
  */
 export const COMMANDS: readonly CliCommand[] = [
@@ -41,6 +42,7 @@ export const COMMANDS: readonly CliCommand[] = [
   exportCommand,
   convertCommand,
   generateCommand,
+  chatCommand,
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { generate, loadLlamaCheckpoint, loadTokenizer, type Tokenizer } from "@tunekit/core";
+import { generate, loadCausalLmCheckpoint, loadTokenizer, type Tokenizer } from "@tunekit/core";
 import { loadAdapter } from "@tunekit/strategies";
 import { type CliCommand, type CommandContext, intFlag, stringFlag, UsageError } from "../command.js";
 import { createBackend } from "../setup/backend-setup.js";
@@ -8,7 +8,8 @@ import { createBackend } from "../setup/backend-setup.js";
 /** `tunekit generate MODEL_DIR --prompt TEXT`: continues a prompt with a causal LM (optionally with an adapter). */
 export const generateCommand: CliCommand = {
   name: "generate",
-  summary: "continue a prompt with a Llama / Mistral / Qwen2 causal LM (base, or base + PEFT adapter)",
+  summary:
+    "continue a prompt with a Llama / Mistral / Qwen2 / GPT-2 causal LM (base, or base + PEFT adapter)",
   usage: "tunekit generate MODEL_DIR (--prompt TEXT | --prompt-ids 1,2,3) [options]",
   help: [
     "MODEL_DIR is a Hugging Face causal-LM folder (config.json, model.safetensors or shards,",
@@ -103,7 +104,7 @@ async function runGenerate(ctx: CommandContext): Promise<number> {
     );
   }
   const promptIds = promptText !== undefined ? tokenizer!.encode(promptText).ids : parseIds(promptIdsFlag!);
-  const { model: base } = await loadLlamaCheckpoint(modelDir);
+  const { model: base } = await loadCausalLmCheckpoint(modelDir);
   const adapterDir = stringFlag(ctx, "adapter");
   const model =
     adapterDir === undefined

@@ -5,6 +5,7 @@ import { type CliCommand, type CommandContext, stringFlag, UsageError } from "..
 import { loadAdaptedRun, MERGEABLE_METHODS } from "../setup/adapted-run.js";
 import { createBackend } from "../setup/backend-setup.js";
 import { tokenizerFor } from "../setup/pipeline.js";
+import { type DecoderMergeTarget, decoderMergeTarget, mergeDecoder } from "../setup/decoder-merge.js";
 import { copyTokenizerFiles } from "../setup/run-files.js";
 
 /**
@@ -29,7 +30,7 @@ const WARN_DIFFERENCE = 1e-4;
 export const mergeCommand: CliCommand = {
   name: "merge",
   summary: "fold a LoRA/IA3 run's adapter into the base weights; saves a plain Hugging Face folder",
-  usage: "tunekit merge RUN_DIR|MODEL_DIR|CONFIG --out DIR [--json]",
+  usage: "tunekit merge RUN_DIR|MODEL_DIR|CONFIG --out DIR [--adapter PEFT_DIR] [--json]",
   help: [
     "RUN_DIR is an output folder of tunekit train (or its model/ folder, or its config file)",
     `trained with one of: ${MERGEABLE_METHODS.join(", ")}. The adapter is folded into the base`,
@@ -38,10 +39,15 @@ export const mergeCommand: CliCommand = {
     "Hugging Face folder (config.json, model.safetensors, tokenizer files) that any BERT loader",
     "reads: score it with tunekit evaluate RUN_DIR --model DIR.",
     "",
+    "A causal LM (Llama / Mistral / Qwen2 / GPT-2) merges too: a LoRA or IA3 decoder run folder",
+    "(model/ + adapter/), or a model folder with --adapter PEFT_DIR; DIR then gets a folder that",
+    "tunekit generate and transformers' AutoModelForCausalLM read.",
+    "",
     "options:",
     "  --out DIR        folder for the merged model (required; not the run's own model/)",
+    "  --adapter DIR    a PEFT LoRA / IA3 adapter folder to merge into MODEL_DIR (a causal LM)",
   ],
-  options: { out: { type: "string", short: "o" } },
+  options: { out: { type: "string", short: "o" }, adapter: { type: "string" } },
   positionals: 1,
   run: runMerge,
 };
@@ -52,6 +58,14 @@ async function runMerge(ctx: CommandContext): Promise<number> {
   if (outFlag === undefined)
     throw new UsageError("merge needs --out DIR (where the merged model goes)", "merge");
   const target = ctx.positionals[0]!;
+  const decoder = await decoderMergeTarget(target, io.cwd, stringFlag(ctx, "adapter"));
+  if (decoder) return runDecoderMerge(ctx, decoder, resolve(io.cwd, outFlag));
+  if (stringFlag(ctx, "adapter") !== undefined) {
+    throw new UsageError(
+      `--adapter needs MODEL_DIR to be a causal LM folder (config.json of a Llama / Mistral / Qwen2 / GPT-2); ${target} is not`,
+      "merge",
+    );
+  }
   const run = await loadAdaptedRun(
     target,
     io.cwd,
@@ -116,6 +130,53 @@ async function runMerge(ctx: CommandContext): Promise<number> {
         `(unloaded plain model: ${unloadedDifference.toExponential(2)})\n` +
         `saved a plain Hugging Face folder to ${shown(out)} (config.json, model.safetensors${tokenizerFiles.length ? `, ${tokenizerFiles.join(", ")}` : ""})\n` +
         `score it: tunekit evaluate ${shown(run.runDir)} --model ${shown(out)}\n`,
+    );
+  }
+  return 0;
+}
+
+async function runDecoderMerge(
+  ctx: CommandContext,
+  target: DecoderMergeTarget,
+  out: string,
+): Promise<number> {
+  const { io } = ctx;
+  if (out === resolve(target.baseDir) || out === resolve(target.adapterDir)) {
+    throw new UsageError(`--out is the base or adapter folder; expected a new folder`, "merge");
+  }
+  const backend = await createBackend({ name: "onnx" }, (line) => io.stderr(`${line}\n`));
+  let result: Awaited<ReturnType<typeof mergeDecoder>>;
+  try {
+    result = await mergeDecoder(target, out, backend, (w) => io.stderr(`warning: ${w}\n`));
+  } finally {
+    backend.dispose();
+  }
+  if (result.maxAbsDifference > WARN_DIFFERENCE) {
+    io.stderr(
+      `warning: the merged model's logits differ from the adapter's by up to ${result.maxAbsDifference.toExponential(2)} (expected < ${WARN_DIFFERENCE})\n`,
+    );
+  }
+  const shown = (p: string): string => relative(io.cwd, p) || ".";
+  if (ctx.json) {
+    io.stdout(
+      `${JSON.stringify({
+        ok: true,
+        command: "merge",
+        base: target.baseDir,
+        adapter: target.adapterDir,
+        peftType: result.peftType,
+        out,
+        mergedModules: result.mergedModules,
+        maxAbsDifference: result.maxAbsDifference,
+        files: result.files,
+      })}\n`,
+    );
+  } else {
+    io.stdout(
+      `merged ${result.mergedModules} ${result.peftType} layers of ${shown(target.adapterDir)} into ${shown(target.baseDir)}\n` +
+        `probe batch: max |merged - adapted| logit ${result.maxAbsDifference.toExponential(2)}\n` +
+        `saved a plain Hugging Face folder to ${shown(out)} (${result.files.join(", ")})\n` +
+        `run it: tunekit generate ${shown(out)} --prompt TEXT\n`,
     );
   }
   return 0;

@@ -23,6 +23,7 @@ export interface TokenDecoder {
  * `kvCache` (default true) decodes over a static key/value cache (one prefill graph per
  * prompt-length bucket, one decode graph); false recomputes the whole sequence each step.
  * Lengths are rounded up to multiples of `lengthBucket` (default 16) so few graphs are compiled.
+ * `onToken(row, id)` is called with each new token as soon as it is chosen (streaming).
  *
  * @example
  * ```ts
@@ -39,6 +40,7 @@ export interface GenerateOptions extends SamplingOptions {
   readonly padTokenId?: number;
   readonly kvCache?: boolean;
   readonly lengthBucket?: number;
+  readonly onToken?: (row: number, id: number) => void;
 }
 
 /**
@@ -60,6 +62,7 @@ export interface ResolvedGenerateOptions {
   readonly padTokenId: number;
   readonly kvCache: boolean;
   readonly lengthBucket: number;
+  readonly onToken: ((row: number, id: number) => void) | undefined;
 }
 
 const bad = (message: string): TunekitError => new TunekitError("INVALID_ARGUMENT", `generate: ${message}`);
@@ -124,5 +127,6 @@ export function resolveGenerateOptions(
     padTokenId,
     kvCache: options.kvCache ?? true,
     lengthBucket,
+    onToken: options.onToken,
   };
 }

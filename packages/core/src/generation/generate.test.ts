@@ -30,6 +30,19 @@ describe("generate", () => {
     expect(alone.sequences[0]!.tokens).toEqual(a.sequences[0]!.tokens);
   });
 
+  it("onToken streams every new token of every row, in order, as it is chosen", async () => {
+    const seen: [number, number][] = [];
+    const result = await generate(model, backend, prompts, {
+      maxNewTokens: 5,
+      stopTokenIds: [],
+      onToken: (row, id) => void seen.push([row, id]),
+    });
+    for (const row of [0, 1]) {
+      expect(seen.filter(([r]) => r === row).map(([, id]) => id)).toEqual(result.sequences[row]!.tokens);
+    }
+    expect(seen.map(([r]) => r)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+  });
+
   it("the cached and uncached paths agree when sampling, and compile two graphs and one", async () => {
     const opts = { maxNewTokens: 9, stopTokenIds: [], temperature: 0.9, topK: 20, seed: 4, lengthBucket: 4 };
     const cached = await generate(model, backend, prompts, opts);

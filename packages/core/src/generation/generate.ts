@@ -135,6 +135,7 @@ function pickTokens(
     if (row.finish !== undefined) return padId;
     const id = sampleToken(logits.data.subarray(b * v, (b + 1) * v) as Float32Array, o.sampling, row.rng);
     row.tokens.push(id);
+    o.onToken?.(b, id);
     if (o.stopTokenIds.has(id)) {
       row.finish = "stop-token";
     } else if (o.stopStrings.length > 0) {

@@ -1,0 +1,86 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadCausalLmCheckpoint, readSafetensorsFile } from "@tunekit/core";
+import { readGenerationFixture } from "@tunekit/core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT, runCli } from "./run-cli.js";
+import { createBackend } from "./setup/backend-setup.js";
+import { decoderProbe } from "./setup/decoder-merge.js";
+import { captureIo } from "./testing/capture-io.js";
+import { REPO } from "./testing/small-run.js";
+
+// tunekit merge on decoders (PEFT adapters written by Python PEFT, fixtures/peft-decoders): the
+// merged plain folder gives PEFT's adapted logits; tunekit generate runs GPT-2 folders.
+let dir = "";
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tunekit-decoder-merge-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[], expected: number = EXIT.ok) {
+  const io = captureIo({ cwd: REPO });
+  const code = await runCli(args, io);
+  expect(code, io.err()).toBe(expected);
+  return { out: io.out(), err: io.err() };
+}
+
+describe("tunekit merge on causal LMs", () => {
+  it.each([
+    ["gpt2-lora-c_attn", "fixtures/parity/gpt2-2l-h24-b3-seq9", "LORA", 2],
+    ["llama-ia3", "fixtures/generation/llama-2l-h32-kv2", "IA3", 6],
+  ])(
+    "%s: MODEL_DIR --adapter merges into a plain folder with PEFT's logits",
+    async (name, base, type, layers) => {
+      const adapter = join("fixtures", "peft-decoders", name);
+      const out = join(dir, name);
+      const json = JSON.parse((await cli(["merge", base, "--adapter", adapter, "--out", out, "--json"])).out);
+      expect(json).toMatchObject({ ok: true, command: "merge", peftType: type, mergedModules: layers });
+      expect(json.maxAbsDifference).toBeLessThan(1e-4);
+      expect(await readdir(out)).toEqual(expect.arrayContaining(["config.json", "model.safetensors"]));
+      const { model } = await loadCausalLmCheckpoint(out);
+      expect(model.parameters().some((p) => p.name.includes("lora") || p.name.includes("ia3"))).toBe(false);
+      const { tensors } = await readSafetensorsFile(join(REPO, adapter, "expected.safetensors"));
+      const backend = await createBackend({ name: "onnx" }, () => {});
+      try {
+        const logits = await decoderProbe(model, backend, {
+          input_ids: tensors.get("input_ids")!,
+          attention_mask: tensors.get("attention_mask")!,
+        });
+        const want = tensors.get("logits")!.data;
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(logits[i]! - Number(want[i])));
+        expect(worst).toBeLessThan(2e-5);
+      } finally {
+        backend.dispose();
+      }
+    },
+  );
+
+  it("--adapter needs a causal LM folder", async () => {
+    const { err } = await cli(
+      ["merge", "fixtures/parity/bert-3l-h24-seq13-2labels", "--adapter", "x", "--out", join(dir, "no")],
+      EXIT.usageError,
+    );
+    expect(err).toMatch(/--adapter needs MODEL_DIR to be a causal LM folder/);
+  });
+});
+
+describe("tunekit generate on GPT-2", () => {
+  it("greedy --prompt-ids prints transformers' greedy tokens", async () => {
+    const gpt2 = readGenerationFixture(REPO).models.find((m) => m.folder.includes("gpt2"))!;
+    const c = gpt2.cases[0]!;
+    const upToEos = c.expected.includes(2) ? c.expected.slice(0, c.expected.indexOf(2) + 1) : c.expected;
+    const { out } = await cli([
+      "generate",
+      gpt2.folder,
+      "--prompt-ids",
+      c.prompt.join(","),
+      "--max-new-tokens",
+      "12",
+    ]);
+    expect(out).toBe(`${upToEos.join(" ")}\n`);
+  });
+});
