@@ -18,7 +18,7 @@ export { profileFiles, readOnnxProfile, summarizeOnnxProfile } from "./profile.j
 export { disableOnnxTelemetry, ORT_TELEMETRY_ENV } from "./telemetry.js";
 export type { OnnxExport, OnnxExportOptions } from "./export/export-onnx.js";
 export type { IndexPattern } from "./export/index-constants.js";
-export { exportOnnx } from "./export/export-onnx.js";
+export { checkSingleFileSize, exportOnnx, ONNX_SINGLE_FILE_LIMIT } from "./export/export-onnx.js";
 export type { DynamicAxisNames, ExportIO, SymbolicLowering } from "./export/lower-symbolic.js";
 export { DEFAULT_AXIS_NAMES, lowerSymbolic } from "./export/lower-symbolic.js";
 export type { OnnxInference } from "./export/onnx-inference.js";

@@ -22,7 +22,7 @@ import {
 } from "@tunekit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { testBackend } from "../onnx.test-helpers.js";
-import { exportOnnx } from "./export-onnx.js";
+import { checkSingleFileSize, exportOnnx } from "./export-onnx.js";
 import { loadOnnxInference } from "./onnx-inference.js";
 import { formatDim, probeSizes, solveDim } from "./symbolic-dims.js";
 
@@ -246,6 +246,11 @@ describe("exportOnnx", () => {
         ),
       }));
     expect(() => exportOnnx(noise)).toThrow(/neither one value, a triangle .* nor a range/);
+  });
+
+  it("weights over one ONNX file's 2 GiB are refused with their size", () => {
+    expect(() => checkSingleFileSize(440e6)).not.toThrow();
+    expect(() => checkSingleFileSize(2.2e9)).toThrow(/2\.20 GB; one ONNX file holds at most 2\.13 GB/);
   });
 
   it("refuses a forward whose graph changes with the input size, naming the node", () => {

@@ -1,4 +1,4 @@
-import type { Graph } from "@tunekit/core";
+import { type Graph, TunekitError } from "@tunekit/core";
 import { type DynamicAxisNames, DEFAULT_AXIS_NAMES, type ExportIO, lowerSymbolic } from "./lower-symbolic.js";
 import { type QuantizeReport, quantizeMatMulWeights } from "./quantize-int8.js";
 import { traceSymbolic } from "./symbolic-dims.js";
@@ -43,6 +43,35 @@ export interface OnnxExport {
 }
 
 /**
+ * The most bytes of weights one ONNX file can hold: protobuf messages stop at 2 GiB, and the
+ * graph needs some room besides the initializers.
+ *
+ * @example
+ * ```ts
+ * checkSingleFileSize(440e6); // fine: BERT-base
+ * ```
+ */
+export const ONNX_SINGLE_FILE_LIMIT = 2 ** 31 - 2 ** 24;
+
+/**
+ * Refuses weights that do not fit one ONNX file ({@link ONNX_SINGLE_FILE_LIMIT}) with a
+ * `NOT_IMPLEMENTED` error saying how large they are and what would be needed.
+ *
+ * @example
+ * ```ts
+ * checkSingleFileSize(3e9); // throws: 3.00 GB of weights
+ * ```
+ */
+export function checkSingleFileSize(weightBytes: number): void {
+  if (weightBytes <= ONNX_SINGLE_FILE_LIMIT) return;
+  throw new TunekitError(
+    "NOT_IMPLEMENTED",
+    `the model's weights take ${(weightBytes / 1e9).toFixed(2)} GB; one ONNX file holds at most ${(ONNX_SINGLE_FILE_LIMIT / 1e9).toFixed(2)} GB ` +
+      "(protobuf's 2 GiB limit), and tunekit does not write ONNX external data files yet (models up to about 500 M float32 parameters export)",
+  );
+}
+
+/**
  * Exports a forward pass to ONNX with dynamic axes. `trace(batch, seq)` must build the
  * forward graph (inference mode: no dropout, no loss) for inputs of `batch` rows of `seq`
  * tokens; it is called at seven sizes (`probeSizes`) and the graphs are read as one graph whose reshapes,
@@ -64,6 +93,7 @@ export function exportOnnx(
 ): OnnxExport {
   const sym = traceSymbolic(trace, options.maxSequenceLength);
   const lowered = lowerSymbolic(sym, options.axisNames ?? DEFAULT_AXIS_NAMES);
+  checkSingleFileSize(lowered.builder.initializers.reduce((n, t) => n + t.raw.byteLength, 0));
   const model = lowered.builder.toBytes("tunekit-export");
   const nodeCount = lowered.builder.nodes.length;
   const base = { model, inputs: lowered.inputs, outputs: lowered.outputs, nodeCount };
