@@ -141,7 +141,9 @@ export {
   EncoderClassificationHead,
   meanPooling,
   robertaPositionIds,
+  sentenceEmbeddings,
 } from "./models/index.js";
+export type { SentenceEmbeddingOptions } from "./models/index.js";
 export type {
   GradCheckInput,
   GradCheckResult,

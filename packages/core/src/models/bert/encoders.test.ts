@@ -155,3 +155,31 @@ describe("traceForward with mean pooling", () => {
     }
   });
 });
+
+describe("sentenceEmbeddings", () => {
+  it("gives PyTorch's mean-pooled BertModel embeddings of the fixture, and unit vectors with normalize", async () => {
+    const { sentenceEmbeddings } = await import("./sentence-embeddings.js");
+    const { createReferenceBackend } = await import("../../backend/reference-backend.js");
+    const { readSafetensorsFile } = await import("../../io/safetensors-file.js");
+    const folder = join(FIXTURES, "bert-mean-pooling-2l-h24-b3-seq9");
+    const { model } = await loadBertCheckpoint(folder, { task: "base" });
+    const { tensors: ref } = await readSafetensorsFile(join(folder, "reference.safetensors"));
+    const batch = {
+      inputIds: ref.get("input_ids") as never,
+      attentionMask: ref.get("attention_mask") as never,
+      tokenTypeIds: ref.get("token_type_ids") as never,
+    };
+    const backend = createReferenceBackend();
+    const emb = await sentenceEmbeddings(model, batch, backend);
+    const want = ref.get("logits")!.data;
+    expect(emb.shape).toEqual([3, 24]);
+    for (let i = 0; i < want.length; i++) expect(emb.data[i]).toBeCloseTo(want[i]!, 6);
+    const unit = await sentenceEmbeddings(model, batch, backend, { normalize: true });
+    for (let r = 0; r < 3; r++) {
+      let n = 0;
+      for (let c = 0; c < 24; c++) n += unit.data[r * 24 + c]! ** 2;
+      expect(n).toBeCloseTo(1, 6);
+    }
+    backend.dispose();
+  });
+});

@@ -14,6 +14,8 @@ export {
   DistilBertTransformer,
 } from "./distilbert-layer.js";
 export { meanPooling } from "./mean-pooling.js";
+export type { SentenceEmbeddingOptions } from "./sentence-embeddings.js";
+export { sentenceEmbeddings } from "./sentence-embeddings.js";
 export type { BertMaskedLmInputs } from "./bert-mlm.js";
 export {
   BertForMaskedLM,
