@@ -46,7 +46,19 @@ describe("model references", () => {
   it("an existing path wins; path-looking text is never a Hub reference", () => {
     expect(hubReferenceOf("org/name", true)).toBeUndefined();
     expect(hubReferenceOf("org/name", false)).toEqual({ repoId: "org/name", revision: "main" });
-    for (const path of ["./org/name", "../x", "/abs/x", "~/x", "a/b/c", "C:\\models", "models\\bert", ""]) {
+    for (const path of [
+      "./org/name",
+      "../x",
+      "/abs/x",
+      "~/x",
+      "a/b/c",
+      "C:\\models",
+      "models\\bert",
+      "",
+      "train.json",
+      "runs/x.yaml",
+      "c.YML",
+    ]) {
       expect(hubReferenceOf(path, false), path).toBeUndefined();
     }
   });

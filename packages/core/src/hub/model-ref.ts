@@ -78,8 +78,8 @@ function refProblem(text: string): string | undefined {
  * when nothing exists at it on disk (`exists` is false) **and** it reads as `name` or
  * `org/name` with an optional `@revision` — so an existing folder always wins, and anything
  * that looks like a path (starts with `.`, `/` or `~`, holds `\`, has more than one `/`
- * before `@`, or is absolute) is always a path. Returns the parsed reference, or `undefined`
- * for a local path.
+ * before `@`, ends in `.json` / `.yaml` / `.yml`, or is absolute) is always a path. Returns
+ * the parsed reference, or `undefined` for a local path.
  *
  * @example
  * ```ts
@@ -94,8 +94,8 @@ export function hubReferenceOf(text: string, exists: boolean): HubModelRef | und
 
 /**
  * Whether a model argument reads as a file system path (starts with `.`, `/` or `~`, holds
- * `\\` or a drive letter, or has more than one `/` before `@`): then it is never a Hub
- * reference.
+ * `\\` or a drive letter, has more than one `/` before `@`, or ends in `.json`, `.yaml` or
+ * `.yml`): then it is never a Hub reference.
  *
  * @example
  * ```ts
@@ -107,7 +107,9 @@ export function looksLikePath(text: string): boolean {
   if (text === "" || text.startsWith(".") || text.startsWith("/") || text.startsWith("~")) return true;
   if (text.includes("\\") || /^[A-Za-z]:/.test(text)) return true;
   const at = text.indexOf("@");
-  return (at < 0 ? text : text.slice(0, at)).split("/").length > 2;
+  const repo = at < 0 ? text : text.slice(0, at);
+  // a missing config file (`train.json`, `run.yaml`) is a path, not a repository named like one
+  return repo.split("/").length > 2 || /\.(json|ya?ml)$/i.test(repo);
 }
 
 /**

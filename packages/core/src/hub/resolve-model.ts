@@ -44,7 +44,8 @@ export async function resolveModel(reference: string, options: ResolveModelOptio
     }
   }
   if (exists) return local;
-  let why = "it looks like a path (it starts with '.', '/' or '~', or has more than one '/')";
+  let why =
+    "it looks like a path (it starts with '.', '/' or '~', has more than one '/', or ends in .json / .yaml)";
   if (!looksLikePath(reference)) {
     try {
       parseModelRef(reference);
