@@ -37,7 +37,7 @@ describe("tunekit train on RoBERTa, XLM-RoBERTa, DistilBERT and ELECTRA folders"
       "fixtures/tokenizers/xlmr-unigram",
     ],
   ] as const) {
-    it(`${type}: trains LoRA on ${target} and saves a ${type} folder`, async () => {
+    it(`${type}: trains LoRA on ${target}, saves a ${type} folder, evaluates and predicts`, async () => {
       const dir = await mkdtemp(join(tmpdir(), `tunekit-${type}-`));
       const model = join(REPO, "fixtures/parity", folder);
       await cli([
@@ -63,6 +63,16 @@ describe("tunekit train on RoBERTa, XLM-RoBERTa, DistilBERT and ELECTRA folders"
         unknown
       >;
       expect(saved.model_type).toBe(type);
+      // the trained run scores and predicts (its own tokenizer, positions and head)
+      const scored = (await cli(["evaluate", join(dir, "run"), "--split", "validation"])) as Record<
+        string,
+        unknown
+      >;
+      expect(JSON.stringify(scored)).toMatch(/accuracy/);
+      await cli(["predict", join(dir, "run"), "--split", "validation", "--out", join(dir, "p.jsonl")]);
+      const rows = (await readFile(join(dir, "p.jsonl"), "utf8")).trim().split("\n");
+      expect(rows.length).toBeGreaterThan(0);
+      expect(Object.keys(JSON.parse(rows[0]!) as object)).toContain("prediction");
       const info = (await cli(["info", model])) as { architecture: Record<string, unknown> };
       expect(info.architecture.modelType).toBe(type);
       const io = captureIo({ cwd: REPO });
