@@ -151,6 +151,22 @@ describe("tunekit train with class balance and evaluation switches", () => {
     expect(io.err()).toMatch(/checkpoint-2\b/);
   }, 120_000);
 
+  it("--eval-every and --checkpoint-every go through the config's validation", async () => {
+    for (const [flag, value, message] of [
+      [
+        "--eval-every",
+        "sometimes",
+        'training.evalEvery is "sometimes"; expected a positive integer (updates), "epoch" or "never"',
+      ],
+      ["--checkpoint-every", "0", '--checkpoint-every is "0"; expected a positive integer'],
+    ] as const) {
+      const io = captureIo({ cwd: REPO });
+      const code = await runCli(["train", "examples/sst2-tiny.json", flag, value, "--output", "unused"], io);
+      expect(code).toBe(EXIT.usageError);
+      expect(io.err()).toContain(message);
+    }
+  });
+
   it("refuses balanced sampling for regression, naming the key", async () => {
     const io = captureIo({ cwd: REPO });
     const code = await runCli(
