@@ -92,11 +92,11 @@ describe("causal-LM configs", () => {
       ],
       [
         { ...decoder(), model: { random: { layers: 1 } }, tokenizer: "tok" },
-        /model\.random.*model\.path \(a Llama \/ Mistral \/ Qwen2 folder\)/,
+        /model\.random.*model\.path \(a Llama \/ Mistral \/ Qwen2 \/ GPT-2 folder\)/,
       ],
       [
         { ...decoder(), model: { path: "missing" }, task: "causal-lm", tokenizer: "tok" },
-        /model\.path.*a Llama \/ Mistral \/ Qwen2 folder.*task is "causal-lm"/,
+        /model\.path.*a Llama \/ Mistral \/ Qwen2 \/ GPT-2 folder.*task is "causal-lm"/,
       ],
       [
         {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CAUSAL_LM_FORMATS, type CausalLmFormat, isLlamaConfigJson, TunekitError } from "@tunekit/core";
+import { CAUSAL_LM_FORMATS, type CausalLmFormat, isCausalLmConfigJson, TunekitError } from "@tunekit/core";
 import type { ConfigValidator } from "./validate.js";
 
 /**
@@ -84,7 +84,7 @@ export function parseCausalLmData(
  */
 export function isDecoderFolder(folder: string): boolean {
   try {
-    return isLlamaConfigJson(JSON.parse(readFileSync(join(folder, "config.json"), "utf8")));
+    return isCausalLmConfigJson(JSON.parse(readFileSync(join(folder, "config.json"), "utf8")));
   } catch {
     return false;
   }
@@ -126,13 +126,13 @@ export function resolveDecoderTask<T extends string>(
     v.fail(
       "model.random",
       "{...}",
-      `model.path (a Llama / Mistral / Qwen2 folder): ${why}, and model.random builds a BERT`,
+      `model.path (a Llama / Mistral / Qwen2 / GPT-2 folder): ${why}, and model.random builds a BERT`,
     );
   if (!folder)
     v.fail(
       "model.path",
       c.model.path,
-      `a Llama / Mistral / Qwen2 folder (config.json with model_type llama, mistral or qwen2): ${why}`,
+      `a Llama / Mistral / Qwen2 / GPT-2 folder (config.json with model_type llama, mistral, qwen2 or gpt2): ${why}`,
     );
   if (!c.causalLm)
     v.fail(

@@ -6,9 +6,10 @@ import {
   type CausalLmExample,
   ChatTemplate,
   isTunekitError,
-  type LlamaForCausalLM,
+  type CausalLm,
+  Gpt2LMHeadModel,
   loadCausalLmJsonl,
-  loadLlamaCheckpoint,
+  loadCausalLmCheckpoint,
   packCausalLm,
   type Tokenizer,
   type TrainerData,
@@ -19,7 +20,7 @@ import type { CausalLmDataSpec } from "../config/causal-lm-config.js";
 import type { TrainConfig } from "../config/train-config.js";
 
 /**
- * A decoder run's data and base model: the Llama-family model of `model.path`, the train rows
+ * A decoder run's data and base model: the Llama-family or GPT-2 model of `model.path`, the train rows
  * (and evaluation rows when the data has that split) with causal-LM labels, and lines that
  * describe them.
  *
@@ -29,7 +30,7 @@ import type { TrainConfig } from "../config/train-config.js";
  * ```
  */
 export interface CausalLmRun {
-  readonly model: LlamaForCausalLM;
+  readonly model: CausalLm;
   readonly train: TrainerData;
   readonly evalData: TrainerData | undefined;
   readonly notice: string;
@@ -79,7 +80,7 @@ async function readSplit(
 }
 
 /**
- * Loads `model.path` (a Llama / Mistral / Qwen2 folder) and the config's causal-LM JSONL
+ * Loads `model.path` (a Llama / Mistral / Qwen2 / GPT-2 folder) and the config's causal-LM JSONL
  * (`data.jsonl`), tokenised with the model's chat template (from `tokenizer_config.json`) and
  * labelled (-100 on prompts, and on everything but assistant turns with `assistantOnly`),
  * packed when `data.pack` is set. Throws `DATA_INVALID` when no training row is left, and when
@@ -95,10 +96,11 @@ export async function prepareCausalLmRun(config: TrainConfig, tokenizer: Tokeniz
   if (spec === undefined || config.model.kind !== "pretrained") {
     throw new TunekitError(
       "CONFIG_INVALID",
-      `${config.source}: a causal-LM run needs model.path (a Llama-family folder) and data.jsonl (causal-LM files)`,
+      `${config.source}: a causal-LM run needs model.path (a Llama-family or GPT-2 folder) and data.jsonl (causal-LM files)`,
     );
   }
-  const { model, config: llama } = await loadLlamaCheckpoint(config.model.path);
+  const { model } = await loadCausalLmCheckpoint(config.model.path);
+  const llama = model instanceof Gpt2LMHeadModel ? model.gpt2Config : model.llamaConfig;
   const chat = await readChatTemplate(config.tokenizer);
   const maxLength = config.training.maxLength;
   const eos = llama.eosTokenId;

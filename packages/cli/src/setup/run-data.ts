@@ -1,5 +1,5 @@
 import {
-  type LlamaForCausalLM,
+  type CausalLm,
   MACRO_METRIC,
   type MultiTaskModel,
   type ResolvedTaskHead,
@@ -31,7 +31,7 @@ export interface RunData {
   readonly fitOptions: { readonly evalData?: TrainerData };
   /** What the final evaluation scores (undefined: nothing to evaluate on). */
   readonly evalTarget: TrainerData | TaskMixture | undefined;
-  readonly base: BertHead | MultiTaskModel | LlamaForCausalLM;
+  readonly base: BertHead | MultiTaskModel | CausalLm;
   readonly random: boolean;
   readonly notice: string;
   /** The task of the data set (a mixture: the first task's). */

@@ -2,6 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import {
   assignWeights,
+  type CausalLm,
+  Gpt2LMHeadModel,
   LlamaForCausalLM,
   loadTokenizer,
   type Module,
@@ -11,7 +13,7 @@ import {
   readSafetensorsFile,
   type Strategy,
   saveBertCheckpoint,
-  saveLlamaCheckpoint,
+  saveCausalLmCheckpoint,
   saveMultiTaskCheckpoint,
   stateDict,
   type TrainerModel,
@@ -55,7 +57,7 @@ export interface SavedModel {
  * for PEFT strategies such as LoRA and IA3, `adapter_config.json` + `adapter_model.safetensors`
  * in `adapterDir` via `@tunekit/strategies`' `saveAdapterFolder`; bottleneck adapters in its
  * `tunekit-bottleneck` format). A decoder (Llama / Mistral / Qwen2) is saved with
- * `saveLlamaCheckpoint`; adapted, its folder holds the base weights (frozen, as loaded) and
+ * `saveCausalLmCheckpoint`; adapted, its folder holds the base weights (frozen, as loaded) and
  * `adapterDir` the adapter, so `tunekit generate DIR --adapter ADAPTER_DIR` runs it (a
  * strategy without adapter files leaves its weights in `DIR/adapted-model.safetensors`).
  *
@@ -65,7 +67,7 @@ export interface SavedModel {
  * ```
  */
 export async function saveTrainedModel(o: {
-  readonly base: BertHead | MultiTaskModel | LlamaForCausalLM;
+  readonly base: BertHead | MultiTaskModel | CausalLm;
   readonly adapted: Module;
   readonly strategy: Strategy;
   readonly dir: string;
@@ -78,12 +80,12 @@ export async function saveTrainedModel(o: {
   if (baseNames.join("\n") === adaptedNames.join("\n")) {
     // The adapted tree shares the base's Parameter objects, so the base holds the trained values.
     if (o.base instanceof MultiTaskModel) await saveMultiTaskCheckpoint(o.base, o.dir);
-    else if (o.base instanceof LlamaForCausalLM) await saveLlamaCheckpoint(o.base, o.dir);
+    else if (isCausalLm(o.base)) await saveCausalLmCheckpoint(o.base, o.dir);
     else await saveBertCheckpoint(o.base, o.dir);
     return { kind: "plain" };
   }
-  if (o.base instanceof LlamaForCausalLM) {
-    await saveLlamaCheckpoint(o.base, o.dir);
+  if (isCausalLm(o.base)) {
+    await saveCausalLmCheckpoint(o.base, o.dir);
     const adapter = await trySaveAdapter(o.adapted, o.adapterDir, o.baseModelName);
     if (adapter !== undefined) return { kind: "adapted", adapter };
     const path = join(o.dir, DECODER_ADAPTED_FILE);
@@ -96,6 +98,9 @@ export async function saveTrainedModel(o: {
   const adapter = await trySaveAdapter(o.adapted, o.adapterDir, o.baseModelName);
   return adapter === undefined ? { kind: "adapted" } : { kind: "adapted", adapter };
 }
+
+const isCausalLm = (m: unknown): m is CausalLm =>
+  m instanceof LlamaForCausalLM || m instanceof Gpt2LMHeadModel;
 
 /** A decoder's adapted weights when its strategy has no adapter file format. */
 const DECODER_ADAPTED_FILE = "adapted-model.safetensors";

@@ -1,6 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LlamaForCausalLM, parseLlamaConfig, saveLlamaCheckpoint } from "@tunekit/core";
+import {
+  Gpt2LMHeadModel,
+  LlamaForCausalLM,
+  parseGpt2Config,
+  parseLlamaConfig,
+  saveGpt2Checkpoint,
+  saveLlamaCheckpoint,
+} from "@tunekit/core";
 import { byteLevelTokenizerJson, CHATML_TEMPLATE } from "@tunekit/core/testing";
 
 // Test fixture (not shipped): a tiny Llama folder with a byte-level BPE tokenizer in the layout
@@ -50,6 +57,42 @@ export async function writeTinyDecoder(folder: string): Promise<void> {
       eos_token: "<|im_end|>",
       pad_token: "<|endoftext|>",
       model_max_length: 128,
+    }),
+  );
+}
+
+/**
+ * Writes a tiny randomly initialised GPT-2 (2 layers, hidden 16, 32 positions, vocabulary 262,
+ * tied head) with the same byte-level tokenizer and ChatML template to `folder`.
+ *
+ * @example
+ * ```ts
+ * await writeTinyGpt2(join(dir, "gpt2"));
+ * ```
+ */
+export async function writeTinyGpt2(folder: string): Promise<void> {
+  const config = parseGpt2Config({
+    model_type: "gpt2",
+    vocab_size: TINY_DECODER_IDS.vocabSize,
+    n_embd: 16,
+    n_layer: 2,
+    n_head: 2,
+    n_positions: 64,
+    resid_pdrop: 0,
+    embd_pdrop: 0,
+    attn_pdrop: 0,
+    pad_token_id: TINY_DECODER_IDS.pad,
+    eos_token_id: TINY_DECODER_IDS.imEnd,
+  });
+  await saveGpt2Checkpoint(new Gpt2LMHeadModel(config, { seed: 7 }), folder);
+  await writeFile(join(folder, "tokenizer.json"), JSON.stringify(byteLevelTokenizerJson()));
+  await writeFile(
+    join(folder, "tokenizer_config.json"),
+    JSON.stringify({
+      chat_template: CHATML_TEMPLATE,
+      eos_token: "<|im_end|>",
+      pad_token: "<|endoftext|>",
+      model_max_length: 64,
     }),
   );
 }
