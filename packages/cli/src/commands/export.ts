@@ -212,17 +212,31 @@ async function runExport(ctx: CommandContext): Promise<number> {
   if (exported.quantized !== undefined) {
     const r = exported.quantized.report;
     lines.push(
-      `int8: ${r.matmuls} matrix products and ${r.gathers} embedding tables quantised (${(r.floatBytes / 2 ** 20).toFixed(1)} MiB of float weights -> ${(r.int8Bytes / 2 ** 20).toFixed(1)} MiB); max |int8 - fp32| on the probe ${probeCheck.int8MaxAbsDifference!.toExponential(2)}`,
+      `int8: ${r.matmuls} matrix products and ${r.gathers} embedding table${r.gathers === 1 ? "" : "s"} quantised (${(r.floatBytes / 2 ** 20).toFixed(1)} MiB of float weights -> ${(r.int8Bytes / 2 ** 20).toFixed(1)} MiB); max |int8 - fp32| on the probe ${probeCheck.int8MaxAbsDifference!.toExponential(2)}`,
     );
   }
   if (score !== undefined) {
     const pct = (x: number | undefined) => (x === undefined ? "n/a" : `${(100 * x).toFixed(2)}%`);
-    lines.push(
-      `${evalSplit} (${score.units} ${loaded.task === "token-classification" ? "tokens" : "rows"}): accuracy ${pct(score.accuracy)}` +
-        (score.int8
-          ? `; int8 ${pct(score.int8.accuracy)} (change ${score.accuracy !== undefined && score.int8.accuracy !== undefined ? `${(100 * (score.int8.accuracy - score.accuracy)).toFixed(2)} points` : "n/a"}, agreement ${pct(score.int8.agreement)}, max |int8 - fp32| ${score.int8.maxAbsDifference.toExponential(2)})`
-          : ""),
-    );
+    const unit = loaded.task === "token-classification" ? "tokens" : "rows";
+    if (score.pearson !== undefined) {
+      lines.push(
+        `${evalSplit} (${score.units} ${unit}): pearson ${score.pearson.toFixed(4)}` +
+          (score.int8?.pearson !== undefined
+            ? `; int8 ${score.int8.pearson.toFixed(4)} (max |int8 - fp32| ${score.int8.maxAbsDifference.toExponential(2)})`
+            : ""),
+      );
+    } else {
+      const change =
+        score.accuracy !== undefined && score.int8?.accuracy !== undefined
+          ? `${(100 * (score.int8.accuracy - score.accuracy)).toFixed(2)} points`
+          : "n/a";
+      lines.push(
+        `${evalSplit} (${score.units} ${unit}): accuracy ${pct(score.accuracy)}` +
+          (score.int8
+            ? `; int8 ${pct(score.int8.accuracy)} (change ${change}, agreement ${pct(score.int8.agreement)}, max |int8 - fp32| ${score.int8.maxAbsDifference.toExponential(2)})`
+            : ""),
+      );
+    }
   }
   lines.push(
     `load it: pipeline("${PIPELINE[loaded.task]}", "${shown(out)}", { local_files_only: true }) with @huggingface/transformers (env.localModelPath set)`,

@@ -1,11 +1,11 @@
 import type { OnnxInference } from "@tunekit/backend-onnx";
-import { collateRows, type HostTensor, type TrainerData } from "@tunekit/core";
+import { collateRows, type HostTensor, pearson, type TrainerData } from "@tunekit/core";
 import type { ExportTask } from "./export-files.js";
 
 /**
  * The exported models scored on labelled rows: accuracy of the float model and, when there is
  * one, of the int8 copy, how often their predictions agree, and their largest output
- * difference. Regression has no accuracy (the differences only).
+ * difference. Regression is scored by the Pearson correlation with the gold scores instead.
  *
  * @example
  * ```ts
@@ -17,8 +17,11 @@ export interface ExportScore {
   /** Scored units: rows, or labelled tokens for token classification. */
   readonly units: number;
   readonly accuracy?: number;
+  /** Regression: Pearson correlation of the predictions with the gold scores. */
+  readonly pearson?: number;
   readonly int8?: {
     readonly accuracy?: number;
+    readonly pearson?: number;
     /** Share of units where the int8 model predicts the float model's class. */
     readonly agreement?: number;
     readonly maxAbsDifference: number;
@@ -53,6 +56,9 @@ export async function scoreExport(
   let correct8 = 0;
   let agree = 0;
   let worst = 0;
+  const gold: number[] = [];
+  const fp: number[] = [];
+  const q8: number[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const indices = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
     const batch = collateRows(data, indices, "longest");
@@ -69,6 +75,13 @@ export async function scoreExport(
       for (let i = 0; i < av.length; i++) worst = Math.max(worst, Math.abs(av[i]! - bv[i]!));
     if (task === "regression" || task === "feature-extraction") {
       units += indices.length;
+      if (task === "regression" && data.labels !== undefined) {
+        indices.forEach((row, r) => {
+          gold.push(data.labels![row]!);
+          fp.push(av[r]!);
+          if (bv !== undefined) q8.push(bv[r]!);
+        });
+      }
       continue;
     }
     const classes = a.shape[a.shape.length - 1]!;
@@ -98,12 +111,19 @@ export async function scoreExport(
   }
   const classify = task === "sequence-classification" || task === "token-classification";
   const ratio = (k: number) => (units === 0 ? 0 : k / units);
-  const score: ExportScore = { rows: n, units, ...(classify ? { accuracy: ratio(correct) } : {}) };
+  const scored = gold.length > 1;
+  const score: ExportScore = {
+    rows: n,
+    units,
+    ...(classify ? { accuracy: ratio(correct) } : {}),
+    ...(scored ? { pearson: pearson(fp, gold) } : {}),
+  };
   if (models.int8 === undefined) return score;
   return {
     ...score,
     int8: {
       ...(classify ? { accuracy: ratio(correct8), agreement: ratio(agree) } : {}),
+      ...(scored ? { pearson: pearson(q8, gold) } : {}),
       maxAbsDifference: worst,
     },
   };
