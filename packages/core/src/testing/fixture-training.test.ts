@@ -72,4 +72,12 @@ describe("parity fixture training helpers", () => {
     expect(Math.abs(losses[0]! - tensors.get("loss")!.data[0]!)).toBeLessThan(1e-5);
     expect(losses[2]!).toBeLessThan(losses[0]!);
   });
+
+  it("the GPT-2 fixture trains through the same path: it starts at transformers' loss and falls", async () => {
+    const gpt2 = join(findRepoRoot()!, "fixtures/parity/gpt2-2l-h24-b3-seq9");
+    const { losses } = await trainParityFixture(gpt2, createReferenceBackend(), { steps: 3, lr: 1e-2 });
+    const { tensors } = await readSafetensorsFile(join(gpt2, "reference.safetensors"));
+    expect(Math.abs(losses[0]! - tensors.get("loss")!.data[0]!)).toBeLessThan(1e-5);
+    expect(losses[2]!).toBeLessThan(losses[0]!);
+  });
 });
