@@ -1,6 +1,6 @@
 import type { ConfigFields } from "../peft/config-fields.js";
 import type { PeftTypeHandler } from "../peft/peft-types.js";
-import { DEFAULT_IA3_FEEDFORWARD_MODULES, DEFAULT_IA3_TARGET_MODULES, ia3 } from "./ia3.js";
+import { ia3 } from "./ia3.js";
 
 /**
  * Reads a PEFT `IA3Config` (`peft_type: "IA3"`) into an {@link ia3} strategy.
@@ -33,9 +33,12 @@ export const IA3_PEFT_TYPE: PeftTypeHandler = {
     );
     f.unsupportedUnless("exclude_modules", [[]], "exclude_modules is not supported");
     const layers = f.layerIndices("layers_to_transform");
+    // absent or null: the model's own PEFT defaults (picked by ia3() from the architecture it reports)
+    const targets = f.namesOrRegex("target_modules");
+    const feedforward = f.namesOrRegex("feedforward_modules");
     return ia3({
-      targetModules: f.namesOrRegex("target_modules") ?? DEFAULT_IA3_TARGET_MODULES,
-      feedforwardModules: f.namesOrRegex("feedforward_modules") ?? DEFAULT_IA3_FEEDFORWARD_MODULES,
+      ...(targets === undefined ? {} : { targetModules: targets }),
+      ...(feedforward === undefined ? {} : { feedforwardModules: feedforward }),
       ...(layers === undefined ? {} : { layersToTransform: layers }),
       modulesToSave: f.stringList("modules_to_save") ?? [],
     });

@@ -1,6 +1,6 @@
 import type { ConfigFields } from "../peft/config-fields.js";
 import type { PeftTypeHandler } from "../peft/peft-types.js";
-import { DEFAULT_LORA_TARGET_MODULES, lora } from "./lora.js";
+import { lora } from "./lora.js";
 
 /** PEFT 0.20's fields of LoRA variants tunekit does not build; null or false in a plain LoRA file. */
 const LORA_VARIANT_FIELDS = [
@@ -79,11 +79,13 @@ export const LORA_PEFT_TYPE: PeftTypeHandler = {
     }
     const layers = f.layerIndices("layers_to_transform");
     const saved = f.stringList("modules_to_save");
+    // absent or null: the model's own PEFT default (picked by lora() from the architecture it reports)
+    const targets = f.namesOrRegex("target_modules");
     return lora({
       r: f.positiveInt("r", 8),
       alpha: f.number("lora_alpha", 8, -1e9, 1e9),
       dropout: f.number("lora_dropout", 0, 0, 0.999999),
-      targetModules: f.namesOrRegex("target_modules") ?? DEFAULT_LORA_TARGET_MODULES,
+      ...(targets === undefined ? {} : { targetModules: targets }),
       ...(layers === undefined ? {} : { layersToTransform: layers }),
       useRslora: f.boolean("use_rslora", false),
       useDora: f.boolean("use_dora", false),

@@ -119,3 +119,30 @@ describe("strategies DistilBERT cannot take", () => {
     );
   });
 });
+
+describe("PEFT adapter folders without target_modules", () => {
+  it("load onto DistilBERT with its defaults (q_lin, v_lin)", async () => {
+    const { mkdtemp, readFile, writeFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { saveAdapter } = await import("./save-adapter.js");
+    const { loadAdapter } = await import("./load-adapter.js");
+    const dir = await mkdtemp(join(tmpdir(), "tunekit-distil-adapter-"));
+    try {
+      await saveAdapter(lora({ r: 2 }).apply(build("distilbert")), dir);
+      const path = join(dir, "adapter_config.json");
+      const config = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+      delete config.target_modules;
+      await writeFile(path, JSON.stringify(config));
+      const loaded = await loadAdapter(build("distilbert"), dir);
+      expect(wrapped(loaded, LoraLinear)).toEqual([
+        "distilbert.transformer.layer.0.attention.q_lin",
+        "distilbert.transformer.layer.0.attention.v_lin",
+        "distilbert.transformer.layer.1.attention.q_lin",
+        "distilbert.transformer.layer.1.attention.v_lin",
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
