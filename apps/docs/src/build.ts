@@ -1,117 +1,124 @@
-import { resolve } from "node:path";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { TunekitError } from "@tunekit/core";
-import { findDocGaps, formatDocGaps, partitionDocGaps } from "./doc-standard.js";
+import { convertApi } from "./api-docs.js";
+import { type BenchRecord, benchChartSvg } from "./bench-chart.js";
+import { findDocGaps, formatDocGaps, partitionDocGaps, publicExports } from "./doc-standard.js";
 import { PENDING_DOC_EXPORTS } from "./doc-standard-pending.js";
 import { findExampleSyntaxErrors } from "./example-syntax.js";
-import { renderSite, writeSite } from "./site.js";
-import { loadSiteModel } from "./site-model.js";
+import { writeImportedPages } from "./import-pages.js";
+import { discoverPackages } from "./workspace.js";
 
 /** Options of one docs build. */
 export interface BuildOptions {
   /** Repository root. Default: three folders up from this file (the monorepo root). */
   readonly repoRoot: string;
-  /** Output folder. Default `apps/docs/dist`. */
-  readonly outDir: string;
-  /**
-   * Fail (exit code 1) when a public export lacks TSDoc with an `@example` and is not on
-   * the pending list (`doc-standard-pending.ts`).
-   */
-  readonly check: boolean;
-}
-
-/** What one build did. */
-export interface BuildResult {
-  readonly files: number;
-  readonly packages: number;
-  readonly exports: number;
-  /** Undocumented exports not on the pending list (these fail `--check`). */
-  readonly undocumented: number;
-  /** Undocumented exports on the pending list. */
-  readonly pending: number;
-  readonly milliseconds: number;
-  /**
-   * The documentation-standard report (see {@link formatDocGaps}), then notes on examples
-   * that do not parse (not enforced).
-   */
-  readonly report: string;
+  /** Generate the API Markdown and the chart only; skip the VitePress build. */
+  readonly apiOnly: boolean;
+  /** Fail on TypeDoc warnings (unexported types in public signatures, broken `{@link}`s). */
+  readonly strict: boolean;
 }
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
+/** The docs package folder (`apps/docs`). */
+export const DOCS_DIR = resolve(HERE, "..");
+/** The VitePress source folder. */
+export const SITE_DIR = join(DOCS_DIR, "site");
+/** Where the built site is written. */
+export const DIST_DIR = join(DOCS_DIR, "dist");
 
 /**
- * Parses `build.ts` arguments: `--root <dir>`, `--out <dir>`, `--check`.
+ * Parses `build.ts` arguments: `--root <dir>`, `--api-only`, `--strict`.
  *
  * @example
  * ```ts
- * parseBuildArgs(["--out", "site", "--check"]); // { repoRoot: "<the repository root>", outDir: "site", check: true }
+ * parseBuildArgs(["--api-only"]); // { repoRoot: "<the repository root>", apiOnly: true, strict: false }
  * ```
  */
 export function parseBuildArgs(argv: readonly string[]): BuildOptions {
-  let repoRoot = resolve(HERE, "../../..");
-  let outDir: string | undefined;
-  let check = false;
+  let repoRoot = resolve(DOCS_DIR, "../..");
+  let apiOnly = false;
+  let strict = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === "--check") check = true;
-    else if ((arg === "--root" || arg === "--out") && argv[i + 1] !== undefined) {
-      const value = resolve(argv[++i]!);
-      if (arg === "--root") repoRoot = value;
-      else outDir = value;
-    } else {
+    if (arg === "--api-only") apiOnly = true;
+    else if (arg === "--strict") strict = true;
+    else if (arg === "--root" && argv[i + 1] !== undefined) repoRoot = resolve(argv[++i]!);
+    else {
       throw new TunekitError(
         "INVALID_ARGUMENT",
-        `docs build: unknown or incomplete argument "${arg}"; expected --root <dir>, --out <dir> or --check.`,
+        `docs build: unknown or incomplete argument "${arg}"; expected --root <dir>, --api-only or --strict.`,
       );
     }
   }
-  return { repoRoot, outDir: outDir ?? resolve(HERE, "../dist"), check };
+  return { repoRoot, apiOnly, strict };
 }
 
+const seconds = (start: number): string => `${((performance.now() - start) / 1000).toFixed(1)} s`;
+
 /**
- * Builds the site: reads packages, guides and README, renders every page and writes them.
+ * Builds the site: TypeDoc Markdown for every package entry point (failing when a public
+ * export lacks TSDoc with an `@example`, or an example does not parse), the benchmark chart,
+ * then VitePress into `apps/docs/dist`.
  *
  * @example
  * ```ts
- * const result = buildDocs(parseBuildArgs([]));
- * console.log(`${result.files} files in ${result.milliseconds} ms`);
+ * await buildDocs(parseBuildArgs(process.argv.slice(2)));
  * ```
  */
-export function buildDocs(options: BuildOptions): BuildResult {
+export async function buildDocs(options: BuildOptions): Promise<void> {
   const start = performance.now();
-  const model = loadSiteModel({ repoRoot: options.repoRoot });
-  const files = renderSite(model);
-  writeSite(files, options.outDir);
-  const entryPoints = model.packages.flatMap((p) => p.api);
-  const { blocking, pending, stale } = partitionDocGaps(findDocGaps(entryPoints), PENDING_DOC_EXPORTS);
-  const report = [
-    formatDocGaps(blocking),
-    ...(pending.length > 0 ? [`Pending (doc-standard-pending.ts): ${formatDocGaps(pending)}`] : []),
-    ...(stale.length > 0 ? [`Documented now, delete from doc-standard-pending.ts: ${stale.join(", ")}`] : []),
-    ...findExampleSyntaxErrors(entryPoints).map(
-      (e) => `Note: the @example of ${e.specifier} ${e.name} (${e.location}) does not parse: ${e.message}`,
-    ),
-  ].join("\n");
-  return {
-    files: files.size,
-    packages: model.packages.length,
-    exports: entryPoints.reduce((n, e) => n + e.exports.length, 0),
-    undocumented: blocking.length,
-    pending: pending.length,
-    milliseconds: Math.round(performance.now() - start),
-    report,
-  };
+  const packages = discoverPackages(options.repoRoot);
+  const apiDir = join(SITE_DIR, "api");
+  rmSync(apiDir, { recursive: true, force: true });
+  const { app, project } = await convertApi({
+    repoRoot: options.repoRoot,
+    packages,
+    workDir: join(DOCS_DIR, ".typedoc"),
+    outDir: apiDir,
+    docsRoot: SITE_DIR,
+    sourceLinkTemplate: process.env.TUNEKIT_DOCS_SOURCE_URL || undefined,
+    warningsAsErrors: options.strict,
+  });
+  const items = publicExports(project);
+  const { blocking, pending, stale } = partitionDocGaps(findDocGaps(project), PENDING_DOC_EXPORTS);
+  const syntax = findExampleSyntaxErrors(items);
+  console.log(
+    `docs: ${items.length} public exports in ${project.children?.length ?? 0} entry points (TypeDoc ${seconds(start)})`,
+  );
+  if (pending.length > 0) console.log(`docs: ${pending.length} exports on the pending list`);
+  if (stale.length > 0) console.log(`docs: delete from doc-standard-pending.ts: ${stale.join(", ")}`);
+  const problems: string[] = [];
+  if (blocking.length > 0) problems.push(formatDocGaps(blocking));
+  if (syntax.length > 0) {
+    problems.push(
+      `${syntax.length} @example blocks do not parse as TypeScript:\n` +
+        syntax.map((e) => `  ${e.specifier} ${e.name} at ${e.location}: ${e.message}`).join("\n"),
+    );
+  }
+  if (problems.length > 0) throw new TunekitError("INVALID_ARGUMENT", `docs: ${problems.join("\n")}`);
+  await app.generateOutputs(project);
+  if (app.logger.hasErrors()) {
+    throw new TunekitError("INVALID_ARGUMENT", "docs: TypeDoc reported errors (see above).");
+  }
+  const bench = JSON.parse(readFileSync(join(SITE_DIR, "data", "bench.json"), "utf8")) as BenchRecord[];
+  writeImportedPages(options.repoRoot, SITE_DIR);
+  mkdirSync(join(SITE_DIR, "public"), { recursive: true });
+  writeFileSync(join(SITE_DIR, "public", "bench-tokens.svg"), benchChartSvg(bench));
+  console.log(`docs: API Markdown and chart written (${seconds(start)})`);
+  if (options.apiOnly) return;
+  const { build } = await import("vitepress");
+  // VitePress links `<cwd>/node_modules/vue` for the build when vue is not there; the
+  // repository root has it, so nothing is linked into the docs package.
+  process.chdir(options.repoRoot);
+  await build(SITE_DIR, { outDir: DIST_DIR });
+  console.log(`docs: site built in ${DIST_DIR} (${seconds(start)})`);
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) {
-  const options = parseBuildArgs(process.argv.slice(2));
-  const result = buildDocs(options);
-  console.log(
-    `docs: wrote ${result.files} files (${result.packages} packages, ${result.exports} exports) ` +
-      `to ${options.outDir} in ${result.milliseconds} ms`,
-  );
-  console.warn(result.report);
-  if (result.undocumented > 0 && options.check) process.exitCode = 1;
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  buildDocs(parseBuildArgs(process.argv.slice(2))).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
 }

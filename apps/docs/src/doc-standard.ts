@@ -1,4 +1,10 @@
-import type { ApiEntryPoint, ApiExport } from "./api-model.js";
+import {
+  Comment,
+  type DeclarationReflection,
+  type ProjectReflection,
+  ReflectionKind,
+  type SignatureReflection,
+} from "typedoc";
 
 /** Why an export falls short of the documentation standard. */
 export type DocGapProblem = "no doc comment" | "no summary" | "no @example" | "empty @example";
@@ -8,10 +14,69 @@ export interface DocGap {
   /** Import specifier of the entry point, e.g. `@tunekit/core/testing`. */
   readonly specifier: string;
   readonly name: string;
-  readonly kind: ApiExport["kind"];
+  /** TypeDoc's kind, e.g. `Function`, `Interface`. */
+  readonly kind: string;
   /** `file:line` of the declaration, repository-relative. */
   readonly location: string;
   readonly problem: DocGapProblem;
+}
+
+/** One public export with its doc comment, as TypeDoc read it. */
+export interface DocumentedExport {
+  readonly specifier: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly location: string;
+  /** The comment on the declaration, its first call signature, or its getter. */
+  readonly comment: Comment | undefined;
+}
+
+function commentOf(item: DeclarationReflection): Comment | undefined {
+  const signatures: readonly SignatureReflection[] = [
+    ...(item.signatures ?? []),
+    ...(item.getSignature === undefined ? [] : [item.getSignature]),
+    ...(item.type?.type === "reflection" ? (item.type.declaration.signatures ?? []) : []),
+  ];
+  return item.comment ?? signatures.find((s) => s.comment !== undefined)?.comment;
+}
+
+/**
+ * The public exports of a converted project, entry point by entry point (each TypeDoc module
+ * is one entry point, named by its import specifier). Re-exports of a symbol documented in
+ * another entry point are skipped: they are documented once, where they are declared.
+ *
+ * @example
+ * ```ts
+ * const { project } = await convertApi(options);
+ * publicExports(project).length; // every export of every entry point
+ * ```
+ */
+export function publicExports(project: ProjectReflection): DocumentedExport[] {
+  const modules = project.getChildrenByKind(ReflectionKind.Module);
+  const roots: readonly { name: string; children?: DeclarationReflection[] | undefined }[] =
+    modules.length > 0 ? modules : [project];
+  const found: DocumentedExport[] = [];
+  for (const module of roots) {
+    for (const item of module.children ?? []) {
+      if (item.kindOf(ReflectionKind.Reference)) continue;
+      const source = item.sources?.[0] ?? item.signatures?.[0]?.sources?.[0];
+      found.push({
+        specifier: module.name,
+        name: item.name,
+        kind: ReflectionKind.singularString(item.kind),
+        location: source === undefined ? "(unknown)" : `${source.fileName}:${source.line}`,
+        comment: commentOf(item),
+      });
+    }
+  }
+  return found;
+}
+
+/** The code of each `@example` block of a comment (fences kept, as Markdown). */
+export function examplesOf(comment: Comment | undefined): string[] {
+  return (comment?.blockTags ?? [])
+    .filter((t) => t.tag === "@example")
+    .map((t) => Comment.combineDisplayParts(t.content));
 }
 
 /**
@@ -20,42 +85,41 @@ export interface DocGap {
  *
  * @example
  * ```ts
- * docProblemOf(api.exports[0]); // undefined, or "no @example"
+ * docProblemOf(publicExports(project)[0]!.comment); // undefined, or "no @example"
  * ```
  */
-export function docProblemOf(item: ApiExport): DocGapProblem | undefined {
-  if (item.doc === undefined) return "no doc comment";
-  if (item.doc.summary.trim() === "") return "no summary";
-  if (item.doc.examples.length === 0) return "no @example";
-  if (item.doc.examples.every((e) => e.code.trim() === "")) return "empty @example";
+export function docProblemOf(comment: Comment | undefined): DocGapProblem | undefined {
+  if (comment === undefined) return "no doc comment";
+  if (Comment.combineDisplayParts(comment.summary).trim() === "") return "no summary";
+  const examples = examplesOf(comment);
+  if (examples.length === 0) return "no @example";
+  const bare = (code: string) => code.replace(/```[\w-]*/g, "").trim();
+  if (examples.every((e) => bare(e) === "")) return "empty @example";
   return undefined;
 }
 
 /**
- * Checks the documentation standard over entry points: every public export has a TSDoc
- * comment with a summary and an `@example`. Returns the exports that do not, in entry-point
- * and name order.
+ * Checks the documentation standard over a converted project: every public export has a
+ * TSDoc comment with a summary and an `@example`. Returns the exports that do not.
  *
  * @example
  * ```ts
- * const gaps = findDocGaps(model.packages.flatMap((p) => p.api));
+ * const gaps = findDocGaps(project);
  * if (gaps.length > 0) console.error(formatDocGaps(gaps));
  * ```
  */
-export function findDocGaps(entryPoints: readonly ApiEntryPoint[]): DocGap[] {
+export function findDocGaps(project: ProjectReflection): DocGap[] {
   const gaps: DocGap[] = [];
-  for (const entry of entryPoints) {
-    for (const item of entry.exports) {
-      const problem = docProblemOf(item);
-      if (problem === undefined) continue;
-      gaps.push({
-        specifier: entry.specifier,
-        name: item.name,
-        kind: item.kind,
-        location: `${item.source.file}:${item.source.line}`,
-        problem,
-      });
-    }
+  for (const item of publicExports(project)) {
+    const problem = docProblemOf(item.comment);
+    if (problem === undefined) continue;
+    gaps.push({
+      specifier: item.specifier,
+      name: item.name,
+      kind: item.kind,
+      location: item.location,
+      problem,
+    });
   }
   return gaps;
 }
@@ -67,7 +131,7 @@ export function findDocGaps(entryPoints: readonly ApiEntryPoint[]): DocGap[] {
  * @example
  * ```ts
  * formatDocGaps(gaps);
- * // "2 public exports lack TSDoc with an @example:\n@tunekit/core\n  adamw (function): no @example at packages/core/src/optim/adamw.ts:40\n..."
+ * // "2 public exports lack TSDoc with an @example ...:\n@tunekit/core\n  adamw (Function): no @example at packages/core/src/optim/adamw.ts:40\n..."
  * ```
  */
 export function formatDocGaps(gaps: readonly DocGap[]): string {

@@ -1,7 +1,7 @@
+import { Comment, CommentTag } from "typedoc";
 import { describe, expect, it } from "vitest";
-import type { ApiEntryPoint } from "./api-model.js";
-import { exampleSyntaxError, findExampleSyntaxErrors } from "./example-syntax.js";
-import { parseDocComment } from "./tsdoc-parse.js";
+import type { DocumentedExport } from "./doc-standard.js";
+import { exampleSyntaxError, findExampleSyntaxErrors, typescriptBlocks } from "./example-syntax.js";
 
 describe("example syntax", () => {
   it("accepts code with undeclared names and reports syntax errors with their line", () => {
@@ -10,31 +10,35 @@ describe("example syntax", () => {
     expect(exampleSyntaxError("f({ ... })")).toMatch(/^line 1: /);
   });
 
-  it("checks TypeScript examples only", () => {
-    const entry: ApiEntryPoint = {
-      subpath: ".",
+  it("reads fenced TypeScript blocks only", () => {
+    expect(typescriptBlocks("```ts\nf(1)\n```\n```sh\nnpm i (\n```\n```\ng(2)\n```")).toEqual([
+      "f(1)\n",
+      "g(2)\n",
+    ]);
+  });
+
+  it("checks every TypeScript @example of every export", () => {
+    const item = (name: string, example: string): DocumentedExport => ({
       specifier: "@scope/x",
-      file: "packages/x/src/index.ts",
-      exports: [
-        "/** Ok. @example `f(1)` */",
-        "/** Bad. @example `f(1` */",
-        "/** Shell.\n@example\n```sh\nnpm i (\n```\n*/",
-      ].map((comment, i) => ({
-        name: `e${i}`,
-        kind: "function" as const,
-        typeOnly: false,
-        signatures: [],
-        doc: parseDocComment(comment),
-        source: { file: "packages/x/src/a.ts", line: i + 1 },
-        members: [],
-      })),
-    };
-    expect(findExampleSyntaxErrors([entry])).toEqual([
+      name,
+      kind: "Function",
+      location: "packages/x/src/a.ts:2",
+      comment: new Comment(
+        [{ kind: "text", text: "Doc." }],
+        [new CommentTag("@example", [{ kind: "code", text: example }])],
+      ),
+    });
+    const items = [
+      item("ok", "```ts\nf(1)\n```"),
+      item("bad", "```ts\nf(1\n```"),
+      item("shell", "```sh\nnpm i (\n```"),
+    ];
+    expect(findExampleSyntaxErrors(items)).toEqual([
       {
         specifier: "@scope/x",
-        name: "e1",
+        name: "bad",
         location: "packages/x/src/a.ts:2",
-        message: "line 1: ')' expected.",
+        message: "line 2: ')' expected.",
       },
     ]);
   });

@@ -1,5 +1,6 @@
 import ts from "typescript";
-import type { ApiEntryPoint } from "./api-model.js";
+import type { DocumentedExport } from "./doc-standard.js";
+import { examplesOf } from "./doc-standard.js";
 
 /** One `@example` whose TypeScript code does not parse. */
 export interface ExampleSyntaxError {
@@ -33,29 +34,41 @@ export function exampleSyntaxError(code: string): string | undefined {
 }
 
 /**
- * The `@example` blocks written in TypeScript (`ts`, `typescript`, unfenced) that do not
- * parse, e.g. because of a `...` placeholder or a typo. Reported by the build, not enforced:
- * examples may use names they do not declare, but their syntax should be valid.
+ * The TypeScript code blocks of one `@example` (fenced `ts`, `typescript` or without a
+ * language; TypeDoc fences an unfenced example as `ts`).
  *
  * @example
  * ```ts
- * for (const e of findExampleSyntaxErrors(entryPoints)) console.warn(`${e.name}: ${e.message}`);
+ * typescriptBlocks("```ts\nadd(1, 2)\n```"); // ["add(1, 2)\n"]
  * ```
  */
-export function findExampleSyntaxErrors(entryPoints: readonly ApiEntryPoint[]): ExampleSyntaxError[] {
+export function typescriptBlocks(markdown: string): string[] {
+  const blocks: string[] = [];
+  for (const match of markdown.matchAll(/```([\w-]*)[^\n]*\n([\s\S]*?)```/g)) {
+    const lang = match[1] ?? "";
+    if (lang === "" || lang === "ts" || lang === "typescript") blocks.push(match[2] ?? "");
+  }
+  return blocks;
+}
+
+/**
+ * The `@example` blocks written in TypeScript that do not parse, e.g. because of a `...`
+ * placeholder or a typo. Examples may use names they do not declare, but their syntax must
+ * be valid.
+ *
+ * @example
+ * ```ts
+ * for (const e of findExampleSyntaxErrors(publicExports(project))) console.warn(`${e.name}: ${e.message}`);
+ * ```
+ */
+export function findExampleSyntaxErrors(items: readonly DocumentedExport[]): ExampleSyntaxError[] {
   const errors: ExampleSyntaxError[] = [];
-  for (const entry of entryPoints) {
-    for (const item of entry.exports) {
-      for (const example of item.doc?.examples ?? []) {
-        if (example.lang !== "ts" && example.lang !== "typescript") continue;
-        const message = exampleSyntaxError(example.code);
+  for (const item of items) {
+    for (const example of examplesOf(item.comment)) {
+      for (const code of typescriptBlocks(example)) {
+        const message = exampleSyntaxError(code);
         if (message === undefined) continue;
-        errors.push({
-          specifier: entry.specifier,
-          name: item.name,
-          location: `${item.source.file}:${item.source.line}`,
-          message,
-        });
+        errors.push({ specifier: item.specifier, name: item.name, location: item.location, message });
       }
     }
   }

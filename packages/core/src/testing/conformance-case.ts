@@ -22,7 +22,7 @@ export interface FeedSpec {
 
 /**
  * One forward conformance case: a small graph run on the backend under test and on the
- * float64 reference ({@link evaluateGraphFloat64}), outputs compared with a tolerance.
+ * float64 reference (`evaluateGraphFloat64` of `@tunekit/core`), outputs compared with a tolerance.
  *
  * - `compare` (default): backend vs reference.
  * - `fusedVsDecomposed`: the graph also runs through `expandComposites` on the backend; the
