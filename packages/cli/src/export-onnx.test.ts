@@ -45,6 +45,16 @@ async function tokenClassifier(dir: string, dtype?: "q8") {
   return pipeline("token-classification", name, options);
 }
 
+/** A WordPiece vocabulary for the 50-token parity fixture `bert-3l-h24-seq13-2labels`. */
+const TINY_VOCAB = [
+  "[PAD]",
+  "[UNK]",
+  "[CLS]",
+  "[SEP]",
+  "[MASK]",
+  ...Array.from({ length: 45 }, (_, i) => `w${i}`),
+];
+
 // short texts of different lengths: no truncation, so both sides see every token
 const SENTENCES = [
   "a gripping , beautifully acted film .",
@@ -270,17 +280,16 @@ describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
     );
     expect(worst).toBeLessThan(TOL);
 
-    // a folder without tokenizer files needs --tokenizer
+    // a folder without tokenizer files (a tiny BERT classifier) needs --tokenizer
     const bare = await mkdtemp(join(tmpdir(), "tunekit-bare-"));
     for (const f of ["config.json", "model.safetensors"]) {
-      await copyFile(join(REPO, "examples/models/bert-4l-h128", f), join(bare, f));
+      await copyFile(join(REPO, "fixtures/parity/bert-3l-h24-seq13-2labels", f), join(bare, f));
     }
     const missing = await cli(["export", bare, "--out", join(bare, "out")], REPO, EXIT.runtimeError);
     expect(missing.err).toContain("has neither tokenizer.json nor vocab.txt");
-    const { summary: withTokenizer } = await exportTo(bare, REPO, [
-      "--tokenizer",
-      "../shared/tokenizers/bert-base-uncased",
-    ]);
+    const vocab = await mkdtemp(join(tmpdir(), "tunekit-vocab-"));
+    await writeFile(join(vocab, "vocab.txt"), `${TINY_VOCAB.join("\n")}\n`);
+    const { summary: withTokenizer } = await exportTo(bare, REPO, ["--tokenizer", vocab]);
     expect(withTokenizer.files).toContain("tokenizer.json");
   });
 });
@@ -291,20 +300,12 @@ describe("tunekit export (a Hub name)", { timeout: 180_000 }, () => {
     const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
     // a 3-layer BERT classifier (2 labels, vocabulary of 50) and a WordPiece vocab.txt
     const fixture = join(REPO, "fixtures/parity/bert-3l-h24-seq13-2labels");
-    const words = [
-      "[PAD]",
-      "[UNK]",
-      "[CLS]",
-      "[SEP]",
-      "[MASK]",
-      ...Array.from({ length: 45 }, (_, i) => `w${i}`),
-    ];
     const repo = {
       commit: "7".repeat(40),
       files: {
         "config.json": new Uint8Array(await readFile(join(fixture, "config.json"))),
         "model.safetensors": new Uint8Array(await readFile(join(fixture, "model.safetensors"))),
-        "vocab.txt": new TextEncoder().encode(`${words.join("\n")}\n`),
+        "vocab.txt": new TextEncoder().encode(`${TINY_VOCAB.join("\n")}\n`),
       },
       lfs: ["model.safetensors"],
     };
