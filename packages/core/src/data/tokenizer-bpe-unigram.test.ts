@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isTunekitError } from "../errors.js";
+import { mutateJson, runHostileCase } from "../testing/hostile-input.js";
+import { mulberry32 } from "./random.js";
 import { loadTokenizer, tokenizerFromJson } from "./tokenizer.js";
 
 // RoBERTa's byte-level BPE and XLM-RoBERTa's sentencepiece Unigram from tokenizer.json, against
@@ -85,5 +87,31 @@ describe("hostile BPE and Unigram tokenizer.json", () => {
       ],
     ];
     for (const [what, tj] of cases) expect(tokenizerError(tj), what).toMatch(/tokenizer\.json/);
+  });
+});
+
+describe("BPE and Unigram tokenizer.json under structural mutation", () => {
+  it("150 seeded mutations of each: built (and encoding to integer ids) or TOKENIZER_INVALID, each < 1 s", async () => {
+    for (const name of ["roberta-bpe", "xlmr-unigram"]) {
+      const valid = json(name);
+      const rng = mulberry32(name.length);
+      const outcomes: string[] = [];
+      for (let i = 0; i < 150; i++) {
+        const { doc, path } = mutateJson(valid, rng);
+        outcomes.push(
+          await runHostileCase(
+            `${name} case ${i}: ${path}`,
+            () => {
+              const ids = tokenizerFromJson(doc).encode("hello world, naïve", "the lower").ids;
+              if (!ids.every((id) => Number.isInteger(id)))
+                throw new Error(`non-integer ids ${ids.join(",")}`);
+            },
+            { codes: ["TOKENIZER_INVALID"] },
+          ),
+        );
+      }
+      expect(outcomes.filter((o) => o === "TOKENIZER_INVALID").length, name).toBeGreaterThan(10);
+      expect(outcomes.filter((o) => o === "ok").length, name).toBeGreaterThan(10);
+    }
   });
 });
