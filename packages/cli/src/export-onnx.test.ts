@@ -294,6 +294,56 @@ describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
   });
 });
 
+describe("tunekit export (other encoders)", { timeout: 180_000 }, () => {
+  for (const [folder, arch] of [
+    ["distilbert-2l-h24-3labels-b3-seq9", "DistilBertForSequenceClassification"],
+    ["electra-2l-h32-e16-3labels-b3-seq9", "ElectraForSequenceClassification"],
+    ["roberta-2l-h24-3labels-b3-seq9", "RobertaForSequenceClassification"], // positions from the ids
+  ] as const) {
+    it(`${folder}: Transformers.js scores = tunekit's forward (1e-4)`, async () => {
+      const dir = join(REPO, "fixtures/parity", folder);
+      const vocab = await mkdtemp(join(tmpdir(), "tunekit-vocab-"));
+      const words = [...TINY_VOCAB, ...Array.from({ length: 10 }, (_, i) => `v${i}`)]; // 60 tokens
+      await writeFile(join(vocab, "vocab.txt"), `${words.join("\n")}\n`);
+      const { out, summary } = await exportTo(dir, REPO, ["--tokenizer", vocab]);
+      const noTypes = folder.startsWith("distilbert");
+      expect((summary.inputs as { name: string }[]).map((i) => i.name)).toEqual(
+        noTypes ? ["input_ids", "attention_mask"] : ["input_ids", "attention_mask", "token_type_ids"],
+      );
+      const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+      expect(config.architectures).toEqual([arch]);
+
+      const texts = ["w1 w2 w3", "v4 w9 v1 w30 w31 w7 w8"];
+      const classify = await textClassifier(out);
+      const got = (await classify(texts, { top_k: null })) as unknown as { label: string; score: number }[][];
+      const { model } = await loadBertCheckpoint(dir, { task: "sequence-classification" });
+      const tokenizer = await loadTokenizer(vocab);
+      const enc = tokenizer.encodeBatch(texts);
+      const [b, s] = enc.inputIds.shape as [number, number];
+      const { graph } = traceForward(model, { batchSize: b, seqLength: s });
+      const constants = Object.fromEntries([...graph.parameters].map(([n, p]) => [n, p.value]));
+      const backend = await createOnnxBackend({ intraOpNumThreads: 1 });
+      const exe = await backend.compile(graph, { constants });
+      const { logits } = await exe.run({
+        input_ids: enc.inputIds,
+        attention_mask: enc.attentionMask,
+        token_type_ids: enc.tokenTypeIds,
+      });
+      exe.dispose();
+      backend.dispose();
+      got.forEach((scores, r) => {
+        const row = Array.from(logits!.data.slice(r * 3, r * 3 + 3));
+        const top = Math.max(...row);
+        const sum = row.reduce((a, v) => a + Math.exp(v - top), 0);
+        for (const { label, score } of scores) {
+          const c = Number(label.replace("LABEL_", ""));
+          expect(Math.abs(score - Math.exp(row[c]! - top) / sum)).toBeLessThan(TOL);
+        }
+      });
+    });
+  }
+});
+
 describe("tunekit export (a Hub name)", { timeout: 180_000 }, () => {
   it("org/name from a loopback Hub: downloaded into the cache, exported from its snapshot", async () => {
     const ENV = ["HF_ENDPOINT", "HF_HOME", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE"] as const;
