@@ -453,6 +453,7 @@ export {
   decoderPromptEncoderOf,
   extendedLabels,
   extendedMask,
+  prefixColumns,
   prefixMaskBias,
   refusePromptInGeneration,
 } from "./models/index.js";

@@ -1,12 +1,15 @@
 import {
   createReferenceBackend,
   type CausalLm,
+  Graph,
   generate,
   Gpt2LMHeadModel,
+  hostTensor,
   LlamaForCausalLM,
   mulberry32,
   parseGpt2Config,
   parseLlamaConfig,
+  stateDict,
   Trainer,
   type TrainerData,
 } from "@tunekit/core";
@@ -94,14 +97,63 @@ describe("prompt and prefix tuning on causal LMs", () => {
     expect(frozen.value.data).toEqual(before);
   });
 
-  it("refuses generation with virtual tokens, the prefix MLP, and applying twice", async () => {
-    const prefixed = prefixTuning({ numVirtualTokens: 2 }).apply(new Gpt2LMHeadModel(GPT2));
-    await expect(generate(prefixed, createReferenceBackend(), [[3, 4]], { maxNewTokens: 2 })).rejects.toThrow(
-      /generation with a prefix-tuned model is not supported yet/,
+  it.each([
+    [
+      "GPT-2",
+      () => prefixTuning({ numVirtualTokens: 3, seed: 4 }).apply(new Gpt2LMHeadModel(GPT2, { seed: 5 })),
+    ],
+    [
+      "Llama (GQA)",
+      () => prefixTuning({ numVirtualTokens: 3, seed: 4 }).apply(new LlamaForCausalLM(LLAMA, { seed: 5 })),
+    ],
+  ])(
+    "a prefix-tuned %s generates: greedy equals recomputing the whole sequence, cache on or off, padded",
+    async (_, make) => {
+      const model = make() as CausalLm;
+      const backend = createReferenceBackend();
+      const prompts = [
+        [5, 9, 4, 12, 7],
+        [3, 8],
+      ];
+      // the reference: full forwards (prefix, positions from P) and argmax of the last position
+      const expected: number[][] = [];
+      for (const prompt of prompts) {
+        const ids = [...prompt];
+        for (let t = 0; t < 5; t++) {
+          const g = new Graph();
+          const { logits } = model.forward({ inputIds: g.input("ids", "int32", [1, ids.length]) });
+          g.output("logits", logits);
+          const exe = await backend.compile(g, { constants: stateDict(model) });
+          const out = (await exe.run({ ids: hostTensor("int32", [1, ids.length], Int32Array.from(ids)) }))
+            .logits!;
+          exe.dispose();
+          const last = Array.from(out.data.subarray((ids.length - 1) * 20, ids.length * 20) as Float32Array);
+          ids.push(last.indexOf(Math.max(...last)));
+        }
+        expected.push(ids.slice(prompt.length));
+      }
+      for (const kvCache of [true, false]) {
+        const result = await generate(model, backend, prompts, {
+          maxNewTokens: 5,
+          stopTokenIds: [],
+          kvCache,
+        });
+        expect(
+          result.sequences.map((r) => r.tokens),
+          `kvCache ${kvCache}`,
+        ).toEqual(expected);
+      }
+    },
+  );
+
+  it("refuses generation with a prompt, the prefix MLP, and applying twice", async () => {
+    const prompted = promptTuning({ numVirtualTokens: 2 }).apply(new Gpt2LMHeadModel(GPT2));
+    await expect(generate(prompted, createReferenceBackend(), [[3, 4]], { maxNewTokens: 2 })).rejects.toThrow(
+      /generation with a prompt-tuned model is not supported yet/,
     );
     expect(() =>
       prefixTuning({ numVirtualTokens: 2, projection: true }).apply(new Gpt2LMHeadModel(GPT2)),
     ).toThrow(/projection: true\) is not supported on causal LMs/);
-    expect(() => promptTuning({ numVirtualTokens: 2 }).apply(prefixed)).toThrow(/already has a prefix table/);
+    expect(() => prefixTuning({ numVirtualTokens: 2 }).apply(prompted)).toThrow(/already has a prompt table/);
   });
 });

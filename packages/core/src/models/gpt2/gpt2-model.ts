@@ -16,6 +16,7 @@ import {
   decoderPromptEncoderOf,
   extendedLabels,
   extendedMask,
+  prefixColumns,
   prefixMaskBias,
 } from "../llama/decoder-prompt.js";
 import type { StaticKvCache } from "../llama/kv-cache.js";
@@ -80,10 +81,10 @@ export class Gpt2Model extends Module {
     const g = inputIds.graph;
     const [b, s] = inputIds.shape as [number, number];
     const p = prompt?.numVirtualTokens ?? 0;
-    if (prompt && (cache || positionIds)) {
+    if (prompt?.kind === "prompt" && (cache || positionIds)) {
       throw new TunekitError(
         "INVALID_ARGUMENT",
-        "GPT-2: prompt and prefix tuning take positions from 0; leave position_ids and the key/value cache out",
+        "GPT-2: prompt tuning takes positions from 0 without a key/value cache; leave position_ids out",
       );
     }
     let bias: Tensor;
@@ -95,6 +96,7 @@ export class Gpt2Model extends Module {
         );
       }
       bias = cache.decodeBias();
+      if (prompt?.kind === "prefix") bias = prefixColumns(bias, p);
     } else {
       if (attentionMask?.rank === 3) checkIds(attentionMask, "attention_mask", [...inputIds.shape, s]);
       else if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
@@ -105,7 +107,7 @@ export class Gpt2Model extends Module {
     let positions: Tensor;
     if (positionIds) {
       checkIds(positionIds, "position_ids", inputIds.shape);
-      positions = positionIds;
+      positions = prompt?.kind === "prefix" ? add(positionIds, p) : positionIds;
     } else {
       const n = prompt?.kind === "prompt" ? p + s : s;
       const first = prompt?.kind === "prefix" ? p : 0;
@@ -223,7 +225,7 @@ export class Gpt2LMHeadModel extends Module {
    */
   forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
     refusePromptInGeneration(this, this.architecture);
-    const hidden = this.transformer.forward(inputs, ctx, inputs.cache);
+    const hidden = this.transformer.forward(inputs, ctx, inputs.cache, decoderPromptEncoderOf(this));
     return this.pickAndHead(hidden, inputs.logitIndex, ctx);
   }
 

@@ -135,9 +135,21 @@ export function extendedMask(attentionMask: Tensor | undefined, p: number): Tens
  */
 export function prefixMaskBias(g: Graph, s: number, p: number, attentionMask?: Tensor): Tensor {
   if (attentionMask?.rank === 3) extendedMask(attentionMask, p); // throws: packing is not supported
-  const causal = causalMaskBias(g, s, attentionMask);
-  const b = causal.shape[0]!;
-  return concat([full(g, [b, 1, s, p], 0), causal], 3);
+  return prefixColumns(causalMaskBias(g, s, attentionMask), p);
+}
+
+/**
+ * An additive attention bias `[B, 1, Q, K]` with `p` leading 0 columns: the prefix keys every
+ * query sees (also a decode step's `[B, 1, 1, capacity]` cache bias).
+ *
+ * @example
+ * ```ts
+ * const bias = prefixColumns(cache.decodeBias(), 8); // [B, 1, 1, 8 + capacity]
+ * ```
+ */
+export function prefixColumns(bias: Tensor, p: number): Tensor {
+  const [b, h, q] = bias.shape as [number, number, number, number];
+  return concat([full(bias.graph, [b, h, q, p], 0), bias], 3);
 }
 
 /**

@@ -35,6 +35,7 @@ export {
   decoderPromptEncoderOf,
   extendedLabels,
   extendedMask,
+  prefixColumns,
   prefixMaskBias,
 } from "./decoder-prompt.js";
 export { refusePromptInGeneration } from "./llama-model.js";

@@ -1,7 +1,7 @@
 import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
+import { add, concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
 import { Embedding } from "../../modules/embedding.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
@@ -14,7 +14,7 @@ import {
   decoderPromptEncoderOf,
   extendedLabels,
   extendedMask,
-  prefixMaskBias,
+  prefixColumns,
 } from "./decoder-prompt.js";
 import type { StaticKvCache } from "./kv-cache.js";
 import { type LlamaConfig, LLAMA_MODEL_TYPES } from "./llama-config.js";
@@ -128,7 +128,7 @@ export class LlamaModel extends Module {
     cache?: StaticKvCache,
     prompt?: DecoderPromptEncoder,
   ): Tensor {
-    if (prompt) return this.forwardWithPrompt(inputs, ctx, prompt);
+    if (prompt) return this.forwardWithPrompt(inputs, ctx, prompt, cache);
     const { inputIds, attentionMask, positionIds } = inputs;
     checkIds(inputIds, "input_ids");
     const s = inputIds.shape[1]!;
@@ -162,15 +162,24 @@ export class LlamaModel extends Module {
     return this.child<Layer>("norm").forward(x, ctx);
   }
 
-  /** Prompt tuning (virtual tokens first, `[B, P+S, H]` out) or prefix tuning (past keys / values per layer). */
-  private forwardWithPrompt(inputs: LlamaInputs, ctx: ForwardContext, prompt: DecoderPromptEncoder): Tensor {
+  /**
+   * Prompt tuning (virtual tokens first, `[B, P+S, H]` out) or prefix tuning (past keys / values
+   * per layer; with generation's position ids and key/value cache too: positions shifted by `P`,
+   * the prefix columns always visible).
+   */
+  private forwardWithPrompt(
+    inputs: LlamaInputs,
+    ctx: ForwardContext,
+    prompt: DecoderPromptEncoder,
+    cache?: StaticKvCache,
+  ): Tensor {
     const { inputIds, attentionMask, positionIds } = inputs;
     checkIds(inputIds, "input_ids");
     if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
-    if (positionIds) {
+    if (prompt.kind === "prompt" && (positionIds || cache)) {
       throw new TunekitError(
         "INVALID_ARGUMENT",
-        "Llama decoder: prompt and prefix tuning take positions 0 .. P+S-1; leave position_ids out (no packing)",
+        "Llama decoder: prompt tuning takes positions 0 .. P+S-1 without a key/value cache; leave position_ids out (no packing)",
       );
     }
     const g = inputIds.graph;
@@ -184,15 +193,35 @@ export class LlamaModel extends Module {
       const bias = causalMaskBias(g, p + s, extendedMask(attentionMask, p), c.slidingWindow);
       for (const layer of layers) x = layer.forward(x, bias, ctx);
     } else {
-      const bias = prefixMaskBias(g, s, p, attentionMask);
-      const tables = rotaryTables(s, c.headDim, c.ropeTheta, p);
-      const rope = {
-        cos: constant(g, "float32", [s, c.headDim], tables.cos),
-        signedSin: constant(g, "float32", [s, c.headDim], tables.signedSin),
-      };
+      let base: Tensor;
+      if (cache?.decoding) {
+        if (attentionMask) {
+          throw new TunekitError(
+            "INVALID_ARGUMENT",
+            "Llama decoder: a decode step with a key/value cache takes its slot mask from the cache; leave attention_mask out",
+          );
+        }
+        base = cache.decodeBias();
+      } else {
+        if (attentionMask?.rank === 3) extendedMask(attentionMask, p); // throws: packing is not supported
+        base = causalMaskBias(g, s, attentionMask, c.slidingWindow);
+      }
+      const bias = prefixColumns(base, p);
+      let rope: { cos: Tensor; signedSin: Tensor };
+      if (positionIds) {
+        checkIds(positionIds, "position_ids", inputIds.shape);
+        const table = Math.max(s, cache?.capacity ?? 0) + p;
+        rope = rotaryAtPositions(add(positionIds, p), c.headDim, c.ropeTheta, table);
+      } else {
+        const tables = rotaryTables(s, c.headDim, c.ropeTheta, p);
+        rope = {
+          cos: constant(g, "float32", [s, c.headDim], tables.cos),
+          signedSin: constant(g, "float32", [s, c.headDim], tables.signedSin),
+        };
+      }
       layers.forEach((layer, i) => {
         const prefix = prompt.prefixKeyValues(g, b, i, c.numHiddenLayers, c.numKeyValueHeads, c.headDim);
-        x = layer.forward(x, bias, ctx, { rope, layer: i, prefix });
+        x = layer.forward(x, bias, ctx, { rope, cache, layer: i, prefix });
       });
     }
     return this.child<Layer>("norm").forward(x, ctx);
@@ -284,7 +313,7 @@ export class LlamaForCausalLM extends Module {
    */
   forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
     refusePromptInGeneration(this, this.architecture);
-    const hidden = this.model.forward(inputs, ctx, inputs.cache);
+    const hidden = this.model.forward(inputs, ctx, inputs.cache, decoderPromptEncoderOf(this));
     const [b, s, h] = hidden.shape as [number, number, number];
     const index = inputs.logitIndex;
     if (index.dtype !== "int32" || index.rank !== 1 || index.shape[0] !== b) {
@@ -333,8 +362,8 @@ export class LlamaForCausalLM extends Module {
 }
 
 /**
- * Throws `INVALID_ARGUMENT` for a prompt- or prefix-tuned decoder in `generate`, whose static
- * cache does not hold virtual tokens yet.
+ * Throws `INVALID_ARGUMENT` for a prompt-tuned decoder in `generate`, whose static cache does
+ * not hold virtual tokens yet (a prefix-tuned one generates: its prefix sits beside the cache).
  *
  * @example
  * ```ts
@@ -342,12 +371,11 @@ export class LlamaForCausalLM extends Module {
  * ```
  */
 export function refusePromptInGeneration(model: Module, architecture: string): void {
-  const prompt = decoderPromptEncoderOf(model);
-  if (prompt) {
+  if (decoderPromptEncoderOf(model)?.kind === "prompt") {
     throw new TunekitError(
       "INVALID_ARGUMENT",
-      `${architecture}: generation with a ${prompt.kind}-tuned model is not supported yet (the key/value cache ` +
-        "does not hold virtual tokens); generate with the base model or a LoRA / IA3 adapter",
+      `${architecture}: generation with a prompt-tuned model is not supported yet (the key/value cache ` +
+        "does not hold virtual tokens); generate with the base model, a prefix, or a LoRA / IA3 adapter",
     );
   }
 }
