@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { TunekitError } from "../errors.js";
 import { parseLlamaConfig } from "../models/llama/llama-config.js";
 import { LlamaForCausalLM } from "../models/llama/llama-model.js";
-import { TINY_LLAMA } from "../models/llama/test-config.js";
+import { TINY_LLAMA } from "../models/llama/config.test-helpers.js";
 import { generate } from "./generate.js";
 import type { TokenDecoder } from "./generate-options.js";
 

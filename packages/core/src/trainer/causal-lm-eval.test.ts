@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { mulberry32 } from "../data/random.js";
 import { parseLlamaConfig } from "../models/llama/llama-config.js";
 import { LlamaForCausalLM } from "../models/llama/llama-model.js";
-import { TINY_LLAMA } from "../models/llama/test-config.js";
+import { TINY_LLAMA } from "../models/llama/config.test-helpers.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerData, TrainerModel } from "./trainer-model.js";
 

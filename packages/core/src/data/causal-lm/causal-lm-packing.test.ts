@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../../backend/reference-backend.js";
 import { Graph } from "../../ir/graph.js";
 import { parseLlamaConfig } from "../../models/llama/llama-config.js";
 import { LlamaForCausalLM } from "../../models/llama/llama-model.js";
-import { TINY_LLAMA } from "../../models/llama/test-config.js";
+import { TINY_LLAMA } from "../../models/llama/config.test-helpers.js";
 import { EVAL_CONTEXT } from "../../modules/module.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { hostTensor } from "../../tensor/host-tensor.js";

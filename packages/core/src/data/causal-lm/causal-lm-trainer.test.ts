@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createReferenceBackend } from "../../backend/reference-backend.js";
 import { parseLlamaConfig } from "../../models/llama/llama-config.js";
 import { LlamaForCausalLM } from "../../models/llama/llama-model.js";
-import { TINY_LLAMA } from "../../models/llama/test-config.js";
+import { TINY_LLAMA } from "../../models/llama/config.test-helpers.js";
 import { Trainer } from "../../trainer/trainer.js";
 import type { CausalLmExample } from "./causal-lm-examples.js";
 import { tokenizeCausalLm } from "./causal-lm-tokenize.js";

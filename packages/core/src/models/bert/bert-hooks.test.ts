@@ -11,7 +11,7 @@ import { type HostTensor, hostTensor } from "../../tensor/host-tensor.js";
 import type { BertEmbeddings } from "./bert-embeddings.js";
 import { BertForSequenceClassification } from "./bert-heads.js";
 import type { BertSelfAttention } from "./bert-layer.js";
-import { TINY_CONFIG } from "./test-config.js";
+import { TINY_CONFIG } from "./config.test-helpers.js";
 import { traceForward } from "./trace-forward.js";
 
 const config = parseBertConfig(TINY_CONFIG);

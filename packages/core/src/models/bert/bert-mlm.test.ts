@@ -12,7 +12,7 @@ import { loadBertCheckpoint } from "./checkpoint.js";
 import { loadBertWeights } from "./load-weights.js";
 import { maxAbsoluteError } from "../../testing/parity-metrics.js";
 import { gradientErrors } from "./gradient-errors.test-helpers.js";
-import { TINY_CONFIG } from "./test-config.js";
+import { TINY_CONFIG } from "./config.test-helpers.js";
 
 // Made by fixtures/make_mlm_reference.py: float64 PyTorch, Hugging Face BertForMaskedLM semantics.
 const FIXTURE = fileURLToPath(new URL("./fixtures/bert-mlm-tiny", import.meta.url));

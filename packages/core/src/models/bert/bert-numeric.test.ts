@@ -6,7 +6,7 @@ import { stateDict } from "../../modules/state-dict.js";
 import { type HostTensor, hostTensor } from "../../tensor/host-tensor.js";
 import { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
 import { attentionMaskBias, FLOAT32_MIN } from "./bert-model.js";
-import { TINY_CONFIG } from "./test-config.js";
+import { TINY_CONFIG } from "./config.test-helpers.js";
 import { type AnyBertModel, traceForward } from "./trace-forward.js";
 
 const backend = createReferenceBackend();

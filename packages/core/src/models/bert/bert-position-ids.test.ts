@@ -5,7 +5,7 @@ import { Graph } from "../../ir/graph.js";
 import { type HostTensor, hostTensor } from "../../tensor/host-tensor.js";
 import type { BertEmbeddings } from "./bert-embeddings.js";
 import { BertModel } from "./bert-model.js";
-import { TINY_CONFIG } from "./test-config.js";
+import { TINY_CONFIG } from "./config.test-helpers.js";
 
 const config = parseBertConfig(TINY_CONFIG);
 const ints = (shape: number[], data: number[]): HostTensor => hostTensor("int32", shape, data);

@@ -14,7 +14,7 @@ import { BertForPreTraining } from "./bert-pretraining.js";
 import { loadBertCheckpoint, saveBertCheckpoint } from "./checkpoint.js";
 import { maxAbsoluteError } from "../../testing/parity-metrics.js";
 import { gradientErrors } from "./gradient-errors.test-helpers.js";
-import { TINY_CONFIG } from "./test-config.js";
+import { TINY_CONFIG } from "./config.test-helpers.js";
 
 // Made by fixtures/make_pretraining_reference.py: float64 PyTorch, Hugging Face BertForPreTraining semantics.
 const FIXTURE = fileURLToPath(new URL("./fixtures/bert-pretraining-tiny", import.meta.url));

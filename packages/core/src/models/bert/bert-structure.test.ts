@@ -5,7 +5,7 @@ import { readSafetensorsFile } from "../../io/safetensors-file.js";
 import { parityFixtureFolders } from "../../testing/parity-fixtures.js";
 import { BertForSequenceClassification, BertForTokenClassification } from "./bert-heads.js";
 import { BertModel } from "./bert-model.js";
-import { TINY_CONFIG } from "./test-config.js";
+import { TINY_CONFIG } from "./config.test-helpers.js";
 import { traceForward } from "./trace-forward.js";
 
 describe("BERT module tree", () => {

@@ -11,7 +11,7 @@ import { type HostTensor, hostTensor } from "../../tensor/host-tensor.js";
 import { parityFixtureFolders } from "../../testing/parity-fixtures.js";
 import { BertForSequenceClassification } from "./bert-heads.js";
 import { BertModel } from "./bert-model.js";
-import { TINY_CONFIG } from "./test-config.js";
+import { TINY_CONFIG } from "./config.test-helpers.js";
 import { loadBertCheckpoint, saveBertCheckpoint } from "./checkpoint.js";
 
 const FIXTURE = parityFixtureFolders("../shared/reference/bert-tiny-parity")[0]!;

@@ -4,7 +4,7 @@ import { isTunekitError } from "../../errors.js";
 import { tokenizerJsonFromVocab } from "../../data/wordpiece-vocab.js";
 import { tokenizerFromJson } from "../../data/tokenizer.js";
 import { createBertForTask, loadBertWeights } from "./index.js";
-import { TINY_CONFIG } from "./test-config.js";
+import { TINY_CONFIG } from "./config.test-helpers.js";
 import { resizeVocabularyTensors, wordEmbeddingRows } from "./vocabulary.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { bertConfigToJson, parseBertConfig } from "../../io/hf-config.js";

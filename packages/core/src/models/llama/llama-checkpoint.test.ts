@@ -8,7 +8,7 @@ import { hostTensor } from "../../tensor/host-tensor.js";
 import { loadLlamaCheckpoint, loadLlamaWeights, saveLlamaCheckpoint } from "./llama-checkpoint.js";
 import { parseLlamaConfig } from "./llama-config.js";
 import { LlamaForCausalLM } from "./llama-model.js";
-import { TINY_LLAMA } from "./test-config.js";
+import { TINY_LLAMA } from "./config.test-helpers.js";
 
 let dir = "";
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { mutateJson, runHostileCase } from "../../testing/hostile-input.js";
 import { isLlamaConfigJson, LLAMA_MODEL_TYPES, llamaConfigToJson, parseLlamaConfig } from "./llama-config.js";
 import { LlamaForCausalLM } from "./llama-model.js";
 import { llamaParameterCount } from "./llama-parameter-count.js";
-import { TINY_LLAMA } from "./test-config.js";
+import { TINY_LLAMA } from "./config.test-helpers.js";
 
 function codeOf(f: () => unknown): string | undefined {
   try {

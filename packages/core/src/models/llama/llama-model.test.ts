@@ -11,7 +11,7 @@ import { causalLmLoss } from "./causal-lm-loss.js";
 import { parseLlamaConfig } from "./llama-config.js";
 import { LlamaForCausalLM } from "./llama-model.js";
 import { llamaParameterCount } from "./llama-parameter-count.js";
-import { TINY_LLAMA } from "./test-config.js";
+import { TINY_LLAMA } from "./config.test-helpers.js";
 
 const SMALL = {
   ...TINY_LLAMA,

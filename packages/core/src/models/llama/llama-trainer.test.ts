@@ -5,7 +5,7 @@ import { Trainer } from "../../trainer/trainer.js";
 import type { TrainerData } from "../../trainer/trainer-model.js";
 import { parseLlamaConfig } from "./llama-config.js";
 import { LlamaForCausalLM } from "./llama-model.js";
-import { TINY_LLAMA } from "./test-config.js";
+import { TINY_LLAMA } from "./config.test-helpers.js";
 
 // The generic Trainer trains a decoder through forwardBatch: rows of token ids with causal-LM
 // labels per token (the ids themselves, -100 on a one-token prompt); the Trainer pads ids
