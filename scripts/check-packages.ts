@@ -1,6 +1,7 @@
 // Release checks of every published workspace package, offline, as `npm test` runs them:
 //
-// 1. `npm pack` each package (what a publish would upload).
+// 1. `npm pack` each package (what a publish would upload); no test or `*.test-helpers` file
+//    may be in it.
 // 2. publint (--strict) and are-the-types-wrong (--profile esm-only: the packages are ESM
 //    only, so CommonJS `require` and node10 resolution are out of scope) on each tarball.
 // 3. Install the tarballs into an empty folder outside the repository, with `npm ci --offline`
@@ -114,8 +115,22 @@ try {
     if (!existsSync(join(pkgDir, "package.json"))) continue;
     const manifest = JSON.parse(await readFile(join(pkgDir, "package.json"), "utf8")) as Manifest;
     if (manifest.private) continue;
-    const file = join(packs, run("npm", ["pack", "--silent", "--pack-destination", packs], pkgDir).trim());
+    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", packs], pkgDir)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    const file = join(packs, packed[0]!.filename);
     tarballs.set(manifest.name, { file, manifest });
+    // tests and test-only helpers never ship (a stale dist/ from before a rename would)
+    const testFiles = packed[0]!.files
+      .map((f) => f.path)
+      .filter((p) => /\.test(-helpers)?\.(js|d\.ts|ts|js\.map|d\.ts\.map)$/.test(p));
+    if (testFiles.length > 0) {
+      failed = true;
+      console.log(
+        `${manifest.name}: the tarball holds test files: ${testFiles.join(", ")} (rebuild from a clean dist/)`,
+      );
+    }
     for (const [tool, args] of [
       ["publint", ["run", file, "--strict"]],
       ["attw", [file, "--profile", "esm-only", "--format", "table-flipped"]],
