@@ -95,7 +95,15 @@ describe("the built documentation site in Chromium", () => {
     await page.locator("#localsearch-input").fill("targetModules");
     const results = page.locator("#localsearch-list .result");
     await results.first().waitFor({ timeout: 10_000 });
-    expect(await results.count()).toBeGreaterThan(0);
+    const found = await results.allTextContents();
+    expect(
+      found.some((t) => t.includes("TargetModules")),
+      found.join(" | "),
+    ).toBe(true); // an API entry
+    expect(
+      found.some((t) => t.includes("LoRA on your own model")),
+      found.join(" | "),
+    ).toBe(true); // a guide
     await page.screenshot({ path: join(SCREENSHOTS, "search-results.png") });
     await page.locator("#localsearch-input").fill("Trainer");
     await page.locator("#localsearch-list .result").first().waitFor({ timeout: 10_000 });
