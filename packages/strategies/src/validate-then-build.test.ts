@@ -89,11 +89,7 @@ const CASES: Record<string, readonly Case[]> = {
       /scaling must be a finite/,
     ],
     ["an empty name", () => houlsbyAdapter({ name: "" }), /adapter name "" is not valid/],
-    [
-      "an unknown architecture",
-      () => bottleneckAdapter("nope" as never),
-      /unknown adapter architecture/,
-    ],
+    ["an unknown architecture", () => bottleneckAdapter("nope" as never), /unknown adapter architecture/],
   ],
 };
 

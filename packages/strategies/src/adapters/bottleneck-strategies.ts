@@ -99,29 +99,30 @@ export interface AdapterArchitectureSpec {
  * ADAPTER_ARCHITECTURES.parallel.scaling; // 4
  * ```
  */
-export const ADAPTER_ARCHITECTURES: Readonly<Record<AdapterArchitecture, AdapterArchitectureSpec>> = Object.freeze({
-  houlsby: {
-    reductionFactor: 16,
-    nonLinearity: "swish",
-    scaling: 1,
-    sites: ["attention.output", "output"],
-    placement: "sequential",
-  },
-  pfeiffer: {
-    reductionFactor: 16,
-    nonLinearity: "relu",
-    scaling: 1,
-    sites: ["output"],
-    placement: "sequential",
-  },
-  parallel: {
-    reductionFactor: 2,
-    nonLinearity: "relu",
-    scaling: 4,
-    sites: ["output"],
-    placement: "parallel",
-  },
-});
+export const ADAPTER_ARCHITECTURES: Readonly<Record<AdapterArchitecture, AdapterArchitectureSpec>> =
+  Object.freeze({
+    houlsby: {
+      reductionFactor: 16,
+      nonLinearity: "swish",
+      scaling: 1,
+      sites: ["attention.output", "output"],
+      placement: "sequential",
+    },
+    pfeiffer: {
+      reductionFactor: 16,
+      nonLinearity: "relu",
+      scaling: 1,
+      sites: ["output"],
+      placement: "sequential",
+    },
+    parallel: {
+      reductionFactor: 2,
+      nonLinearity: "relu",
+      scaling: 4,
+      sites: ["output"],
+      placement: "parallel",
+    },
+  });
 
 /**
  * Houlsby et al. (2019) adapters: one bottleneck adapter after the attention output
