@@ -1,7 +1,7 @@
 import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
+import { add, broadcastTo, concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
 import { Dropout } from "../../modules/dropout.js";
 import { Embedding } from "../../modules/embedding.js";
 import { LayerNorm } from "../../modules/layer-norm.js";
@@ -19,13 +19,8 @@ import {
   prefixColumns,
   prefixMaskBias,
 } from "../llama/decoder-prompt.js";
-import type { StaticKvCache } from "../llama/kv-cache.js";
-import {
-  type GenerationForwardInputs,
-  type GenerationSpec,
-  type LlamaInputs,
-  refusePromptInGeneration,
-} from "../llama/llama-model.js";
+import { StaticKvCache } from "../llama/kv-cache.js";
+import type { GenerationForwardInputs, GenerationSpec, LlamaInputs } from "../llama/llama-model.js";
 import type { Gpt2Config } from "./gpt2-config.js";
 import { Gpt2Block, type Gpt2Step } from "./gpt2-layers.js";
 import { checkGpt2Size } from "./gpt2-parameter-count.js";
@@ -81,12 +76,27 @@ export class Gpt2Model extends Module {
     const g = inputIds.graph;
     const [b, s] = inputIds.shape as [number, number];
     const p = prompt?.numVirtualTokens ?? 0;
+    const blocks = [...this.child<ModuleList<Gpt2Block>>("h")];
+    // generation (position ids / a cache) with a prompt: the virtual tokens come first and see
+    // only each other, so their keys and values per block (positions 0 .. P-1) act as a prefix
+    let virtual: StaticKvCache | undefined;
     if (prompt?.kind === "prompt" && (cache || positionIds)) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        "GPT-2: prompt tuning takes positions from 0 without a key/value cache; leave position_ids out",
+      virtual = StaticKvCache.prefill(p);
+      const at = constant(
+        g,
+        "int32",
+        [1, p],
+        Int32Array.from({ length: p }, (_, i) => i),
       );
+      let h = add(prompt.promptEmbeddings(g, 1), this.child<Layer>("wpe").forward(at, ctx));
+      h = this.child<Layer>("drop").forward(h, ctx);
+      const own = causalMaskBias(g, p);
+      blocks.forEach((block, i) => {
+        h = block.forward(h, own, ctx, { cache: virtual, layer: i });
+      });
     }
+    // "inline": virtual tokens before the tokens; "prefix": keys / values before each block's own
+    const mode = prompt === undefined ? undefined : prompt.kind === "prefix" || virtual ? "prefix" : "inline";
     let bias: Tensor;
     if (cache?.decoding) {
       if (attentionMask) {
@@ -96,21 +106,21 @@ export class Gpt2Model extends Module {
         );
       }
       bias = cache.decodeBias();
-      if (prompt?.kind === "prefix") bias = prefixColumns(bias, p);
+      if (mode === "prefix") bias = prefixColumns(bias, p);
     } else {
       if (attentionMask?.rank === 3) checkIds(attentionMask, "attention_mask", [...inputIds.shape, s]);
       else if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
-      if (prompt?.kind === "prompt") bias = causalMaskBias(g, p + s, extendedMask(attentionMask, p));
-      else if (prompt?.kind === "prefix") bias = prefixMaskBias(g, s, p, attentionMask);
+      if (mode === "inline") bias = causalMaskBias(g, p + s, extendedMask(attentionMask, p));
+      else if (mode === "prefix") bias = prefixMaskBias(g, s, p, attentionMask);
       else bias = causalMaskBias(g, s, attentionMask);
     }
     let positions: Tensor;
     if (positionIds) {
       checkIds(positionIds, "position_ids", inputIds.shape);
-      positions = prompt?.kind === "prefix" ? add(positionIds, p) : positionIds;
+      positions = mode === "prefix" ? add(positionIds, p) : positionIds;
     } else {
-      const n = prompt?.kind === "prompt" ? p + s : s;
-      const first = prompt?.kind === "prefix" ? p : 0;
+      const n = mode === "inline" ? p + s : s;
+      const first = mode === "prefix" ? p : 0;
       if (first + n > this.config.maxPositionEmbeddings) {
         throw new TunekitError(
           "SHAPE_MISMATCH",
@@ -126,20 +136,22 @@ export class Gpt2Model extends Module {
       );
     }
     let words = this.child<Layer>("wte").forward(inputIds, ctx);
-    if (prompt?.kind === "prompt") words = concat([prompt.promptEmbeddings(g, b), words], 1);
+    if (prompt && mode === "inline") words = concat([prompt.promptEmbeddings(g, b), words], 1);
     let x = add(words, this.child<Layer>("wpe").forward(positions, ctx));
     x = this.child<Layer>("drop").forward(x, ctx);
     const c = this.config;
-    let i = 0;
-    for (const block of this.child<ModuleList<Gpt2Block>>("h")) {
-      const prefix =
-        prompt?.kind === "prefix"
-          ? prompt.prefixKeyValues(g, b, i, c.numHiddenLayers, c.numAttentionHeads, c.headDim)
-          : undefined;
+    blocks.forEach((block, i) => {
+      let prefix: { key: Tensor; value: Tensor } | undefined;
+      if (virtual) {
+        const layer = virtual.present[i]!;
+        const to = (t: Tensor): Tensor => broadcastTo(t, [b, ...t.shape.slice(1)]);
+        prefix = { key: to(layer.keys), value: to(layer.values) };
+      } else if (prompt?.kind === "prefix") {
+        prefix = prompt.prefixKeyValues(g, b, i, c.numHiddenLayers, c.numAttentionHeads, c.headDim);
+      }
       const step: Gpt2Step | undefined = cache || prefix ? { cache, layer: i, prefix } : undefined;
       x = block.forward(x, bias, ctx, step);
-      i++;
-    }
+    });
     return this.child<Layer>("ln_f").forward(x, ctx);
   }
 }
@@ -224,7 +236,6 @@ export class Gpt2LMHeadModel extends Module {
    * runs on those positions only. Positions must stay below `n_positions`.
    */
   forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
-    refusePromptInGeneration(this, this.architecture);
     const hidden = this.transformer.forward(inputs, ctx, inputs.cache, decoderPromptEncoderOf(this));
     return this.pickAndHead(hidden, inputs.logitIndex, ctx);
   }

@@ -38,4 +38,3 @@ export {
   prefixColumns,
   prefixMaskBias,
 } from "./decoder-prompt.js";
-export { refusePromptInGeneration } from "./llama-model.js";

@@ -1,7 +1,7 @@
 import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
+import { add, broadcastTo, concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
 import { Embedding } from "../../modules/embedding.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
@@ -16,7 +16,7 @@ import {
   extendedMask,
   prefixColumns,
 } from "./decoder-prompt.js";
-import type { StaticKvCache } from "./kv-cache.js";
+import { type KvCacheLayer, StaticKvCache } from "./kv-cache.js";
 import { type LlamaConfig, LLAMA_MODEL_TYPES } from "./llama-config.js";
 import { LlamaDecoderLayer, LlamaRMSNorm } from "./llama-layers.js";
 import { checkLlamaSize } from "./llama-parameter-count.js";
@@ -176,19 +176,25 @@ export class LlamaModel extends Module {
     const { inputIds, attentionMask, positionIds } = inputs;
     checkIds(inputIds, "input_ids");
     if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
-    if (prompt.kind === "prompt" && (positionIds || cache)) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        "Llama decoder: prompt tuning takes positions 0 .. P+S-1 without a key/value cache; leave position_ids out (no packing)",
-      );
-    }
     const g = inputIds.graph;
     const [b, s] = inputIds.shape as [number, number];
     const p = prompt.numVirtualTokens;
     const c = this.config;
     let x = this.child<Layer>("embed_tokens").forward(inputIds, ctx);
     const layers = [...this.child<ModuleList<LlamaDecoderLayer>>("layers")];
-    if (prompt.kind === "prompt") {
+    // generation (position ids / a cache) with a prompt: the virtual tokens come first and see
+    // only each other, so their keys and values per layer (positions 0 .. P-1) act as a prefix
+    const generating = positionIds !== undefined || cache !== undefined;
+    let virtual: StaticKvCache | undefined;
+    if (prompt.kind === "prompt" && generating) {
+      virtual = StaticKvCache.prefill(p);
+      let h = prompt.promptEmbeddings(g, 1);
+      const own = causalMaskBias(g, p);
+      layers.forEach((layer, i) => {
+        h = layer.forward(h, own, ctx, { layer: i, cache: virtual });
+      });
+    }
+    if (prompt.kind === "prompt" && !generating) {
       x = concat([prompt.promptEmbeddings(g, b), x], 1);
       const bias = causalMaskBias(g, p + s, extendedMask(attentionMask, p), c.slidingWindow);
       for (const layer of layers) x = layer.forward(x, bias, ctx);
@@ -220,7 +226,9 @@ export class LlamaModel extends Module {
         };
       }
       layers.forEach((layer, i) => {
-        const prefix = prompt.prefixKeyValues(g, b, i, c.numHiddenLayers, c.numKeyValueHeads, c.headDim);
+        const prefix = virtual
+          ? broadcastPrefix(virtual.present[i]!, b)
+          : prompt.prefixKeyValues(g, b, i, c.numHiddenLayers, c.numKeyValueHeads, c.headDim);
         x = layer.forward(x, bias, ctx, { rope, cache, layer: i, prefix });
       });
     }
@@ -312,7 +320,6 @@ export class LlamaForCausalLM extends Module {
    * runs on those positions only. With a cache, see {@link GenerationForwardInputs}.
    */
   forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
-    refusePromptInGeneration(this, this.architecture);
     const hidden = this.model.forward(inputs, ctx, inputs.cache, decoderPromptEncoderOf(this));
     const [b, s, h] = hidden.shape as [number, number, number];
     const index = inputs.logitIndex;
@@ -361,23 +368,10 @@ export class LlamaForCausalLM extends Module {
   }
 }
 
-/**
- * Throws `INVALID_ARGUMENT` for a prompt-tuned decoder in `generate`, whose static cache does
- * not hold virtual tokens yet (a prefix-tuned one generates: its prefix sits beside the cache).
- *
- * @example
- * ```ts
- * refusePromptInGeneration(model, "LlamaForCausalLM");
- * ```
- */
-export function refusePromptInGeneration(model: Module, architecture: string): void {
-  if (decoderPromptEncoderOf(model)?.kind === "prompt") {
-    throw new TunekitError(
-      "INVALID_ARGUMENT",
-      `${architecture}: generation with a prompt-tuned model is not supported yet (the key/value cache ` +
-        "does not hold virtual tokens); generate with the base model, a prefix, or a LoRA / IA3 adapter",
-    );
-  }
+/** A batch-1 layer's keys and values `[1, kv, P, d]` broadcast to `[b, kv, P, d]`. */
+function broadcastPrefix(layer: KvCacheLayer, b: number): { key: Tensor; value: Tensor } {
+  const to = (t: Tensor): Tensor => broadcastTo(t, [b, ...t.shape.slice(1)]);
+  return { key: to(layer.keys), value: to(layer.values) };
 }
 
 function checkIds(t: Tensor, name: string, shape?: readonly number[]): void {
