@@ -60,7 +60,7 @@ export {
 } from "./ir/index.js";
 export type { DType, HostTensor, TypedArrayFor } from "./tensor/host-tensor.js";
 export { allocFor, hostTensor, sizeOf } from "./tensor/host-tensor.js";
-export type { Backend, CompileOptions, Executable, RunOptions } from "./backend/index.js";
+export type { Backend, CompileOptions, Executable } from "./backend/index.js";
 export type {
   BertConfig,
   BertHiddenAct,
