@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadCausalLmCheckpoint, readSafetensorsFile } from "@tunekit/core";
+import { createReferenceBackend, generate, loadCausalLmCheckpoint, readSafetensorsFile } from "@tunekit/core";
 import { readGenerationFixture } from "@tunekit/core/testing";
+import { loadPromptLearningAdapter } from "@tunekit/strategies";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";
 import { createBackend } from "./setup/backend-setup.js";
@@ -11,7 +12,8 @@ import { captureIo } from "./testing/capture-io.js";
 import { REPO } from "./testing/small-run.js";
 
 // tunekit merge on decoders (PEFT adapters written by Python PEFT, fixtures/peft-decoders): the
-// merged plain folder gives PEFT's adapted logits; tunekit generate runs GPT-2 folders.
+// merged plain folder gives PEFT's adapted logits; tunekit generate runs GPT-2 folders and takes
+// PEFT prompt / prefix tuning folders as --adapter.
 let dir = "";
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tunekit-decoder-merge-"));
@@ -83,4 +85,33 @@ describe("tunekit generate on GPT-2", () => {
     ]);
     expect(out).toBe(`${upToEos.join(" ")}\n`);
   });
+
+  it.each(["gpt2-prefix", "llama-prompt"])(
+    "--adapter takes a PEFT %s folder (prompt learning) and decodes as core's generate",
+    async (name) => {
+      const adapterDir = join(REPO, "fixtures", "peft-decoders", name);
+      const config = JSON.parse(await readFile(join(adapterDir, "adapter_config.json"), "utf8"));
+      const base = join(REPO, config.base_model_name_or_path);
+      const adapted = await loadPromptLearningAdapter((await loadCausalLmCheckpoint(base)).model, adapterDir);
+      const expected = await generate(adapted, createReferenceBackend(), [[5, 9, 12]], {
+        maxNewTokens: 6,
+        stopTokenIds: [],
+      });
+      const args = [
+        "generate",
+        base,
+        "--adapter",
+        adapterDir,
+        "--prompt-ids",
+        "5,9,12",
+        "--max-new-tokens",
+        "6",
+        "--json",
+      ];
+      const tokens: number[] = JSON.parse((await cli(args)).out).tokens;
+      // the CLI stops at EOS (id 2); compare up to it
+      const want = expected.sequences[0]!.tokens;
+      expect(tokens).toEqual(want.includes(2) ? want.slice(0, want.indexOf(2) + 1) : want);
+    },
+  );
 });

@@ -9,10 +9,10 @@ import {
   loadTokenizer,
   TunekitError,
 } from "@tunekit/core";
-import { loadAdapter } from "@tunekit/strategies";
 import { type CliCommand, type CommandContext, intFlag, stringFlag, UsageError } from "../command.js";
 import { createBackend } from "../setup/backend-setup.js";
 import { modelContextLength, runChatSession } from "../setup/chat-session.js";
+import { loadDecoderAdapter } from "../setup/decoder-adapter.js";
 
 /** `tunekit chat MODEL_DIR`: an interactive chat with a causal LM, through its chat template. */
 export const chatCommand: CliCommand = {
@@ -130,9 +130,7 @@ async function runChat(ctx: CommandContext): Promise<number> {
   const model: CausalLm =
     adapterDir === undefined
       ? base
-      : await loadAdapter(base, resolve(io.cwd, adapterDir), {
-          onWarning: (w) => io.stderr(`warning: ${w}\n`),
-        });
+      : await loadDecoderAdapter(base, resolve(io.cwd, adapterDir), (w) => io.stderr(`warning: ${w}\n`));
   const contextLength = intFlag(ctx, "context") ?? modelContextLength(model);
   if (contextLength <= maxNewTokens) {
     throw new UsageError(

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generate, loadCausalLmCheckpoint, loadTokenizer, type Tokenizer } from "@tunekit/core";
-import { loadAdapter } from "@tunekit/strategies";
 import { type CliCommand, type CommandContext, intFlag, stringFlag, UsageError } from "../command.js";
 import { createBackend } from "../setup/backend-setup.js";
+import { loadDecoderAdapter } from "../setup/decoder-adapter.js";
 
 /** `tunekit generate MODEL_DIR --prompt TEXT`: continues a prompt with a causal LM (optionally with an adapter). */
 export const generateCommand: CliCommand = {
@@ -109,9 +109,7 @@ async function runGenerate(ctx: CommandContext): Promise<number> {
   const model =
     adapterDir === undefined
       ? base
-      : await loadAdapter(base, resolve(io.cwd, adapterDir), {
-          onWarning: (w) => io.stderr(`warning: ${w}\n`),
-        });
+      : await loadDecoderAdapter(base, resolve(io.cwd, adapterDir), (w) => io.stderr(`warning: ${w}\n`));
   const backend = await createBackend({ name: backendName as "onnx" | "tfjs" }, (line) =>
     io.stderr(`${line}\n`),
   );
