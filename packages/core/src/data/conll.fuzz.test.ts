@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type HostileOutcome, mutations, runHostileCase } from "../testing/hostile-input.js";
-import { assertHostileProperty, hostileBytes } from "../testing/hostile-property.js";
+import { assertHostileProperty, hostileBytes } from "../testing/properties.js";
 import { parseConll } from "./conll.js";
 
 // Hostile CoNLL text: every input either parses or throws DATA_INVALID, each case within 1 s.

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HostileOutcome, mutations, runHostileCase } from "../testing/hostile-input.js";
-import { assertHostileProperty, hostileBytes } from "../testing/hostile-property.js";
+import { assertHostileProperty, hostileBytes } from "../testing/properties.js";
 import { loadDataset } from "./dataset.js";
 import type { DatasetConfig } from "./dataset-config.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findRepoRoot } from "../testing/parity-fixtures.js";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "../testing/hostile-input.js";
-import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/hostile-property.js";
+import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/properties.js";
 import { mulberry32 } from "./random.js";
 import { loadTokenizer, type Tokenizer, tokenizerFromJson } from "./tokenizer.js";
 

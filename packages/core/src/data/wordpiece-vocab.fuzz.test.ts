@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "../testing/hostile-input.js";
-import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/hostile-property.js";
+import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/properties.js";
 import { mulberry32 } from "./random.js";
 import type { Tokenizer } from "./tokenizer.js";
 import { tokenizerFromJson } from "./tokenizer.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../data/random.js";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "../testing/hostile-input.js";
-import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/hostile-property.js";
+import { assertHostileProperty, hostileBytes, hostileJson } from "../testing/properties.js";
 import { parseBertConfig, readBertConfig } from "./hf-config.js";
 
 // Hostile config.json: every input either parses or throws a typed TunekitError

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type HostileOutcome, mutations, runHostileCase } from "../testing/hostile-input.js";
-import { assertHostileProperty, hostileBytes } from "../testing/hostile-property.js";
+import { assertHostileProperty, hostileBytes } from "../testing/properties.js";
 import { makeTestZip, type TestZipEntry } from "./zip.test-helpers.js";
 import { readTorchCheckpoint } from "./torch-bin.js";
 import { readZip } from "./zip.js";

@@ -30,14 +30,6 @@ export {
 export type { FixtureTrainingOptions, FixtureTrainingResult } from "./fixture-training.js";
 export type { HostileOutcome } from "./hostile-input.js";
 export { mutateBytes, mutateJson, mutations, randomJsonValue, runHostileCase } from "./hostile-input.js";
-export type { ByteEdit } from "./hostile-property.js";
-export {
-  applyByteEdit,
-  assertHostileProperty,
-  fuzzRuns,
-  hostileBytes,
-  hostileJson,
-} from "./hostile-property.js";
 export { parityFixtureBatches, trainParityFixture } from "./fixture-training.js";
 export type { ParityGroup, ParityReport } from "./parity.js";
 export {

@@ -2,15 +2,8 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mulberry32 } from "@tunekit/core";
-import {
-  assertHostileProperty,
-  type HostileOutcome,
-  hostileBytes,
-  hostileJson,
-  mutateJson,
-  mutations,
-  runHostileCase,
-} from "@tunekit/core/testing";
+import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "@tunekit/core/testing";
+import { assertHostileProperty, hostileBytes, hostileJson } from "@tunekit/core/testing/properties";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBottleneckAdapter } from "../adapters/adapter-file.js";
 import { loadAdapterFolder } from "../adapters/adapter-folder.js";

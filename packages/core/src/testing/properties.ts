@@ -1,3 +1,6 @@
+// @tunekit/core/testing/properties: fast-check arbitraries and a property runner for
+// hostile-input tests. A subpath of its own so that @tunekit/core/testing does not need
+// fast-check (an optional peer dependency: install it to use this entry point).
 import * as fc from "fast-check";
 import type { TunekitErrorCode } from "../errors.js";
 import { type HostileOutcome, runHostileCase } from "./hostile-input.js";
