@@ -186,7 +186,9 @@ describe("tunekit train on a causal LM", () => {
     expect(merged).toMatchObject({ ok: true, command: "merge", peftType: "LORA" });
     expect(merged.maxAbsDifference).toBeLessThan(1e-4);
     const prompt = ["--prompt-ids", "260,117,115,101,114,10", "--max-new-tokens", "6", "--json"];
-    const adapted = JSON.parse((await cli(["generate", "lora/model", "--adapter", "lora/adapter", ...prompt])).out);
+    const adapted = JSON.parse(
+      (await cli(["generate", "lora/model", "--adapter", "lora/adapter", ...prompt])).out,
+    );
     const plain = JSON.parse((await cli(["generate", "lora-merged", ...prompt])).out);
     expect(plain.tokens).toEqual(adapted.tokens);
     const { err } = await cli(["merge", "full", "--out", "full-merged"], EXIT.usageError);
