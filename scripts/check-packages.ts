@@ -45,8 +45,16 @@ interface LockEntry {
   [key: string]: unknown;
 }
 
-const run = (cmd: string, args: readonly string[], cwd: string): string =>
-  execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
+/** The environment without the `npm_config_*` settings an enclosing `npm run` exports. */
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)));
+const run = (cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = cleanEnv): string =>
+  execFileSync(cmd, args, {
+    cwd,
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 1 << 26,
+  });
 
 /** The README block after the "Use tunekit from your own project" heading that starts with `// train.mjs`. */
 async function readmeExample(): Promise<string> {
@@ -152,7 +160,8 @@ try {
       const deps = Object.fromEntries([...tarballs].map(([name, t]) => [name, `file:${t.file}`]));
       await writeFile(
         join(project, "package.json"),
-        `${JSON.stringify({ name: "own-project", private: true, type: "module", dependencies: deps }, null, 2)}\n`,
+        // as the README tells users: onnxruntime-node's install script (a CUDA download) denied
+        `${JSON.stringify({ name: "own-project", private: true, type: "module", dependencies: deps, allowScripts: { "onnxruntime-node": false } }, null, 2)}\n`,
       );
       await writeFile(
         join(project, "package-lock.json"),
