@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, posix, relative } from "node:path";
 
 /** A repository Markdown file shown on the site, and where. */
@@ -59,9 +59,10 @@ function escapeOutsideCode(line: string): string {
 
 /**
  * Rewrites one repository Markdown file for the site: drops its `# title` (the including
- * page has its own), maps relative links through {@link siteRouteOf} (anchors kept), turns
- * links to other repository files into plain text, and escapes text that Vue would read as
- * markup. Code blocks are left as they are.
+ * page has its own), maps relative links through {@link siteRouteOf} (anchors kept), then
+ * through `fileRoute` (repository files the site publishes as they are), turns other links to
+ * repository files into plain text, and escapes text that Vue would read as markup. Code
+ * blocks are left as they are.
  *
  * @example
  * ```ts
@@ -69,7 +70,11 @@ function escapeOutsideCode(line: string): string {
  * // "See [backends](/guide/backends#which)."
  * ```
  */
-export function rewriteForSite(markdown: string, source: string): string {
+export function rewriteForSite(
+  markdown: string,
+  source: string,
+  fileRoute: (repoPath: string) => string | undefined = () => undefined,
+): string {
   const dir = posix.dirname(source);
   let fence: string | undefined;
   const out: string[] = [];
@@ -95,7 +100,8 @@ export function rewriteForSite(markdown: string, source: string): string {
       (whole, bang: string, text: string, href: string) => {
         if (/^(https?:|mailto:|#)/.test(href)) return whole;
         const [path = "", anchor] = href.split("#");
-        const route = siteRouteOf(posix.normalize(posix.join(dir, path)));
+        const target = posix.normalize(posix.join(dir, path));
+        const route = siteRouteOf(target) ?? fileRoute(target);
         if (route === undefined || bang === "!") return text;
         return `[${text}](${route}${anchor === undefined || route.endsWith("/") ? "" : `#${anchor}`})`;
       },
@@ -116,6 +122,17 @@ export function rewriteForSite(markdown: string, source: string): string {
  */
 export function writeImportedPages(repoRoot: string, siteDir: string): string[] {
   const written: string[] = [];
+  // Small text files the pages link to (example configs, a schema) are published
+  // under /files/ so that their links work; anything else stays plain text.
+  const fileRoute = (repoPath: string): string | undefined => {
+    const file = join(repoRoot, repoPath);
+    if (!/\.(json|ya?ml|txt)$/.test(repoPath) || repoPath.startsWith("..")) return undefined;
+    if (!existsSync(file) || !statSync(file).isFile() || statSync(file).size > 65_536) return undefined;
+    const copy = join(siteDir, "public", "files", repoPath);
+    mkdirSync(dirname(copy), { recursive: true });
+    copyFileSync(file, copy);
+    return `/files/${repoPath}`;
+  };
   for (const page of IMPORTED_PAGES) {
     const text = readFileSync(join(repoRoot, page.source), "utf8");
     const name = page.source.startsWith("packages/")
@@ -123,7 +140,7 @@ export function writeImportedPages(repoRoot: string, siteDir: string): string[] 
       : posix.basename(page.source);
     const file = join(siteDir, "generated", name);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, rewriteForSite(text, page.source));
+    writeFileSync(file, rewriteForSite(text, page.source, fileRoute));
     written.push(relative(siteDir, file));
   }
   return written;

@@ -21,6 +21,11 @@ describe("imported repository pages", () => {
       "tunekit train <config> # [not](a-link.md)",
       "```",
     ].join("\n");
+    expect(
+      rewriteForSite("[cfg](../examples/a.json) [x](../examples/b.json)", "docs/x.md", (p) =>
+        p === "examples/a.json" ? "/files/examples/a.json" : undefined,
+      ),
+    ).toBe("[cfg](/files/examples/a.json) x");
     expect(rewriteForSite(page, "docs/architecture.md").split("\n")).toEqual([
       "See [backends](/guide/backends#which-one-to-use), [onnx](/api/@tunekit/backend-onnx/),",
       "the script, [web](https://example.org) and &lt;dir> &#123;&#123; x }} `a <b> {{ c }}`.",

@@ -13,6 +13,8 @@ const TYPES: Readonly<Record<string, string>> = {
   ".woff2": "font/woff2",
   ".ico": "image/x-icon",
   ".txt": "text/plain; charset=utf-8",
+  ".yaml": "text/plain; charset=utf-8",
+  ".yml": "text/plain; charset=utf-8",
 };
 
 /** A running static server and its base URL. */

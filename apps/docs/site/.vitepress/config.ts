@@ -41,6 +41,9 @@ export default defineConfig({
   description: "Fine-tune pre-trained transformers from TypeScript, in Node.",
   srcExclude: ["data/**", "generated/**"],
   lastUpdated: false,
+  // Repository files published under /files/ (public assets) are checked by the site's link
+  // test (VitePress checks page links, not public assets).
+  ignoreDeadLinks: [/^\/files\//],
   head: [["link", { rel: "icon", type: "image/svg+xml", href: "/logo.svg" }]],
   themeConfig: {
     nav: [
