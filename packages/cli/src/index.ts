@@ -4,6 +4,7 @@ export type { CliCommand, CommandContext } from "./command.js";
 export { intFlag, stringFlag, UsageError } from "./command.js";
 export { readConfigFile } from "./config/config-file.js";
 export type { CausalLmDataSpec } from "./config/causal-lm-config.js";
+export type { ClassWeightsSpec } from "./config/class-balance.js";
 export type { MixtureSpec, TaskSpec } from "./config/tasks-config.js";
 export type {
   BackendSpec,
