@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { readSafetensorsFile, TunekitError, writeFileAtomic, writeSafetensorsFile } from "@tunekit/core";
+import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from "@tunekit/core";
 import { applyOverrides, type CommandContext, type ConfigOverride } from "../command.js";
 import { ConfigValidator, isRecord } from "../config/validate.js";
 import { formatTable } from "../format-table.js";
