@@ -99,7 +99,7 @@ export function summarizeOnnxProfile(
  *
  * @example
  * ```ts
- * const files = profileFiles("/tmp/step", Date.now() - 60_000);
+ * const files = profileFiles("profiles/step", Date.now() - 60_000);
  * ```
  */
 export function profileFiles(prefix: string, sinceMs: number): string[] {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { disableOnnxTelemetry, ORT_TELEMETRY_ENV } from "./telemetry.js";
 
 // A child process runs one session; without ORT_DISABLE_TELEMETRY onnxruntime-node's Linux
-// build leaves /tmp/mat-debug-<pid>.log behind for every process (246 had piled up).
+// build leaves a mat-debug-<pid>.log in the temp folder behind for every process (246 had piled up).
 const SCRIPT = `
 import * as tk from "@tunekit/core";
 import { createOnnxBackend } from "./backend.ts";

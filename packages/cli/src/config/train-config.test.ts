@@ -2,7 +2,7 @@ import { isTunekitError, type TunekitError } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { parseTrainConfig } from "./train-config.js";
 
-const where = { source: "train.json", configDir: "/repo/examples", cwd: "/work" };
+const where = { source: "train.json", configDir: "/repo/examples", cwd: "/srv" };
 const minimal = {
   model: { random: { layers: 1, hidden: 32, heads: 2 } },
   tokenizer: "tok",
@@ -40,7 +40,7 @@ describe("parseTrainConfig", () => {
       maxRows: {},
       evalSplit: "validation",
     });
-    expect(c.output).toBe("/work/runs/x");
+    expect(c.output).toBe("/srv/runs/x");
     expect(c.backend).toEqual({ name: "onnx" });
     expect(c.strategy).toEqual({ method: "full", options: {} });
     expect(c.training).toMatchObject({

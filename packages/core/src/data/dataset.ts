@@ -53,7 +53,7 @@ export interface Dataset {
  *
  * @example
  * ```ts
- * const { train, validation, labelNames } = await loadDataset(config, { baseDir: "/work/main" });
+ * const { train, validation, labelNames } = await loadDataset(config, { baseDir: process.cwd() });
  * ```
  */
 export interface DatasetSplits {
@@ -73,7 +73,7 @@ export interface DatasetSplits {
  * @example
  * ```ts
  * const sst5 = await loadDataset(JSON.parse(await readFile("examples/data/sst5.json", "utf8")), {
- *   baseDir: "/work/main",
+ *   baseDir: process.cwd(),
  * });
  * sst5.labelNames; // ["negative", "neutral", "positive"]
  * ```

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseDatasetConfig } from "./dataset-config.js";
 import { type DatasetSplits, loadDataset } from "./dataset.js";
 
-// Every example config in examples/data/ loads its data set from /work/shared/data with no code.
+// Every example config in examples/data/ loads its data set from the shared data folder beside the repository (../shared/data) with no code.
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const EXAMPLES = join(REPO_ROOT, "examples", "data");
 const SHARED_OVERRIDE = process.env.TUNEKIT_SHARED_DIR;

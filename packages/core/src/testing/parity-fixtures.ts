@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
  *
  * @example
  * ```ts
- * findRepoRoot(); // "/work/main"
+ * findRepoRoot(); // the folder holding the repository's package.json, e.g. "~/src/tunekit"
  * ```
  */
 export function findRepoRoot(from: string = process.cwd()): string | undefined {
@@ -56,7 +56,7 @@ export function parityFixtureFolders(env: string | undefined = process.env.PARIT
  *
  * @example
  * ```ts
- * committedParityFixtureFolders(); // ["/work/main/fixtures/parity/bert-1l-h16-5labels-b3-seq7", ...]
+ * committedParityFixtureFolders(); // ["<repo>/fixtures/parity/bert-1l-h16-5labels-b3-seq7", ...]
  * ```
  */
 export function committedParityFixtureFolders(root: string | undefined = findRepoRoot()): string[] {
