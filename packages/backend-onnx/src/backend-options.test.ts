@@ -4,6 +4,7 @@ import { join } from "node:path";
 import * as tk from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
+import { resolveExecutionProviders } from "./providers.js";
 import { expectClose, f32 } from "./onnx.test-helpers.js";
 
 const graph = () =>
@@ -48,10 +49,42 @@ describe("session options pass through to onnxruntime", () => {
     }
   });
 
-  it("an unknown execution provider fails at compile with onnxruntime's reason", async () => {
-    const backend = await createOnnxBackend({ executionProviders: [{ name: "no-such-ep" }] });
-    expect(backend.name).toBe("onnx-no-such-ep");
-    await expect(backend.compile(graph())).rejects.toThrow(/onnxruntime rejected the lowered model/);
+  it("a provider this build does not know: falls back to cpu with a message saying why", async () => {
+    const messages: string[] = [];
+    const backend = await createOnnxBackend({
+      executionProviders: [{ name: "no-such-ep" }],
+      log: (m) => messages.push(m),
+    });
+    expect(backend.name).toBe("onnx-cpu");
+    expect(backend.executionProviders).toEqual(["cpu"]);
+    expect(messages.join("\n")).toMatch(
+      /"no-such-ep" is not available: this onnxruntime-node build does not know it/,
+    );
+    expect(messages.join("\n")).toMatch(/falling back to the cpu provider/);
+    expectClose((await (await backend.compile(graph())).run({ x })).y, [2, 2], [8, 11, 16, 23]);
     backend.dispose();
+  });
+
+  it('fallback: "error" fails at creation, naming the provider and the way out', async () => {
+    await expect(
+      createOnnxBackend({ executionProviders: [{ name: "no-such-ep" }], fallback: "error" }),
+    ).rejects.toThrow(/"no-such-ep" is not available.*drop fallback: "error" to run on the CPU/);
+  });
+
+  it("cuda and webgpu: used where they start, otherwise dropped with the reason (this CPU machine: dropped)", async () => {
+    const resolved = await resolveExecutionProviders([{ name: "cuda", deviceId: 0 }, "webgpu"]);
+    const names = resolved.providers.map((p) => (typeof p === "string" ? p : p.name));
+    expect(names.at(-1)).toBe("cpu");
+    for (const ep of ["cuda", "webgpu"]) {
+      if (names.includes(ep)) continue; // a machine where it starts
+      const message = resolved.dropped.find((m) => m.includes(`"${ep}" is not available`));
+      expect(message).toBeDefined();
+      if (ep === "cuda") expect(message).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12|could not start it/);
+    }
+  });
+
+  it("an empty provider list or an entry without a name is an INVALID_ARGUMENT", async () => {
+    await expect(resolveExecutionProviders([])).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(resolveExecutionProviders([{ name: "" }])).rejects.toThrow(/must be a provider name/);
   });
 });

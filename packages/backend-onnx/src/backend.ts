@@ -8,23 +8,13 @@ import {
 } from "@tunekit/core";
 import * as ort from "onnxruntime-node";
 import { profileFiles } from "./profile.js";
+import { type OnnxExecutionProvider, resolveExecutionProviders } from "./providers.js";
 import { validateFeeds } from "./feeds.js";
 import { type LoweredModel, lowerGraph } from "./lower.js";
 import { SessionCache } from "./session-cache.js";
 import { disableOnnxTelemetry } from "./telemetry.js";
 
 disableOnnxTelemetry(); // before the first session: no mat-debug-<pid>.log litter, no ~/.cache database
-
-/**
- * An onnxruntime execution provider: a name (`"cpu"`, `"cuda"`) or an object with a `name`
- * and that provider's options, passed through to onnxruntime unchanged.
- *
- * @example
- * ```ts
- * const eps: OnnxExecutionProvider[] = [{ name: "cuda", deviceId: 0 }, "cpu"];
- * ```
- */
-export type OnnxExecutionProvider = "cpu" | "cuda" | ({ readonly name: string } & Record<string, unknown>);
 
 /**
  * Options of {@link createOnnxBackend}.
@@ -35,8 +25,18 @@ export type OnnxExecutionProvider = "cpu" | "cuda" | ({ readonly name: string } 
  * ```
  */
 export interface OnnxBackendOptions {
-  /** Execution providers in priority order (default `["cpu"]`). */
+  /**
+   * Execution providers in priority order, each a name or `{ name, ...options }` passed to
+   * onnxruntime (default `["cpu"]`): `[{ name: "cuda", deviceId: 0 }]`, `["webgpu"]`. Each is
+   * tried once when the backend is created; one that cannot run here is dropped with a
+   * message (to `log`, else `console.warn`) saying why, and the CPU provider is used.
+   */
   readonly executionProviders?: readonly OnnxExecutionProvider[];
+  /**
+   * What to do when a requested provider cannot run here: `"cpu"` (default) falls back to
+   * the CPU provider with a message; `"error"` fails {@link createOnnxBackend}.
+   */
+  readonly fallback?: "cpu" | "error";
   /** Threads inside one op (default: onnxruntime's choice, one per physical core). */
   readonly intraOpNumThreads?: number;
   /** Threads across independent ops (used with parallel execution mode only). */
@@ -92,6 +92,8 @@ export interface OnnxBackendOptions {
  * ```
  */
 export interface OnnxBackend extends Backend {
+  /** Execution provider names the sessions use, in priority order (after any fallback). */
+  readonly executionProviders: readonly string[];
   /** Sessions created so far (cache misses) and sessions alive now. */
   sessionStats(): { readonly created: number; readonly live: number };
   /**
@@ -191,7 +193,11 @@ class OnnxExecutable implements Executable {
  * ```
  */
 export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
-  const eps = options.executionProviders ?? ["cpu"];
+  const resolved = await resolveExecutionProviders(options.executionProviders ?? ["cpu"], {
+    ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
+  });
+  for (const message of resolved.dropped) (options.log ?? console.warn)(`onnx backend: ${message}`);
+  const eps = resolved.providers;
   const name = backendName(eps);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: eps as ort.InferenceSession.ExecutionProviderConfig[],
@@ -262,6 +268,7 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
       live.add(exe);
       return exe;
     },
+    executionProviders: eps.map((ep) => (typeof ep === "string" ? ep : ep.name)),
     sessionStats: () => ({ created: cache.created, live: cache.size }),
     async endProfiling(): Promise<string[]> {
       if (!options.enableProfiling) return [];

@@ -1,5 +1,7 @@
-export type { OnnxBackend, OnnxBackendOptions, OnnxExecutionProvider } from "./backend.js";
+export type { OnnxBackend, OnnxBackendOptions } from "./backend.js";
 export { createOnnxBackend } from "./backend.js";
+export type { OnnxExecutionProvider, ResolvedExecutionProviders } from "./providers.js";
+export { resolveExecutionProviders } from "./providers.js";
 export type { LoweredModel, ModelIO } from "./lower.js";
 export type { LowerOptions } from "./lower-context.js";
 export { lowerGraph } from "./lower.js";
