@@ -15,6 +15,8 @@
  *   --no-peer   --no-fwd   --no-arena (onnx: onnxruntime's CPU arena off; with the environment variable
  *   MALLOC_MMAP_THRESHOLD_=1048576 this trades about 200 MB of peak RSS for slower steps, see the
  *   backend-onnx README)
+ *   --optimizer-on-host (AdamW in place on the host, one pass per parameter: TrainStepRunner's
+ *   optimizerOnHost; the graph returns gradients only)
  *   --no-peak (skip the MatMul peak: the best-of-9 line, and the probe timed after every step
  *   that gives each case's of_matmul_peak under the same load)   --python=PATH (an interpreter with torch; default: the first of
  *   python3, /usr/bin/python3, python that imports torch)
@@ -65,6 +67,7 @@ const known = new Set([
   "no-fwd",
   "python",
   "no-arena",
+  "optimizer-on-host",
 ]);
 for (const k of flags.keys()) {
   if (!known.has(k))
@@ -151,6 +154,7 @@ for (const backend of backends) {
       threads,
       probePeak: !flags.has("no-peak"),
       noArena: flags.has("no-arena"),
+      optimizerOnHost: flags.has("optimizer-on-host"),
       profile: flags.has("profile") && backend === "onnx",
     };
     const runs: Record<string, unknown>[] = [];

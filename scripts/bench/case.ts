@@ -32,6 +32,8 @@ export interface CaseSpec {
   readonly noArena: boolean;
   /** onnx only: profile the timed steps and report the op types that dominate. */
   readonly profile: boolean;
+  /** Apply AdamW on the host, in place (TrainStepRunner's `optimizerOnHost`). */
+  readonly optimizerOnHost?: boolean;
 }
 
 async function makeBackend(
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
     H: spec.sizes.hidden,
     batch: spec.sizes.batch,
     seq: spec.sizes.seq,
+    ...(spec.optimizerOnHost ? { optimizer: "host" } : {}),
   };
   const model = adapt(base, spec.mode);
   const { backend, topOps } = await makeBackend(spec);
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
     params,
     forward: benchForward(model as tk.BertForSequenceClassification),
     optimizer: tk.adamw({ weightDecay: 0.01 }),
+    ...(spec.optimizerOnHost ? { optimizerOnHost: true } : {}),
   });
   const batch = benchBatch(spec.sizes);
   let t = performance.now();

@@ -481,6 +481,7 @@ export {
 export type {
   AdamWOptions,
   DecayFilterOption,
+  HostOptimizerUpdateArgs,
   LrSchedule,
   Optimizer,
   OptimizerConfig,
@@ -517,6 +518,7 @@ export {
   buildEvalStep,
   buildTrainStep,
   GRAD_NORM_OUTPUT,
+  gradOutputName,
   LOSS_OUTPUT,
   LR_INPUT,
   newValueName,

@@ -3,6 +3,7 @@ export { adamw } from "./adamw.js";
 export { clipGradNorm } from "./clip-grad-norm.js";
 export type {
   DecayFilterOption,
+  HostOptimizerUpdateArgs,
   Optimizer,
   OptimizerConfig,
   OptimizerUpdateArgs,

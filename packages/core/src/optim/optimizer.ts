@@ -92,6 +92,30 @@ export interface Optimizer {
   stateSlots(param: HostTensor): Record<string, HostTensor>;
   /** The updated parameter and state, built from IR ops on the graph of `args.param`. */
   update(args: OptimizerUpdateArgs): OptimizerUpdateResult;
+  /**
+   * The same update applied in place on host arrays, in one pass over the parameter
+   * (optional; used by `TrainStepRunner`'s `optimizerOnHost`).
+   */
+  updateOnHost?(args: HostOptimizerUpdateArgs): void;
+}
+
+/**
+ * Arguments of {@link Optimizer.updateOnHost}: the parameter, its gradient and its state
+ * slots as host arrays (the parameter and state are updated in place), the 1-based step and
+ * the learning rate.
+ *
+ * @example
+ * ```ts
+ * opt.updateOnHost?.({ name: "w", param: w.data, grad: gw.data, state: { m, v }, step: 1, lr: 1e-3 });
+ * ```
+ */
+export interface HostOptimizerUpdateArgs {
+  readonly name?: string;
+  readonly param: Float32Array;
+  readonly grad: Float32Array;
+  readonly state: Readonly<Record<string, Float32Array>>;
+  readonly step: number;
+  readonly lr: number;
 }
 
 const NO_DECAY_PATTERN = /(^|\.)bias$|layer_?norm|(^|\.)ln(_\w+)?\./i;

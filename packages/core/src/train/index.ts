@@ -10,6 +10,7 @@ export { buildEvalStep, buildTrainStep } from "./train-step.js";
 export {
   accumulatorInputName,
   GRAD_NORM_OUTPUT,
+  gradOutputName,
   LOSS_OUTPUT,
   LR_INPUT,
   newValueName,

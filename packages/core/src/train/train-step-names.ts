@@ -45,3 +45,16 @@ export function accumulatorInputName(param: string): string {
 export function newValueName(name: string): string {
   return `${name}::new`;
 }
+
+/**
+ * Output name of a parameter's (clipped) gradient, in a step built with `optimizerOnHost`:
+ * `<param>::grad`.
+ *
+ * @example
+ * ```ts
+ * gradOutputName("classifier.weight"); // "classifier.weight::grad"
+ * ```
+ */
+export function gradOutputName(param: string): string {
+  return `${param}::grad`;
+}

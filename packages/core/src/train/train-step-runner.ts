@@ -10,6 +10,7 @@ import { buildEvalStep, buildTrainStep } from "./train-step.js";
 import {
   accumulatorInputName,
   GRAD_NORM_OUTPUT,
+  gradOutputName,
   LOSS_OUTPUT,
   LR_INPUT,
   newValueName,
@@ -38,6 +39,15 @@ export interface TrainStepRunnerOptions {
   readonly dropout?: boolean;
   /** Base seed of the per-step dropout seeds (default 0). */
   readonly seed?: number;
+  /**
+   * Apply the optimizer on the host, in place and in one pass per parameter
+   * ({@link Optimizer.updateOnHost}), instead of in the graph (default false). The backend
+   * then returns gradients only, and optimizer state never crosses into the backend: for
+   * full fine-tuning on the CPU this removes about 14 elementwise passes per parameter and
+   * two thirds of the per-step output copies. Parameters are updated in place (each
+   * parameter's `value` is replaced by a private copy once, at the first update).
+   */
+  readonly optimizerOnHost?: boolean;
 }
 
 /**
@@ -94,6 +104,11 @@ function signatureOf(specs: Record<string, InputSpec>): string {
 }
 
 const scalarF32 = (v: number): HostTensor => hostTensor("float32", [], [v]);
+const copyTensor = (t: HostTensor): HostTensor => ({
+  ...t,
+  shape: [...t.shape],
+  data: t.data.slice() as never,
+});
 
 interface CompiledTrainStep {
   readonly step: TrainStep;
@@ -129,6 +144,10 @@ export class TrainStepRunner {
   private readonly evalCache = new Map<string, Promise<CompiledEvalStep>>();
   private optimizerState = new Map<string, HostTensor>();
   private accumulators = new Map<string, HostTensor>();
+  /** optimizerOnHost: each parameter's own copy, updated in place (by name). */
+  private readonly privateValues = new Map<string, HostTensor>();
+  /** State slot names of each trainable parameter. */
+  private readonly slotNames = new Map<string, string[]>();
   private updates = 0;
   private micro = 0;
   private busy = false;
@@ -143,6 +162,12 @@ export class TrainStepRunner {
       );
     }
     this.trainable = options.params.filter((p) => p.trainable);
+    if (options.optimizerOnHost && !options.optimizer.updateOnHost) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `TrainStepRunner: optimizerOnHost needs an optimizer with updateOnHost; ${options.optimizer.name} has none (drop optimizerOnHost)`,
+      );
+    }
     const names = new Set<string>();
     for (const p of options.params) {
       if (names.has(p.name))
@@ -150,7 +175,9 @@ export class TrainStepRunner {
       names.add(p.name);
     }
     for (const p of this.trainable) {
-      for (const [slot, value] of Object.entries(options.optimizer.stateSlots(p.value))) {
+      const slots = options.optimizer.stateSlots(p.value);
+      this.slotNames.set(p.name, Object.keys(slots));
+      for (const [slot, value] of Object.entries(slots)) {
         this.optimizerState.set(stateInputName(p.name, slot), value);
       }
     }
@@ -189,8 +216,9 @@ export class TrainStepRunner {
         this.trainCache.set(key, compiled);
       }
       const { step, exe } = await compiled;
+      const onHost = update && this.options.optimizerOnHost === true;
       const feeds: Record<string, HostTensor> = { ...batch };
-      if (update) {
+      if (update && !onHost) {
         feeds[STEP_INPUT] = scalarF32(this.updates + 1);
         feeds[LR_INPUT] = scalarF32(opts.lr);
       }
@@ -201,6 +229,10 @@ export class TrainStepRunner {
       const byName = new Map(this.trainable.map((p) => [p.name, p]));
       for (const name of step.trainableNames) feeds[name] = byName.get(name)!.value;
       for (const name of step.stateNames) feeds[name] = this.optimizerState.get(name)!;
+      if (onHost) {
+        // Updated in place: never write into arrays the caller handed in.
+        for (const name of step.trainableNames) feeds[name] = this.ownValue(byName.get(name)!);
+      }
       step.accumulatorNames.forEach((name, i) => {
         const param = byName.get(step.trainableNames[i]!)!;
         feeds[name] = this.accumulators.get(name) ?? hostTensor("float32", param.value.shape);
@@ -214,8 +246,11 @@ export class TrainStepRunner {
         this.micro++;
         return { loss, applied: false, outputs };
       }
-      for (const name of step.trainableNames) byName.get(name)!.value = out[newValueName(name)]!;
-      for (const name of step.stateNames) this.optimizerState.set(name, out[newValueName(name)]!);
+      if (onHost) this.applyOnHost(step.trainableNames, byName, out, opts.lr);
+      else {
+        for (const name of step.trainableNames) byName.get(name)!.value = out[newValueName(name)]!;
+        for (const name of step.stateNames) this.optimizerState.set(name, out[newValueName(name)]!);
+      }
       this.accumulators.clear();
       this.micro = 0;
       this.updates++;
@@ -249,7 +284,10 @@ export class TrainStepRunner {
     return {
       step: this.updates,
       microStep: this.micro,
-      optimizer: Object.fromEntries(this.optimizerState),
+      // Copies when the optimizer updates the state in place (optimizerOnHost).
+      optimizer: this.options.optimizerOnHost
+        ? Object.fromEntries([...this.optimizerState].map(([n, t]) => [n, copyTensor(t)]))
+        : Object.fromEntries(this.optimizerState),
       accumulators: Object.fromEntries(this.accumulators),
       optimizerConfig: this.options.optimizer.config,
     };
@@ -301,7 +339,9 @@ export class TrainStepRunner {
       }
       checkShape(name, t, param);
     }
-    this.optimizerState = new Map(Object.entries(state.optimizer));
+    this.optimizerState = new Map(
+      Object.entries(state.optimizer).map(([n, t]) => [n, this.options.optimizerOnHost ? copyTensor(t) : t]),
+    );
     this.accumulators = new Map(Object.entries(state.accumulators));
     this.updates = step;
     this.micro = state.microStep;
@@ -313,6 +353,39 @@ export class TrainStepRunner {
     this.trainCache.clear();
     this.evalCache.clear();
     for (const exe of await Promise.allSettled(all)) if (exe.status === "fulfilled") exe.value.dispose();
+  }
+
+  private applyOnHost(
+    names: readonly string[],
+    byName: ReadonlyMap<string, TrainableParameterLike>,
+    out: Readonly<Record<string, HostTensor>>,
+    lr: number,
+  ): void {
+    const optimizer = this.options.optimizer;
+    for (const name of names) {
+      const p = byName.get(name)!;
+      const state: Record<string, Float32Array> = {};
+      for (const slot of this.slotNames.get(name)!) {
+        state[slot] = this.optimizerState.get(stateInputName(name, slot))!.data as Float32Array;
+      }
+      optimizer.updateOnHost!({
+        name,
+        param: this.ownValue(p).data as Float32Array,
+        grad: out[gradOutputName(name)]!.data as Float32Array,
+        state,
+        step: this.updates + 1,
+        lr,
+      });
+    }
+  }
+
+  /** The parameter's value as this runner's own copy (made once, and again if replaced from outside). */
+  private ownValue(p: TrainableParameterLike): HostTensor {
+    if (this.privateValues.get(p.name) !== p.value) {
+      p.value = copyTensor(p.value);
+      this.privateValues.set(p.name, p.value);
+    }
+    return p.value;
   }
 
   private enter(): void {
@@ -342,6 +415,7 @@ export class TrainStepRunner {
       gradientAccumulation: this.accumulation,
       phase,
       dropout: o.dropout ?? false,
+      ...(o.optimizerOnHost ? { optimizerOnHost: true } : {}),
       ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
     });
     const exe = await o.backend.compile(step.graph, {

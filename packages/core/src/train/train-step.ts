@@ -9,6 +9,7 @@ import type { Optimizer } from "../optim/optimizer.js";
 import type { DType, HostTensor } from "../tensor/host-tensor.js";
 import {
   accumulatorInputName,
+  gradOutputName,
   GRAD_NORM_OUTPUT,
   LOSS_OUTPUT,
   LR_INPUT,
@@ -94,6 +95,12 @@ export interface TrainStepOptions {
   readonly gradientAccumulation?: number;
   /** `"update"` (default) or `"accumulate"` (gradient accumulation only). */
   readonly phase?: "update" | "accumulate";
+  /**
+   * The update phase outputs each parameter's (clipped) gradient as `<param>::grad` instead
+   * of applying the optimizer in the graph (no `step`, `lr` or state inputs): the caller
+   * applies {@link Optimizer.updateOnHost}.
+   */
+  readonly optimizerOnHost?: boolean;
   /** Whether dropout is on (adds the int32 scalar `seed` input). */
   readonly dropout: boolean;
 }
@@ -182,8 +189,9 @@ export function buildTrainStep(options: TrainStepOptions): TrainStep {
   const inputs: Record<string, Tensor> = {};
   for (const [name, spec] of Object.entries(options.inputSpecs))
     inputs[name] = g.input(name, spec.dtype, spec.shape);
-  const step = phase === "update" ? g.input(STEP_INPUT, "float32", []) : undefined;
-  const lr = phase === "update" ? g.input(LR_INPUT, "float32", []) : undefined;
+  const inGraph = phase === "update" && !options.optimizerOnHost;
+  const step = inGraph ? g.input(STEP_INPUT, "float32", []) : undefined;
+  const lr = inGraph ? g.input(LR_INPUT, "float32", []) : undefined;
   const seed = options.dropout ? g.input(SEED_INPUT, "int32", []) : undefined;
   // Without dropout the forward runs as in eval mode (modules only use `training` for dropout).
   const ctx: ForwardContext =
@@ -247,7 +255,12 @@ export function buildTrainStep(options: TrainStepOptions): TrainStep {
       grads = clipped.grads;
       g.output(GRAD_NORM_OUTPUT, clipped.norm);
     }
-    used.forEach((p, i) => {
+    if (options.optimizerOnHost) {
+      used.forEach((p, i) => {
+        g.output(gradOutputName(p.name), grads[i]!);
+      });
+    }
+    (options.optimizerOnHost ? [] : used).forEach((p, i) => {
       const state: Record<string, Tensor> = {};
       for (const slot of Object.keys(options.optimizer.stateSlots(p.value))) {
         const name = stateInputName(p.name, slot);
