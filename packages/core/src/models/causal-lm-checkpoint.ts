@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { readJsonFile } from "../io/read-json-file.js";
+import { readModelConfigJson } from "./causal-lm/decoder-config.js";
 import { loadLlamaCheckpoint, saveLlamaCheckpoint } from "./llama/llama-checkpoint.js";
 import { isLlamaConfigJson } from "./llama/llama-config.js";
 import { LlamaForCausalLM } from "./llama/llama-model.js";
@@ -54,12 +53,7 @@ export function isCausalLmConfigJson(json: unknown): boolean {
  * ```
  */
 export async function loadCausalLmCheckpoint(folder: string): Promise<LoadedCausalLm> {
-  const json = await readJsonFile(join(folder, "config.json"), {
-    what: "model config",
-    maxBytes: 64 * 1024 * 1024,
-    invalidCode: "CONFIG_INVALID",
-    unreadableHint: `; is ${folder} a model folder?`,
-  });
+  const { json } = await readModelConfigJson(folder);
   if (isGpt2ConfigJson(json)) return { model: (await loadGpt2Checkpoint(folder)).model, modelType: "gpt2" };
   const { model, config } = await loadLlamaCheckpoint(folder);
   return { model, modelType: config.modelType };

@@ -1,10 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { TunekitError } from "../../errors.js";
 import { writeFileAtomic } from "../../io/atomic-write.js";
-import { assertFiniteWeights } from "../../io/finite-check.js";
-import { readModelWeights } from "../../io/model-weights.js";
 import { writeSafetensorsFile } from "../../io/safetensors-file.js";
+import { assignDecoderWeights, readDecoderWeights } from "../causal-lm/decoder-weights.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { type HostTensor, hostTensor } from "../../tensor/host-tensor.js";
 import { type Gpt2Config, gpt2ConfigToJson, readGpt2Config } from "./gpt2-config.js";
@@ -58,8 +56,6 @@ export function gpt2TensorToHf(name: string, t: HostTensor): HostTensor {
   return hostTensor("float32", [cols, rows], conv1dToHf(t.data as Float32Array, rows, cols));
 }
 
-const describe = (t: HostTensor): string => `${t.dtype}[${t.shape.join(", ")}]`;
-
 /**
  * Assigns checkpoint tensors (Hugging Face names and layout) to a {@link Gpt2LMHeadModel}:
  * Conv1D weights are transposed from `[in, out]`. Keys of a bare `GPT2Model` (without
@@ -78,57 +74,17 @@ export function loadGpt2Weights(
   model: Gpt2LMHeadModel,
   tensors: ReadonlyMap<string, HostTensor> | Readonly<Record<string, HostTensor>>,
 ): Gpt2CheckpointReport {
-  const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
-  const params = new Map(model.namedParameters());
-  const assign = new Map<string, { key: string; value: HostTensor }>();
-  const ignored: string[] = [];
-  const unexpected: string[] = [];
-  const mismatched: string[] = [];
-  const seen = new Set<string>();
-  for (const [key, value] of entries) {
-    const target = [key, `transformer.${key}`].find((n) => params.has(n));
-    if (target === undefined) {
-      const ignorable =
-        /(^|\.)attn\.(bias|masked_bias)$/.test(key) ||
-        (key === "lm_head.weight" && model.gpt2Config.tieWordEmbeddings);
-      if (ignorable) ignored.push(key);
-      else unexpected.push(`${key} ${describe(value)}`);
-      continue;
-    }
-    const previous = assign.get(target);
-    if (previous) {
-      unexpected.push(`${key} ${describe(value)} (duplicate of ${previous.key}, both name ${target})`);
-      continue;
-    }
-    seen.add(target);
-    const p = params.get(target)!;
-    const expected = gpt2TensorToHf(target, p.value);
-    if (describe(expected) !== describe(value)) {
-      mismatched.push(`${key}: checkpoint has ${describe(value)}, model expects ${describe(expected)}`);
-      continue;
-    }
+  return assignDecoderWeights(model, tensors, {
+    architecture: "GPT2LMHeadModel",
+    stack: "transformer",
+    ignorable: (key) =>
+      /(^|\.)attn\.(bias|masked_bias)$/.test(key) ||
+      (key === "lm_head.weight" && model.gpt2Config.tieWordEmbeddings),
+    toHf: gpt2TensorToHf,
     // the transpose is its own inverse: [in, out] -> [out, in]
-    assign.set(target, { key, value: isGpt2Conv1DWeight(target) ? transposeBack(value) : value });
-  }
-  const missing = [...params]
-    .filter(([name]) => !seen.has(name))
-    .map(([name, p]) => `${name} ${describe(gpt2TensorToHf(name, p.value))}`);
-  if (missing.length + unexpected.length + mismatched.length > 0) {
-    const lines = ["checkpoint does not match the GPT2LMHeadModel:"];
-    if (missing.length) lines.push(`  missing (${missing.length}):`, ...missing.map((m) => `    ${m}`));
-    if (unexpected.length)
-      lines.push(`  unexpected (${unexpected.length}):`, ...unexpected.map((m) => `    ${m}`));
-    if (mismatched.length)
-      lines.push(`  shape mismatch (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));
-    lines.push(
-      "check that config.json and the weights belong together (n_embd, n_inner, n_positions, vocab_size)",
-    );
-    throw new TunekitError("CHECKPOINT_MISMATCH", lines.join("\n"), {
-      details: { missing, unexpected, mismatched },
-    });
-  }
-  for (const [name, { value }] of assign) params.get(name)!.value = value;
-  return { loaded: [...assign.keys()], ignored };
+    fromHf: (name, value) => (isGpt2Conv1DWeight(name) ? transposeBack(value) : value),
+    hint: "check that config.json and the weights belong together (n_embd, n_inner, n_positions, vocab_size)",
+  });
 }
 
 function transposeBack(t: HostTensor): HostTensor {
@@ -165,18 +121,7 @@ export interface LoadedGpt2 {
  */
 export async function loadGpt2Checkpoint(folder: string): Promise<LoadedGpt2> {
   const config = await readGpt2Config(folder);
-  const { tensors, file } = await readModelWeights(folder);
-  assertFiniteWeights(tensors, join(folder, file));
-  let stored = 0;
-  for (const t of tensors.values()) stored += t.data.length;
-  const needed = gpt2ParameterCount(config);
-  if (needed > 4 * stored + 1_000_000) {
-    throw new TunekitError(
-      "CHECKPOINT_MISMATCH",
-      `${join(folder, "config.json")} describes a gpt2 model of ${needed} parameters, but ` +
-        `${join(folder, file)} holds only ${stored} values; check that config.json and ${file} belong together`,
-    );
-  }
+  const tensors = await readDecoderWeights(folder, "gpt2", gpt2ParameterCount(config));
   const model = new Gpt2LMHeadModel(config);
   const report = loadGpt2Weights(model, tensors);
   return { model, config, report };

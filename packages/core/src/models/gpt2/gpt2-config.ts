@@ -1,7 +1,11 @@
-import { join } from "node:path";
 import { configFields } from "../../io/config-fields.js";
 import { describeValue, isJsonObject } from "../../io/json-checks.js";
-import { readJsonFile } from "../../io/read-json-file.js";
+import {
+  configJsonWithExtra,
+  extraConfigKeys,
+  readModelConfigJson,
+  tokenIdReader,
+} from "../causal-lm/decoder-config.js";
 
 /**
  * A validated Hugging Face `config.json` of a GPT-2 causal LM (`GPT2LMHeadModel`), camelCase
@@ -158,22 +162,11 @@ export function parseGpt2Config(json: unknown, source = "config.json"): Gpt2Conf
   }
   bool("reorder_and_upcast_attn", false); // float32 throughout: upcasting changes nothing
   const rate = (key: string): number => real(key, 0.1, (x) => x >= 0 && x < 1, "a dropout rate in [0, 1)");
-  const tokenId = (key: string): number | undefined => {
-    const v = cfg[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= vocabSize) {
-      throw fail(key, `${key} must be null or an integer in [0, ${vocabSize - 1}], got ${describeValue(v)}`);
-    }
-    return v;
-  };
+  const tokenId = tokenIdReader(cfg, vocabSize, fail);
   const padTokenId = tokenId("pad_token_id");
   const bosTokenId = tokenId("bos_token_id");
   const eosTokenId = tokenId("eos_token_id");
-  const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(cfg)) {
-    if (!KNOWN_KEYS.has(k))
-      Object.defineProperty(extra, k, { value: v, enumerable: true, writable: true, configurable: true });
-  }
+  const extra = extraConfigKeys(cfg, KNOWN_KEYS);
   return {
     modelType: "gpt2",
     vocabSize,
@@ -207,11 +200,7 @@ export function parseGpt2Config(json: unknown, source = "config.json"): Gpt2Conf
  * ```
  */
 export function gpt2ConfigToJson(cfg: Gpt2Config): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(cfg.extra)) {
-    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-  }
-  Object.assign(out, {
+  return configJsonWithExtra(cfg.extra, {
     model_type: "gpt2",
     architectures: ["GPT2LMHeadModel"],
     vocab_size: cfg.vocabSize,
@@ -233,7 +222,6 @@ export function gpt2ConfigToJson(cfg: Gpt2Config): Record<string, unknown> {
     bos_token_id: cfg.bosTokenId ?? null,
     eos_token_id: cfg.eosTokenId ?? null,
   });
-  return out;
 }
 
 /**
@@ -246,12 +234,6 @@ export function gpt2ConfigToJson(cfg: Gpt2Config): Record<string, unknown> {
  * ```
  */
 export async function readGpt2Config(folder: string): Promise<Gpt2Config> {
-  const path = join(folder, "config.json");
-  const json = await readJsonFile(path, {
-    what: "model config",
-    maxBytes: 64 * 1024 * 1024,
-    invalidCode: "CONFIG_INVALID",
-    unreadableHint: `; is ${folder} a model folder?`,
-  });
+  const { json, path } = await readModelConfigJson(folder);
   return parseGpt2Config(json, path);
 }

@@ -1,7 +1,7 @@
 import { mulberry32, type Rng } from "../../data/random.js";
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, broadcastTo, concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
+import { add, concat, constant } from "../../ir/ops.js";
 import { Dropout } from "../../modules/dropout.js";
 import { Embedding } from "../../modules/embedding.js";
 import { LayerNorm } from "../../modules/layer-norm.js";
@@ -9,16 +9,24 @@ import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
 import type { Parameter } from "../../modules/parameter.js";
 import type { ModelBatchOutput } from "../../trainer/trainer-model.js";
-import { causalLmLoss } from "../llama/causal-lm-loss.js";
+import {
+  type CausalLmParts,
+  causalLmBatchInputs,
+  causalLmForward,
+  checkDecoderIds,
+  decoderGenerationSpec,
+  headAtIndex,
+  lmHead,
+} from "../causal-lm/causal-lm-head.js";
 import { causalMaskBias } from "../llama/decoder-ops.js";
 import {
   type DecoderPromptEncoder,
   decoderPromptEncoderOf,
-  extendedLabels,
   extendedMask,
   prefixColumns,
   prefixMaskBias,
 } from "../llama/decoder-prompt.js";
+import { broadcastPrefix, checkAttentionMask, decodeStepBias } from "../causal-lm/decoder-stack.js";
 import { StaticKvCache } from "../llama/kv-cache.js";
 import type { GenerationForwardInputs, GenerationSpec, LlamaInputs } from "../llama/llama-model.js";
 import type { Gpt2Config } from "./gpt2-config.js";
@@ -99,17 +107,10 @@ export class Gpt2Model extends Module {
     const mode = prompt === undefined ? undefined : prompt.kind === "prefix" || virtual ? "prefix" : "inline";
     let bias: Tensor;
     if (cache?.decoding) {
-      if (attentionMask) {
-        throw new TunekitError(
-          "INVALID_ARGUMENT",
-          "GPT-2: a decode step with a key/value cache takes its slot mask from the cache; leave attention_mask out",
-        );
-      }
-      bias = cache.decodeBias();
+      bias = decodeStepBias("GPT-2", cache, attentionMask);
       if (mode === "prefix") bias = prefixColumns(bias, p);
     } else {
-      if (attentionMask?.rank === 3) checkIds(attentionMask, "attention_mask", [...inputIds.shape, s]);
-      else if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
+      checkAttentionMask("GPT-2", inputIds, attentionMask);
       if (mode === "inline") bias = causalMaskBias(g, p + s, extendedMask(attentionMask, p));
       else if (mode === "prefix") bias = prefixMaskBias(g, s, p, attentionMask);
       else bias = causalMaskBias(g, s, attentionMask);
@@ -142,11 +143,8 @@ export class Gpt2Model extends Module {
     const c = this.config;
     blocks.forEach((block, i) => {
       let prefix: { key: Tensor; value: Tensor } | undefined;
-      if (virtual) {
-        const layer = virtual.present[i]!;
-        const to = (t: Tensor): Tensor => broadcastTo(t, [b, ...t.shape.slice(1)]);
-        prefix = { key: to(layer.keys), value: to(layer.values) };
-      } else if (prompt?.kind === "prefix") {
+      if (virtual) prefix = broadcastPrefix(virtual.present[i]!, b);
+      else if (prompt?.kind === "prefix") {
         prefix = prompt.prefixKeyValues(g, b, i, c.numHiddenLayers, c.numAttentionHeads, c.headDim);
       }
       const step: Gpt2Step | undefined = cache || prefix ? { cache, layer: i, prefix } : undefined;
@@ -200,27 +198,11 @@ export class Gpt2LMHeadModel extends Module {
 
   /** What generation needs to know: cache shape, vocabulary, special ids (see `generate`). */
   get generationSpec(): GenerationSpec {
-    const c = this.gpt2Config;
-    const eos =
-      c.eosTokenId === undefined ? [] : typeof c.eosTokenId === "number" ? [c.eosTokenId] : [...c.eosTokenId];
-    return {
-      numLayers: c.numHiddenLayers,
-      numKeyValueHeads: c.numAttentionHeads,
-      headDim: c.headDim,
-      vocabSize: c.vocabSize,
-      eosTokenIds: eos,
-      ...(c.padTokenId === undefined ? {} : { padTokenId: c.padTokenId }),
-    };
+    return decoderGenerationSpec(this.gpt2Config, this.gpt2Config.numAttentionHeads);
   }
 
   forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT): { logits: Tensor; loss?: Tensor } {
-    const prompt = decoderPromptEncoderOf(this);
-    const logits = this.head(this.transformer.forward(inputs, ctx, undefined, prompt), ctx);
-    if (inputs.labels === undefined) return { logits };
-    checkIds(inputs.labels, "labels", inputs.inputIds.shape);
-    const labels =
-      prompt?.kind === "prompt" ? extendedLabels(inputs.labels, prompt.numVirtualTokens) : inputs.labels;
-    return { logits, loss: causalLmLoss(logits, labels) };
+    return causalLmForward(this.parts(), inputs, ctx);
   }
 
   /**
@@ -242,56 +224,26 @@ export class Gpt2LMHeadModel extends Module {
 
   /** The head on the hidden state at `index[b]` of each row: logits `[B, V]`. */
   pickAndHead(hidden: Tensor, index: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
-    const [b, s, h] = hidden.shape as [number, number, number];
-    if (index.dtype !== "int32" || index.rank !== 1 || index.shape[0] !== b) {
-      throw new TunekitError(
-        "SHAPE_MISMATCH",
-        `GPT2LMHeadModel.forwardGeneration: logitIndex must be int32 [${b}], got ${index.dtype}[${index.shape.join(", ")}]`,
-      );
-    }
-    const picked = s === 1 ? hidden : matmul(oneHot(reshape(index, [b, 1]), s), hidden); // [B, 1, H]
-    return reshape(this.head(reshape(picked, [b, 1, h]), ctx), [b, this.gpt2Config.vocabSize]);
+    return headAtIndex(this.parts(), hidden, index, ctx);
   }
 
   /** Logits `[B, S, V]` of hidden states `[B, S, H]`. */
   head(hidden: Tensor, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
-    const [b, s, h] = hidden.shape as [number, number, number];
-    return this.gpt2Config.tieWordEmbeddings
-      ? reshape(
-          matmul(reshape(hidden, [b * s, h]), hidden.graph.param(this.transformer.wte), { transposeB: true }),
-          [b, s, this.gpt2Config.vocabSize],
-        )
-      : this.child<Layer>("lm_head").forward(hidden, ctx);
+    return lmHead(this.parts(), hidden, ctx);
   }
 
   /** The Trainer's generic forward: reads `input_ids`, `attention_mask`, `position_ids` and `labels` when fed. */
   forwardBatch(feeds: Readonly<Record<string, Tensor>>, ctx: ForwardContext): ModelBatchOutput {
-    const inputIds = feeds.input_ids;
-    if (inputIds === undefined) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        `GPT2LMHeadModel.forwardBatch needs input_ids; the batch has ${Object.keys(feeds).join(", ") || "nothing"}`,
-      );
-    }
-    const { logits, loss } = this.forward(
-      {
-        inputIds,
-        attentionMask: feeds.attention_mask,
-        positionIds: feeds.position_ids,
-        labels: feeds.labels,
-      },
-      ctx,
-    );
+    const { logits, loss } = this.forward(causalLmBatchInputs(this.architecture, feeds), ctx);
     return { loss, outputs: { logits } };
+  }
+
+  private parts(): CausalLmParts {
+    const { gpt2Config: config, transformer: stack, architecture } = this;
+    return { module: this, stack, config, embedding: stack.wte, who: "GPT-2", architecture };
   }
 }
 
 function checkIds(t: Tensor, name: string, shape?: readonly number[]): void {
-  const okShape = shape ? t.rank === shape.length && shape.every((n, i) => t.shape[i] === n) : t.rank === 2;
-  if (t.dtype !== "int32" || !okShape) {
-    throw new TunekitError(
-      "SHAPE_MISMATCH",
-      `GPT-2: ${name} must be int32 [${shape ? shape.join(", ") : "batch, seq"}], got ${t.dtype}[${t.shape.join(", ")}]`,
-    );
-  }
+  checkDecoderIds("GPT-2", t, name, shape);
 }

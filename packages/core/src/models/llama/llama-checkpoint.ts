@@ -1,10 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { TunekitError } from "../../errors.js";
 import { writeFileAtomic } from "../../io/atomic-write.js";
-import { assertFiniteWeights } from "../../io/finite-check.js";
-import { readModelWeights } from "../../io/model-weights.js";
 import { writeSafetensorsFile } from "../../io/safetensors-file.js";
+import { assignDecoderWeights, readDecoderWeights } from "../causal-lm/decoder-weights.js";
 import { stateDict } from "../../modules/state-dict.js";
 import type { HostTensor } from "../../tensor/host-tensor.js";
 import { type LlamaConfig, llamaConfigToJson, readLlamaConfig } from "./llama-config.js";
@@ -26,8 +24,6 @@ export interface LlamaCheckpointReport {
   readonly ignored: string[];
 }
 
-const describe = (t: HostTensor): string => `${t.dtype}[${t.shape.join(", ")}]`;
-
 /**
  * Assigns checkpoint tensors (Hugging Face names) to a {@link LlamaForCausalLM}. Keys of a
  * bare `LlamaModel` (without `model.`) are accepted; rotary `inv_freq` buffers and, with tied
@@ -45,56 +41,18 @@ export function loadLlamaWeights(
   model: LlamaForCausalLM,
   tensors: ReadonlyMap<string, HostTensor> | Readonly<Record<string, HostTensor>>,
 ): LlamaCheckpointReport {
-  const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
-  const params = new Map(model.namedParameters());
-  const assign = new Map<string, { key: string; value: HostTensor }>();
-  const ignored: string[] = [];
-  const unexpected: string[] = [];
-  const mismatched: string[] = [];
-  const seen = new Set<string>();
-  for (const [key, value] of entries) {
-    const target = [key, `model.${key}`].find((n) => params.has(n));
-    if (target === undefined) {
-      const ignorable =
-        /(^|\.)rotary_emb\.inv_freq$/.test(key) ||
-        (key === "lm_head.weight" && model.llamaConfig.tieWordEmbeddings);
-      if (ignorable) ignored.push(key);
-      else unexpected.push(`${key} ${describe(value)}`);
-      continue;
-    }
-    const previous = assign.get(target);
-    if (previous) {
-      unexpected.push(`${key} ${describe(value)} (duplicate of ${previous.key}, both name ${target})`);
-      continue;
-    }
-    seen.add(target);
-    const p = params.get(target)!;
-    if (describe(p.value) !== describe(value)) {
-      mismatched.push(`${key}: checkpoint has ${describe(value)}, model expects ${describe(p.value)}`);
-      continue;
-    }
-    assign.set(target, { key, value });
-  }
-  const missing = [...params]
-    .filter(([name]) => !seen.has(name))
-    .map(([name, p]) => `${name} ${describe(p.value)}`);
-  if (missing.length + unexpected.length + mismatched.length > 0) {
-    const lines = [`checkpoint does not match the ${model.architecture}:`];
-    if (missing.length) lines.push(`  missing (${missing.length}):`, ...missing.map((m) => `    ${m}`));
-    if (unexpected.length)
-      lines.push(`  unexpected (${unexpected.length}):`, ...unexpected.map((m) => `    ${m}`));
-    if (mismatched.length)
-      lines.push(`  shape mismatch (${mismatched.length}):`, ...mismatched.map((m) => `    ${m}`));
-    lines.push(
+  return assignDecoderWeights(model, tensors, {
+    architecture: model.architecture,
+    stack: "model",
+    ignorable: (key) =>
+      /(^|\.)rotary_emb\.inv_freq$/.test(key) ||
+      (key === "lm_head.weight" && model.llamaConfig.tieWordEmbeddings),
+    toHf: (_, value) => value,
+    fromHf: (_, value) => value,
+    hint:
       "check that config.json and the weights belong together (sizes, num_key_value_heads, tie_word_embeddings, " +
-        "attention biases)",
-    );
-    throw new TunekitError("CHECKPOINT_MISMATCH", lines.join("\n"), {
-      details: { missing, unexpected, mismatched },
-    });
-  }
-  for (const [name, { value }] of assign) params.get(name)!.value = value;
-  return { loaded: [...assign.keys()], ignored };
+      "attention biases)",
+  });
 }
 
 /**
@@ -127,18 +85,7 @@ export interface LoadedLlama {
  */
 export async function loadLlamaCheckpoint(folder: string): Promise<LoadedLlama> {
   const config = await readLlamaConfig(folder);
-  const { tensors, file } = await readModelWeights(folder);
-  assertFiniteWeights(tensors, join(folder, file));
-  let stored = 0;
-  for (const t of tensors.values()) stored += t.data.length;
-  const needed = llamaParameterCount(config);
-  if (needed > 4 * stored + 1_000_000) {
-    throw new TunekitError(
-      "CHECKPOINT_MISMATCH",
-      `${join(folder, "config.json")} describes a ${config.modelType} model of ${needed} parameters, but ` +
-        `${join(folder, file)} holds only ${stored} values; check that config.json and ${file} belong together`,
-    );
-  }
+  const tensors = await readDecoderWeights(folder, config.modelType, llamaParameterCount(config));
   const model = new LlamaForCausalLM(config);
   const report = loadLlamaWeights(model, tensors);
   return { model, config, report };

@@ -1,8 +1,12 @@
-import { join } from "node:path";
 import type { TunekitError } from "../../errors.js";
 import { describeValue, isJsonObject } from "../../io/json-checks.js";
 import { configFields } from "../../io/config-fields.js";
-import { readJsonFile } from "../../io/read-json-file.js";
+import {
+  configJsonWithExtra,
+  extraConfigKeys,
+  readModelConfigJson,
+  tokenIdReader,
+} from "../causal-lm/decoder-config.js";
 
 /**
  * The Hugging Face `model_type`s of the Llama family that tunekit builds, and the
@@ -209,24 +213,13 @@ export function parseLlamaConfig(json: unknown, source = "config.json"): LlamaCo
   }
   const attentionBias = modelType === "llama" && bool("attention_bias", false);
   const mlpBias = modelType === "llama" && bool("mlp_bias", false);
-  const tokenId = (key: string): number | undefined => {
-    const v = cfg[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= vocabSize) {
-      throw fail(key, `${key} must be null or an integer in [0, ${vocabSize - 1}], got ${describeValue(v)}`);
-    }
-    return v;
-  };
+  const tokenId = tokenIdReader(cfg, vocabSize, fail);
   const padTokenId = tokenId("pad_token_id");
   const bosTokenId = tokenId("bos_token_id");
   const eosTokenId = Array.isArray(cfg.eos_token_id)
     ? cfg.eos_token_id.map((_, i) => tokenIdAt(cfg.eos_token_id as unknown[], i, vocabSize, fail))
     : tokenId("eos_token_id");
-  const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(cfg)) {
-    if (!KNOWN_KEYS.has(k))
-      Object.defineProperty(extra, k, { value: v, enumerable: true, writable: true, configurable: true });
-  }
+  const extra = extraConfigKeys(cfg, KNOWN_KEYS);
   return {
     modelType,
     vocabSize,
@@ -278,11 +271,7 @@ function tokenIdAt(
  * ```
  */
 export function llamaConfigToJson(cfg: LlamaConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(cfg.extra)) {
-    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-  }
-  Object.assign(out, {
+  const out = configJsonWithExtra(cfg.extra, {
     model_type: cfg.modelType,
     architectures: [LLAMA_MODEL_TYPES[cfg.modelType]],
     vocab_size: cfg.vocabSize,
@@ -320,12 +309,6 @@ export function llamaConfigToJson(cfg: LlamaConfig): Record<string, unknown> {
  * ```
  */
 export async function readLlamaConfig(folder: string): Promise<LlamaConfig> {
-  const path = join(folder, "config.json");
-  const json = await readJsonFile(path, {
-    what: "model config",
-    maxBytes: 64 * 1024 * 1024,
-    invalidCode: "CONFIG_INVALID",
-    unreadableHint: `; is ${folder} a model folder?`,
-  });
+  const { json, path } = await readModelConfigJson(folder);
   return parseLlamaConfig(json, path);
 }

@@ -1,22 +1,28 @@
 import { mulberry32, type Rng } from "../../data/random.js";
-import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, broadcastTo, concat, constant, matmul, oneHot, reshape } from "../../ir/ops.js";
+import { add, concat, constant } from "../../ir/ops.js";
 import { Embedding } from "../../modules/embedding.js";
 import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT, type ForwardContext, type Layer, Module, ModuleList } from "../../modules/module.js";
 import type { Parameter } from "../../modules/parameter.js";
 import type { ModelBatchOutput } from "../../trainer/trainer-model.js";
-import { causalLmLoss } from "./causal-lm-loss.js";
+import {
+  type CausalLmParts,
+  causalLmBatchInputs,
+  causalLmForward,
+  checkDecoderIds,
+  decoderGenerationSpec,
+  headAtIndex,
+} from "../causal-lm/causal-lm-head.js";
 import { causalMaskBias, rotaryAtPositions, rotaryTables } from "./decoder-ops.js";
 import {
   type DecoderPromptEncoder,
   decoderPromptEncoderOf,
-  extendedLabels,
   extendedMask,
   prefixColumns,
 } from "./decoder-prompt.js";
-import { type KvCacheLayer, StaticKvCache } from "./kv-cache.js";
+import { broadcastPrefix, checkAttentionMask, decodeStepBias } from "../causal-lm/decoder-stack.js";
+import { StaticKvCache } from "./kv-cache.js";
 import { type LlamaConfig, LLAMA_MODEL_TYPES } from "./llama-config.js";
 import { LlamaDecoderLayer, LlamaRMSNorm } from "./llama-layers.js";
 import { checkLlamaSize } from "./llama-parameter-count.js";
@@ -134,16 +140,9 @@ export class LlamaModel extends Module {
     const s = inputIds.shape[1]!;
     let bias: Tensor;
     if (cache?.decoding) {
-      if (attentionMask) {
-        throw new TunekitError(
-          "INVALID_ARGUMENT",
-          "Llama decoder: a decode step with a key/value cache takes its slot mask from the cache; leave attention_mask out",
-        );
-      }
-      bias = cache.decodeBias();
+      bias = decodeStepBias("Llama decoder", cache, attentionMask);
     } else {
-      if (attentionMask?.rank === 3) checkIds(attentionMask, "attention_mask", [...inputIds.shape, s]);
-      else if (attentionMask) checkIds(attentionMask, "attention_mask", inputIds.shape);
+      checkAttentionMask("Llama decoder", inputIds, attentionMask);
       bias = causalMaskBias(inputIds.graph, s, attentionMask, this.config.slidingWindow);
     }
     let rope: { cos: Tensor; signedSin: Tensor } | undefined;
@@ -201,13 +200,7 @@ export class LlamaModel extends Module {
     } else {
       let base: Tensor;
       if (cache?.decoding) {
-        if (attentionMask) {
-          throw new TunekitError(
-            "INVALID_ARGUMENT",
-            "Llama decoder: a decode step with a key/value cache takes its slot mask from the cache; leave attention_mask out",
-          );
-        }
-        base = cache.decodeBias();
+        base = decodeStepBias("Llama decoder", cache, attentionMask);
       } else {
         if (attentionMask?.rank === 3) extendedMask(attentionMask, p); // throws: packing is not supported
         base = causalMaskBias(g, s, attentionMask, c.slidingWindow);
@@ -278,18 +271,7 @@ export class LlamaForCausalLM extends Module {
 
   /** What generation needs to know: cache shape, vocabulary, special ids (see `generate`). */
   get generationSpec(): GenerationSpec {
-    const c = this.llamaConfig;
-    const eos =
-      c.eosTokenId === undefined ? [] : typeof c.eosTokenId === "number" ? [c.eosTokenId] : [...c.eosTokenId];
-    return {
-      numLayers: c.numHiddenLayers,
-      numKeyValueHeads: c.numKeyValueHeads,
-      headDim: c.headDim,
-      vocabSize: c.vocabSize,
-      eosTokenIds: eos,
-      ...(c.padTokenId === undefined ? {} : { padTokenId: c.padTokenId }),
-      ...(c.slidingWindow === undefined ? {} : { slidingWindow: c.slidingWindow }),
-    };
+    return decoderGenerationSpec(this.llamaConfig, this.llamaConfig.numKeyValueHeads);
   }
 
   /** The decoder stack. */
@@ -298,13 +280,7 @@ export class LlamaForCausalLM extends Module {
   }
 
   forward(inputs: LlamaInputs, ctx: ForwardContext = EVAL_CONTEXT): { logits: Tensor; loss?: Tensor } {
-    const prompt = decoderPromptEncoderOf(this);
-    const logits = this.head(this.model.forward(inputs, ctx, undefined, prompt), ctx);
-    if (inputs.labels === undefined) return { logits };
-    checkIds(inputs.labels, "labels", inputs.inputIds.shape);
-    const labels =
-      prompt?.kind === "prompt" ? extendedLabels(inputs.labels, prompt.numVirtualTokens) : inputs.labels;
-    return { logits, loss: causalLmLoss(logits, labels) };
+    return causalLmForward(this.parts(), inputs, ctx);
   }
 
   /**
@@ -321,65 +297,21 @@ export class LlamaForCausalLM extends Module {
    */
   forwardGeneration(inputs: GenerationForwardInputs, ctx: ForwardContext = EVAL_CONTEXT): Tensor {
     const hidden = this.model.forward(inputs, ctx, inputs.cache, decoderPromptEncoderOf(this));
-    const [b, s, h] = hidden.shape as [number, number, number];
-    const index = inputs.logitIndex;
-    if (index.dtype !== "int32" || index.rank !== 1 || index.shape[0] !== b) {
-      throw new TunekitError(
-        "SHAPE_MISMATCH",
-        `${this.architecture}.forwardGeneration: logitIndex must be int32 [${b}], got ${index.dtype}[${index.shape.join(", ")}]`,
-      );
-    }
-    // one position per row needs no selection (a decode step; index 0 is the only one)
-    const picked = s === 1 ? hidden : matmul(oneHot(reshape(index, [b, 1]), s), hidden); // [B, 1, H]
-    return reshape(this.head(reshape(picked, [b, 1, h]), ctx), [b, this.llamaConfig.vocabSize]);
-  }
-
-  private head(hidden: Tensor, ctx: ForwardContext): Tensor {
-    const [b, s, h] = hidden.shape as [number, number, number];
-    return this.llamaConfig.tieWordEmbeddings
-      ? reshape(
-          matmul(reshape(hidden, [b * s, h]), hidden.graph.param(this.model.embedTokens), {
-            transposeB: true,
-          }),
-          [b, s, this.llamaConfig.vocabSize],
-        )
-      : this.child<Layer>("lm_head").forward(hidden, ctx);
+    return headAtIndex(this.parts(), hidden, inputs.logitIndex, ctx);
   }
 
   /** The Trainer's generic forward: reads `input_ids`, `attention_mask` and (when fed) `labels`. */
   forwardBatch(feeds: Readonly<Record<string, Tensor>>, ctx: ForwardContext): ModelBatchOutput {
-    const inputIds = feeds.input_ids;
-    if (inputIds === undefined) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        `${this.architecture}.forwardBatch needs input_ids; the batch has ${Object.keys(feeds).join(", ") || "nothing"}`,
-      );
-    }
-    const { logits, loss } = this.forward(
-      {
-        inputIds,
-        attentionMask: feeds.attention_mask,
-        positionIds: feeds.position_ids,
-        labels: feeds.labels,
-      },
-      ctx,
-    );
+    const { logits, loss } = this.forward(causalLmBatchInputs(this.architecture, feeds), ctx);
     return { loss, outputs: { logits } };
   }
-}
 
-/** A batch-1 layer's keys and values `[1, kv, P, d]` broadcast to `[b, kv, P, d]`. */
-function broadcastPrefix(layer: KvCacheLayer, b: number): { key: Tensor; value: Tensor } {
-  const to = (t: Tensor): Tensor => broadcastTo(t, [b, ...t.shape.slice(1)]);
-  return { key: to(layer.keys), value: to(layer.values) };
+  private parts(): CausalLmParts {
+    const { llamaConfig: config, model: stack, architecture } = this;
+    return { module: this, stack, config, embedding: stack.embedTokens, who: "Llama decoder", architecture };
+  }
 }
 
 function checkIds(t: Tensor, name: string, shape?: readonly number[]): void {
-  const okShape = shape ? t.rank === shape.length && shape.every((n, i) => t.shape[i] === n) : t.rank === 2;
-  if (t.dtype !== "int32" || !okShape) {
-    throw new TunekitError(
-      "SHAPE_MISMATCH",
-      `Llama decoder: ${name} must be int32 [${shape ? shape.join(", ") : "batch, seq"}], got ${t.dtype}[${t.shape.join(", ")}]`,
-    );
-  }
+  checkDecoderIds("Llama decoder", t, name, shape);
 }
