@@ -83,6 +83,21 @@ describe("session options pass through to onnxruntime", () => {
     }
   });
 
+  it("TUNEKIT_ONNX_PROVIDERS sets the default providers (a missing one falls back with its message)", async () => {
+    const before = process.env.TUNEKIT_ONNX_PROVIDERS;
+    process.env.TUNEKIT_ONNX_PROVIDERS = "no-such-ep, cpu";
+    try {
+      const messages: string[] = [];
+      const backend = await createOnnxBackend({ log: (m) => messages.push(m) });
+      expect(backend.executionProviders).toEqual(["cpu"]);
+      expect(messages.join("\n")).toMatch(/"no-such-ep" is not available/);
+      backend.dispose();
+    } finally {
+      if (before === undefined) delete process.env.TUNEKIT_ONNX_PROVIDERS;
+      else process.env.TUNEKIT_ONNX_PROVIDERS = before;
+    }
+  });
+
   it("an empty provider list or an entry without a name is an INVALID_ARGUMENT", async () => {
     await expect(resolveExecutionProviders([])).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(resolveExecutionProviders([{ name: "" }])).rejects.toThrow(/must be a provider name/);

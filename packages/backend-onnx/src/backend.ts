@@ -27,7 +27,8 @@ disableOnnxTelemetry(); // before the first session: no mat-debug-<pid>.log litt
 export interface OnnxBackendOptions {
   /**
    * Execution providers in priority order, each a name or `{ name, ...options }` passed to
-   * onnxruntime (default `["cpu"]`): `[{ name: "cuda", deviceId: 0 }]`, `["webgpu"]`. Each is
+   * onnxruntime (default: the names in the `TUNEKIT_ONNX_PROVIDERS` environment variable,
+   * comma-separated, else `["cpu"]`): `[{ name: "cuda", deviceId: 0 }]`, `["webgpu"]`. Each is
    * tried once when the backend is created; one that cannot run here is dropped with a
    * message (to `log`, else `console.warn`) saying why, and the CPU provider is used.
    */
@@ -105,6 +106,18 @@ export interface OnnxBackend extends Backend {
 
 /** Largest model protobuf can hold without external data. */
 const PROTOBUF_LIMIT = 2 ** 31 - 1;
+
+/**
+ * The default providers: the comma-separated names in `TUNEKIT_ONNX_PROVIDERS` (for running an
+ * unchanged program or test suite on an accelerator, as `scripts/device-check.sh` does), else cpu.
+ */
+function providersFromEnv(): OnnxExecutionProvider[] {
+  const names = (process.env.TUNEKIT_ONNX_PROVIDERS ?? "")
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n.length > 0);
+  return names.length > 0 ? names.map((name) => ({ name })) : ["cpu"];
+}
 
 function backendName(eps: readonly OnnxExecutionProvider[]): string {
   const first = eps[0] ?? "cpu";
@@ -193,7 +206,7 @@ class OnnxExecutable implements Executable {
  * ```
  */
 export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
-  const resolved = await resolveExecutionProviders(options.executionProviders ?? ["cpu"], {
+  const resolved = await resolveExecutionProviders(options.executionProviders ?? providersFromEnv(), {
     ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
   });
   for (const message of resolved.dropped) (options.log ?? console.warn)(`onnx backend: ${message}`);
