@@ -1,35 +1,21 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadTokenizer } from "@tunekit/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseTrainConfig } from "./config/train-config.js";
-import { EXIT, runCli } from "./run-cli.js";
+import { EXIT } from "./run-cli.js";
 import { prepareCausalLmRun } from "./setup/causal-lm-run.js";
-import { captureIo } from "./testing/capture-io.js";
-import { TINY_DECODER_IDS, writeTinyDecoder } from "./testing/tiny-decoder.js";
+import { cliRun, testDir } from "./testing/cli-run.js";
+import { chatRow, TINY_DECODER_IDS, writeTinyDecoder } from "./testing/tiny-decoder.js";
 
 // `tunekit train` on a decoder: a tiny Llama folder with a byte-level BPE tokenizer and a ChatML
 // template (written here), chat rows as JSONL, full fine-tuning and LoRA, then `tunekit generate`.
-let dir = "";
 const ANSWERS: Record<string, string> = { ab: "yes", cd: "no", ef: "yes", gh: "no", ij: "yes", kl: "no" };
-const chatRow = (q: string, a: string): string =>
-  JSON.stringify({
-    messages: [
-      { role: "user", content: q },
-      { role: "assistant", content: a },
-    ],
-  });
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "tunekit-causal-lm-"));
+const tmp = testDir("tunekit-causal-lm-", async (dir) => {
   await writeTinyDecoder(join(dir, "base"));
   const rows = Object.entries(ANSWERS).map(([q, a]) => chatRow(q, a));
   await writeFile(join(dir, "train.jsonl"), `${rows.join("\n")}\n`);
   await writeFile(join(dir, "dev.jsonl"), `${rows.slice(0, 4).join("\n")}\n`);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 function config(strategy: unknown, output: string): Record<string, unknown> {
@@ -42,15 +28,10 @@ function config(strategy: unknown, output: string): Record<string, unknown> {
   };
 }
 
-async function cli(args: string[], expected: number = EXIT.ok) {
-  const io = captureIo({ cwd: dir });
-  const code = await runCli(args, io);
-  expect(code, io.err()).toBe(expected);
-  return { out: io.out(), err: io.err() };
-}
+const cli = (args: string[], expected?: number) => cliRun(args, expected, { cwd: tmp.path });
 
 async function train(name: string, strategy: unknown, flags: string[] = []) {
-  await writeFile(join(dir, `${name}.json`), JSON.stringify(config(strategy, name)));
+  await writeFile(join(tmp.path, `${name}.json`), JSON.stringify(config(strategy, name)));
   const { out, err } = await cli(["train", `${name}.json`, "--json", ...flags]);
   return { summary: JSON.parse(out), err };
 }
@@ -59,9 +40,13 @@ const PROMPT = "<|im_start|>user\nab<|im_end|>\n<|im_start|>assistant\n";
 
 describe("tunekit train on a causal LM", () => {
   it("labels only the assistant turns (-100 on the template and the user turn)", async () => {
-    const cfg = parseTrainConfig(config("full", "unused"), { source: "c.json", configDir: dir, cwd: dir });
+    const cfg = parseTrainConfig(config("full", "unused"), {
+      source: "c.json",
+      configDir: tmp.path,
+      cwd: tmp.path,
+    });
     expect(cfg.task).toBe("causal-lm");
-    expect(cfg.tokenizer).toBe(join(dir, "base")); // defaults to the model folder
+    expect(cfg.tokenizer).toBe(join(tmp.path, "base")); // defaults to the model folder
     const tokenizer = await loadTokenizer(cfg.tokenizer);
     const run = await prepareCausalLmRun(cfg, tokenizer);
     expect(run.train.lengths).toHaveLength(6);
@@ -76,9 +61,9 @@ describe("tunekit train on a causal LM", () => {
 
   it("prompt-completion rows end with EOS, labelled on the completion; data.pack packs them", async () => {
     const rows = Object.entries(ANSWERS).map(([q, a]) => JSON.stringify({ prompt: `${q}?`, completion: a }));
-    await writeFile(join(dir, "pc.jsonl"), `${rows.join("\n")}\n`);
+    await writeFile(join(tmp.path, "pc.jsonl"), `${rows.join("\n")}\n`);
     const raw = { ...config("full", "unused"), data: { jsonl: "pc.jsonl", maxRows: { train: 5 } } };
-    const cfg = parseTrainConfig(raw, { source: "c.json", configDir: dir, cwd: dir });
+    const cfg = parseTrainConfig(raw, { source: "c.json", configDir: tmp.path, cwd: tmp.path });
     const tokenizer = await loadTokenizer(cfg.tokenizer);
     const plain = await prepareCausalLmRun(cfg, tokenizer);
     expect(plain.train.lengths).toHaveLength(5);
@@ -89,7 +74,7 @@ describe("tunekit train on a causal LM", () => {
     expect(tokenizer.decode(ids.filter((_, t) => labels[t] !== -100))).toBe("yes<|im_end|>");
     const packedCfg = parseTrainConfig(
       { ...raw, data: { ...raw.data, pack: true } },
-      { source: "c.json", configDir: dir, cwd: dir },
+      { source: "c.json", configDir: tmp.path, cwd: tmp.path },
     );
     const packed = await prepareCausalLmRun(packedCfg, tokenizer);
     expect(packed.train.lengths.length).toBeLessThan(5);
@@ -99,9 +84,12 @@ describe("tunekit train on a causal LM", () => {
   });
 
   it("rows that keep no supervised token within training.maxLength are an error naming the file and the limit", async () => {
-    await writeFile(join(dir, "alpaca.jsonl"), `${JSON.stringify({ instruction: "ab", output: "yes" })}\n`);
+    await writeFile(
+      join(tmp.path, "alpaca.jsonl"),
+      `${JSON.stringify({ instruction: "ab", output: "yes" })}\n`,
+    );
     const raw = { ...config("full", "unused"), data: { jsonl: "alpaca.jsonl" } };
-    const cfg = parseTrainConfig(raw, { source: "c.json", configDir: dir, cwd: dir });
+    const cfg = parseTrainConfig(raw, { source: "c.json", configDir: tmp.path, cwd: tmp.path });
     const run = prepareCausalLmRun(cfg, await loadTokenizer(cfg.tokenizer));
     await expect(run).rejects.toMatchObject({ code: "DATA_INVALID" });
     await expect(run).rejects.toThrow(
@@ -119,7 +107,7 @@ describe("tunekit train on a causal LM", () => {
     expect(losses).toHaveLength(10);
     expect(losses.at(-1)).toBeLessThan(losses[0] * 0.5);
     expect(summary.evaluation.metrics.perplexity).toBeCloseTo(Math.exp(summary.evaluation.loss), 6);
-    const saved = JSON.parse(await readFile(join(dir, "full", "model", "config.json"), "utf8"));
+    const saved = JSON.parse(await readFile(join(tmp.path, "full", "model", "config.json"), "utf8"));
     expect(saved).toMatchObject({ model_type: "llama", vocab_size: TINY_DECODER_IDS.vocabSize });
     const gen = await cli(["generate", "full/model", "--prompt", PROMPT, "--max-new-tokens", "4", "--json"]);
     // the trained model answers in the trained format (a reply, then <|im_end|>); the base does not
@@ -136,7 +124,9 @@ describe("tunekit train on a causal LM", () => {
     expect(err).toMatch(/tunekit generate lora\/model --adapter lora\/adapter/);
     const losses = summary.evaluations.map((e: { loss: number }) => e.loss);
     expect(losses.at(-1)).toBeLessThan(losses[0]);
-    const adapter = JSON.parse(await readFile(join(dir, "lora", "adapter", "adapter_config.json"), "utf8"));
+    const adapter = JSON.parse(
+      await readFile(join(tmp.path, "lora", "adapter", "adapter_config.json"), "utf8"),
+    );
     expect(adapter).toMatchObject({
       task_type: "CAUSAL_LM",
       target_modules: expect.arrayContaining(["q_proj"]),
@@ -150,7 +140,7 @@ describe("tunekit train on a causal LM", () => {
   it("trains and evaluates on packed rows (data.pack)", async () => {
     const raw = config("full", "packed");
     await writeFile(
-      join(dir, "packed.json"),
+      join(tmp.path, "packed.json"),
       JSON.stringify({
         ...raw,
         data: { ...(raw.data as object), pack: true },
@@ -164,7 +154,7 @@ describe("tunekit train on a causal LM", () => {
   });
 
   it("--resume continues a decoder run from its checkpoint", async () => {
-    await writeFile(join(dir, "resume.json"), JSON.stringify(config("full", "resume")));
+    await writeFile(join(tmp.path, "resume.json"), JSON.stringify(config("full", "resume")));
     const first = JSON.parse((await cli(["train", "resume.json", "--max-steps", "2", "--json"])).out);
     expect(first.steps).toBe(2);
     const args = [
@@ -207,7 +197,7 @@ describe("tunekit train on a causal LM", () => {
       training: { epochs: 1 },
       output: "stages",
     };
-    await writeFile(join(dir, "stages.json"), JSON.stringify(stages));
+    await writeFile(join(tmp.path, "stages.json"), JSON.stringify(stages));
     const { err: stageErr } = await cli(["train", "stages.json"], EXIT.usageError);
     expect(stageErr).toMatch(/stages\[0\].*a decoder .* trains in one run without stages/);
     for (const args of runs) {

@@ -1,35 +1,21 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { loadBertCheckpoint, readSafetensorsFile } from "@tunekit/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, runCli } from "./run-cli.js";
-import { captureIo } from "./testing/capture-io.js";
+import { describe, expect, it } from "vitest";
+import { EXIT } from "./run-cli.js";
+import { cliRun, testDir } from "./testing/cli-run.js";
 import { REPO, smallRunFlags } from "./testing/small-run.js";
 
 // `tunekit convert` and a pytorch_model.bin-only checkpoint with a vocab.txt-only tokenizer,
 // on core's fixtures (made with PyTorch 1.13 by packages/core/src/io/fixtures/make_torch_checkpoints.py).
 const FIXTURES = join(REPO, "packages/core/src/io/fixtures");
 const BIN_MODEL = join(FIXTURES, "bert-tiny-bin"); // config.json, pytorch_model.bin, vocab.txt, ...
-let dir = "";
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "tunekit-convert-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function cli(args: string[], expected: number = EXIT.ok) {
-  const io = captureIo({ cwd: REPO });
-  const code = await runCli(args, io);
-  expect(code, io.err()).toBe(expected);
-  return { out: io.out(), err: io.err() };
-}
+const tmp = testDir("tunekit-convert-");
 
 describe("tunekit convert", () => {
   it("writes model.safetensors with exactly the .bin's tensors and copies config and tokenizer files", async () => {
-    const out = join(dir, "converted");
-    const { out: stdout } = await cli(["convert", BIN_MODEL, "--output", out, "--json"]);
+    const out = join(tmp.path, "converted");
+    const { out: stdout } = await cliRun(["convert", BIN_MODEL, "--output", out, "--json"]);
     const summary = JSON.parse(stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({
       ok: true,
@@ -55,8 +41,8 @@ describe("tunekit convert", () => {
   });
 
   it("prints what it did; --dtype float16 halves the file and reports the rounding", async () => {
-    const out = join(dir, "half");
-    const { out: text } = await cli([
+    const out = join(tmp.path, "half");
+    const { out: text } = await cliRun([
       "convert",
       "packages/core/src/io/fixtures/bert-tiny-sharded",
       "-o",
@@ -70,16 +56,21 @@ describe("tunekit convert", () => {
   });
 
   it("refuses a checkpoint whose pickle calls os.system, naming the global; usage errors exit 2", async () => {
-    const hostile = join(dir, "hostile");
+    const hostile = join(tmp.path, "hostile");
     await mkdir(hostile, { recursive: true });
     await copyFile(join(FIXTURES, "hostile.bin"), join(hostile, "pytorch_model.bin"));
-    const { err } = await cli(["convert", hostile, "--output", join(dir, "never")], EXIT.runtimeError);
+    const { err } = await cliRun(
+      ["convert", hostile, "--output", join(tmp.path, "never")],
+      EXIT.runtimeError,
+    );
     expect(err).toContain(
       'global "posix.system" is not allowed: this reader only rebuilds tensors and never runs code',
     );
-    expect(await readdir(dir)).not.toContain("never");
-    expect((await cli(["convert", BIN_MODEL], EXIT.usageError)).err).toContain("convert needs --output DIR");
-    expect((await cli(["convert", dir, "-o", join(dir, "x")], EXIT.runtimeError)).err).toContain(
+    expect(await readdir(tmp.path)).not.toContain("never");
+    expect((await cliRun(["convert", BIN_MODEL], EXIT.usageError)).err).toContain(
+      "convert needs --output DIR",
+    );
+    expect((await cliRun(["convert", tmp.path, "-o", join(tmp.path, "x")], EXIT.runtimeError)).err).toContain(
       "holds no model weights: expected one of model.safetensors, model.safetensors.index.json, pytorch_model.bin",
     );
   });
@@ -87,8 +78,8 @@ describe("tunekit convert", () => {
 
 describe("a pytorch_model.bin-only checkpoint with a vocab.txt-only tokenizer", () => {
   it("trains and evaluates with tunekit train (no safetensors, no tokenizer.json anywhere)", async () => {
-    const output = join(dir, "run");
-    const { out } = await cli([
+    const output = join(tmp.path, "run");
+    const { out } = await cliRun([
       "train",
       "examples/sst2-tiny.json",
       ...smallRunFlags({ train: 32, maxLength: 16 }),

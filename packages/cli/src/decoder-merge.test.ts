@@ -1,33 +1,19 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createReferenceBackend, generate, loadCausalLmCheckpoint, readSafetensorsFile } from "@tunekit/core";
 import { readGenerationFixture } from "@tunekit/core/testing";
 import { loadPromptLearningAdapter } from "@tunekit/strategies";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, runCli } from "./run-cli.js";
+import { describe, expect, it } from "vitest";
+import { EXIT } from "./run-cli.js";
 import { createBackend } from "./setup/backend-setup.js";
 import { decoderProbe } from "./setup/decoder-merge.js";
-import { captureIo } from "./testing/capture-io.js";
+import { cliRun, testDir } from "./testing/cli-run.js";
 import { REPO } from "./testing/small-run.js";
 
 // tunekit merge on decoders (PEFT adapters written by Python PEFT, fixtures/peft-decoders): the
 // merged plain folder gives PEFT's adapted logits; tunekit generate runs GPT-2 folders and takes
 // PEFT prompt / prefix tuning folders as --adapter.
-let dir = "";
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "tunekit-decoder-merge-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function cli(args: string[], expected: number = EXIT.ok) {
-  const io = captureIo({ cwd: REPO });
-  const code = await runCli(args, io);
-  expect(code, io.err()).toBe(expected);
-  return { out: io.out(), err: io.err() };
-}
+const tmp = testDir("tunekit-decoder-merge-");
 
 describe("tunekit merge on causal LMs", () => {
   it.each([
@@ -37,8 +23,10 @@ describe("tunekit merge on causal LMs", () => {
     "%s: MODEL_DIR --adapter merges into a plain folder with PEFT's logits",
     async (name, base, type, layers) => {
       const adapter = join("fixtures", "peft-decoders", name);
-      const out = join(dir, name);
-      const json = JSON.parse((await cli(["merge", base, "--adapter", adapter, "--out", out, "--json"])).out);
+      const out = join(tmp.path, name);
+      const json = JSON.parse(
+        (await cliRun(["merge", base, "--adapter", adapter, "--out", out, "--json"])).out,
+      );
       expect(json).toMatchObject({ ok: true, command: "merge", peftType: type, mergedModules: layers });
       expect(json.maxAbsDifference).toBeLessThan(1e-4);
       expect(await readdir(out)).toEqual(expect.arrayContaining(["config.json", "model.safetensors"]));
@@ -62,8 +50,8 @@ describe("tunekit merge on causal LMs", () => {
   );
 
   it("--adapter needs a causal LM folder", async () => {
-    const { err } = await cli(
-      ["merge", "fixtures/parity/bert-3l-h24-seq13-2labels", "--adapter", "x", "--out", join(dir, "no")],
+    const { err } = await cliRun(
+      ["merge", "fixtures/parity/bert-3l-h24-seq13-2labels", "--adapter", "x", "--out", join(tmp.path, "no")],
       EXIT.usageError,
     );
     expect(err).toMatch(/--adapter needs MODEL_DIR to be a causal LM folder/);
@@ -75,7 +63,7 @@ describe("tunekit generate on GPT-2", () => {
     const gpt2 = readGenerationFixture(REPO).models.find((m) => m.folder.includes("gpt2"))!;
     const c = gpt2.cases[0]!;
     const upToEos = c.expected.includes(2) ? c.expected.slice(0, c.expected.indexOf(2) + 1) : c.expected;
-    const { out } = await cli([
+    const { out } = await cliRun([
       "generate",
       gpt2.folder,
       "--prompt-ids",
@@ -108,7 +96,7 @@ describe("tunekit generate on GPT-2", () => {
         "6",
         "--json",
       ];
-      const tokens: number[] = JSON.parse((await cli(args)).out).tokens;
+      const tokens: number[] = JSON.parse((await cliRun(args)).out).tokens;
       // the CLI stops at EOS (id 2); compare up to it
       const want = expected.sequences[0]!.tokens;
       expect(tokens).toEqual(want.includes(2) ? want.slice(0, want.indexOf(2) + 1) : want);

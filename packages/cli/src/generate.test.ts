@@ -1,30 +1,15 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createReferenceBackend, generate, loadLlamaCheckpoint } from "@tunekit/core";
 import { readGenerationFixture } from "@tunekit/core/testing";
 import { lora, saveAdapter } from "@tunekit/strategies";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, runCli } from "./run-cli.js";
-import { captureIo } from "./testing/capture-io.js";
+import { describe, expect, it } from "vitest";
+import { EXIT } from "./run-cli.js";
+import { cliRun, testDir } from "./testing/cli-run.js";
 import { REPO } from "./testing/small-run.js";
 
 const fixture = readGenerationFixture(REPO);
 const llama = fixture.models[0]!; // fixtures/generation/llama-2l-h32-kv2 (no tokenizer)
-let dir = "";
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "tunekit-generate-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function cli(args: string[], expected: number = EXIT.ok) {
-  const io = captureIo({ cwd: REPO });
-  const code = await runCli(args, io);
-  expect(code, io.err()).toBe(expected);
-  return { out: io.out(), err: io.err() };
-}
+const tmp = testDir("tunekit-generate-");
 
 describe("tunekit generate", () => {
   it("greedy --prompt-ids prints PyTorch's greedy tokens (onnx), --json too", async () => {
@@ -33,10 +18,10 @@ describe("tunekit generate", () => {
     const ids = c.prompt.join(",");
     // the fixture model's eos_token_id (2) may occur: compare up to it
     const upToEos = c.expected.includes(2) ? c.expected.slice(0, c.expected.indexOf(2) + 1) : c.expected;
-    const { out } = await cli(["generate", llama.folder, "--prompt-ids", ids, "--max-new-tokens", n]);
+    const { out } = await cliRun(["generate", llama.folder, "--prompt-ids", ids, "--max-new-tokens", n]);
     expect(out).toBe(`${upToEos.join(" ")}\n`);
     const json = JSON.parse(
-      (await cli(["generate", llama.folder, "--prompt-ids", ids, "--max-new-tokens", n, "--json"])).out,
+      (await cliRun(["generate", llama.folder, "--prompt-ids", ids, "--max-new-tokens", n, "--json"])).out,
     );
     expect(json).toMatchObject({ ok: true, command: "generate", promptIds: c.prompt, tokens: upToEos });
   });
@@ -47,16 +32,16 @@ describe("tunekit generate", () => {
     for (const [name, p] of adapted.namedParameters()) {
       if (name.includes("lora_B")) p.value.data.fill(0.3); // LoRA B starts at zero: make the adapter matter
     }
-    const adapterDir = join(dir, "adapter");
+    const adapterDir = join(tmp.path, "adapter");
     await saveAdapter(adapted, adapterDir);
     const prompt = llama.cases[2]!.prompt;
     const opts = { maxNewTokens: 6, temperature: 0.8, topK: 10, seed: 3 };
     const expected = await generate(adapted, createReferenceBackend(), [prompt], opts);
     const args = ["generate", llama.folder, "--prompt-ids", prompt.join(","), "--max-new-tokens", "6"];
     const sampling = ["--temperature", "0.8", "--top-k", "10", "--seed", "3", "--json"];
-    const { out } = await cli([...args, "--adapter", adapterDir, ...sampling]);
+    const { out } = await cliRun([...args, "--adapter", adapterDir, ...sampling]);
     expect(JSON.parse(out).tokens).toEqual(expected.sequences[0]!.tokens);
-    const plain = JSON.parse((await cli([...args, ...sampling])).out);
+    const plain = JSON.parse((await cliRun([...args, ...sampling])).out);
     expect(plain.tokens).not.toEqual(expected.sequences[0]!.tokens);
   });
 
@@ -71,7 +56,7 @@ describe("tunekit generate", () => {
       ],
     ];
     for (const [args, message] of cases) {
-      const { err } = await cli(args, EXIT.usageError);
+      const { err } = await cliRun(args, EXIT.usageError);
       expect(err).toMatch(message);
     }
   });

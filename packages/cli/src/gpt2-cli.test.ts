@@ -1,39 +1,22 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readSafetensorsFile } from "@tunekit/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, runCli } from "./run-cli.js";
-import { captureIo } from "./testing/capture-io.js";
-import { writeTinyGpt2 } from "./testing/tiny-decoder.js";
+import { describe, expect, it } from "vitest";
+import { EXIT } from "./run-cli.js";
+import { cliRun, testDir } from "./testing/cli-run.js";
+import { chatRow, writeTinyGpt2 } from "./testing/tiny-decoder.js";
 
 // `tunekit train` / `generate` / `merge` / `chat` on a GPT-2 folder (Conv1D weights, learned
 // positions, tied head): full fine-tuning and LoRA with PEFT's GPT-2 default target (c_attn).
-let dir = "";
 const ANSWERS: Record<string, string> = { ab: "yes", cd: "no", ef: "yes", gh: "no" };
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "tunekit-gpt2-cli-"));
+const tmp = testDir("tunekit-gpt2-cli-", async (dir) => {
   await writeTinyGpt2(join(dir, "base"));
-  const rows = Object.entries(ANSWERS).map(([q, a]) =>
-    JSON.stringify({
-      messages: [
-        { role: "user", content: q },
-        { role: "assistant", content: a },
-      ],
-    }),
-  );
+  const rows = Object.entries(ANSWERS).map(([q, a]) => chatRow(q, a));
   await writeFile(join(dir, "train.jsonl"), `${rows.join("\n")}\n`);
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
-async function cli(args: string[], expected: number = EXIT.ok, stdin?: string) {
-  const io = { ...captureIo({ cwd: dir }), ...(stdin === undefined ? {} : { readStdin: async () => stdin }) };
-  const code = await runCli(args, io);
-  expect(code, io.err()).toBe(expected);
-  return { out: io.out(), err: io.err() };
-}
+const cli = (args: string[], expected?: number, stdin?: string) =>
+  cliRun(args, expected, { cwd: tmp.path, stdin });
 
 async function train(name: string, strategy: unknown) {
   const config = {
@@ -43,7 +26,7 @@ async function train(name: string, strategy: unknown) {
     training: { epochs: 6, batchSize: 4, lr: 3e-2, schedule: "constant", maxLength: 32, weightDecay: 0 },
     output: name,
   };
-  await writeFile(join(dir, `${name}.json`), JSON.stringify(config));
+  await writeFile(join(tmp.path, `${name}.json`), JSON.stringify(config));
   return JSON.parse((await cli(["train", `${name}.json`, "--json"])).out);
 }
 
@@ -52,9 +35,9 @@ describe("tunekit on GPT-2", () => {
     const summary = await train("full", "full");
     const losses = summary.evaluations.map((e: { loss: number }) => e.loss);
     expect(losses.at(-1)).toBeLessThan(losses[0]);
-    const saved = JSON.parse(await readFile(join(dir, "full", "model", "config.json"), "utf8"));
+    const saved = JSON.parse(await readFile(join(tmp.path, "full", "model", "config.json"), "utf8"));
     expect(saved).toMatchObject({ model_type: "gpt2", architectures: ["GPT2LMHeadModel"], n_embd: 16 });
-    const { tensors } = await readSafetensorsFile(join(dir, "full", "model", "model.safetensors"));
+    const { tensors } = await readSafetensorsFile(join(tmp.path, "full", "model", "model.safetensors"));
     expect(tensors.get("transformer.h.0.attn.c_attn.weight")!.shape).toEqual([16, 48]);
     const gen = [
       "generate",
@@ -70,7 +53,9 @@ describe("tunekit on GPT-2", () => {
 
   it("LoRA targets c_attn (fan_in_fan_out), merges into a plain folder, and chats", async () => {
     await train("lora", { method: "lora", r: 2, alpha: 4 });
-    const adapter = JSON.parse(await readFile(join(dir, "lora", "adapter", "adapter_config.json"), "utf8"));
+    const adapter = JSON.parse(
+      await readFile(join(tmp.path, "lora", "adapter", "adapter_config.json"), "utf8"),
+    );
     expect(adapter).toMatchObject({
       task_type: "CAUSAL_LM",
       target_modules: ["c_attn"],

@@ -2,8 +2,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, runCli } from "./run-cli.js";
-import { captureIo } from "./testing/capture-io.js";
+import { EXIT } from "./run-cli.js";
+import { cliRun } from "./testing/cli-run.js";
 import { REPO } from "./testing/small-run.js";
 
 // One rule for a tokenizer with more ids than the model's vocab_size, in train, evaluate and
@@ -56,13 +56,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], expected: number = EXIT.ok) {
-  const io = captureIo({ cwd: REPO });
-  const code = await runCli(args, io);
-  expect(code, io.err()).toBe(expected);
-  return { out: io.out(), err: io.err() };
-}
-
 function train(data: string, output: string, model: Record<string, unknown> = { path: MODEL }) {
   return [
     "train",
@@ -87,7 +80,7 @@ function train(data: string, output: string, model: Record<string, unknown> = { 
 describe("a tokenizer with more ids than the model's vocab_size", () => {
   it("train loads with a warning and trains when no extra id occurs; evaluate/predict name the token when one does", async () => {
     const run = join(dir, "run-plain");
-    const { err } = await cli(train(plainData, run));
+    const { err } = await cliRun(train(plainData, run));
     expect(err).toContain(
       `warning: the tokenizer has 33 ids but ${MODEL}/config.json has vocab_size 30: ids 30..32 have no embedding, and a text that produces one is an error`,
     );
@@ -102,11 +95,11 @@ describe("a tokenizer with more ids than the model's vocab_size", () => {
         output: run,
       }),
     );
-    const evaluated = await cli(["evaluate", evalConfig], EXIT.runtimeError);
+    const evaluated = await cliRun(["evaluate", evalConfig], EXIT.runtimeError);
     expect(evaluated.err).toContain('validation split row 5: token "[NEW1]" (id 30) has no embedding');
     const input = join(dir, "input.txt");
     await writeFile(input, "good film\nfun [NEW2] film\n");
-    const predicted = await cli(
+    const predicted = await cliRun(
       ["predict", run, "--input", input, "--out", join(dir, "p.csv")],
       EXIT.runtimeError,
     );
@@ -116,22 +109,22 @@ describe("a tokenizer with more ids than the model's vocab_size", () => {
   });
 
   it("train refuses data with an extra id, naming it; model.resizeEmbeddings: true grows the embeddings and every command agrees", async () => {
-    const refused = await cli(train(newTokenData, join(dir, "run-refused")), EXIT.runtimeError);
+    const refused = await cliRun(train(newTokenData, join(dir, "run-refused")), EXIT.runtimeError);
     expect(refused.err).toContain(
       'train split row 5: token "[NEW1]" (id 30) has no embedding: the model\'s vocab_size is 30 but the tokenizer has 33 ids. ' +
         "Use the tokenizer the model was trained with, or train with model.resizeEmbeddings: true",
     );
     const run = join(dir, "run-resized");
-    const { err } = await cli(train(newTokenData, run, { path: MODEL, resizeEmbeddings: true }));
+    const { err } = await cliRun(train(newTokenData, run, { path: MODEL, resizeEmbeddings: true }));
     expect(err).toContain("resized the word embeddings from 30 to 33 rows");
     const saved = JSON.parse(await readFile(join(run, "model", "config.json"), "utf8")) as {
       vocab_size: number;
     };
     expect(saved.vocab_size).toBe(33);
-    await cli(["evaluate", run]);
+    await cliRun(["evaluate", run]);
     const input = join(dir, "input2.txt");
     await writeFile(input, "fun [NEW3] film\n");
-    await cli(["predict", run, "--input", input, "--out", join(dir, "p2.csv")]);
+    await cliRun(["predict", run, "--input", input, "--out", join(dir, "p2.csv")]);
     expect((await readFile(join(dir, "p2.csv"), "utf8")).split("\n").length).toBeGreaterThan(1);
   });
 });

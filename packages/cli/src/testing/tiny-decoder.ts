@@ -96,3 +96,20 @@ export async function writeTinyGpt2(folder: string): Promise<void> {
     }),
   );
 }
+
+/**
+ * One chat-format JSONL row: a user question and the assistant's answer.
+ *
+ * @example
+ * ```ts
+ * chatRow("ab", "yes"); // {"messages":[{"role":"user","content":"ab"},{"role":"assistant","content":"yes"}]}
+ * ```
+ */
+export function chatRow(question: string, answer: string): string {
+  return JSON.stringify({
+    messages: [
+      { role: "user", content: question },
+      { role: "assistant", content: answer },
+    ],
+  });
+}
