@@ -6,9 +6,9 @@ import { loadBertCheckpoint, loadTokenizer, traceForward } from "@tunekit/core";
 import { startHubServer } from "@tunekit/core/testing";
 import { env, pipeline } from "@huggingface/transformers";
 import { describe, expect, it } from "vitest";
-import { EXIT, runCli } from "./run-cli.js";
+import { EXIT } from "./run-cli.js";
 import { loadTrainedModel } from "./setup/model-setup.js";
-import { captureIo } from "./testing/capture-io.js";
+import { cliRun } from "./testing/cli-run.js";
 import { REPO, smallRunFlags } from "./testing/small-run.js";
 
 // `tunekit export` round trip: tiny random BERTs trained for a couple of steps, exported, and
@@ -18,11 +18,30 @@ import { REPO, smallRunFlags } from "./testing/small-run.js";
 env.allowRemoteModels = false;
 const TOL = 1e-4;
 
-async function cli(args: string[], cwd = REPO, expected: number = EXIT.ok) {
-  const io = captureIo({ cwd });
-  const code = await runCli(args, io);
-  expect(code, io.err()).toBe(expected);
-  return { out: io.out(), err: io.err() };
+const cli = (args: string[], cwd = REPO, expected?: number) => cliRun(args, expected, { cwd });
+
+/** A short `tunekit train` of `config` in a fresh folder (its name starts with `prefix`); returns the folder. */
+async function trainRun(prefix: string, config: string, train: number, steps: number, set: string[]) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const flags = set.flatMap((s) => ["--set", s]);
+  await cli([
+    "train",
+    config,
+    ...smallRunFlags({ train }),
+    ...flags,
+    "--max-steps",
+    String(steps),
+    "--output",
+    dir,
+  ]);
+  return dir;
+}
+
+/** A folder with `vocab.txt` of `words`, for `--tokenizer`. */
+async function vocabFolder(words: readonly string[]) {
+  const vocab = await mkdtemp(join(tmpdir(), "tunekit-vocab-"));
+  await writeFile(join(vocab, "vocab.txt"), `${words.join("\n")}\n`);
+  return vocab;
 }
 
 async function exportTo(run: string, cwd: string, extra: string[] = []) {
@@ -66,19 +85,9 @@ const SENTENCES = [
 
 describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
   it("LoRA run: merged, Transformers.js labels and scores = tunekit predict (1e-4) at batch 1, 2 and 3; int8 copy runs", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tunekit-export-run-"));
-    await cli([
-      "train",
-      "examples/sst2-tiny.json",
-      ...smallRunFlags({ train: 32 }),
-      "--set",
+    const dir = await trainRun("tunekit-export-run-", "examples/sst2-tiny.json", 32, 2, [
       'strategy={"method":"lora","r":4,"targetModules":["query","value","dense"]}',
-      "--set",
       "training.lr=0.05",
-      "--max-steps",
-      "2",
-      "--output",
-      dir,
     ]);
     const { out, summary } = await exportTo(dir, REPO, ["--quantize", "int8", "--eval-data", "validation"]);
     expect(summary).toMatchObject({
@@ -158,19 +167,9 @@ describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
 
   for (const strategy of ['{"method":"houlsby"}', '{"method":"prefix","numVirtualTokens":3}']) {
     it(`${strategy}: an adapter that does not fold is exported as its ops (= tunekit on the probe, 1e-4)`, async () => {
-      const dir = await mkdtemp(join(tmpdir(), "tunekit-export-adapter-"));
-      await cli([
-        "train",
-        "examples/sst2-tiny.json",
-        ...smallRunFlags({ train: 16 }),
-        "--set",
+      const dir = await trainRun("tunekit-export-adapter-", "examples/sst2-tiny.json", 16, 1, [
         `strategy=${strategy}`,
-        "--set",
         "training.lr=0.05",
-        "--max-steps",
-        "1",
-        "--output",
-        dir,
       ]);
       const { out, summary } = await exportTo(dir, REPO);
       expect(summary.adapter).toEqual({
@@ -189,16 +188,7 @@ describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
   }
 
   it("regression: --eval-data scores the export by Pearson, equal to tunekit evaluate's (1e-4)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tunekit-export-stsb-"));
-    await cli([
-      "train",
-      "examples/stsb-tiny.yaml",
-      ...smallRunFlags({ train: 32 }),
-      "--max-steps",
-      "2",
-      "--output",
-      dir,
-    ]);
+    const dir = await trainRun("tunekit-export-stsb-", "examples/stsb-tiny.yaml", 32, 2, []);
     const { out, summary } = await exportTo(dir, REPO, ["--quantize", "int8", "--eval-data", "validation"]);
     expect(summary).toMatchObject({
       task: "regression",
@@ -287,8 +277,7 @@ describe("tunekit export (text classification)", { timeout: 180_000 }, () => {
     }
     const missing = await cli(["export", bare, "--out", join(bare, "out")], REPO, EXIT.runtimeError);
     expect(missing.err).toContain("has neither tokenizer.json nor vocab.txt");
-    const vocab = await mkdtemp(join(tmpdir(), "tunekit-vocab-"));
-    await writeFile(join(vocab, "vocab.txt"), `${TINY_VOCAB.join("\n")}\n`);
+    const vocab = await vocabFolder(TINY_VOCAB);
     const { summary: withTokenizer } = await exportTo(bare, REPO, ["--tokenizer", vocab]);
     expect(withTokenizer.files).toContain("tokenizer.json");
   });
@@ -302,9 +291,8 @@ describe("tunekit export (other encoders)", { timeout: 180_000 }, () => {
   ] as const) {
     it(`${folder}: Transformers.js scores = tunekit's forward (1e-4)`, async () => {
       const dir = join(REPO, "fixtures/parity", folder);
-      const vocab = await mkdtemp(join(tmpdir(), "tunekit-vocab-"));
       const words = [...TINY_VOCAB, ...Array.from({ length: 10 }, (_, i) => `v${i}`)]; // 60 tokens
-      await writeFile(join(vocab, "vocab.txt"), `${words.join("\n")}\n`);
+      const vocab = await vocabFolder(words);
       const { out, summary } = await exportTo(dir, REPO, ["--tokenizer", vocab]);
       const noTypes = folder.startsWith("distilbert");
       expect((summary.inputs as { name: string }[]).map((i) => i.name)).toEqual(
