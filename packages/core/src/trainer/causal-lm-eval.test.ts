@@ -1,44 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { createReferenceBackend } from "../backend/reference-backend.js";
-import { mulberry32 } from "../data/random.js";
 import { parseLlamaConfig } from "../models/llama/llama-config.js";
 import { LlamaForCausalLM } from "../models/llama/llama-model.js";
-import { TINY_LLAMA } from "../models/llama/config.test-helpers.js";
+import { ONE_LAYER_LLAMA } from "../models/llama/config.test-helpers.js";
+import { countingRows } from "./causal-lm.test-helpers.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerData, TrainerModel } from "./trainer-model.js";
 
 // Rows of different lengths (so batches pad differently), -100 on a prompt of 1-2 tokens.
-function rows(n: number, seed: number): TrainerData {
-  const rng = mulberry32(seed);
-  const ids = Array.from({ length: n }, () => {
-    const start = 3 + Math.floor(rng() * 8);
-    return Int32Array.from({ length: 3 + Math.floor(rng() * 5) }, (_, t) => start + t);
-  });
-  return {
-    task: "classification",
-    ids,
-    tokenTypeIds: ids.map((row) => new Int32Array(row.length)),
-    lengths: Int32Array.from(ids, (row) => row.length),
-    labels: undefined,
-    padId: 0,
-    maxLength: 8,
-    numTruncated: 0,
-    tokenLabels: ids.map((row, r) => Int32Array.from(row, (id, t) => (t <= r % 2 ? -100 : id))),
-  };
-}
-
-function tinyLlama(): LlamaForCausalLM {
-  return new LlamaForCausalLM(
-    parseLlamaConfig({
-      ...TINY_LLAMA,
-      vocab_size: 20,
-      hidden_size: 16,
-      intermediate_size: 32,
-      num_hidden_layers: 1,
-    }),
-    { seed: 5 },
-  );
-}
+const rows = (n: number, seed: number): TrainerData =>
+  countingRows(n, seed, { minLength: 3, lengthSpread: 5, promptLength: (r) => 1 + (r % 2) });
+const tinyLlama = (): LlamaForCausalLM =>
+  new LlamaForCausalLM(parseLlamaConfig(ONE_LAYER_LLAMA), { seed: 5 });
 
 const trainer = (model: TrainerModel, evalBatchSize: number): Trainer =>
   new Trainer({ model, backend: createReferenceBackend(), batchSize: 4, evalBatchSize, epochs: 1 });

@@ -2,15 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createReferenceBackend } from "../../backend/reference-backend.js";
-import { mulberry32 } from "../../data/random.js";
 import type { TunekitError } from "../../errors.js";
 import { Graph } from "../../ir/graph.js";
 import { readSafetensorsFile } from "../../io/safetensors-file.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { hostTensor } from "../../tensor/host-tensor.js";
-import { Trainer } from "../../trainer/trainer.js";
-import type { TrainerData } from "../../trainer/trainer-model.js";
+import { countingRows, fitLosses } from "../../trainer/causal-lm.test-helpers.js";
 import { loadCausalLmCheckpoint } from "../causal-lm-checkpoint.js";
 import { loadGpt2Checkpoint, loadGpt2Weights, saveGpt2Checkpoint } from "./gpt2-checkpoint.js";
 import { parseGpt2Config } from "./gpt2-config.js";
@@ -113,35 +110,7 @@ describe("Gpt2LMHeadModel", () => {
 
   it("trains through the generic Trainer (forwardBatch): the causal-LM loss falls on a learnable task", async () => {
     const model = new Gpt2LMHeadModel(parseGpt2Config(TINY), { seed: 4 });
-    const rng = mulberry32(3);
-    const ids: Int32Array[] = [];
-    for (let r = 0; r < 16; r++) {
-      const start = 3 + Math.floor(rng() * 8);
-      ids.push(Int32Array.from({ length: 4 + Math.floor(rng() * 4) }, (_, t) => start + t));
-    }
-    const data: TrainerData = {
-      task: "classification",
-      ids,
-      tokenTypeIds: ids.map((row) => new Int32Array(row.length)),
-      lengths: Int32Array.from(ids, (row) => row.length),
-      labels: undefined,
-      padId: 0,
-      maxLength: 8,
-      numTruncated: 0,
-      tokenLabels: ids.map((row) => Int32Array.from(row, (id, t) => (t === 0 ? -100 : id))),
-    };
-    const losses: number[] = [];
-    const trainer = new Trainer({
-      model,
-      callbacks: [{ onStep: (info) => void losses.push(info.loss) }],
-      backend: createReferenceBackend(),
-      batchSize: 8,
-      epochs: 8,
-      lr: 3e-2,
-      schedule: "constant",
-      seed: 1,
-    });
-    const result = await trainer.fit(data);
+    const { result, losses } = await fitLosses(model, countingRows(16, 3), { epochs: 8, lr: 3e-2 });
     expect(result.step).toBe(16);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.5);
   });

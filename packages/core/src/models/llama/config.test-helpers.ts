@@ -27,3 +27,20 @@ export const TINY_LLAMA = {
   attention_bias: false,
   mlp_bias: false,
 };
+
+/**
+ * {@link TINY_LLAMA} cut to one layer, hidden 16 and a 20-token vocabulary: a decoder the
+ * reference backend trains in a second.
+ *
+ * @example
+ * ```ts
+ * const model = new LlamaForCausalLM(parseLlamaConfig(ONE_LAYER_LLAMA), { seed: 4 });
+ * ```
+ */
+export const ONE_LAYER_LLAMA = {
+  ...TINY_LLAMA,
+  vocab_size: 20,
+  hidden_size: 16,
+  intermediate_size: 32,
+  num_hidden_layers: 1,
+};
