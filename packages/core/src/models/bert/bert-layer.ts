@@ -1,9 +1,10 @@
 import { TunekitError } from "../../errors.js";
+import { attentionWithDropout } from "../attention-dropout.js";
 import type { Rng } from "../../data/random.js";
 import type { BertConfig } from "../../io/bert-config.js";
-import { attention, gelu, softmax } from "../../ir/composites.js";
+import { gelu } from "../../ir/composites.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, concat, div, exp, matmul, maximum, mul, neg, reshape, tanh, transpose } from "../../ir/ops.js";
+import { add, concat, div, exp, maximum, neg, reshape, tanh, transpose } from "../../ir/ops.js";
 import { Dropout } from "../../modules/dropout.js";
 import { LayerNorm } from "../../modules/layer-norm.js";
 import { Linear } from "../../modules/linear.js";
@@ -110,14 +111,7 @@ export class BertSelfAttention extends Module {
       v = concat([prefix.value, v], 2);
     }
     const scale = 1 / Math.sqrt(this.headDim);
-    const drop = this.child<Layer>("dropout");
-    let out: Tensor;
-    if (ctx.training && drop instanceof Dropout && drop.rate > 0) {
-      const scores = add(mul(matmul(q, k, { transposeB: true }), scale), maskBias);
-      out = matmul(drop.forward(softmax(scores, -1), ctx), v);
-    } else {
-      out = attention(q, k, v, maskBias, scale);
-    }
+    const out = attentionWithDropout(q, k, v, maskBias, scale, this.child<Layer>("dropout"), ctx);
     return reshape(transpose(out, [0, 2, 1, 3]), [b, s, h]);
   }
 }

@@ -1,8 +1,8 @@
 import type { Rng } from "../../data/random.js";
+import { attentionWithDropout } from "../attention-dropout.js";
 import type { BertConfig } from "../../io/bert-config.js";
-import { attention, softmax } from "../../ir/composites.js";
 import type { Tensor } from "../../ir/graph.js";
-import { add, matmul, mul, reshape, transpose } from "../../ir/ops.js";
+import { add, reshape, transpose } from "../../ir/ops.js";
 import { Dropout } from "../../modules/dropout.js";
 import { LayerNorm } from "../../modules/layer-norm.js";
 import { Linear } from "../../modules/linear.js";
@@ -45,14 +45,7 @@ export class DistilBertAttention extends Module {
     const k = heads("k_lin");
     const v = heads("v_lin");
     const scale = 1 / Math.sqrt(this.headDim);
-    const drop = this.child<Layer>("dropout");
-    let out: Tensor;
-    if (ctx.training && drop instanceof Dropout && drop.rate > 0) {
-      const scores = add(mul(matmul(q, k, { transposeB: true }), scale), maskBias);
-      out = matmul(drop.forward(softmax(scores, -1), ctx), v);
-    } else {
-      out = attention(q, k, v, maskBias, scale);
-    }
+    const out = attentionWithDropout(q, k, v, maskBias, scale, this.child<Layer>("dropout"), ctx);
     return this.child<Layer>("out_lin").forward(reshape(transpose(out, [0, 2, 1, 3]), [b, s, h]), ctx);
   }
 }

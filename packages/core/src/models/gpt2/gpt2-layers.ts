@@ -1,7 +1,8 @@
 import type { Rng } from "../../data/random.js";
+import { attentionWithDropout } from "../attention-dropout.js";
 import type { Tensor } from "../../ir/graph.js";
-import { attention, gelu, softmax } from "../../ir/composites.js";
-import { add, concat, matmul, mul, reshape, slice, transpose } from "../../ir/ops.js";
+import { gelu } from "../../ir/composites.js";
+import { add, concat, reshape, slice, transpose } from "../../ir/ops.js";
 import { Dropout } from "../../modules/dropout.js";
 import { LayerNorm } from "../../modules/layer-norm.js";
 import { Linear } from "../../modules/linear.js";
@@ -99,14 +100,7 @@ export class Gpt2Attention extends Module {
       v = concat([step.prefix.value, v], 2);
     }
     const scale = 1 / Math.sqrt(d);
-    const drop = this.child<Layer>("attn_dropout");
-    let context: Tensor;
-    if (ctx.training && drop instanceof Dropout && drop.rate > 0) {
-      const scores = add(mul(matmul(q, k, { transposeB: true }), scale), maskBias);
-      context = matmul(drop.forward(softmax(scores, -1), ctx), v);
-    } else {
-      context = attention(q, k, v, maskBias, scale);
-    }
+    const context = attentionWithDropout(q, k, v, maskBias, scale, this.child<Layer>("attn_dropout"), ctx);
     const merged = reshape(transpose(context, [0, 2, 1, 3]), [b, s, h]);
     return this.child<Layer>("resid_dropout").forward(this.child<Layer>("c_proj").forward(merged, ctx), ctx);
   }
