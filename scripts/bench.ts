@@ -15,6 +15,9 @@
  *   --no-peer   --no-fwd   --no-arena (onnx: onnxruntime's CPU arena off; with the environment variable
  *   MALLOC_MMAP_THRESHOLD_=1048576 this trades about 200 MB of peak RSS for slower steps, see the
  *   backend-onnx README)
+ *   --sst2 (also: one epoch of SST-2 train, full fine-tuning, tunekit with length buckets against the
+ *   PyTorch peer padding each batch to its longest row; scripts/bench/sst2-case.ts)   --sst2-rows=N (the
+ *   first N rows only; a full epoch takes about 30 min for tunekit and longer for the peer on 2 cores)
  *   --optimizer-on-host (AdamW in place on the host, one pass per parameter: TrainStepRunner's
  *   optimizerOnHost; the graph returns gradients only)
  *   --no-peak (skip the MatMul peak: the best-of-9 line, and the probe timed after every step
@@ -68,6 +71,8 @@ const known = new Set([
   "python",
   "no-arena",
   "optimizer-on-host",
+  "sst2",
+  "sst2-rows",
 ]);
 for (const k of flags.keys()) {
   if (!known.has(k))
@@ -238,6 +243,16 @@ if (!flags.has("no-fwd")) {
       print(line);
     }
   }
+}
+
+if (flags.has("sst2") || flags.has("sst2-rows")) {
+  const rows = flags.has("sst2-rows") ? int("sst2-rows", 67349) : undefined;
+  const spec = {
+    ...(rows === undefined ? {} : { rows }),
+    threads,
+    python: flags.has("no-peer") ? "none" : (python ?? "none"),
+  };
+  for (const line of child("sst2-case.ts", spec)) print(line);
 }
 
 // One closing line: the ONNX cases beside the PyTorch peer of the same run.
