@@ -49,16 +49,7 @@ export async function writeTinyDecoder(folder: string): Promise<void> {
   });
   await saveLlamaCheckpoint(new LlamaForCausalLM(config, { seed: 7 }), folder);
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, "tokenizer.json"), JSON.stringify(byteLevelTokenizerJson()));
-  await writeFile(
-    join(folder, "tokenizer_config.json"),
-    JSON.stringify({
-      chat_template: CHATML_TEMPLATE,
-      eos_token: "<|im_end|>",
-      pad_token: "<|endoftext|>",
-      model_max_length: 128,
-    }),
-  );
+  await writeChatTokenizer(folder, 128);
 }
 
 /**
@@ -85,16 +76,7 @@ export async function writeTinyGpt2(folder: string): Promise<void> {
     eos_token_id: TINY_DECODER_IDS.imEnd,
   });
   await saveGpt2Checkpoint(new Gpt2LMHeadModel(config, { seed: 7 }), folder);
-  await writeFile(join(folder, "tokenizer.json"), JSON.stringify(byteLevelTokenizerJson()));
-  await writeFile(
-    join(folder, "tokenizer_config.json"),
-    JSON.stringify({
-      chat_template: CHATML_TEMPLATE,
-      eos_token: "<|im_end|>",
-      pad_token: "<|endoftext|>",
-      model_max_length: 64,
-    }),
-  );
+  await writeChatTokenizer(folder, 64);
 }
 
 /**
@@ -112,4 +94,18 @@ export function chatRow(question: string, answer: string): string {
       { role: "assistant", content: answer },
     ],
   });
+}
+
+/** The byte-level tokenizer with the ChatML template, for sequences of up to `maxLength` tokens. */
+async function writeChatTokenizer(folder: string, maxLength: number): Promise<void> {
+  await writeFile(join(folder, "tokenizer.json"), JSON.stringify(byteLevelTokenizerJson()));
+  await writeFile(
+    join(folder, "tokenizer_config.json"),
+    JSON.stringify({
+      chat_template: CHATML_TEMPLATE,
+      eos_token: "<|im_end|>",
+      pad_token: "<|endoftext|>",
+      model_max_length: maxLength,
+    }),
+  );
 }
