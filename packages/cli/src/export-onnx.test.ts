@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
-import { loadBertCheckpoint, loadTokenizer, traceForward } from "@tunekit/core";
+import { loadBertCheckpoint, loadTokenizer, type Tokenizer, traceForward } from "@tunekit/core";
 import { startHubServer } from "@tunekit/core/testing";
 import { env, pipeline } from "@huggingface/transformers";
 import { describe, expect, it } from "vitest";
@@ -48,6 +48,25 @@ async function exportTo(run: string, cwd: string, extra: string[] = []) {
   const out = join(await mkdtemp(join(tmpdir(), "tunekit-onnx-")), "exported-model");
   const { out: text } = await cli(["export", run, "--out", out, "--json", ...extra], cwd);
   return { out, summary: JSON.parse(text) as Record<string, unknown> };
+}
+
+/** tunekit's logits of an encoded batch (`data`) and its length `s`: `model` traced and run on `backend`. */
+async function tracedLogits(
+  backend: Awaited<ReturnType<typeof createOnnxBackend>>,
+  model: Parameters<typeof traceForward>[0],
+  enc: ReturnType<Tokenizer["encodeBatch"]>,
+) {
+  const [b, s] = enc.inputIds.shape as [number, number];
+  const { graph } = traceForward(model, { batchSize: b, seqLength: s });
+  const constants = Object.fromEntries([...graph.parameters].map(([n, p]) => [n, p.value]));
+  const exe = await backend.compile(graph, { constants });
+  const { logits } = await exe.run({
+    input_ids: enc.inputIds,
+    attention_mask: enc.attentionMask,
+    token_type_ids: enc.tokenTypeIds,
+  });
+  exe.dispose();
+  return { logits: logits!.data, s };
 }
 
 /** Transformers.js loads `dir` by name from its parent folder, never from the network. */
@@ -305,22 +324,11 @@ describe("tunekit export (other encoders)", { timeout: 180_000 }, () => {
       const classify = await textClassifier(out);
       const got = (await classify(texts, { top_k: null })) as unknown as { label: string; score: number }[][];
       const { model } = await loadBertCheckpoint(dir, { task: "sequence-classification" });
-      const tokenizer = await loadTokenizer(vocab);
-      const enc = tokenizer.encodeBatch(texts);
-      const [b, s] = enc.inputIds.shape as [number, number];
-      const { graph } = traceForward(model, { batchSize: b, seqLength: s });
-      const constants = Object.fromEntries([...graph.parameters].map(([n, p]) => [n, p.value]));
       const backend = await createOnnxBackend({ intraOpNumThreads: 1 });
-      const exe = await backend.compile(graph, { constants });
-      const { logits } = await exe.run({
-        input_ids: enc.inputIds,
-        attention_mask: enc.attentionMask,
-        token_type_ids: enc.tokenTypeIds,
-      });
-      exe.dispose();
+      const { logits } = await tracedLogits(backend, model, (await loadTokenizer(vocab)).encodeBatch(texts));
       backend.dispose();
       got.forEach((scores, r) => {
-        const row = Array.from(logits!.data.slice(r * 3, r * 3 + 3));
+        const row = Array.from(logits.slice(r * 3, r * 3 + 3));
         const top = Math.max(...row);
         const sum = row.reduce((a, v) => a + Math.exp(v - top), 0);
         for (const { label, score } of scores) {
@@ -427,20 +435,7 @@ describe("tunekit export (token classification)", { timeout: 180_000 }, () => {
     const { model } = await loadTrainedModel(join(dir, "run", "model"));
     const tokenizer = await loadTokenizer(join(dir, "run", "model"));
     const backend = await createOnnxBackend({ intraOpNumThreads: 1 });
-    const tunekitScores = async (batch: string[]) => {
-      const enc = tokenizer.encodeBatch(batch);
-      const [b, s] = enc.inputIds.shape as [number, number];
-      const { graph } = traceForward(model, { batchSize: b, seqLength: s });
-      const constants = Object.fromEntries([...graph.parameters].map(([n, p]) => [n, p.value]));
-      const exe = await backend.compile(graph, { constants });
-      const { logits } = await exe.run({
-        input_ids: enc.inputIds,
-        attention_mask: enc.attentionMask,
-        token_type_ids: enc.tokenTypeIds,
-      });
-      exe.dispose();
-      return { logits: logits!.data, s };
-    };
+    const tunekitScores = (batch: string[]) => tracedLogits(backend, model, tokenizer.encodeBatch(batch));
     const wordStarts = (text: string) => {
       let at = 1; // after [CLS]
       return text.split(" ").map((w) => {

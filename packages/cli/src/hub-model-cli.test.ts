@@ -5,25 +5,14 @@ import { type LoopbackHub, startHubServer } from "@tunekit/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";
 import { captureIo } from "./testing/capture-io.js";
-import { REPO } from "./testing/small-run.js";
+import { REPO, smallRunFlags } from "./testing/small-run.js";
 
 // The README's "Fine-tune a model from the Hub" path, run against a loopback Hub: the server on
 // 127.0.0.1 serves the committed 4-layer BERT (examples/models/bert-4l-h128) under the name the
 // README uses, its weights as an LFS file behind a redirect to a second "CDN" server.
 const NAME = "prajjwal1/bert-tiny";
 const TOKEN = "hf_readme_test_token_42";
-const QUICK = [
-  "--max-steps",
-  "2",
-  "--set",
-  "data.maxRows.train=32",
-  "--set",
-  "data.maxRows.validation=16",
-  "--set",
-  "training.maxLength=32",
-  "--set",
-  "training.batchSize=16",
-];
+const QUICK = ["--max-steps", "2", ...smallRunFlags({ train: 32, validation: 16 })];
 const ENV = ["HF_ENDPOINT", "HF_HOME", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE"] as const;
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 let hub: LoopbackHub;
