@@ -14,17 +14,9 @@ import { houlsbyAdapter } from "./adapters/bottleneck-strategies.js";
 import { prefixTuning } from "./prefix/prefix-tuning.js";
 import { savePromptLearningAdapter } from "./prompt/prompt-learning-peft.js";
 import { promptTuning } from "./prompt/prompt-tuning.js";
-import { probeBatch, randomizeParameters } from "./testing/tiny-bert.js";
+import { probeBatch, randomizeParameters, TINY_BERT_JSON } from "./testing/tiny-bert.js";
 
-const config = parseBertConfig({
-  model_type: "bert",
-  vocab_size: 24,
-  hidden_size: 8,
-  num_hidden_layers: 2,
-  num_attention_heads: 2,
-  intermediate_size: 12,
-  max_position_embeddings: 8,
-});
+const config = parseBertConfig(TINY_BERT_JSON);
 const { input_ids, attention_mask, token_type_ids } = probeBatch(2, 5);
 const feeds = { input_ids: input_ids!, attention_mask: attention_mask!, token_type_ids: token_type_ids! };
 

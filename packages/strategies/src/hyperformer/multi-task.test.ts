@@ -3,7 +3,6 @@ import {
   Graph,
   hostTensor,
   MultiTaskModel,
-  parseBertConfig,
   sgd,
   type Tensor,
   TrainStepRunner,
@@ -11,20 +10,11 @@ import {
 } from "@tunekit/core";
 import { describe, expect, it } from "vitest";
 import { randomizeUnder, taskIds } from "../testing/hyperformer-trace.js";
+import { TINY_CONFIG } from "../testing/task-adapters-fixtures.js";
 import { maxAbsDiff, probeBatch } from "../testing/tiny-bert.js";
 import { hyperformerPlusPlus } from "./hyperformer-strategy.js";
 
-const config = parseBertConfig({
-  model_type: "bert",
-  vocab_size: 24,
-  hidden_size: 8,
-  num_hidden_layers: 2,
-  num_attention_heads: 2,
-  intermediate_size: 12,
-  max_position_embeddings: 8,
-  hidden_dropout_prob: 0,
-  attention_probs_dropout_prob: 0,
-});
+const config = TINY_CONFIG;
 const tasks = [
   { name: "sst2", kind: "classification", numLabels: 2 },
   { name: "stsb", kind: "regression" },

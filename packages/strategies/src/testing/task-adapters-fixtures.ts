@@ -12,16 +12,11 @@ import {
   type Tensor,
   type TokenizedDataset,
 } from "@tunekit/core";
+import { TINY_BERT_JSON } from "./tiny-bert.js";
 
 /** Test support (not exported): a tiny BERT config without dropout. */
 export const TINY_CONFIG = parseBertConfig({
-  model_type: "bert",
-  vocab_size: 24,
-  hidden_size: 8,
-  num_hidden_layers: 2,
-  num_attention_heads: 2,
-  intermediate_size: 12,
-  max_position_embeddings: 8,
+  ...TINY_BERT_JSON,
   hidden_dropout_prob: 0,
   attention_probs_dropout_prob: 0,
 });

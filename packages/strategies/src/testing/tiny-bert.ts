@@ -9,16 +9,21 @@ import {
   parseBertConfig,
 } from "@tunekit/core";
 
+/** Test support (not exported): the `config.json` fields of the tiny BERT the tests build (2 layers, hidden 8, vocabulary 24). */
+export const TINY_BERT_JSON = {
+  model_type: "bert",
+  vocab_size: 24,
+  hidden_size: 8,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 12,
+  max_position_embeddings: 8,
+} as const;
+
 /** Test support (not exported): a tiny random BERT for sequence classification. */
 export function tinyBert(seed = 0, numLabels = 3): BertForSequenceClassification {
   const config = parseBertConfig({
-    model_type: "bert",
-    vocab_size: 24,
-    hidden_size: 8,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    intermediate_size: 12,
-    max_position_embeddings: 8,
+    ...TINY_BERT_JSON,
     hidden_dropout_prob: 0,
     attention_probs_dropout_prob: 0,
     num_labels: numLabels,
