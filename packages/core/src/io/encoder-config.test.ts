@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { bertConfigError } from "./bert-config.test-helpers.js";
 import { mulberry32 } from "../data/random.js";
-import { isTunekitError } from "../errors.js";
 import { mutateJson, runHostileCase } from "../testing/hostile-input.js";
 import { isEncoderConfigJson } from "./encoder-config.js";
 import { bertConfigToJson, parseBertConfig } from "./hf-config.js";
@@ -10,16 +10,6 @@ import { bertConfigToJson, parseBertConfig } from "./hf-config.js";
 const FIXTURES = join(import.meta.dirname, "../../../../fixtures/parity");
 const fixtureConfig = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, name, "config.json"), "utf8")) as Record<string, unknown>;
-
-function configError(json: unknown): string {
-  try {
-    parseBertConfig(json);
-  } catch (e) {
-    if (isTunekitError(e, "CONFIG_INVALID")) return e.message;
-    throw e;
-  }
-  throw new Error("expected CONFIG_INVALID, but the config was accepted");
-}
 
 const SIZES = {
   vocab_size: 40,
@@ -94,24 +84,26 @@ describe("encoder configs (RoBERTa, XLM-RoBERTa, ELECTRA, DistilBERT)", () => {
   });
 
   it("rejects what these architectures cannot be, naming the key", () => {
-    expect(configError({ model_type: "distilbert", sinusoidal_pos_embds: true })).toMatch(
+    expect(bertConfigError({ model_type: "distilbert", sinusoidal_pos_embds: true })).toMatch(
       /sinusoidal_pos_embds/,
     );
-    expect(configError({ model_type: "distilbert", type_vocab_size: 2 })).toMatch(
+    expect(bertConfigError({ model_type: "distilbert", type_vocab_size: 2 })).toMatch(
       /DistilBERT config has no type_vocab_size/,
     );
-    expect(configError({ model_type: "distilbert", vocab_size: 9, dim: 30, n_heads: 4 })).toMatch(
+    expect(bertConfigError({ model_type: "distilbert", vocab_size: 9, dim: 30, n_heads: 4 })).toMatch(
       /num_attention_heads \(4\) must divide/,
     );
-    expect(configError({ model_type: "distilbert", vocab_size: 9, activation: "mish" })).toMatch(
+    expect(bertConfigError({ model_type: "distilbert", vocab_size: 9, activation: "mish" })).toMatch(
       /hidden_act must be one of/,
     );
-    expect(configError({ ...SIZES, model_type: "electra", embedding_size: 0 })).toMatch(
+    expect(bertConfigError({ ...SIZES, model_type: "electra", embedding_size: 0 })).toMatch(
       /embedding_size must be an integer/,
     );
-    expect(configError({ ...SIZES, model_type: "electra", embedding_size: 1e9 })).toMatch(/embedding_size/);
-    expect(configError({ ...SIZES, model_type: "bert", type_vocab_size: 0 })).toMatch(/type_vocab_size/);
-    expect(configError({ ...SIZES, model_type: ["roberta"] })).toMatch(/model_type must be one of/);
+    expect(bertConfigError({ ...SIZES, model_type: "electra", embedding_size: 1e9 })).toMatch(
+      /embedding_size/,
+    );
+    expect(bertConfigError({ ...SIZES, model_type: "bert", type_vocab_size: 0 })).toMatch(/type_vocab_size/);
+    expect(bertConfigError({ ...SIZES, model_type: ["roberta"] })).toMatch(/model_type must be one of/);
   });
 
   it("tells encoder configs from others", () => {

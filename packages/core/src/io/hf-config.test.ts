@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isTunekitError } from "../errors.js";
+import { bertConfigError } from "./bert-config.test-helpers.js";
 import { bertConfigToJson, parseBertConfig, readBertConfig } from "./hf-config.js";
 
 const REFERENCE = join(import.meta.dirname, "../../../../../shared/reference/bert-tiny-parity");
@@ -15,16 +15,6 @@ const MINIMAL = {
   num_attention_heads: 4,
   intermediate_size: 64,
 };
-
-function configError(json: unknown): string {
-  try {
-    parseBertConfig(json);
-  } catch (e) {
-    if (isTunekitError(e, "CONFIG_INVALID")) return e.message;
-    throw e;
-  }
-  throw new Error("expected CONFIG_INVALID, but the config was accepted");
-}
 
 describe("readBertConfig", () => {
   it("reads the bert-tiny reference config", async () => {
@@ -129,95 +119,97 @@ describe("parseBertConfig", () => {
   });
 
   it("rejects non-objects and wrong model types", () => {
-    expect(configError([])).toMatch(/config\.json: expected a JSON object at the top level, got an array/);
-    expect(configError(null)).toMatch(/got null/);
-    expect(configError("bert")).toMatch(/got string "bert"/);
-    expect(configError({ ...MINIMAL, model_type: "llama" })).toMatch(
+    expect(bertConfigError([])).toMatch(
+      /config\.json: expected a JSON object at the top level, got an array/,
+    );
+    expect(bertConfigError(null)).toMatch(/got null/);
+    expect(bertConfigError("bert")).toMatch(/got string "bert"/);
+    expect(bertConfigError({ ...MINIMAL, model_type: "llama" })).toMatch(
       /model_type must be one of "bert", "roberta", "xlm-roberta", "electra", "distilbert", got string "llama"/,
     );
   });
 
   it("rejects missing, mistyped, negative and huge sizes, naming key and value", () => {
     const { vocab_size: _, ...noVocab } = MINIMAL;
-    expect(configError(noVocab)).toMatch(
+    expect(bertConfigError(noVocab)).toMatch(
       /vocab_size must be an integer in \[1, 10000000\], got nothing \(missing\)/,
     );
-    expect(configError({ ...MINIMAL, hidden_size: -3 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, hidden_size: -3 })).toMatch(
       /hidden_size must be an integer in \[1, 65536\], got number -3/,
     );
-    expect(configError({ ...MINIMAL, hidden_size: "32" })).toMatch(/hidden_size .* got string "32"/);
-    expect(configError({ ...MINIMAL, hidden_size: 32.5 })).toMatch(/hidden_size .* got number 32.5/);
-    expect(configError({ ...MINIMAL, vocab_size: 1e12 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, hidden_size: "32" })).toMatch(/hidden_size .* got string "32"/);
+    expect(bertConfigError({ ...MINIMAL, hidden_size: 32.5 })).toMatch(/hidden_size .* got number 32.5/);
+    expect(bertConfigError({ ...MINIMAL, vocab_size: 1e12 })).toMatch(
       /vocab_size must be an integer in \[1, 10000000\]/,
     );
-    expect(configError({ ...MINIMAL, num_hidden_layers: 513 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, num_hidden_layers: 513 })).toMatch(
       /num_hidden_layers must be an integer in \[1, 512\]/,
     );
-    expect(configError({ ...MINIMAL, num_hidden_layers: true })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, num_hidden_layers: true })).toMatch(
       /num_hidden_layers .* got boolean true/,
     );
-    expect(configError({ ...MINIMAL, num_attention_heads: 3 })).toBe(
+    expect(bertConfigError({ ...MINIMAL, num_attention_heads: 3 })).toBe(
       "config.json: num_attention_heads (3) must divide hidden_size (32)",
     );
-    expect(configError({ ...MINIMAL, max_position_embeddings: 0 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, max_position_embeddings: 0 })).toMatch(
       /max_position_embeddings must be/,
     );
-    expect(configError({ ...MINIMAL, pad_token_id: 64 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, pad_token_id: 64 })).toMatch(
       /pad_token_id must be null or an integer in \[0, vocab_size - 1 = 63\], got number 64/,
     );
   });
 
   it("rejects bad probabilities, eps, activations and position embedding types", () => {
-    expect(configError({ ...MINIMAL, hidden_dropout_prob: 1.5 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, hidden_dropout_prob: 1.5 })).toMatch(
       /hidden_dropout_prob must be a number in \[0, 1\), got number 1.5/,
     );
-    expect(configError({ ...MINIMAL, attention_probs_dropout_prob: "0.1" })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, attention_probs_dropout_prob: "0.1" })).toMatch(
       /attention_probs_dropout_prob/,
     );
-    expect(configError({ ...MINIMAL, classifier_dropout: -0.1 })).toMatch(/classifier_dropout must be/);
-    expect(configError({ ...MINIMAL, layer_norm_eps: 0 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, classifier_dropout: -0.1 })).toMatch(/classifier_dropout must be/);
+    expect(bertConfigError({ ...MINIMAL, layer_norm_eps: 0 })).toMatch(
       /layer_norm_eps must be a number in \(0, 1\)/,
     );
-    expect(configError({ ...MINIMAL, hidden_act: "mish" })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, hidden_act: "mish" })).toMatch(
       /hidden_act must be one of "gelu", .* got string "mish"/,
     );
-    expect(configError({ ...MINIMAL, position_embedding_type: "relative_key" })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, position_embedding_type: "relative_key" })).toMatch(
       /position_embedding_type must be "absolute" .* got string "relative_key"/,
     );
-    expect(configError({ ...MINIMAL, problem_type: "ranking" })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, problem_type: "ranking" })).toMatch(
       /problem_type must be null or one of/,
     );
   });
 
   it("rejects inconsistent or malformed labels", () => {
-    expect(configError({ ...MINIMAL, id2label: { 0: "a", 2: "c" } })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, id2label: { 0: "a", 2: "c" } })).toMatch(
       /id2label key "2" is not an id in 0..1; keys must be the integers 0..n-1 without gaps/,
     );
-    expect(configError({ ...MINIMAL, id2label: { "0": "a", "01": "b" } })).toMatch(/id2label key "01"/);
-    expect(configError({ ...MINIMAL, id2label: { "0": "a", "1.0": "b" } })).toMatch(/id2label key "1.0"/);
-    expect(configError({ ...MINIMAL, id2label: { 0: "a", x: "b" } })).toMatch(/id2label key "x"/);
-    expect(configError({ ...MINIMAL, id2label: { 0: 5 } })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, id2label: { "0": "a", "01": "b" } })).toMatch(/id2label key "01"/);
+    expect(bertConfigError({ ...MINIMAL, id2label: { "0": "a", "1.0": "b" } })).toMatch(/id2label key "1.0"/);
+    expect(bertConfigError({ ...MINIMAL, id2label: { 0: "a", x: "b" } })).toMatch(/id2label key "x"/);
+    expect(bertConfigError({ ...MINIMAL, id2label: { 0: 5 } })).toMatch(
       /id2label\["0"\] must be a string label, got number 5/,
     );
-    expect(configError({ ...MINIMAL, id2label: ["a", "b"] })).toMatch(/id2label must be an object/);
-    expect(configError({ ...MINIMAL, id2label: {} })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, id2label: ["a", "b"] })).toMatch(/id2label must be an object/);
+    expect(bertConfigError({ ...MINIMAL, id2label: {} })).toMatch(
       /id2label must have 1 to 1000000 entries, got 0/,
     );
-    expect(configError({ ...MINIMAL, id2label: { 0: "a", 1: "a" } })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, id2label: { 0: "a", 1: "a" } })).toMatch(
       /ids 0 and 1 share the label "a"/,
     );
-    expect(configError({ ...MINIMAL, id2label: { 0: "a", 1: "b" }, num_labels: 3 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, id2label: { 0: "a", 1: "b" }, num_labels: 3 })).toMatch(
       /num_labels \(3\) disagrees with id2label, which has 2 entries/,
     );
-    expect(configError({ ...MINIMAL, num_labels: 0 })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, num_labels: 0 })).toMatch(
       /num_labels must be an integer in \[1, 1000000\]/,
     );
-    expect(configError({ ...MINIMAL, num_labels: 1e9 })).toMatch(/num_labels must be an integer/);
-    expect(configError({ ...MINIMAL, id2label: { 0: "a", 1: "b" }, label2id: { a: 1, b: 0 } })).toMatch(
+    expect(bertConfigError({ ...MINIMAL, num_labels: 1e9 })).toMatch(/num_labels must be an integer/);
+    expect(bertConfigError({ ...MINIMAL, id2label: { 0: "a", 1: "b" }, label2id: { a: 1, b: 0 } })).toMatch(
       /label2id .* is not the inverse of id2label/,
     );
-    expect(configError({ ...MINIMAL, id2label: { 0: "a" }, label2id: { a: "0" } })).toMatch(/label2id/);
-    expect(configError({ ...MINIMAL, label2id: 3 })).toMatch(/label2id must be an object/);
+    expect(bertConfigError({ ...MINIMAL, id2label: { 0: "a" }, label2id: { a: "0" } })).toMatch(/label2id/);
+    expect(bertConfigError({ ...MINIMAL, label2id: 3 })).toMatch(/label2id must be an object/);
   });
 
   it("keeps hostile extra keys as plain own properties", () => {
