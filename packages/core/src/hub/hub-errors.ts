@@ -11,16 +11,7 @@ import { TunekitError, type TunekitErrorCode } from "../errors.js";
  * const code: HubErrorCode = "HUB_OFFLINE_MISS";
  * ```
  */
-export type HubErrorCode = Extract<
-  TunekitErrorCode,
-  | "HUB_UNAUTHORIZED"
-  | "HUB_NOT_FOUND"
-  | "HUB_TRUNCATED"
-  | "HUB_NETWORK"
-  | "HUB_OFFLINE_MISS"
-  | "HUB_INTEGRITY"
-  | "HUB_BAD_RESPONSE"
->;
+export type HubErrorCode = Extract<TunekitErrorCode, `HUB_${string}`>;
 
 /**
  * A failed Hub download. `url` is the URL asked for with any credentials removed; the
