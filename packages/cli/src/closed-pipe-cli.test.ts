@@ -31,6 +31,12 @@ describe("train: a log pipe closed by its reader", () => {
     child.stderr!.on("data", closeAfterFirstLines);
     const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
     expect(code, seen).toBe(0);
-    expect((await readdir(out)).sort()).toEqual(["checkpoints", "metrics.json", "model", "tunekit-run.json"]);
+    expect((await readdir(out)).sort()).toEqual([
+      "checkpoints",
+      "confusion-matrix.svg",
+      "metrics.json",
+      "model",
+      "tunekit-run.json",
+    ]);
   });
 });
