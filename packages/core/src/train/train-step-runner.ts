@@ -43,8 +43,9 @@ export interface TrainStepRunnerOptions {
    * Apply the optimizer on the host, in place and in one pass per parameter
    * ({@link Optimizer.updateOnHost}), instead of in the graph (default false). The backend
    * then returns gradients only, and optimizer state never crosses into the backend: for
-   * full fine-tuning on the CPU this removes about 14 elementwise passes per parameter and
-   * two thirds of the per-step output copies. Parameters are updated in place (each
+   * full fine-tuning on the CPU this replaces about 14 elementwise passes per parameter with
+   * one single-threaded pass and drops two thirds of the per-step output copies (on a 2-core
+   * machine: 200 MB lower peak RSS, a slightly slower step). Parameters are updated in place (each
    * parameter's `value` is replaced by a private copy once, at the first update).
    */
   readonly optimizerOnHost?: boolean;
