@@ -23,6 +23,11 @@
  *   --no-peak (skip the MatMul peak: the best-of-9 line, and the probe timed after every step
  *   that gives each case's of_matmul_peak under the same load)   --python=PATH (an interpreter with torch; default: the first of
  *   python3, /usr/bin/python3, python that imports torch)
+ *   --causal-lm (only the causal-LM cases: full and LoRA r=8 on q_proj/v_proj of a small Llama,
+ *   2 layers × 128, vocab 8192, batch 8 × 128, and of a SmolLM2-135M-shaped decoder, 576 hidden,
+ *   9 heads, 3 key/value heads, 1536 intermediate, vocab 49152, tied, batch 4 × 128, each next to
+ *   the PyTorch peer scripts/bench/causal_lm_peer.py; one summary line per case)
+ *   --smol-layers=N (layers of the SmolLM2-135M shape; default 30, all of them)
  * (The 1,000-step memory check is a unit test: packages/backend-onnx/src/memory.test.ts.)
  */
 import { spawnSync } from "node:child_process";
@@ -32,6 +37,7 @@ import { type BenchMode, type BenchSizes, DEFAULT_SIZES } from "./bench/bert-cas
 import type { CaseSpec } from "./bench/case.js";
 import type { FwdSpec } from "./bench/fwd-compare.js";
 import type { MultiTaskSpec } from "./bench/multitask-case.js";
+import { runCausalLm } from "./bench/causal-lm-run.js";
 import { findTorchPython, runPeer } from "./bench/peer.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,6 +79,8 @@ const known = new Set([
   "optimizer-on-host",
   "sst2",
   "sst2-rows",
+  "causal-lm",
+  "smol-layers",
 ]);
 for (const k of flags.keys()) {
   if (!known.has(k))
@@ -134,6 +142,22 @@ function child(script: string, arg: unknown): Record<string, unknown>[] {
 
 const print = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+if (flags.has("causal-lm")) {
+  runCausalLm({
+    threads,
+    warmup: int("warmup", 1),
+    steps: Math.max(3, int("steps", 5)),
+    peerSteps: int("peer-steps", 3),
+    smolLayers: int("smol-layers", 30),
+    probePeak: !flags.has("no-peak"),
+    python: flags.has("no-peer") ? undefined : findTorchPython(flags.get("python")),
+    refDir,
+    child,
+    print,
+  });
+  process.exit(0);
+}
 
 /** Medians of the ONNX cases and the peer's lines, for the closing summary line. */
 const onnxByMode = new Map<BenchMode, Record<string, number>>();
