@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tk from "@tunekit/core";
 import { lora } from "@tunekit/strategies";
-import { createMatmulProbe } from "./matmul-probe.js";
 import {
   type BenchMode,
   type BenchSizes,
@@ -17,6 +16,7 @@ import {
   benchModel,
   stepFlops,
 } from "./bert-case.js";
+import { timeTrainSteps, timingFields } from "./time-steps.js";
 
 /** What the parent asks one child to time. */
 export interface CaseSpec {
@@ -82,12 +82,6 @@ function adapt(model: tk.BertForSequenceClassification, mode: BenchMode): tk.Mod
   return lora({ r: 8, alpha: 16, targetModules: ["query", "value"] }).apply(model);
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? "{}") as CaseSpec;
   const base = benchModel(spec.sizes);
@@ -111,30 +105,7 @@ async function main(): Promise<void> {
     ...(spec.optimizerOnHost ? { optimizerOnHost: true } : {}),
   });
   const batch = benchBatch(spec.sizes);
-  let t = performance.now();
-  const first = await runner.step(batch, { lr: 1e-5 });
-  const compileS = (performance.now() - t) / 1000;
-  for (let i = 0; i < spec.warmup; i++) await runner.step(batch, { lr: 1e-5 });
-  // A MatMul-peak probe timed right after each step: the same load hits both, so
-  // of_matmul_peak stays meaningful on a shared machine.
-  // Peak RSS is read here, before the probe's own matrices exist: compile, first step and
-  // warm-up have run (later steps do not grow memory: memory.test.ts in backend-onnx).
-  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  const probe = spec.probePeak ? await createMatmulProbe(spec.threads) : undefined;
-  const times: number[] = [];
-  const probeTimes: number[] = [];
-  let last = first.loss;
-  for (let i = 0; i < spec.steps; i++) {
-    t = performance.now();
-    last = (await runner.step(batch, { lr: 1e-5 })).loss;
-    times.push((performance.now() - t) / 1000);
-    if (probe) probeTimes.push(await probe.time());
-  }
-  probe?.dispose();
-  const stepS = median(times);
-  const gflops = stepFlops(spec.sizes, spec.mode) / stepS / 1e9;
-  const peak = probe && probeTimes.length > 0 ? probe.flops / median(probeTimes) / 1e9 : undefined;
-  const tokens = spec.sizes.batch * spec.sizes.seq;
+  const timing = await timeTrainSteps(runner, batch, spec);
   const ops = topOps ? await topOps() : undefined;
   await runner.dispose();
   backend.dispose();
@@ -142,18 +113,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       ...line,
       trainable_params: params.filter((p) => p.trainable).reduce((n, p) => n + tk.sizeOf(p.value.shape), 0),
-      steps: spec.steps,
-      step_s: +stepS.toFixed(4),
-      step_s_min: +Math.min(...times).toFixed(4),
-      tokens_per_s: +(tokens / stepS).toFixed(1),
-      gflops: +gflops.toFixed(1),
-      ...(peak === undefined
-        ? {}
-        : { matmul_peak_gflops: +peak.toFixed(1), of_matmul_peak: +(gflops / peak).toFixed(3) }),
-      peak_rss_mb: probe ? peakRssMb : Math.round(process.resourceUsage().maxRSS / 1024),
-      first_step_s: +compileS.toFixed(2),
-      loss_first: +first.loss.toFixed(5),
-      loss_last: +last.toFixed(5),
+      ...timingFields(timing, stepFlops(spec.sizes, spec.mode), spec.sizes.batch * spec.sizes.seq),
       ...(ops === undefined ? {} : { top_ops: ops }),
     }),
   );

@@ -10,7 +10,7 @@ import { createOnnxBackend } from "@tunekit/backend-onnx";
 import * as tk from "@tunekit/core";
 import { lora } from "@tunekit/strategies";
 import { type CausalLmShape, causalLmFlops, shapeConfig } from "./causal-lm-shape.js";
-import { createMatmulProbe } from "./matmul-probe.js";
+import { timeTrainSteps, timingFields } from "./time-steps.js";
 
 /** What the parent asks one child to time. */
 export interface CausalLmSpec {
@@ -21,12 +21,6 @@ export interface CausalLmSpec {
   readonly threads: number;
   readonly probePeak: boolean;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? "{}") as CausalLmSpec;
@@ -56,26 +50,7 @@ async function main(): Promise<void> {
     attention_mask: tk.hostTensor("int32", [s.batch, s.seq], new Array<number>(n).fill(1)),
     labels: tk.hostTensor("int32", [s.batch, s.seq], ids),
   };
-  let t = performance.now();
-  const first = await runner.step(batch, { lr: 1e-5 });
-  const compileS = (performance.now() - t) / 1000;
-  for (let i = 0; i < spec.warmup; i++) await runner.step(batch, { lr: 1e-5 });
-  // Peak RSS before the probe's own matrices exist (as in case.ts).
-  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  const probe = spec.probePeak ? await createMatmulProbe(spec.threads) : undefined;
-  const times: number[] = [];
-  const probeTimes: number[] = [];
-  let last = first.loss;
-  for (let i = 0; i < spec.steps; i++) {
-    t = performance.now();
-    last = (await runner.step(batch, { lr: 1e-5 })).loss;
-    times.push((performance.now() - t) / 1000);
-    if (probe) probeTimes.push(await probe.time());
-  }
-  probe?.dispose();
-  const stepS = median(times);
-  const gflops = causalLmFlops(s, spec.mode) / stepS / 1e9;
-  const peak = probe && probeTimes.length > 0 ? probe.flops / median(probeTimes) / 1e9 : undefined;
+  const timing = await timeTrainSteps(runner, batch, spec);
   await runner.dispose();
   backend.dispose();
   console.log(
@@ -90,17 +65,7 @@ async function main(): Promise<void> {
       batch: s.batch,
       seq: s.seq,
       trainable_params: params.filter((p) => p.trainable).reduce((k, p) => k + tk.sizeOf(p.value.shape), 0),
-      steps: spec.steps,
-      step_s: +stepS.toFixed(4),
-      tokens_per_s: +(n / stepS).toFixed(1),
-      gflops: +gflops.toFixed(1),
-      ...(peak === undefined
-        ? {}
-        : { matmul_peak_gflops: +peak.toFixed(1), of_matmul_peak: +(gflops / peak).toFixed(3) }),
-      peak_rss_mb: peakRssMb,
-      first_step_s: +compileS.toFixed(2),
-      loss_first: +first.loss.toFixed(5),
-      loss_last: +last.toFixed(5),
+      ...timingFields(timing, causalLmFlops(s, spec.mode), n),
     }),
   );
 }

@@ -9,6 +9,7 @@
  */
 import * as tk from "@tunekit/core";
 import { type BenchSizes, benchBatch, benchForward, benchModel } from "./bert-case.js";
+import { median } from "./time-steps.js";
 
 /** What the parent asks this child to time. */
 export interface MultiTaskSpec {
@@ -17,12 +18,6 @@ export interface MultiTaskSpec {
   readonly steps: number;
   readonly threads: number;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 const TASKS: readonly tk.TaskHeadSpec[] = [
   { name: "sst2", kind: "classification", numLabels: 2 },
