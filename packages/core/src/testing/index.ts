@@ -1,3 +1,5 @@
+export type { CountingRowsOptions } from "./causal-lm-fit.js";
+export { countingRows, fitLosses } from "./causal-lm-fit.js";
 export type { ConformanceCase, FeedSpec, VjpConformanceCase } from "./conformance-case.js";
 export { DEFAULT_ATOL, DEFAULT_RTOL } from "./conformance-case.js";
 export { conformanceCases } from "./conformance-cases.js";

@@ -3,7 +3,7 @@ import { createReferenceBackend } from "../backend/reference-backend.js";
 import { parseLlamaConfig } from "../models/llama/llama-config.js";
 import { LlamaForCausalLM } from "../models/llama/llama-model.js";
 import { ONE_LAYER_LLAMA } from "../models/llama/config.test-helpers.js";
-import { countingRows } from "./causal-lm.test-helpers.js";
+import { countingRows } from "../testing/causal-lm-fit.js";
 import { Trainer } from "./trainer.js";
 import type { TrainerData, TrainerModel } from "./trainer-model.js";
 

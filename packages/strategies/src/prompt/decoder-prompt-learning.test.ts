@@ -6,13 +6,11 @@ import {
   Gpt2LMHeadModel,
   hostTensor,
   LlamaForCausalLM,
-  mulberry32,
   parseGpt2Config,
   parseLlamaConfig,
   stateDict,
-  Trainer,
-  type TrainerData,
 } from "@tunekit/core";
+import { countingRows, fitLosses } from "@tunekit/core/testing";
 import { describe, expect, it } from "vitest";
 import { prefixTuning } from "../prefix/prefix-tuning.js";
 import { promptTuning } from "./prompt-tuning.js";
@@ -40,40 +38,9 @@ const LLAMA = parseLlamaConfig({
   initializer_range: 0.5,
 });
 
-// rows "count up from a random start": learnable from a few virtual tokens with the base frozen
-function counting(rows: number, seed: number): TrainerData {
-  const rng = mulberry32(seed);
-  const ids: Int32Array[] = [];
-  for (let r = 0; r < rows; r++) {
-    const start = 3 + Math.floor(rng() * 8);
-    ids.push(Int32Array.from({ length: 4 + Math.floor(rng() * 3) }, (_, t) => start + t));
-  }
-  return {
-    task: "classification",
-    ids,
-    tokenTypeIds: ids.map((row) => new Int32Array(row.length)),
-    lengths: Int32Array.from(ids, (row) => row.length),
-    labels: undefined,
-    padId: 0,
-    maxLength: 8,
-    numTruncated: 0,
-    tokenLabels: ids.map((row) => Int32Array.from(row, (id, t) => (t === 0 ? -100 : id))),
-  };
-}
-
 async function fit(model: CausalLm): Promise<number[]> {
-  const losses: number[] = [];
-  await new Trainer({
-    model,
-    callbacks: [{ onStep: (info) => void losses.push(info.loss) }],
-    backend: createReferenceBackend(),
-    batchSize: 8,
-    epochs: 8,
-    lr: 0.3,
-    schedule: "constant",
-    seed: 1,
-  }).fit(counting(16, 3));
-  return losses;
+  // rows of 4..6 tokens: learnable from a few virtual tokens with the base frozen
+  return (await fitLosses(model, countingRows(16, 3, { lengthSpread: 3 }), { epochs: 8, lr: 0.3 })).losses;
 }
 
 describe("prompt and prefix tuning on causal LMs", () => {

@@ -7,7 +7,7 @@ import { Graph } from "../../ir/graph.js";
 import { readSafetensorsFile } from "../../io/safetensors-file.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { hostTensor } from "../../tensor/host-tensor.js";
-import { countingRows, fitLosses } from "../../trainer/causal-lm.test-helpers.js";
+import { countingRows, fitLosses } from "../../testing/causal-lm-fit.js";
 import { loadCausalLmCheckpoint } from "../causal-lm-checkpoint.js";
 import { loadGpt2Checkpoint, loadGpt2Weights, saveGpt2Checkpoint } from "./gpt2-checkpoint.js";
 import { parseGpt2Config } from "./gpt2-config.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseLlamaConfig } from "./llama-config.js";
 import { LlamaForCausalLM } from "./llama-model.js";
 import { ONE_LAYER_LLAMA } from "./config.test-helpers.js";
-import { countingRows, fitLosses } from "../../trainer/causal-lm.test-helpers.js";
+import { countingRows, fitLosses } from "../../testing/causal-lm-fit.js";
 
 // The generic Trainer trains a decoder through forwardBatch: rows of token ids with causal-LM
 // labels per token (the ids themselves, -100 on a one-token prompt); the Trainer pads ids

@@ -1,23 +1,39 @@
 import { createReferenceBackend } from "../backend/reference-backend.js";
 import { mulberry32 } from "../data/random.js";
-import { Trainer } from "./trainer.js";
-import type { TrainerData, TrainerModel } from "./trainer-model.js";
+import { Trainer } from "../trainer/trainer.js";
+import type { TrainerData, TrainerModel } from "../trainer/trainer-model.js";
+
+/**
+ * Row lengths and prompt masking of {@link countingRows}.
+ *
+ * @example
+ * ```ts
+ * const options: CountingRowsOptions = { minLength: 3, lengthSpread: 5, promptLength: (r) => 1 + (r % 2) };
+ * ```
+ */
+export interface CountingRowsOptions {
+  /** The shortest row (default 4). */
+  readonly minLength?: number;
+  /** Rows are `minLength .. minLength + lengthSpread - 1` tokens long (default 4). */
+  readonly lengthSpread?: number;
+  /** Leading tokens of row `row` labelled -100, so they carry no loss (default 1). */
+  readonly promptLength?: (row: number) => number;
+}
 
 /**
  * Causal-LM rows that "count up from a random start" (ids `start, start+1, ...`, start in
  * `3 .. 10`), of `minLength .. minLength+lengthSpread-1` tokens (so batches pad differently),
  * labelled with the ids themselves and -100 on the first `promptLength(row)` tokens (default 1).
+ * A decoder learns them in a few steps, even with its base frozen and only an adapter,
+ * a prefix or a prompt training. Seeded: the same `n` and `seed` give the same rows.
  *
  * @example
  * ```ts
- * const data = countingRows(16, 3); // 16 rows of 4..7 tokens
+ * import { countingRows } from "@tunekit/core/testing";
+ * const data = countingRows(16, 3); // 16 rows of 4..7 tokens, pad id 0
  * ```
  */
-export function countingRows(
-  n: number,
-  seed: number,
-  options: { minLength?: number; lengthSpread?: number; promptLength?: (row: number) => number } = {},
-): TrainerData {
+export function countingRows(n: number, seed: number, options: CountingRowsOptions = {}): TrainerData {
   const { minLength = 4, lengthSpread = 4, promptLength = () => 1 } = options;
   const rng = mulberry32(seed);
   const ids = Array.from({ length: n }, () => {
@@ -43,13 +59,14 @@ export function countingRows(
  *
  * @example
  * ```ts
+ * import { countingRows, fitLosses } from "@tunekit/core/testing";
  * const { result, losses } = await fitLosses(model, countingRows(16, 3), { epochs: 6, lr: 1e-2 });
  * ```
  */
 export async function fitLosses(
   model: TrainerModel,
   data: TrainerData,
-  options: { epochs: number; lr: number },
+  options: { readonly epochs: number; readonly lr: number },
 ): Promise<{ result: Awaited<ReturnType<Trainer["fit"]>>; losses: number[] }> {
   const losses: number[] = [];
   const trainer = new Trainer({
