@@ -1,4 +1,5 @@
 import { createReferenceBackend } from "../backend/reference-backend.js";
+import { causalLmRows } from "../data/causal-lm/causal-lm-tokenize.js";
 import { mulberry32 } from "../data/random.js";
 import { Trainer } from "../trainer/trainer.js";
 import type { TrainerData, TrainerModel } from "../trainer/trainer-model.js";
@@ -40,17 +41,8 @@ export function countingRows(n: number, seed: number, options: CountingRowsOptio
     const start = 3 + Math.floor(rng() * 8);
     return Int32Array.from({ length: minLength + Math.floor(rng() * lengthSpread) }, (_, t) => start + t);
   });
-  return {
-    task: "classification",
-    ids,
-    tokenTypeIds: ids.map((row) => new Int32Array(row.length)),
-    lengths: Int32Array.from(ids, (row) => row.length),
-    labels: undefined,
-    padId: 0,
-    maxLength: 8,
-    numTruncated: 0,
-    tokenLabels: ids.map((row, r) => Int32Array.from(row, (id, t) => (t < promptLength(r) ? -100 : id))),
-  };
+  const labels = ids.map((row, r) => Int32Array.from(row, (id, t) => (t < promptLength(r) ? -100 : id)));
+  return causalLmRows(ids, labels, { padId: 0, maxLength: 8 });
 }
 
 /**

@@ -149,17 +149,36 @@ export function tokenizeCausalLm(
     );
   }
   return {
+    ...causalLmRows(ids, labels, { padId: tokenizer.padId, maxLength, numTruncated }),
+    dropped,
+    numLossTokens,
+  };
+}
+
+/**
+ * Trainer rows of a causal LM: token ids and their per-token labels (-100 where no loss),
+ * no token types (zeros) and no sequence labels.
+ *
+ * @example
+ * ```ts
+ * const data = causalLmRows([Int32Array.of(5, 6, 7)], [Int32Array.of(-100, 6, 7)], { padId: 0, maxLength: 8 });
+ * ```
+ */
+export function causalLmRows(
+  ids: readonly Int32Array[],
+  tokenLabels: readonly Int32Array[],
+  options: { readonly padId: number; readonly maxLength: number; readonly numTruncated?: number },
+): TrainerData & { readonly tokenLabels: readonly Int32Array[] } {
+  return {
     task: "classification",
     ids,
     tokenTypeIds: ids.map((r) => new Int32Array(r.length)),
     lengths: Int32Array.from(ids, (r) => r.length),
     labels: undefined,
-    padId: tokenizer.padId,
-    maxLength,
-    numTruncated,
-    tokenLabels: labels,
-    dropped,
-    numLossTokens,
+    padId: options.padId,
+    maxLength: options.maxLength,
+    numTruncated: options.numTruncated ?? 0,
+    tokenLabels,
   };
 }
 
