@@ -28,6 +28,15 @@ async function cli(
   return { out: io.out(), err: io.err(), json };
 }
 
+/** `evaluate FOLDER ...flags --json`: the JSON it prints. */
+async function evaluateJson(folder: string, ...flags: string[]): Promise<Record<string, unknown>> {
+  return (await cli(["evaluate", folder, ...flags, "--json"])).json!;
+}
+
+/** `evaluate FOLDER --data FILE ...flags` at the runs' --max-length 32: the JSON it prints. */
+const evaluateFile = (folder: string, file: string, ...flags: string[]): Promise<Record<string, unknown>> =>
+  evaluateJson(folder, "--data", file, "--max-length", "32", ...flags);
+
 let dir: string;
 let run: string;
 let devRows: { sentence: string; label: string }[];
@@ -55,26 +64,17 @@ beforeAll(async () => {
 
 describe("evaluate / predict on a model folder, no training config", () => {
   it("scores a CSV or JSONL file as the run scores its validation split, with per-class scores", async () => {
-    const fromRun = (await cli(["evaluate", run, "--json"])).json!;
+    const fromRun = await evaluateJson(run);
     const model = join(run, "model");
-    const csv = (
-      await cli([
-        "evaluate",
-        model,
-        "--data",
-        join(dir, "dev.csv"),
-        "--text-column",
-        "body",
-        "--label-column",
-        "stars",
-        "--max-length",
-        "32",
-        "--json",
-      ])
-    ).json!;
-    const jsonl = (
-      await cli(["evaluate", model, "--data", join(dir, "dev.jsonl"), "--max-length", "32", "--json"])
-    ).json!;
+    const csv = await evaluateFile(
+      model,
+      join(dir, "dev.csv"),
+      "--text-column",
+      "body",
+      "--label-column",
+      "stars",
+    );
+    const jsonl = await evaluateFile(model, join(dir, "dev.jsonl"));
     for (const r of [csv, jsonl]) {
       expect(r.rows).toBe(32);
       expect(r.loss as number).toBeCloseTo(fromRun.loss as number, 5);
@@ -101,20 +101,8 @@ describe("evaluate / predict on a model folder, no training config", () => {
         splits: { test: "dev.jsonl" },
       });
     await writeFile(join(dir, "dev-config.json"), cfg(["negative", "positive"]));
-    const fromRun = (await cli(["evaluate", run, "--json"])).json!;
-    const r = (
-      await cli([
-        "evaluate",
-        join(run, "model"),
-        "--data",
-        join(dir, "dev-config.json"),
-        "--split",
-        "test",
-        "--max-length",
-        "32",
-        "--json",
-      ])
-    ).json!;
+    const fromRun = await evaluateJson(run);
+    const r = await evaluateFile(join(run, "model"), join(dir, "dev-config.json"), "--split", "test");
     expect(r.split).toBe("test");
     expect(r.metrics).toEqual(fromRun.metrics);
     const noSplit = await cli(["evaluate", join(run, "model"), "--data", join(dir, "dev-config.json")], {
@@ -321,18 +309,8 @@ describe("evaluate / predict on a model folder, no training config", () => {
       }),
     );
     await cli(["train", config, "--json"]);
-    const fromRun = (await cli(["evaluate", tok, "--json"])).json!;
-    const folder = (
-      await cli([
-        "evaluate",
-        join(tok, "model"),
-        "--data",
-        join(dir, "tok-dev.txt"),
-        "--max-length",
-        "32",
-        "--json",
-      ])
-    ).json!;
+    const fromRun = await evaluateJson(tok);
+    const folder = await evaluateFile(join(tok, "model"), join(dir, "tok-dev.txt"));
     expect(folder.task).toBe("token-classification");
     expect(folder.loss as number).toBeCloseTo(fromRun.loss as number, 5);
     expect(folder.metrics).toEqual(fromRun.metrics);
