@@ -101,38 +101,28 @@ async function runMerge(ctx: CommandContext): Promise<number> {
   }
   await saveBertCheckpoint(merged, out);
   const tokenizerFiles = await copyTokenizerFiles(run.config.tokenizer, out);
-  const worst = Math.max(check.maxAbsDifference, unloadedDifference);
-  if (worst > WARN_DIFFERENCE) {
-    io.stderr(
-      `warning: the merged model's outputs differ from the adapter's by up to ${worst.toExponential(2)} (expected < ${WARN_DIFFERENCE}); check the run's weights\n`,
-    );
-  }
-  const shown = (p: string): string => relative(io.cwd, p) || ".";
-  if (ctx.json) {
-    io.stdout(
-      `${JSON.stringify({
-        ok: true,
-        command: "merge",
-        run: run.runDir,
-        method: run.method,
-        out,
-        mergedModules: check.mergedPaths.length,
-        probe: { rows: encoded.inputIds.shape[0], tokens: encoded.inputIds.shape[1] },
-        maxAbsDifference: check.maxAbsDifference,
-        unloadedMaxAbsDifference: unloadedDifference,
-        files: ["config.json", "model.safetensors", ...tokenizerFiles],
-      })}\n`,
-    );
-  } else {
-    io.stdout(
-      `merged ${check.mergedPaths.length} ${run.method} layers of ${shown(run.runDir)} into the base weights\n` +
-        `probe batch (${encoded.inputIds.shape[0]} sentences): max |merged - unmerged| output ${check.maxAbsDifference.toExponential(2)} ` +
-        `(unloaded plain model: ${unloadedDifference.toExponential(2)})\n` +
-        `saved a plain Hugging Face folder to ${shown(out)} (config.json, model.safetensors${tokenizerFiles.length ? `, ${tokenizerFiles.join(", ")}` : ""})\n` +
-        `score it: tunekit evaluate ${shown(run.runDir)} --model ${shown(out)}\n`,
-    );
-  }
-  return 0;
+  return printMerge(ctx, {
+    difference: Math.max(check.maxAbsDifference, unloadedDifference),
+    differenceOf: "outputs",
+    advice: "; check the run's weights",
+    json: {
+      run: run.runDir,
+      method: run.method,
+      out,
+      mergedModules: check.mergedPaths.length,
+      probe: { rows: encoded.inputIds.shape[0], tokens: encoded.inputIds.shape[1] },
+      maxAbsDifference: check.maxAbsDifference,
+      unloadedMaxAbsDifference: unloadedDifference,
+      files: ["config.json", "model.safetensors", ...tokenizerFiles],
+    },
+    lines: (shown) => [
+      `merged ${check.mergedPaths.length} ${run.method} layers of ${shown(run.runDir)} into the base weights`,
+      `probe batch (${encoded.inputIds.shape[0]} sentences): max |merged - unmerged| output ${check.maxAbsDifference.toExponential(2)} ` +
+        `(unloaded plain model: ${unloadedDifference.toExponential(2)})`,
+      `saved a plain Hugging Face folder to ${shown(out)} (config.json, model.safetensors${tokenizerFiles.length ? `, ${tokenizerFiles.join(", ")}` : ""})`,
+      `score it: tunekit evaluate ${shown(run.runDir)} --model ${shown(out)}`,
+    ],
+  });
 }
 
 async function runDecoderMerge(
@@ -151,33 +141,54 @@ async function runDecoderMerge(
   } finally {
     backend.dispose();
   }
-  if (result.maxAbsDifference > WARN_DIFFERENCE) {
+  return printMerge(ctx, {
+    difference: result.maxAbsDifference,
+    differenceOf: "logits",
+    advice: "",
+    json: {
+      base: target.baseDir,
+      adapter: target.adapterDir,
+      peftType: result.peftType,
+      out,
+      mergedModules: result.mergedModules,
+      maxAbsDifference: result.maxAbsDifference,
+      files: result.files,
+    },
+    lines: (shown) => [
+      `merged ${result.mergedModules} ${result.peftType} layers of ${shown(target.adapterDir)} into ${shown(target.baseDir)}`,
+      `probe batch: max |merged - adapted| logit ${result.maxAbsDifference.toExponential(2)}`,
+      `saved a plain Hugging Face folder to ${shown(out)} (${result.files.join(", ")})`,
+      `run it: tunekit generate ${shown(out)} --prompt TEXT`,
+    ],
+  });
+}
+
+/** What a merge prints: the JSON fields after `ok` and `command`, or the lines for a person. */
+interface MergeOutcome {
+  /** The largest merged-vs-adapted difference; above {@link WARN_DIFFERENCE} it is warned about. */
+  readonly difference: number;
+  /** What the difference was measured on, as the warning names it ("outputs", "logits"). */
+  readonly differenceOf: string;
+  /** Appended to the warning (e.g. "; check the run's weights"). */
+  readonly advice: string;
+  readonly json: Record<string, unknown>;
+  /** The lines without `--json`; `shown` writes a path relative to the working folder. */
+  readonly lines: (shown: (path: string) => string) => string[];
+}
+
+/** Warns when the merge changed the model's outputs, then prints its outcome; returns exit code 0. */
+function printMerge(ctx: CommandContext, outcome: MergeOutcome): number {
+  const { io } = ctx;
+  if (outcome.difference > WARN_DIFFERENCE) {
     io.stderr(
-      `warning: the merged model's logits differ from the adapter's by up to ${result.maxAbsDifference.toExponential(2)} (expected < ${WARN_DIFFERENCE})\n`,
+      `warning: the merged model's ${outcome.differenceOf} differ from the adapter's by up to ${outcome.difference.toExponential(2)} (expected < ${WARN_DIFFERENCE})${outcome.advice}\n`,
     );
   }
-  const shown = (p: string): string => relative(io.cwd, p) || ".";
   if (ctx.json) {
-    io.stdout(
-      `${JSON.stringify({
-        ok: true,
-        command: "merge",
-        base: target.baseDir,
-        adapter: target.adapterDir,
-        peftType: result.peftType,
-        out,
-        mergedModules: result.mergedModules,
-        maxAbsDifference: result.maxAbsDifference,
-        files: result.files,
-      })}\n`,
-    );
+    io.stdout(`${JSON.stringify({ ok: true, command: "merge", ...outcome.json })}\n`);
   } else {
-    io.stdout(
-      `merged ${result.mergedModules} ${result.peftType} layers of ${shown(target.adapterDir)} into ${shown(target.baseDir)}\n` +
-        `probe batch: max |merged - adapted| logit ${result.maxAbsDifference.toExponential(2)}\n` +
-        `saved a plain Hugging Face folder to ${shown(out)} (${result.files.join(", ")})\n` +
-        `run it: tunekit generate ${shown(out)} --prompt TEXT\n`,
-    );
+    const shown = (p: string): string => relative(io.cwd, p) || ".";
+    io.stdout(`${outcome.lines(shown).join("\n")}\n`);
   }
   return 0;
 }
