@@ -9,7 +9,22 @@ import { REPO, smallRunFlags } from "./testing/small-run.js";
 // predict / evaluate on a plain Hugging Face folder (a run's model/, or a base + --adapter)
 // with no training config: rows from CSV / JSONL / stdin, per-class scores, metrics.json and
 // the confusion-matrix SVG.
-const QUICK = [...smallRunFlags({ train: 64, validation: 32, maxLength: 32 }), "--max-steps", "2"];
+const SMALL = smallRunFlags({ train: 64, validation: 32, maxLength: 32 });
+const QUICK = [...SMALL, "--max-steps", "2"];
+
+/** `train` of the SST-2 example for `maxSteps` steps as LoRA rank `r` on the 4-layer base, then `flags`. */
+const loraTrainArgs = (maxSteps: number, r: number, ...flags: string[]): string[] => [
+  "train",
+  "examples/sst2-tiny.json",
+  ...SMALL,
+  "--max-steps",
+  String(maxSteps),
+  "--set",
+  'model={"path":"models/bert-4l-h128"}',
+  "--set",
+  `strategy={"method":"lora","r":${r}}`,
+  ...flags,
+];
 
 async function cli(
   args: string[],
@@ -204,22 +219,8 @@ describe("evaluate / predict on a model folder, no training config", () => {
 
   it("applies a PEFT LoRA adapter to its base folder and reproduces the run's evaluation", async () => {
     const lora = join(dir, "lora");
-    const trained = (
-      await cli([
-        "train",
-        "examples/sst2-tiny.json",
-        ...QUICK,
-        "--set",
-        'model={"path":"models/bert-4l-h128"}',
-        "--set",
-        'strategy={"method":"lora","r":4}',
-        "--set",
-        "training.lr=0.01",
-        "--output",
-        lora,
-        "--json",
-      ])
-    ).json!;
+    const trained = (await cli(loraTrainArgs(2, 4, "--set", "training.lr=0.01", "--output", lora, "--json")))
+      .json!;
     const evaluation = trained.evaluation as { loss: number; metrics: Record<string, number> };
     const r = await cli([
       "evaluate",
@@ -236,42 +237,25 @@ describe("evaluate / predict on a model folder, no training config", () => {
     expect(r.json!.loss as number).toBeCloseTo(evaluation.loss, 5);
     expect(r.json!.metrics).toEqual(evaluation.metrics);
     // train --adapter continues the adapter: with a negligible learning rate the new run scores as the old one
-    const continued = await cli([
-      "train",
-      "examples/sst2-tiny.json",
-      ...smallRunFlags({ train: 64, validation: 32, maxLength: 32 }),
-      "--max-steps",
-      "1",
-      "--set",
-      'model={"path":"models/bert-4l-h128"}',
-      "--set",
-      'strategy={"method":"lora","r":4}',
-      "--set",
-      "training.lr=1e-12",
-      "--adapter",
-      join(lora, "adapter"),
-      "--output",
-      join(dir, "lora-continued"),
-      "--json",
-    ]);
+    const continued = await cli(
+      loraTrainArgs(
+        1,
+        4,
+        "--set",
+        "training.lr=1e-12",
+        "--adapter",
+        join(lora, "adapter"),
+        "--output",
+        join(dir, "lora-continued"),
+        "--json",
+      ),
+    );
     expect(continued.err).toContain("training continues them");
     const again = continued.json!.evaluation as { loss: number; metrics: Record<string, number> };
     expect(again.loss).toBeCloseTo(evaluation.loss, 5);
     expect(again.metrics).toEqual(evaluation.metrics);
     const wrongRank = await cli(
-      [
-        "train",
-        "examples/sst2-tiny.json",
-        ...QUICK,
-        "--set",
-        'model={"path":"models/bert-4l-h128"}',
-        "--set",
-        'strategy={"method":"lora","r":8}',
-        "--adapter",
-        join(lora, "adapter"),
-        "--output",
-        join(dir, "lora-r8"),
-      ],
+      loraTrainArgs(2, 8, "--adapter", join(lora, "adapter"), "--output", join(dir, "lora-r8")),
       { code: EXIT.runtimeError },
     );
     expect(wrongRank.err).toContain("CHECKPOINT_MISMATCH");
