@@ -46,6 +46,8 @@ export type { TokenizerSources } from "./tokenizer-sources.js";
 export { readTokenizerSources } from "./tokenizer-sources.js";
 export { MAX_VOCAB_TXT_BYTES, tokenizerJsonFromVocab } from "./wordpiece-vocab.js";
 export { assertIdsInVocabulary } from "./vocabulary-check.js";
+export type { ByteLevelBpeOptions, TrainedByteLevelBpe } from "./bpe-trainer.js";
+export { trainByteLevelBpe } from "./bpe-trainer.js";
 export type {
   CausalLmData,
   CausalLmExample,
