@@ -19,7 +19,8 @@
  *   PyTorch peer padding each batch to its longest row; scripts/bench/sst2-case.ts)   --sst2-rows=N (the
  *   first N rows only; a full epoch takes about 30 min for tunekit and longer for the peer on 2 cores)
  *   --optimizer-on-host (AdamW in place on the host, one pass per parameter: TrainStepRunner's
- *   optimizerOnHost; the graph returns gradients only)
+ *   optimizerOnHost; the graph returns gradients only)   --host-threads=N (with --optimizer-on-host:
+ *   the host update split over N threads, TrainStepRunner's hostThreads)
  *   --no-peak (skip the MatMul peak: the best-of-9 line, and the probe timed after every step
  *   that gives each case's of_matmul_peak under the same load)   --python=PATH (an interpreter with torch; default: the first of
  *   python3, /usr/bin/python3, python that imports torch)
@@ -77,6 +78,7 @@ const known = new Set([
   "python",
   "no-arena",
   "optimizer-on-host",
+  "host-threads",
   "sst2",
   "sst2-rows",
   "causal-lm",
@@ -184,6 +186,7 @@ for (const backend of backends) {
       probePeak: !flags.has("no-peak"),
       noArena: flags.has("no-arena"),
       optimizerOnHost: flags.has("optimizer-on-host"),
+      hostThreads: Number(flags.get("host-threads") ?? 1),
       profile: flags.has("profile") && backend === "onnx",
     };
     const runs: Record<string, unknown>[] = [];

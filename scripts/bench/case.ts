@@ -34,6 +34,8 @@ export interface CaseSpec {
   readonly profile: boolean;
   /** Apply AdamW on the host, in place (TrainStepRunner's `optimizerOnHost`). */
   readonly optimizerOnHost?: boolean;
+  /** With optimizerOnHost: threads of the host update (TrainStepRunner's `hostThreads`). */
+  readonly hostThreads?: number;
 }
 
 async function makeBackend(
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
     H: spec.sizes.hidden,
     batch: spec.sizes.batch,
     seq: spec.sizes.seq,
-    ...(spec.optimizerOnHost ? { optimizer: "host" } : {}),
+    ...(spec.optimizerOnHost ? { optimizer: "host", host_threads: spec.hostThreads ?? 1 } : {}),
   };
   const model = adapt(base, spec.mode);
   const { backend, topOps } = await makeBackend(spec);
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
     params,
     forward: benchForward(model as tk.BertForSequenceClassification),
     optimizer: tk.adamw({ weightDecay: 0.01 }),
-    ...(spec.optimizerOnHost ? { optimizerOnHost: true } : {}),
+    ...(spec.optimizerOnHost ? { optimizerOnHost: true, hostThreads: spec.hostThreads ?? 1 } : {}),
   });
   const batch = benchBatch(spec.sizes);
   const timing = await timeTrainSteps(runner, batch, spec);

@@ -3,9 +3,11 @@ import type { Tensor } from "../ir/graph.js";
 import { add, div, mul, pow, sqrt, sub } from "../ir/ops.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import { hostTensor } from "../tensor/host-tensor.js";
+import { type HostKernelCall, runHostKernel } from "./host-kernels.js";
 import { checkHyperparameter } from "./hyperparameters.js";
 import type {
   DecayFilterOption,
+  HostKernelArgs,
   HostOptimizerUpdateArgs,
   Optimizer,
   OptimizerUpdateArgs,
@@ -64,6 +66,15 @@ export function adamw(options: AdamWOptions = {}): Optimizer {
   const eps = checkHyperparameter("adamw", "eps", options.eps ?? 1e-8, 0, Number.MAX_VALUE);
   const weightDecay = checkHyperparameter("adamw", "weightDecay", options.weightDecay ?? 0.01, 0, 1e6);
   const { filter, label } = resolveDecayFilter(options.decayFilter);
+  const hostKernel = (args: HostKernelArgs): HostKernelCall => {
+    const { step, lr } = args;
+    const decay =
+      weightDecay !== 0 && (args.name === undefined || filter(args.name)) ? 1 - lr * weightDecay : 1;
+    // m / (√v / √bc2 + eps) = m·√bc2 / (√v + eps·√bc2): one division per element.
+    const sqrtBc2 = Math.sqrt(1 - beta2 ** step);
+    const stepSize = (lr / (1 - beta1 ** step)) * sqrtBc2;
+    return { kernel: "adamw", scalars: [decay, stepSize, eps * sqrtBc2, beta1, beta2, args.gradScale ?? 1] };
+  };
   return {
     name: "adamw",
     config: { type: "adamw", beta1, beta2, eps, weightDecay, decayFilter: label },
@@ -88,7 +99,7 @@ export function adamw(options: AdamWOptions = {}): Optimizer {
       return { param: next, state: { m, v } };
     },
     updateOnHost(args: HostOptimizerUpdateArgs): void {
-      const { param: p, grad: g, step, lr } = args;
+      const { param: p, grad: g } = args;
       const m = args.state.m;
       const v = args.state.v;
       if (!m || !v || m.length !== p.length || v.length !== p.length || g.length !== p.length) {
@@ -97,40 +108,8 @@ export function adamw(options: AdamWOptions = {}): Optimizer {
           `adamw: updateOnHost needs grad and state slots m, v of the parameter's length ${p.length} for ${args.name ?? "a parameter"}`,
         );
       }
-      const decay =
-        weightDecay !== 0 && (args.name === undefined || filter(args.name)) ? 1 - lr * weightDecay : 1;
-      // m / (√v / √bc2 + eps) = m·√bc2 / (√v + eps·√bc2): one division per element.
-      const sqrtBc2 = Math.sqrt(1 - beta2 ** step);
-      const stepSize = (lr / (1 - beta1 ** step)) * sqrtBc2;
-      adamwPass(p, g, m, v, decay, stepSize, eps * sqrtBc2, beta1, beta2);
+      runHostKernel(hostKernel(args), p, g, { m, v }, 0, p.length);
     },
+    hostKernel,
   };
-}
-
-/**
- * One pass of AdamW over a parameter, in place (float64 per element, stored as float32):
- * a plain function of typed arrays and numbers, so V8 compiles one tight loop.
- */
-function adamwPass(
-  p: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  decay: number,
-  stepSize: number,
-  eps: number,
-  beta1: number,
-  beta2: number,
-): void {
-  const b1 = 1 - beta1;
-  const b2 = 1 - beta2;
-  const n = p.length;
-  for (let i = 0; i < n; i++) {
-    const gi = g[i] as number;
-    const mi = beta1 * (m[i] as number) + b1 * gi;
-    const vi = beta2 * (v[i] as number) + b2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = (p[i] as number) * decay - (stepSize * mi) / (Math.sqrt(vi) + eps);
-  }
 }

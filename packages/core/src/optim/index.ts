@@ -1,8 +1,10 @@
 export type { AdamWOptions } from "./adamw.js";
 export { adamw } from "./adamw.js";
 export { clipGradNorm } from "./clip-grad-norm.js";
+export type { HostKernelCall } from "./host-kernels.js";
 export type {
   DecayFilterOption,
+  HostKernelArgs,
   HostOptimizerUpdateArgs,
   Optimizer,
   OptimizerConfig,

@@ -1,5 +1,6 @@
 import type { Tensor } from "../ir/graph.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
+import type { HostKernelCall } from "./host-kernels.js";
 
 /**
  * What {@link Optimizer.update} receives for one parameter: the current value, its gradient,
@@ -97,6 +98,28 @@ export interface Optimizer {
    * (optional; used by `TrainStepRunner`'s `optimizerOnHost`).
    */
   updateOnHost?(args: HostOptimizerUpdateArgs): void;
+  /**
+   * The same host update as a named kernel and its scalars (optional): lets
+   * `TrainStepRunner` split each parameter's range over worker threads (`hostThreads`).
+   */
+  hostKernel?(args: HostKernelArgs): HostKernelCall;
+}
+
+/**
+ * Arguments of {@link Optimizer.hostKernel}: the parameter's name (for weight-decay
+ * filters), the 1-based step, the learning rate and a factor on the gradient (the clipping
+ * scale; default 1).
+ *
+ * @example
+ * ```ts
+ * const call = opt.hostKernel?.({ name: "classifier.weight", step: 3, lr: 2e-5, gradScale: 0.5 });
+ * ```
+ */
+export interface HostKernelArgs {
+  readonly name?: string;
+  readonly step: number;
+  readonly lr: number;
+  readonly gradScale?: number;
 }
 
 /**
@@ -116,6 +139,8 @@ export interface HostOptimizerUpdateArgs {
   readonly state: Readonly<Record<string, Float32Array>>;
   readonly step: number;
   readonly lr: number;
+  /** Factor on the gradient (the clipping scale; default 1). */
+  readonly gradScale?: number;
 }
 
 const NO_DECAY_PATTERN = /(^|\.)bias$|layer_?norm|(^|\.)ln(_\w+)?\./i;

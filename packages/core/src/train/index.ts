@@ -10,12 +10,14 @@ export { buildEvalStep, buildTrainStep } from "./train-step.js";
 export {
   accumulatorInputName,
   GRAD_NORM_OUTPUT,
+  GRAD_SQUARES_OUTPUT,
   gradOutputName,
   LOSS_OUTPUT,
   LR_INPUT,
   newValueName,
   SEED_INPUT,
   STEP_INPUT,
+  sparseGradOutputNames,
   stateInputName,
 } from "./train-step-names.js";
 export type { TrainStepResult, TrainStepRunnerOptions, TrainStepState } from "./train-step-runner.js";

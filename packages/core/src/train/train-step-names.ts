@@ -58,3 +58,29 @@ export function newValueName(name: string): string {
 export function gradOutputName(param: string): string {
   return `${param}::grad`;
 }
+
+/**
+ * Name of the float32 scalar output holding the sum of squares of the dense gradients, in a
+ * step built with `optimizerOnHost` and `clipNorm` (the host adds the row-sparse gradients'
+ * squares and clips).
+ *
+ * @example
+ * ```ts
+ * const squares = outputs[GRAD_SQUARES_OUTPUT]!.data[0]!;
+ * ```
+ */
+export const GRAD_SQUARES_OUTPUT = "grad_squares";
+
+/**
+ * Output names of a row-sparse gradient (an embedding table read only by `gather`, in a step
+ * built with `optimizerOnHost`): the rows' gradients `<param>::grad_rows` (`[...indices, ...row]`)
+ * and the int32 row indices `<param>::grad_indices`; the dense gradient is their scatter-add.
+ *
+ * @example
+ * ```ts
+ * sparseGradOutputNames("bert.embeddings.word_embeddings.weight").rows; // "...::grad_rows"
+ * ```
+ */
+export function sparseGradOutputNames(param: string): { rows: string; indices: string } {
+  return { rows: `${param}::grad_rows`, indices: `${param}::grad_indices` };
+}

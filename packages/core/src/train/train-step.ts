@@ -1,21 +1,23 @@
 import { grad } from "../autodiff/grad.js";
 import { TunekitError } from "../errors.js";
-import type { ParameterLike, Tensor } from "../ir/graph.js";
-import { Graph } from "../ir/graph.js";
-import { add, mul } from "../ir/ops.js";
+import type { ParameterLike } from "../ir/graph.js";
+import { Graph, Tensor } from "../ir/graph.js";
+import { add, full, mul, sum } from "../ir/ops.js";
 import type { ForwardContext } from "../modules/module.js";
 import { clipGradNorm } from "../optim/clip-grad-norm.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { DType, HostTensor } from "../tensor/host-tensor.js";
 import {
   accumulatorInputName,
-  gradOutputName,
   GRAD_NORM_OUTPUT,
+  GRAD_SQUARES_OUTPUT,
+  gradOutputName,
   LOSS_OUTPUT,
   LR_INPUT,
   newValueName,
   SEED_INPUT,
   STEP_INPUT,
+  sparseGradOutputNames,
   stateInputName,
 } from "./train-step-names.js";
 
@@ -131,6 +133,12 @@ export interface TrainStep {
   /** Forward outputs other than the loss (e.g. `logits`). */
   readonly extraOutputNames: readonly string[];
   readonly phase: "update" | "accumulate";
+  /**
+   * `optimizerOnHost` only: parameters whose gradient is output row-sparse
+   * ({@link sparseGradOutputNames}) instead of dense (`<param>::grad`): embedding tables read
+   * only through `gather`, with fewer gathered rows than half the table.
+   */
+  readonly sparseGradNames?: readonly string[];
 }
 
 const RESERVED_INPUTS = [STEP_INPUT, LR_INPUT, SEED_INPUT];
@@ -143,6 +151,28 @@ function checkInputSpecs(specs: Readonly<Record<string, InputSpec>>): void {
         `buildTrainStep: batch input "${name}" clashes with the step's own inputs (${RESERVED_INPUTS.join(", ")}, names with "::"); rename it`,
       );
     }
+  }
+}
+
+/**
+ * The indices and row updates of a gradient that is one scatter-add into zeros (an
+ * embedding table read once by `gather`), when fewer rows are gathered than half the table;
+ * else undefined (the dense gradient is smaller or as cheap).
+ */
+function rowSparse(gr: Tensor): { indices: Tensor; updates: Tensor } | undefined {
+  const node = gr.node;
+  if (node.op !== "scatterAdd" || node.dtype !== "float32") return undefined;
+  const [indices, updates] = node.inputs.map((id) => new Tensor(gr.graph, id)) as [Tensor, Tensor];
+  const gathered = indices.shape.reduce((a, d) => a * d, 1);
+  return gathered * 2 < gr.shape[0]! ? { indices, updates } : undefined;
+}
+
+function checkMaxNorm(maxNorm: number): void {
+  if (!(typeof maxNorm === "number" && maxNorm > 0 && Number.isFinite(maxNorm))) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `buildTrainStep: clipNorm must be a positive finite number, got ${String(maxNorm)}`,
+    );
   }
 }
 
@@ -245,20 +275,38 @@ export function buildTrainStep(options: TrainStepOptions): TrainStep {
     });
   }
   const stateNames: string[] = [];
+  const sparseGradNames: string[] = [];
   if (phase === "accumulate") {
     grads.forEach((gr, i) => {
       g.output(newValueName(accumulatorNames[i]!), gr);
     });
   } else if (used.length > 0) {
-    if (options.clipNorm !== undefined) {
+    if (options.optimizerOnHost) {
+      // Gradients go out unclipped: the host clips (it adds the sparse rows' squares).
+      const dense: Tensor[] = [];
+      used.forEach((p, i) => {
+        const gr = grads[i]!;
+        const rows = rowSparse(gr);
+        if (rows) {
+          const names = sparseGradOutputNames(p.name);
+          g.output(names.rows, rows.updates);
+          g.output(names.indices, rows.indices);
+          sparseGradNames.push(p.name);
+        } else {
+          g.output(gradOutputName(p.name), gr);
+          dense.push(gr);
+        }
+      });
+      if (options.clipNorm !== undefined) {
+        checkMaxNorm(options.clipNorm);
+        let squares: Tensor = full(g, [], 0);
+        for (const gr of dense) squares = add(squares, sum(mul(gr, gr)));
+        g.output(GRAD_SQUARES_OUTPUT, squares);
+      }
+    } else if (options.clipNorm !== undefined) {
       const clipped = clipGradNorm(grads, options.clipNorm);
       grads = clipped.grads;
       g.output(GRAD_NORM_OUTPUT, clipped.norm);
-    }
-    if (options.optimizerOnHost) {
-      used.forEach((p, i) => {
-        g.output(gradOutputName(p.name), grads[i]!);
-      });
     }
     (options.optimizerOnHost ? [] : used).forEach((p, i) => {
       const state: Record<string, Tensor> = {};
@@ -297,6 +345,7 @@ export function buildTrainStep(options: TrainStepOptions): TrainStep {
     accumulatorNames,
     extraOutputNames,
     phase,
+    ...(options.optimizerOnHost && phase === "update" ? { sparseGradNames } : {}),
   };
 }
 
