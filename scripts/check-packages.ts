@@ -7,7 +7,8 @@
 // 3. Install the tarballs into an empty folder outside the repository, with `npm ci --offline`
 //    (registry dependencies come from the npm cache, pinned to the repository's lockfile
 //    versions), then run the README's "Use tunekit from your own project" example there and
-//    `tunekit --help` (the installed bin).
+//    `tunekit --help` (the installed bin), and import every entry point of every package
+//    (`@tunekit/core/ir`, ...) from the installed files.
 //
 //   npx tsx scripts/check-packages.ts [--keep] [--skip-install]
 import { execFileSync } from "node:child_process";
@@ -32,6 +33,7 @@ interface Manifest {
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   bin?: Record<string, string>;
+  exports?: Record<string, unknown>;
 }
 interface LockEntry {
   version?: string;
@@ -185,6 +187,29 @@ try {
       const help = run(join(project, "node_modules/.bin/tunekit"), ["--help"], project);
       if (!help.includes("usage: tunekit")) throw new Error(`tunekit --help printed: ${help}`);
       console.log("tunekit --help runs in the installed project");
+      // Every subpath of every exports map loads from the installed dist/ files. The /testing
+      // entries import vitest and fast-check, optional peers an application does not install,
+      // so for those only the resolution (the `import` target exists) is checked.
+      const specifiers = [...tarballs].flatMap(([name, t]) =>
+        Object.keys(t.manifest.exports ?? { ".": "" }).map((key) =>
+          key === "." ? name : name + key.slice(1),
+        ),
+      );
+      await writeFile(
+        join(project, "entries.mjs"),
+        [
+          "import { existsSync } from 'node:fs';",
+          "import { fileURLToPath } from 'node:url';",
+          `for (const s of ${JSON.stringify(specifiers)}) {`,
+          "  const file = fileURLToPath(import.meta.resolve(s));",
+          "  if (!existsSync(file)) throw new Error(s + ' resolves to a missing file ' + file);",
+          "  if (/\\/testing(\\/|$)/.test(s)) { console.log(s + ': resolves'); continue; }",
+          "  console.log(s + ': ' + Object.keys(await import(s)).length + ' exports');",
+          "}",
+        ].join("\n"),
+      );
+      const loaded = run(process.execPath, ["entries.mjs"], project).trim().split("\n");
+      console.log(`entry points load in the installed project: ${loaded.join("; ")}`);
     } finally {
       if (values.keep) console.log(`kept ${project}`);
       else await rm(project, { recursive: true, force: true });

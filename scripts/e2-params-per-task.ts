@@ -14,14 +14,8 @@
 import { parseArgs } from "node:util";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import { createStrategy } from "@tunekit/cli";
-import {
-  loadTokenizer,
-  type Module,
-  parameterReport,
-  type Strategy,
-  type TaskMixture,
-  type TrainerModel,
-} from "@tunekit/core";
+import { loadTokenizer, type Module, parameterReport, type Strategy, type TrainerModel } from "@tunekit/core";
+import type { TaskMixture } from "@tunekit/core/trainer";
 import * as strategies from "@tunekit/strategies";
 import {
   type Budget,

@@ -14,12 +14,9 @@
 // first rows.
 import { parseArgs } from "node:util";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
-import {
-  loadTokenizer,
-  type TaskMixture,
-  type TaskSamplingOptions,
-  taskSamplingProbabilities,
-} from "@tunekit/core";
+import { loadTokenizer } from "@tunekit/core";
+import { type TaskSamplingOptions, taskSamplingProbabilities } from "@tunekit/core/data";
+import type { TaskMixture } from "@tunekit/core/trainer";
 import {
   type Budget,
   commandLine,

@@ -40,23 +40,23 @@ import { parseArgs } from "node:util";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import {
   adamw,
-  BertForMaskedLM,
-  BertForPreTraining,
-  type ForwardFn,
   type HostTensor,
   hostTensor,
   loadBertCheckpoint,
   linearWarmupSchedule,
   loadTokenizer,
-  maskedLmForward,
-  maskTokensForMlm,
-  mulberry32,
-  parseBertConfig,
-  preTrainingForward,
   saveBertCheckpoint,
-  shuffleInPlace,
   TrainStepRunner,
 } from "@tunekit/core";
+import {
+  BertForMaskedLM,
+  BertForPreTraining,
+  maskedLmForward,
+  parseBertConfig,
+  preTrainingForward,
+} from "@tunekit/core/models";
+import { maskTokensForMlm, mulberry32, shuffleInPlace } from "@tunekit/core/data";
+import type { ForwardFn } from "@tunekit/core/trainer";
 import {
   nextSentenceRow,
   readPretrainingCorpus,

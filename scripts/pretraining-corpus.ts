@@ -3,7 +3,8 @@
 // prediction built from them.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadDataset, type Rng } from "@tunekit/core";
+import { loadDataset } from "@tunekit/core";
+import type { Rng } from "@tunekit/core/data";
 
 /** One corpus entry: a text, or a text pair of a pair data set (RTE, MRPC, STS-B, QNLI). */
 export interface CorpusDoc {

@@ -13,6 +13,7 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createTfjsBackend } from "@tunekit/backend-tfjs";
 import * as tk from "@tunekit/core";
+import type * as trainer from "@tunekit/core/trainer";
 import { benchBatch, benchForward, benchModel, DEFAULT_SIZES, stepFlops } from "./bench/bert-case.js";
 
 const flags = new Map(
@@ -34,8 +35,8 @@ const median = (xs: readonly number[]): number => {
 };
 
 interface Setup {
-  params: tk.TrainableParameterLike[];
-  forward: tk.ForwardFn;
+  params: trainer.TrainableParameterLike[];
+  forward: trainer.ForwardFn;
   batch: Record<string, tk.HostTensor>;
 }
 

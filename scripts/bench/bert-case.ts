@@ -1,4 +1,7 @@
 import * as tk from "@tunekit/core";
+import * as models from "@tunekit/core/models";
+import * as data from "@tunekit/core/data";
+import type * as trainer from "@tunekit/core/trainer";
 
 /** Model and batch sizes of one bench run (the default: BERT 4×256, batch 16 × 128). */
 export interface BenchSizes {
@@ -27,7 +30,7 @@ export const DEFAULT_SIZES: BenchSizes = {
 
 /** A BERT sequence classifier (2 labels, seeded random weights) of the given sizes. */
 export function benchModel(s: BenchSizes): tk.BertForSequenceClassification {
-  const config = tk.parseBertConfig({
+  const config = models.parseBertConfig({
     model_type: "bert",
     hidden_size: s.hidden,
     num_hidden_layers: s.layers,
@@ -46,7 +49,7 @@ export function benchModel(s: BenchSizes): tk.BertForSequenceClassification {
 /** A fixed batch: pseudo-random token ids, full attention mask, segment 0, labels 0/1. */
 export function benchBatch(s: BenchSizes): Record<string, tk.HostTensor> {
   const n = s.batch * s.seq;
-  const rng = tk.mulberry32(1);
+  const rng = data.mulberry32(1);
   return {
     input_ids: tk.hostTensor(
       "int32",
@@ -66,7 +69,7 @@ export function benchBatch(s: BenchSizes): Record<string, tk.HostTensor> {
 /** The training-step forward of a sequence classifier over a {@link benchBatch}. */
 export function benchForward(
   model: tk.Module & { forward: tk.BertForSequenceClassification["forward"] },
-): tk.ForwardFn {
+): trainer.ForwardFn {
   return (_g, x, ctx) => {
     const { logits, loss } = model.forward(
       {

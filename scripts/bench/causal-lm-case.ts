@@ -8,6 +8,8 @@
  */
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import * as tk from "@tunekit/core";
+import * as models from "@tunekit/core/models";
+import * as data from "@tunekit/core/data";
 import { lora } from "@tunekit/strategies";
 import { type CausalLmShape, causalLmFlops, shapeConfig } from "./causal-lm-shape.js";
 import { timeTrainSteps, timingFields } from "./time-steps.js";
@@ -25,7 +27,7 @@ export interface CausalLmSpec {
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? "{}") as CausalLmSpec;
   const s = spec.shape;
-  const base = new tk.LlamaForCausalLM(tk.parseLlamaConfig(shapeConfig(s)), { seed: 0 });
+  const base = new models.LlamaForCausalLM(models.parseLlamaConfig(shapeConfig(s)), { seed: 0 });
   const model =
     spec.mode === "full" ? base : lora({ r: 8, alpha: 16, targetModules: ["q_proj", "v_proj"] }).apply(base);
   const backend = await createOnnxBackend({ intraOpNumThreads: spec.threads });
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
     backend,
     params,
     forward: (_g, x, ctx) => {
-      const { logits, loss } = (model as tk.LlamaForCausalLM).forward(
+      const { logits, loss } = (model as models.LlamaForCausalLM).forward(
         { inputIds: x.input_ids!, attentionMask: x.attention_mask!, labels: x.labels! },
         ctx,
       );
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     optimizer: tk.adamw({ weightDecay: 0.01 }),
   });
   const n = s.batch * s.seq;
-  const rng = tk.mulberry32(1);
+  const rng = data.mulberry32(1);
   const ids = Array.from({ length: n }, () => 1 + Math.floor(rng() * (s.vocab - 1)));
   const batch = {
     input_ids: tk.hostTensor("int32", [s.batch, s.seq], ids),

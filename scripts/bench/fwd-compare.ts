@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
 import * as ort from "onnxruntime-node";
 import { type BenchSizes, benchBatch, benchModel } from "./bert-case.js";
 

@@ -1,5 +1,6 @@
 import { createOnnxBackend } from "@tunekit/backend-onnx";
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
+import * as tkData from "@tunekit/core/data";
 
 /** One n×n×n float32 MatMul compiled on the ONNX backend, ready to be timed. */
 export interface MatmulProbe {
@@ -15,7 +16,7 @@ export async function createMatmulProbe(threads: number, n = 2048): Promise<Matm
   const g = new tk.Graph();
   g.output("c", tk.matmul(g.input("a", "float32", [n, n]), g.input("b", "float32", [n, n])));
   const backend = await createOnnxBackend({ intraOpNumThreads: threads });
-  const rng = tk.mulberry32(5);
+  const rng = tkData.mulberry32(5);
   const data = () =>
     tk.hostTensor(
       "float32",

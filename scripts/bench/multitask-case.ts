@@ -8,6 +8,8 @@
  * usage: tsx --conditions=@tunekit/source scripts/bench/multitask-case.ts '<MultiTaskSpec as JSON>'
  */
 import * as tk from "@tunekit/core";
+import * as models from "@tunekit/core/models";
+import type * as trainer from "@tunekit/core/trainer";
 import { type BenchSizes, benchBatch, benchForward, benchModel } from "./bert-case.js";
 import { median } from "./time-steps.js";
 
@@ -19,7 +21,7 @@ export interface MultiTaskSpec {
   readonly threads: number;
 }
 
-const TASKS: readonly tk.TaskHeadSpec[] = [
+const TASKS: readonly models.TaskHeadSpec[] = [
   { name: "sst2", kind: "classification", numLabels: 2 },
   { name: "mrpc", kind: "classification", numLabels: 2 },
   { name: "stsb", kind: "regression" },
@@ -42,7 +44,7 @@ function mixedBatch(s: BenchSizes): Record<string, tk.HostTensor> {
   };
   TASKS.forEach((t, k) => {
     const rows = Array.from({ length: s.batch }, (_, i) => i);
-    feeds[tk.MULTI_TASK_INPUTS.labels(k)] =
+    feeds[models.MULTI_TASK_INPUTS.labels(k)] =
       t.kind === "regression"
         ? tk.hostTensor(
             "float32",
@@ -63,8 +65,8 @@ async function main(): Promise<void> {
   const onnx = await import("@tunekit/backend-onnx");
   const backend = await onnx.createOnnxBackend({ intraOpNumThreads: spec.threads });
   const single = benchModel(spec.sizes);
-  const multi = new tk.MultiTaskModel(single.config, TASKS, { seed: 0 });
-  const runner = (params: tk.Parameter[], forward: tk.ForwardFn) =>
+  const multi = new models.MultiTaskModel(single.config, TASKS, { seed: 0 });
+  const runner = (params: tk.Parameter[], forward: trainer.ForwardFn) =>
     new tk.TrainStepRunner({ backend, params, forward, optimizer: tk.adamw({ weightDecay: 0.01 }) });
   const singleRunner = runner(single.parameters(), benchForward(single));
   const multiRunner = runner(multi.parameters(), tk.trainerForward(multi));

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tk from "@tunekit/core";
+import * as tkData from "@tunekit/core/data";
 import { benchForward, benchModel, DEFAULT_SIZES } from "./bert-case.js";
 
 interface Sst2Spec {
@@ -82,12 +83,12 @@ const runner = new tk.TrainStepRunner({
   forward: benchForward(model),
   optimizer: tk.adamw({ weightDecay: 0.01 }),
 });
-const plan = tk.planBatches(lengths, { batchSize, seed: 0, bucketing: { windowBatches: 100 } });
+const plan = tkData.planBatches(lengths, { batchSize, seed: 0, bucketing: { windowBatches: 100 } });
 let padded = 0;
 let lastLoss = Number.NaN;
 const t0 = performance.now();
 for (const indices of plan) {
-  const b = tk.collateRows(data, indices, { buckets });
+  const b = tkData.collateRows(data, indices, { buckets });
   padded += b.inputIds.shape[0]! * b.inputIds.shape[1]!;
   const feeds = {
     input_ids: b.inputIds,

@@ -8,22 +8,23 @@ import { buildModel, prepareData } from "@tunekit/cli";
 import {
   adamw,
   type Backend,
-  bertConfigToJson,
-  isTaskMixture,
-  loadBertWeights,
   type Module,
-  MultiTaskModel,
-  mulberry32,
-  parseBertConfig,
-  readBertConfig,
-  readModelWeights,
-  type TaskHeadSpec,
-  type TaskMixture,
   type Tokenizer,
   Trainer,
   type TrainerData,
   type TrainerModel,
 } from "@tunekit/core";
+import {
+  bertConfigToJson,
+  loadBertWeights,
+  MultiTaskModel,
+  parseBertConfig,
+  readBertConfig,
+  type TaskHeadSpec,
+} from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
+import { isTaskMixture, type TaskMixture } from "@tunekit/core/trainer";
+import { readModelWeights } from "@tunekit/core/io";
 
 /** The pre-trained example model every experiment starts from (tokenizer in the same folder). */
 export const MODEL_DIR = "examples/models/bert-4l-h128";

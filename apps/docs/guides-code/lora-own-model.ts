@@ -1,20 +1,18 @@
 // LoRA on your own model: any Module whose Linear children match targetModules.
 import {
   createReferenceBackend,
-  crossEntropy,
   type ForwardContext,
   formatParameterReport,
   Embedding,
   Linear,
   type ModelBatchOutput,
   Module,
-  maximum,
-  mean,
   parameterReport,
   type Tensor,
   Trainer,
   type TrainerData,
 } from "@tunekit/core";
+import { crossEntropy, maximum, mean } from "@tunekit/core/ir";
 import { lora } from "@tunekit/strategies";
 
 // #region model

@@ -90,6 +90,12 @@ export async function buildDocs(options: BuildOptions): Promise<void> {
   if (pending.length > 0) console.log(`docs: ${pending.length} exports on the pending list`);
   if (stale.length > 0) console.log(`docs: delete from doc-standard-pending.ts: ${stale.join(", ")}`);
   const problems: string[] = [];
+  // TypeDoc itself only enforces treatWarningsAsErrors in its CLI, so --strict checks here.
+  if (options.strict && app.logger.hasWarnings()) {
+    problems.push(
+      "TypeDoc reported warnings (see above); --strict treats them as errors. Fix what they name.",
+    );
+  }
   if (blocking.length > 0) problems.push(formatDocGaps(blocking));
   if (syntax.length > 0) {
     problems.push(
@@ -99,8 +105,11 @@ export async function buildDocs(options: BuildOptions): Promise<void> {
   }
   if (problems.length > 0) throw new TunekitError("INVALID_ARGUMENT", `docs: ${problems.join("\n")}`);
   await app.generateOutputs(project);
-  if (app.logger.hasErrors()) {
-    throw new TunekitError("INVALID_ARGUMENT", "docs: TypeDoc reported errors (see above).");
+  if (app.logger.hasErrors() || (options.strict && app.logger.hasWarnings())) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      "docs: TypeDoc reported errors, or warnings under --strict (see above).",
+    );
   }
   const bench = JSON.parse(readFileSync(join(SITE_DIR, "data", "bench.json"), "utf8")) as BenchRecord[];
   writeImportedPages(options.repoRoot, SITE_DIR);

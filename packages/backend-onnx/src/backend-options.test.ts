@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
 import { resolveExecutionProviders } from "./providers.js";

@@ -1,4 +1,5 @@
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
+import type * as tkCore from "@tunekit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
 import { expectClose, f32, i32 } from "./onnx.test-helpers.js";
@@ -72,7 +73,7 @@ describe("createOnnxBackend", async () => {
     const err = (p: Promise<unknown>) =>
       p.then(
         () => undefined,
-        (e: unknown) => e as tk.TunekitError,
+        (e: unknown) => e as tkCore.TunekitError,
       );
     const unknown = await err(exe.run({ ...feeds, nope: feeds.x }));
     expect(unknown?.code).toBe("INVALID_ARGUMENT");

@@ -1,11 +1,5 @@
-import {
-  type Backend,
-  type CompileOptions,
-  type Executable,
-  type Graph,
-  type HostTensor,
-  TunekitError,
-} from "@tunekit/core";
+import { type Backend, type HostTensor, TunekitError } from "@tunekit/core";
+import type { CompileOptions, Executable, Graph } from "@tunekit/core/ir";
 import * as ort from "onnxruntime-node";
 import { profileFiles } from "./profile.js";
 import { type OnnxExecutionProvider, resolveExecutionProviders } from "./providers.js";
@@ -68,7 +62,13 @@ export interface OnnxBackendOptions {
    * path when a session is created: for inspecting what a lowering became.
    */
   readonly optimizedModelFilePath?: string;
-  /** Session config entries passed through unchanged (`{ "session.intra_op.allow_spinning": "0" }`). */
+  /**
+   * Session config entries passed through unchanged (`{ "session.intra_op.allow_spinning": "0" }`).
+   * By default `"optimization.disable_specified_optimizers"` is `"SkipLayerNormFusion"`:
+   * onnxruntime 1.30's CPU `SkipLayerNormalization` took 4–6× the time of the `Add` and
+   * `LayerNormalization` it replaces (63–90 against 15–18 ms per frozen-encoder forward of the
+   * bench BERT, batch 16 × 128); set the key (to `""` for none) to choose otherwise.
+   */
   readonly extra?: Readonly<Record<string, unknown>>;
   /** onnxruntime log severity: 0 verbose … 4 fatal (default 3, errors). */
   readonly logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
@@ -191,6 +191,10 @@ class OnnxExecutable implements Executable {
   }
 }
 
+const DISABLED_OPTIMIZERS_KEY = "optimization.disable_specified_optimizers";
+/** onnxruntime graph fusions left out by default (see `OnnxBackendOptions.extra`). */
+const DEFAULT_DISABLED_OPTIMIZERS = "SkipLayerNormFusion";
+
 /**
  * Creates a backend that lowers each IR graph (forward, backward and optimizer update alike)
  * to one standard ONNX model (opset 18, `ai.onnx` ops only) and runs it with
@@ -223,7 +227,7 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
     ...(options.profileFilePrefix !== undefined ? { profileFilePrefix: options.profileFilePrefix } : {}),
     ...(options.enableCpuMemArena !== undefined ? { enableCpuMemArena: options.enableCpuMemArena } : {}),
     enableMemPattern: options.enableMemPattern ?? false,
-    ...(options.extra !== undefined ? { extra: { ...options.extra } } : {}),
+    extra: { [DISABLED_OPTIMIZERS_KEY]: DEFAULT_DISABLED_OPTIMIZERS, ...options.extra },
     ...(options.optimizedModelFilePath !== undefined
       ? { optimizedModelFilePath: options.optimizedModelFilePath }
       : {}),

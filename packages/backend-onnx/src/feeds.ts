@@ -1,4 +1,5 @@
-import { checkHostTensor, type DType, type HostTensor, TunekitError } from "@tunekit/core";
+import { type DType, type HostTensor, TunekitError } from "@tunekit/core";
+import { checkHostTensor } from "@tunekit/core/ir";
 
 /**
  * Validates run-time feeds against the graph: unknown names (listing the known ones),

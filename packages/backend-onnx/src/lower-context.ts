@@ -1,4 +1,5 @@
-import type { DType, Node, OpName } from "@tunekit/core";
+import type { DType } from "@tunekit/core";
+import type { Node, OpName } from "@tunekit/core/ir";
 import { attrInt, attrTensor, ONNX_DTYPE, type OnnxGraphBuilder, rawBytes } from "./onnx-builder.js";
 
 /**

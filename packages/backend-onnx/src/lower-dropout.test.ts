@@ -1,4 +1,4 @@
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOnnxBackend, type OnnxBackend } from "./backend.js";
 import { f32, i32 } from "./onnx.test-helpers.js";

@@ -1,4 +1,4 @@
-import type { OpAttrs } from "@tunekit/core";
+import type { OpAttrs } from "@tunekit/core/ir";
 import { attrInt, ONNX_DTYPE, rawBytes } from "./onnx-builder.js";
 import { castTo, filled, type LowerContext, type LowerRules } from "./lower-context.js";
 import { lowerDropoutMask } from "./lower-dropout.js";

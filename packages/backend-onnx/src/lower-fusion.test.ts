@@ -1,4 +1,4 @@
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
 import { describe, expect, it } from "vitest";
 import { lowerGraph } from "./lower.js";
 import { expectClose, f32, runOnnx } from "./onnx.test-helpers.js";

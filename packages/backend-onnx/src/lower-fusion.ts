@@ -1,4 +1,4 @@
-import type { Graph, Node } from "@tunekit/core";
+import type { Graph, Node } from "@tunekit/core/ir";
 import { attrInt, type OnnxGraphBuilder } from "./onnx-builder.js";
 
 /**

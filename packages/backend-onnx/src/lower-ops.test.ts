@@ -1,4 +1,4 @@
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectClose, f32, i32, runOnnx, testBackend } from "./onnx.test-helpers.js";
 

@@ -1,11 +1,5 @@
-import {
-  checkHostTensor,
-  type DType,
-  type Graph,
-  type HostTensor,
-  type OpName,
-  TunekitError,
-} from "@tunekit/core";
+import { type DType, type HostTensor, TunekitError } from "@tunekit/core";
+import { checkHostTensor, type Graph, type OpName } from "@tunekit/core/ir";
 import type { LowerContext, LowerOptions, LowerRule } from "./lower-context.js";
 import { ELEMENTWISE_RULES } from "./lower-elementwise.js";
 import { emitGemmBias, planGemmBias } from "./lower-fusion.js";

@@ -1,11 +1,12 @@
 import * as tk from "@tunekit/core";
+import * as models from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
 
 // Issue 5 item 2: no memory growth over 1,000 training steps (one session, reused).
 describe("memory over 1,000 training steps", () => {
   it("RSS after step 1,000 is within 10 % of RSS after step 100; one session for all steps", async () => {
-    const config = tk.parseBertConfig({
+    const config = models.parseBertConfig({
       model_type: "bert",
       vocab_size: 50,
       hidden_size: 16,

@@ -1,4 +1,5 @@
-import { type Graph, type HostTensor, hostTensor, type Tensor, trace } from "@tunekit/core";
+import { type HostTensor, hostTensor, type Tensor } from "@tunekit/core";
+import { type Graph, trace } from "@tunekit/core/ir";
 import { expect } from "vitest";
 import { createOnnxBackend, type OnnxBackend } from "./backend.js";
 

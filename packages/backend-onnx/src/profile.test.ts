@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
 import { readOnnxProfile, summarizeOnnxProfile } from "./profile.js";

@@ -1,4 +1,5 @@
-import { add, TunekitError, trace } from "@tunekit/core";
+import { TunekitError } from "@tunekit/core";
+import { add, trace } from "@tunekit/core/ir";
 import * as ort from "onnxruntime-node";
 import { lowerGraph } from "./lower.js";
 

@@ -8,7 +8,7 @@ import { disableOnnxTelemetry, ORT_TELEMETRY_ENV } from "./telemetry.js";
 // A child process runs one session; without ORT_DISABLE_TELEMETRY onnxruntime-node's Linux
 // build leaves a mat-debug-<pid>.log in the temp folder behind for every process (246 had piled up).
 const SCRIPT = `
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
 import { createOnnxBackend } from "./backend.ts";
 const backend = await createOnnxBackend({ intraOpNumThreads: 1 });
 const g = tk.trace((g) => ({ y: tk.mul(g.input("x", "float32", [2]), 2) }));

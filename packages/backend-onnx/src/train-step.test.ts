@@ -1,4 +1,5 @@
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
+import * as trainer from "@tunekit/core/trainer";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
 import { f32, i32 } from "./onnx.test-helpers.js";
@@ -14,7 +15,12 @@ function values(n: number, seed: number, scale: number): number[] {
 
 /** A small MLP classifier (layerNorm, gelu, frozen input projection) and its parameters. */
 function model() {
-  const p = (name: string, shape: number[], seed: number, trainable = true): tk.TrainableParameterLike => ({
+  const p = (
+    name: string,
+    shape: number[],
+    seed: number,
+    trainable = true,
+  ): trainer.TrainableParameterLike => ({
     name,
     value: f32(
       shape,
@@ -35,12 +41,12 @@ function model() {
     p("head.bias", [3], 6),
   ];
   const [proj, lnW, lnB, fc, head, headB] = params as [
-    tk.TrainableParameterLike,
-    tk.TrainableParameterLike,
-    tk.TrainableParameterLike,
-    tk.TrainableParameterLike,
-    tk.TrainableParameterLike,
-    tk.TrainableParameterLike,
+    trainer.TrainableParameterLike,
+    trainer.TrainableParameterLike,
+    trainer.TrainableParameterLike,
+    trainer.TrainableParameterLike,
+    trainer.TrainableParameterLike,
+    trainer.TrainableParameterLike,
   ];
   const forward = (g: tk.Graph, inputs: Record<string, tk.Tensor>) => {
     const h = tk.layerNorm(tk.matmul(inputs.x!, g.param(proj)), g.param(lnW), g.param(lnB), 1e-5);
@@ -61,10 +67,10 @@ describe("TrainStepRunner on the ONNX backend", () => {
     const onnx = await createOnnxBackend({ intraOpNumThreads: 1 });
     const run = async (backend: tk.Backend) => {
       const m = model();
-      const runner = new tk.TrainStepRunner({
+      const runner = new trainer.TrainStepRunner({
         backend,
         ...m,
-        optimizer: tk.adamw({ weightDecay: 0.01 }),
+        optimizer: trainer.adamw({ weightDecay: 0.01 }),
         clipNorm: 1,
       });
       const losses: number[] = [];
@@ -96,15 +102,15 @@ describe("TrainStepRunner on the ONNX backend", () => {
       const m = model();
       const initial = m.params.map((p) => p.value.data);
       const snapshot = initial.map((d) => [...d]);
-      const runner = new tk.TrainStepRunner({
+      const runner = new trainer.TrainStepRunner({
         backend,
         ...m,
-        optimizer: tk.adamw({ weightDecay: 0.01 }),
+        optimizer: trainer.adamw({ weightDecay: 0.01 }),
         clipNorm: 1,
         optimizerOnHost,
       });
       const losses: number[] = [];
-      let state: tk.TrainStepState | undefined;
+      let state: trainer.TrainStepState | undefined;
       for (let i = 0; i < 20; i++) {
         losses.push((await runner.step(batch(i % 4), { lr: 0.01 })).loss);
         if (i === 9) state = runner.getState();
@@ -140,8 +146,8 @@ describe("TrainStepRunner on the ONNX backend", () => {
 
   it("optimizerOnHost with an optimizer that has no host update is an INVALID_ARGUMENT", () => {
     const m = model();
-    const base = tk.adamw();
-    const optimizer: tk.Optimizer = {
+    const base = trainer.adamw();
+    const optimizer: trainer.Optimizer = {
       name: base.name,
       config: base.config,
       stateSlots: base.stateSlots,
@@ -149,7 +155,7 @@ describe("TrainStepRunner on the ONNX backend", () => {
     };
     expect(
       () =>
-        new tk.TrainStepRunner({
+        new trainer.TrainStepRunner({
           backend: tk.createReferenceBackend(),
           ...m,
           optimizer,

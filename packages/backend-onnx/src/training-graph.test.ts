@@ -1,4 +1,5 @@
-import * as tk from "@tunekit/core";
+import * as tk from "@tunekit/core/ir";
+import * as autodiff from "@tunekit/core/autodiff";
 import { afterAll, describe, expect, it } from "vitest";
 import { f32, i32, testBackend } from "./onnx.test-helpers.js";
 
@@ -53,7 +54,7 @@ function trainingGraph(): tk.Graph {
     const pooled = tk.add(tk.slice(ff, [0, 0, 0], [B, S, H]), tk.slice(ff, [0, 0, H], [B, S, H]));
     const logits = tk.matmul(tk.reshape(pooled, [B * S, H]), p.head!, { transposeB: true });
     const loss = tk.crossEntropy(tk.logSoftmax(logits), labels);
-    const grads = tk.grad(
+    const grads = autodiff.grad(
       loss,
       PARAMS.map((q) => p[q.name]!),
     );

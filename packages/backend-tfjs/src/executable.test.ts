@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { add, hostTensor, isTunekitError, mul, trace } from "@tunekit/core";
+import { hostTensor, isTunekitError } from "@tunekit/core";
+import { add, mul, trace } from "@tunekit/core/ir";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTfjsBackend, type TfjsBackend } from "./index.js";
 

@@ -1,13 +1,12 @@
+import { type HostTensor, TunekitError } from "@tunekit/core";
 import {
   checkHostTensor,
   type CompileOptions,
   type Executable,
   type Graph,
-  type HostTensor,
   type Node,
   type OpName,
-  TunekitError,
-} from "@tunekit/core";
+} from "@tunekit/core/ir";
 import { type ActiveEngine, ensureActive, type TfTensor } from "./engine.js";
 import { downloadTensor, uploadHostTensor } from "./host-transfer.js";
 import type { Kernel } from "./kernel.js";

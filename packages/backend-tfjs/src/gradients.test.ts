@@ -1,3 +1,4 @@
+import { hostTensor } from "@tunekit/core";
 import {
   add,
   attention,
@@ -5,8 +6,6 @@ import {
   expandComposites,
   gather,
   gelu,
-  grad,
-  hostTensor,
   layerNorm,
   logSoftmax,
   matmul,
@@ -16,7 +15,8 @@ import {
   softmax,
   sum,
   trace,
-} from "@tunekit/core";
+} from "@tunekit/core/ir";
+import { grad } from "@tunekit/core/autodiff";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTfjsBackend, type TfjsBackend } from "./index.js";
 import { mismatch } from "./tfjs.test-helpers.js";

@@ -1,4 +1,5 @@
-import type { DType, Node } from "@tunekit/core";
+import type { DType } from "@tunekit/core";
+import type { Node } from "@tunekit/core/ir";
 import type { Tf, TfTensor } from "./engine.js";
 
 /**

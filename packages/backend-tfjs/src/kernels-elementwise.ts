@@ -1,4 +1,4 @@
-import type { OpAttrs } from "@tunekit/core";
+import type { OpAttrs } from "@tunekit/core/ir";
 import type { Tf, TfTensor } from "./engine.js";
 import { type Kernel, scalarOf } from "./kernel.js";
 

@@ -1,10 +1,9 @@
+import { type HostTensor, hostTensor, type Tensor } from "@tunekit/core";
 import {
   cast,
   concat,
   full,
   type Graph,
-  type HostTensor,
-  hostTensor,
   matmul,
   max,
   maximum,
@@ -13,8 +12,7 @@ import {
   pow,
   sign,
   sum,
-  type Tensor,
-} from "@tunekit/core";
+} from "@tunekit/core/ir";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTfjsBackend, type TfjsBackend } from "./index.js";
 import { mismatch, runOnce } from "./tfjs.test-helpers.js";

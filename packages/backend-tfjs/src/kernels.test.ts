@@ -1,3 +1,4 @@
+import { type HostTensor, hostTensor, type Tensor } from "@tunekit/core";
 import {
   ALL_OPS,
   abs,
@@ -19,8 +20,6 @@ import {
   gelu,
   greater,
   greaterEqual,
-  type HostTensor,
-  hostTensor,
   layerNorm,
   less,
   lessEqual,
@@ -45,11 +44,10 @@ import {
   sqrt,
   sub,
   sum,
-  type Tensor,
   tanh,
   transpose,
   where,
-} from "@tunekit/core";
+} from "@tunekit/core/ir";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TfjsBackend, createTfjsBackend } from "./index.js";
 import { TFJS_KERNELS } from "./kernels.js";

@@ -1,4 +1,4 @@
-import type { OpName } from "@tunekit/core";
+import type { OpName } from "@tunekit/core/ir";
 import type { Kernel } from "./kernel.js";
 import { ELEMENTWISE_KERNELS } from "./kernels-elementwise.js";
 import { LAYOUT_KERNELS } from "./kernels-layout.js";

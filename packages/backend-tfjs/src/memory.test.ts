@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { hostTensor } from "@tunekit/core";
 import {
   add,
   attention,
@@ -8,7 +9,6 @@ import {
   type Graph,
   gather,
   gelu,
-  hostTensor,
   layerNorm,
   matmul,
   max,
@@ -23,7 +23,7 @@ import {
   transpose,
   where,
   greater,
-} from "@tunekit/core";
+} from "@tunekit/core/ir";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTfjsBackend, type TfjsBackend } from "./index.js";
 

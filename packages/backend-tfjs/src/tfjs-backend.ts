@@ -1,4 +1,5 @@
-import type { Backend, CompileOptions, Executable, Graph } from "@tunekit/core";
+import type { Backend } from "@tunekit/core";
+import type { CompileOptions, Executable, Graph } from "@tunekit/core/ir";
 import { TunekitError } from "@tunekit/core";
 import { type ActiveEngine, ensureActive, initEngine, type TfjsEngine } from "./engine.js";
 import { TfjsExecutable } from "./executable.js";

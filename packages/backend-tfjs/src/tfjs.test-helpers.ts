@@ -1,5 +1,6 @@
-import type { Backend, Graph, HostTensor, Tensor } from "@tunekit/core";
-import { trace } from "@tunekit/core";
+import type { Backend, HostTensor, Tensor } from "@tunekit/core";
+import type { Graph } from "@tunekit/core/ir";
+import { trace } from "@tunekit/core/ir";
 
 /**
  * Traces `build`, compiles it on `backend`, runs it once with `feeds` and disposes it.

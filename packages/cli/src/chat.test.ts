@@ -3,13 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type CausalLm,
-  type ChatMessage,
-  ChatTemplate,
   generate,
   loadCausalLmCheckpoint,
   loadTokenizer,
   type Tokenizer,
 } from "@tunekit/core";
+import { type ChatMessage, ChatTemplate } from "@tunekit/core/data";
 import { lora, saveAdapter } from "@tunekit/strategies";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";

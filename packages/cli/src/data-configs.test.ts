@@ -1,7 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadTokenizer, subsetDataset } from "@tunekit/core";
+import { loadTokenizer } from "@tunekit/core";
+import { subsetDataset } from "@tunekit/core/data";
 import { describe, expect, it } from "vitest";
 import { parseTrainConfig } from "./config/train-config.js";
 import { loadDataSpec, resolveTask } from "./setup/data-setup.js";

@@ -1,11 +1,7 @@
 import { join } from "node:path";
-import {
-  type ClassificationReport,
-  confusionMatrixSvg,
-  type EvaluationResult,
-  reportFromConfusion,
-  writeFileAtomic,
-} from "@tunekit/core";
+import type { EvaluationResult } from "@tunekit/core";
+import { type ClassificationReport, confusionMatrixSvg, reportFromConfusion } from "@tunekit/core/trainer";
+import { writeFileAtomic } from "@tunekit/core/io";
 import { formatTable } from "./format-table.js";
 
 /**

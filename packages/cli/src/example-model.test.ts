@@ -3,20 +3,21 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import {
-  BertForMaskedLM,
   hostTensor,
   loadBertCheckpoint,
   loadDataset,
   loadTokenizer,
-  maskedLmForward,
-  maskTokensForMlm,
-  mulberry32,
-  parseBertConfig,
-  preTrainingForward,
-  readBertConfig,
   TrainStepRunner,
   adamw,
 } from "@tunekit/core";
+import {
+  BertForMaskedLM,
+  maskedLmForward,
+  parseBertConfig,
+  preTrainingForward,
+  readBertConfig,
+} from "@tunekit/core/models";
+import { maskTokensForMlm, mulberry32 } from "@tunekit/core/data";
 import { afterAll, describe, expect, it } from "vitest";
 
 // examples/models/bert-4l-h128 is a BERT tunekit pre-trained itself (scripts/pretrain-mlm.ts,

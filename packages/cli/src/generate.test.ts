@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { createReferenceBackend, generate, loadLlamaCheckpoint } from "@tunekit/core";
+import { createReferenceBackend, generate } from "@tunekit/core";
+import { loadLlamaCheckpoint } from "@tunekit/core/models";
 import { readGenerationFixture } from "@tunekit/core/testing";
 import { lora, saveAdapter } from "@tunekit/strategies";
 import { describe, expect, it } from "vitest";

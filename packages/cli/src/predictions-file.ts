@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, extname } from "node:path";
-import { type PredictResult, writeFileAtomic } from "@tunekit/core";
+import type { PredictResult } from "@tunekit/core";
+import { writeFileAtomic } from "@tunekit/core/io";
 import type { PreparedSplit } from "./setup/training-data.js";
 
 /**

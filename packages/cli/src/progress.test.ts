@@ -1,4 +1,4 @@
-import type { TrainerProgress } from "@tunekit/core";
+import type { TrainerProgress } from "@tunekit/core/trainer";
 import { describe, expect, it } from "vitest";
 import { formatDuration, ProgressRenderer, progressBar, progressLine } from "./progress.js";
 import { captureIo } from "./testing/capture-io.js";

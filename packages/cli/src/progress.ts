@@ -1,4 +1,4 @@
-import type { TrainerProgress } from "@tunekit/core";
+import type { TrainerProgress } from "@tunekit/core/trainer";
 import type { CliIo } from "./cli-io.js";
 
 /**

@@ -1,4 +1,5 @@
-import { createBertForTask, isTunekitError, parseBertConfig } from "@tunekit/core";
+import { createBertForTask, isTunekitError } from "@tunekit/core";
+import { parseBertConfig } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { ConfigValidator } from "./config/validate.js";
 import { createStrategy, KNOWN_METHODS, parseStrategySpec } from "./strategy-config.js";

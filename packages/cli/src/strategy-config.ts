@@ -6,8 +6,8 @@ import {
   type StrategyOptions,
   setTrainable,
   TunekitError,
-  unfreezeAll,
 } from "@tunekit/core";
+import { unfreezeAll } from "@tunekit/core/models";
 import { ConfigValidator } from "./config/validate.js";
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TASK_METRICS } from "@tunekit/core";
+import { TASK_METRICS } from "@tunekit/core/trainer";
 import { describe, expect, it } from "vitest";
 import { EXIT, runCli } from "./run-cli.js";
 import { captureIo } from "./testing/capture-io.js";

@@ -1,652 +1,85 @@
+/**
+ * `@tunekit/core`: the everyday names of tunekit's core.
+ *
+ * Load a model (`loadBertCheckpoint`, `loadCausalLmCheckpoint`, `resolveModel`), a tokenizer and a
+ * data set, train it with the `Trainer` on a `Backend`, generate text, and handle `TunekitError`s.
+ * Everything else is in a subpath entry, grouped by area:
+ *
+ * - `@tunekit/core/ir`: graph IR, ops, host tensors, the `Backend` contract and reference backend
+ * - `@tunekit/core/autodiff`: gradients and vector-Jacobian product rules
+ * - `@tunekit/core/models`: modules, BERT / encoder / Llama / GPT-2 models, generation
+ * - `@tunekit/core/data`: data sets, tokenizers, batching, causal-LM data
+ * - `@tunekit/core/trainer`: Trainer internals, training steps, optimizers, metrics, training checkpoints
+ * - `@tunekit/core/io`: safetensors, PyTorch checkpoints, file helpers, the Hugging Face Hub
+ * - `@tunekit/core/testing`: conformance, parity and property-test harnesses
+ *
+ * Each name here except the error class and codes is also exported by the subpath of its area.
+ *
+ * @example
+ * ```ts
+ * import { loadBertCheckpoint, loadTokenizer, Trainer } from "@tunekit/core";
+ * import { matmul } from "@tunekit/core/ir";
+ * ```
+ *
+ * @packageDocumentation
+ */
+
 export type { TunekitErrorCode } from "./errors.js";
 export { isTunekitError, TunekitError } from "./errors.js";
-export type { Node, OpAttrs, OpName, ParameterLike, ShapeDType, TensorOrScalar } from "./ir/index.js";
+export { Tensor } from "./ir/index.js";
+export type { DType, HostTensor } from "./tensor/host-tensor.js";
+export { hostTensor, sizeOf } from "./tensor/host-tensor.js";
+export type { Backend } from "./backend/index.js";
+export { createReferenceBackend } from "./backend/index.js";
+export { readSafetensorsFile, writeSafetensorsFile } from "./io/index.js";
+export type { Dataset, DatasetSplits, TokenizedDataset } from "./data/index.js";
 export {
-  ALL_OPS,
-  abs,
-  add,
-  attention,
-  broadcastShapes,
-  broadcastTo,
-  COMPOSITE_OPS,
-  cast,
-  concat,
-  constant,
-  crossEntropy,
-  decomposeComposite,
-  div,
-  dropout,
-  dropoutMask,
-  equal,
-  erf,
-  exp,
-  expandComposites,
-  full,
-  Graph,
-  gather,
-  gelu,
-  greater,
-  greaterEqual,
-  inferShape,
-  layerNorm,
-  less,
-  lessEqual,
-  log,
-  logSoftmax,
-  matmul,
-  max,
-  maximum,
-  mean,
-  minimum,
-  mul,
-  neg,
-  normalizeAxis,
-  oneHot,
-  pad,
-  pow,
-  reshape,
-  scatterAdd,
-  sign,
-  slice,
-  softmax,
-  sqrt,
-  sub,
-  sum,
-  Tensor,
-  tanh,
-  trace,
-  transpose,
-  where,
-} from "./ir/index.js";
-export type { DType, HostTensor, TypedArrayFor } from "./tensor/host-tensor.js";
-export { allocFor, hostTensor, sizeOf } from "./tensor/host-tensor.js";
-export type { Backend, CompileOptions, Executable } from "./backend/index.js";
-export type {
-  BertConfig,
-  BertHiddenAct,
-  ClassificationProblemType,
-  ReadSafetensorsOptions,
-  SafetensorsContents,
-  SafetensorsDType,
-  SafetensorsEntry,
-  SafetensorsHeader,
-  WriteSafetensorsOptions,
-} from "./io/index.js";
-export {
-  BERT_HIDDEN_ACTS,
-  bertConfigToJson,
-  parseBertConfig,
-  readBertConfig,
-  readSafetensors,
-  readSafetensorsFile,
-  readSafetensorsHeader,
-  SAFETENSORS_MAX_HEADER_BYTES,
-  writeFileAtomic,
-  writeSafetensors,
-  writeSafetensorsFile,
-} from "./io/index.js";
-// hostile-input hardening: bounded reads of regular files only
-export type { ReadJsonFileOptions } from "./io/index.js";
-export { READ_FILE_MAX_BYTES, readJsonFile, readJsonFileText, readRegularFile } from "./io/index.js";
-// PyTorch checkpoints (pytorch_model.bin) without running code, and model folders of any layout
-export type {
-  ModelWeights,
-  PickleGlobal,
-  ReadTorchCheckpointOptions,
-  ReadZipOptions,
-  StorageDType,
-  TorchCheckpointContents,
-  TorchStorage,
-  TorchTensorRef,
-  UnpickleOptions,
-  ZipArchive,
-  ZipEntry,
-} from "./io/index.js";
-export {
-  describePickled,
-  looksLikeZip,
-  MODEL_WEIGHT_FILES,
-  materializeTensor,
-  PICKLE_OPCODE_NAMES,
-  PickleDict,
-  PickleTuple,
-  readModelWeights,
-  readTorchCheckpoint,
-  readTorchCheckpointFile,
-  readZip,
-  STORAGE_ELEMENT_BYTES,
-  unpickle,
-} from "./io/index.js";
-// WordPiece tokenizers from vocab.txt (checkpoints without tokenizer.json)
-export type { TokenizerSources } from "./data/index.js";
-export { MAX_VOCAB_TXT_BYTES, readTokenizerSources, tokenizerJsonFromVocab } from "./data/index.js";
-// tokenizers larger than a model's vocab_size: check the ids that occur, or grow the embeddings
-export { assertIdsInVocabulary } from "./data/index.js";
-export { resizeVocabularyTensors, WORD_EMBEDDING_NAMES, wordEmbeddingRows } from "./models/index.js";
-// BERT-architecture encoders by model_type (RoBERTa, XLM-RoBERTa, ELECTRA, DistilBERT); mean pooling
-export type { EncoderModelType } from "./io/index.js";
-export {
-  bertKeysToDistilbert,
-  distilbertToBertKeys,
-  ENCODER_MODEL_TYPES,
-  encoderClassStem,
-  encoderPrefix,
-  isEncoderConfigJson,
-} from "./io/index.js";
-export {
-  DistilBertAttention,
-  DistilBertBlock,
-  DistilBertFfn,
-  DistilBertTransformer,
-  EncoderClassificationHead,
-  meanPooling,
-  robertaPositionIds,
-  sentenceEmbeddings,
-} from "./models/index.js";
-export type { SentenceEmbeddingOptions } from "./models/index.js";
-export type {
-  GradCheckInput,
-  GradCheckResult,
-  VjpContext,
-  VjpRule,
-  VjpRuleTable,
-} from "./autodiff/index.js";
-export {
-  checkGradients,
-  grad,
-  isDifferentiableInput,
-  isNonDifferentiableOp,
-  keptShape,
-  NON_DIFFERENTIABLE_OPS,
-  unbroadcast,
-  VJP_RULES,
-  valueAndGrad,
-} from "./autodiff/index.js";
-export type {
-  BadRow,
-  BadRowReason,
-  Batch,
-  BatchPlanOptions,
-  ColumnRef,
-  ConllLimits,
-  ConllSentence,
-  Dataset,
-  DatasetConfig,
-  DatasetFormat,
-  DatasetSplits,
-  EncodeBatchOptions,
-  EncodedBatch,
-  EncodedRow,
-  EncodeOptions,
-  Encoding,
-  HoldoutIndices,
-  JsonDocumentRecord,
-  LoadReport,
-  MlmBatch,
-  MixtureBatching,
-  MixtureEpochOptions,
-  MlmMaskingOptions,
-  PaddedBatch,
-  PaddingStrategy,
-  ParsedTable,
-  ReadLimits,
-  Rng,
-  SpecialTemplate,
-  SplitSource,
-  TableRecord,
-  TaskSamplingOptions,
-  TaskSamplingStrategy,
-  TextColumns,
-  TextEncoding,
-  TextInput,
-  TokenizedDataset,
-  TruncatedLengths,
-  TruncationStrategy,
-} from "./data/index.js";
-export {
-  collateRows,
-  decodeText,
-  effectiveBuckets,
-  formatHint,
-  holdoutIndices,
-  iterateBatches,
+  loadCausalLmJsonl,
   loadDataset,
   loadTokenizer,
-  maskTokensForMlm,
-  mixSeeds,
-  mixtureEpochBatches,
-  mulberry32,
-  padBatch,
-  paddedLength,
-  parseConll,
-  parseDatasetConfig,
-  parseDelimited,
-  parseJsonDocument,
-  parseJsonLines,
-  parseLabelPrefixed,
-  permutation,
-  planBatches,
-  randomInt,
-  readTextFile,
-  SPLIT_NAMES,
-  shuffleInPlace,
-  sniffFormat,
-  splitLines,
-  subsetDataset,
-  TASK_SAMPLING_STRATEGIES,
-  Tokenizer,
-  taskSamplingProbabilities,
-  tokenizeDataset,
-  tokenizerFromJson,
-  truncateLengths,
-} from "./data/index.js";
-export type {
-  CausalLmData,
-  CausalLmExample,
-  CausalLmExampleLimits,
-  CausalLmFormat,
-  CausalLmJsonl,
-  CausalLmJsonlOptions,
-  CausalLmTokenizeOptions,
-  ChatMessage,
-  PackedCausalLmData,
-  RenderedChat,
-} from "./data/index.js";
-export {
-  alpacaPrompt,
-  CAUSAL_LM_FORMATS,
-  ChatTemplate,
-  detectCausalLmFormat,
-  loadCausalLmJsonl,
-  packCausalLm,
-  packedAttentionFeeds,
-  parseCausalLmExample,
-  parseCausalLmJsonl,
   tokenizeCausalLm,
+  tokenizeDataset,
+  Tokenizer,
 } from "./data/index.js";
-export type { ClassScores } from "./metrics/index.js";
-export {
-  accuracy,
-  averageRanks,
-  confusionMatrix,
-  macroF1,
-  matthewsCorrelation,
-  pearson,
-  perClassScores,
-  spearman,
-} from "./metrics/index.js";
-export type { ClassificationReport, ClassReportRow, ConfusionSvgOptions } from "./metrics/index.js";
-export { balancedEpochRows } from "./data/index.js";
-export { balancedClassWeights, classCounts, weightedCrossEntropy } from "./trainer/index.js";
-export { classificationReport, confusionMatrixSvg, reportFromConfusion } from "./metrics/index.js";
-export type { Float64Tensor } from "./backend/index.js";
-export { checkHostTensor, createReferenceBackend, evaluateGraphFloat64 } from "./backend/index.js";
-export type {
-  ForwardContext,
-  InitOptions,
-  LoadStateDictResult,
-  ModuleParameterCount,
-  NamePattern,
-  ParameterReport,
-} from "./modules/index.js";
+export type { ForwardContext } from "./modules/index.js";
 export {
   Dropout,
-  describeMismatch,
   Embedding,
-  EVAL_CONTEXT,
-  filledTensor,
   formatParameterReport,
   freezeAll,
-  Layer,
   LayerNorm,
   Linear,
-  loadStateDict,
-  matchesName,
   Module,
-  ModuleList,
-  nextDropoutSeed,
-  normalTensor,
   Parameter,
   parameterReport,
-  resolveInit,
   setTrainable,
-  stateDict,
-  trainableParameters,
-  unfreezeAll,
 } from "./modules/index.js";
-export type {
-  AnyBertModel,
-  BertCheckpointReport,
-  BertHeadOptions,
-  BertHeadOutput,
-  BertInputs,
-  BertMaskedLmInputs,
-  BertModelForTask,
-  BertModelOptions,
-  BertPreTrainingInputs,
-  BertPreTrainingOutput,
-  BertProblemType,
-  BertTask,
-  BertTrace,
-  BertTraceShapes,
-  LoadBertCheckpointOptions,
-  LoadBertWeightsOptions,
-  LoadedBert,
-  MultiTaskModelOptions,
-  ResolvedTaskHead,
-  SaveBertCheckpointOptions,
-  TaskHeadKind,
-  TaskHeadSpec,
-} from "./models/index.js";
+export type { BertTask, CausalLm, LoadedBert, LoadedCausalLm } from "./models/index.js";
 export {
-  applyActivation,
-  attentionMaskBias,
-  BertAttention,
-  BertClassifierBase,
-  BertEmbeddings,
-  BertEncoder,
-  BertForMaskedLM,
-  BertForPreTraining,
   BertForSequenceClassification,
   BertForTokenClassification,
-  BertIntermediate,
-  BertLayer,
-  BertLmPredictionHead,
-  BertModel,
-  BertOnlyMlmHead,
-  BertPooler,
-  BertPredictionHeadTransform,
-  BertPreTrainingHeads,
-  BertResidualOutput,
-  BertSelfAttention,
-  BertWithTiedDecoder,
   createBertForTask,
-  FLOAT32_MIN,
   loadBertCheckpoint,
-  loadBertWeights,
-  isMultiTaskConfig,
-  loadMultiTaskCheckpoint,
-  MULTI_TASK_INPUTS,
-  MULTI_TASK_OUTPUTS,
-  MultiTaskModel,
-  maskedLmForward,
-  preTrainingForward,
-  resolveTaskHead,
-  saveBertCheckpoint,
-  saveMultiTaskCheckpoint,
-  TaskHead,
-  traceForward,
-} from "./models/index.js";
-export type {
-  DecoderStep,
-  GenerationForwardInputs,
-  GenerationSpec,
-  KvCacheLayer,
-  LlamaCheckpointReport,
-  LlamaConfig,
-  LlamaInputs,
-  LlamaModelType,
-  LoadedLlama,
-} from "./models/index.js";
-export {
-  applyRotary,
-  applyRotaryTables,
-  causalLmLoss,
-  causalMaskBias,
-  checkLlamaSize,
-  groupedQueryAttention,
-  isLlamaConfigJson,
-  LLAMA_MODEL_TYPES,
-  LlamaAttention,
-  LlamaDecoderLayer,
-  LlamaForCausalLM,
-  LlamaMLP,
-  LlamaModel,
-  LlamaRMSNorm,
-  llamaConfigToJson,
-  llamaParameterCount,
-  loadLlamaCheckpoint,
-  loadLlamaWeights,
-  MAX_LLAMA_PARAMETERS,
-  parseLlamaConfig,
-  readLlamaConfig,
-  rmsNorm,
-  rotaryAtPositions,
-  rotaryTables,
-  saveLlamaCheckpoint,
-  silu,
-  StaticKvCache,
-} from "./models/index.js";
-export type {
-  CausalLm,
-  Gpt2CheckpointReport,
-  Gpt2Config,
-  Gpt2Step,
-  LoadedCausalLm,
-  LoadedGpt2,
-} from "./models/index.js";
-export {
-  checkGpt2Size,
-  Conv1D,
-  conv1dToHf,
-  Gpt2Attention,
-  Gpt2Block,
-  Gpt2LMHeadModel,
-  Gpt2MLP,
-  Gpt2Model,
-  gpt2ConfigToJson,
-  gpt2ParameterCount,
-  gpt2TensorToHf,
-  isCausalLmConfigJson,
-  isGpt2ConfigJson,
-  isGpt2Conv1DWeight,
   loadCausalLmCheckpoint,
-  loadGpt2Checkpoint,
-  loadGpt2Weights,
-  parseGpt2Config,
-  readGpt2Config,
+  saveBertCheckpoint,
   saveCausalLmCheckpoint,
-  saveGpt2Checkpoint,
 } from "./models/index.js";
-export {
-  DecoderPromptEncoder,
-  decoderPromptEncoderOf,
-  extendedLabels,
-  extendedMask,
-  prefixColumns,
-  prefixMaskBias,
-} from "./models/index.js";
-export type {
-  FinishReason,
-  GeneratedSequence,
-  GenerateOptions,
-  GenerateResult,
-  GenerativeModel,
-  KvCacheLayerValues,
-  PaddingSide,
-  ResolvedGenerateOptions,
-  SamplingOptions,
-  TokenDecoder,
-} from "./generation/index.js";
-export {
-  argmax,
-  checkSamplingOptions,
-  GenerationBatch,
-  GenerationGraphs,
-  generate,
-  resolveGenerateOptions,
-  sampleToken,
-  samplingDistribution,
-} from "./generation/index.js";
-export type {
-  AdamWOptions,
-  DecayFilterOption,
-  HostOptimizerUpdateArgs,
-  LrSchedule,
-  Optimizer,
-  OptimizerConfig,
-  OptimizerUpdateArgs,
-  OptimizerUpdateResult,
-  ScheduleConfig,
-  SgdOptions,
-} from "./optim/index.js";
-export {
-  adamw,
-  clipGradNorm,
-  constantSchedule,
-  cosineWarmupSchedule,
-  hfDecayFilter,
-  linearWarmupSchedule,
-  optimizerFromConfig,
-  resolveDecayFilter,
-  scheduleFromConfig,
-  sgd,
-} from "./optim/index.js";
-export type {
-  ForwardFn,
-  ForwardOutputs,
-  InputSpec,
-  TrainableParameterLike,
-  TrainStep,
-  TrainStepOptions,
-  TrainStepResult,
-  TrainStepRunnerOptions,
-  TrainStepState,
-} from "./train/index.js";
-export {
-  accumulatorInputName,
-  buildEvalStep,
-  buildTrainStep,
-  GRAD_NORM_OUTPUT,
-  gradOutputName,
-  LOSS_OUTPUT,
-  LR_INPUT,
-  newValueName,
-  SEED_INPUT,
-  STEP_INPUT,
-  stateInputName,
-  TrainStepRunner,
-} from "./train/index.js";
+export type { GenerateOptions, GenerateResult } from "./generation/index.js";
+export { generate } from "./generation/index.js";
+export type { Optimizer } from "./optim/index.js";
+export { adamw, cosineWarmupSchedule, linearWarmupSchedule, sgd } from "./optim/index.js";
+export { TrainStepRunner } from "./train/index.js";
 export type { Strategy, StrategyOptions } from "./strategy/index.js";
-// BERT hooks for prompt-learning strategies (prefix tuning)
-export type { AttentionPrefix } from "./models/index.js";
-// module-tree copies for strategies (packages/strategies)
-export type { CloneModuleTreeOptions } from "./modules/index.js";
-export { cloneModuleTree } from "./modules/index.js";
-// Trainer and training checkpoints
 export type {
-  CallbackSignal,
-  CheckpointInfo,
-  CheckpointWriteInfo,
-  CheckpointOptions,
-  EarlyStoppingOptions,
-  EntitySpan,
-  EpochInfo,
-  EvalLoopOptions,
-  EvaluateOptions,
-  EvaluationOptions,
   EvaluationResult,
   FitOptions,
   FitResult,
-  FitSource,
-  MixtureTask,
   ModelBatchOutput,
-  MultiTaskHeads,
   PredictResult,
-  StepInfo,
-  StopReason,
-  TrainerBatch,
   TrainerCallbacks,
-  TrainerHook,
   TrainerData,
   TrainerModel,
   TrainerOptions,
-  TrainerProgress,
-  TaskMixture,
-  TrainerSchedule,
-  TrainerTask,
 } from "./trainer/index.js";
-export {
-  assignWeights,
-  BATCH_INPUTS,
-  checkTaskData,
-  computeMetrics,
-  defaultMetricMode,
-  entityScores,
-  entitySpans,
-  formatProgress,
-  evaluateModel,
-  inferTask,
-  isTaskMixture,
-  loopOptions,
-  MACRO_METRIC,
-  MetricTracker,
-  MixtureSource,
-  mixtureEvaluation,
-  mixtureMetricNames,
-  mixtureScoreMetrics,
-  multiTaskHeads,
-  ProgressMeter,
-  predictModel,
-  resolveFitSource,
-  resolveMixtureTargets,
-  SCHEDULE_NAMES,
-  TASK_METRICS,
-  Trainer,
-  taskBatch,
-  taskLoopOptions,
-  trainerBatch,
-  trainerForward,
-  validateTrainerOptions,
-} from "./trainer/index.js";
-export type {
-  MetricTrackerState,
-  TrainerStateJson,
-  TrainingCheckpoint,
-  TrainingCheckpointContents,
-} from "./checkpoint/index.js";
-export {
-  CHECKPOINT_FILES,
-  checkpointName,
-  configDifferences,
-  configHash,
-  latestCheckpoint,
-  listCheckpoints,
-  loadTrainingCheckpoint,
-  modelConfigJson,
-  parseTrainerState,
-  pruneCheckpoints,
-  saveTrainingCheckpoint,
-  stableStringify,
-  TRAINER_STATE_FORMAT,
-} from "./checkpoint/index.js";
-export type {
-  DownloadedModel,
-  DownloadModelOptions,
-  HubDownloadOptions,
-  HubErrorCode,
-  HubFileResult,
-  HubModelRef,
-  HubProgress,
-  HubSettings,
-  ResolveModelOptions,
-} from "./hub/index.js";
-export {
-  cachedSnapshot,
-  downloadModel,
-  formatModelRef,
-  HF_DEFAULT_ENDPOINT,
-  HUB_TOKENIZER_FILES,
-  HUB_WEIGHT_FILES,
-  HubError,
-  HubRepoCache,
-  hubFile,
-  hubFileUrl,
-  hubReferenceOf,
-  looksLikePath,
-  parseModelRef,
-  repoFolderName,
-  resolveHubSettings,
-  resolveModel,
-  withNoLocalFolder,
-} from "./hub/index.js";
+export { Trainer, trainerForward } from "./trainer/index.js";
+export { downloadModel, resolveModel } from "./hub/index.js";

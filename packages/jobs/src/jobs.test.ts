@@ -3,7 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CliIo, runCli } from "@tunekit/cli";
-import { listCheckpoints } from "@tunekit/core";
+import { listCheckpoints } from "@tunekit/core/trainer";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRedis } from "./redis.js";

@@ -4,7 +4,8 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseTrainConfig } from "@tunekit/cli";
-import { isTunekitError, listCheckpoints, TunekitError } from "@tunekit/core";
+import { isTunekitError, TunekitError } from "@tunekit/core";
+import { listCheckpoints } from "@tunekit/core/trainer";
 import type { JobData, JobResult } from "./job-data.js";
 
 /**

@@ -1,4 +1,5 @@
-import { isTunekitError, mulberry32 } from "@tunekit/core";
+import { isTunekitError } from "@tunekit/core";
+import { mulberry32 } from "@tunekit/core/data";
 import { describe, expect, it } from "vitest";
 import { expandSweep } from "./sweep.js";
 import { writeToySweep } from "./testing/toy-sweep.js";

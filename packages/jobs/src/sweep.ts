@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigValidator, parseTrainConfig, readConfigFile } from "@tunekit/cli";
-import { hubReferenceOf } from "@tunekit/core";
+import { hubReferenceOf } from "@tunekit/core/io";
 
 /**
  * One job of a sweep: a complete `tunekit train` config (input paths absolute, no `output`:

@@ -1,13 +1,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  BertModel,
-  evaluateGraphFloat64,
-  parseBertConfig,
-  readSafetensorsFile,
-  traceForward,
-} from "@tunekit/core";
+import { readSafetensorsFile } from "@tunekit/core";
+import { evaluateGraphFloat64 } from "@tunekit/core/ir";
+import { BertModel, parseBertConfig, traceForward } from "@tunekit/core/models";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadBottleneckAdapter, saveBottleneckAdapter } from "./adapters/adapter-file.js";
 import { houlsbyAdapter } from "./adapters/bottleneck-strategies.js";

@@ -1,4 +1,6 @@
-import { evaluateGraphFloat64, grad, traceForward } from "@tunekit/core";
+import { evaluateGraphFloat64 } from "@tunekit/core/ir";
+import { grad } from "@tunekit/core/autodiff";
+import { traceForward } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import {
   loadReferenceCase,

@@ -1,14 +1,12 @@
+import { type Module, type Strategy, TunekitError } from "@tunekit/core";
 import {
   cloneModuleTree,
   filledTensor,
   matchesName,
-  type Module,
-  mulberry32,
   type NamePattern,
   normalTensor,
-  type Strategy,
-  TunekitError,
-} from "@tunekit/core";
+} from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { isUnderModule, modulesToSavePaths } from "./peft/modules-to-save.js";
 import { peftDefaultsFor } from "./peft/encoder-defaults.js";
 

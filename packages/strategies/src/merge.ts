@@ -1,11 +1,5 @@
-import {
-  type AnyBertModel,
-  type Backend,
-  cloneModuleTree,
-  type HostTensor,
-  type Module,
-  traceForward,
-} from "@tunekit/core";
+import type { Backend, HostTensor, Module } from "@tunekit/core";
+import { type AnyBertModel, cloneModuleTree, traceForward } from "@tunekit/core/models";
 import { Ia3Linear } from "./ia3/ia3-linear.js";
 import { LoraLinear } from "./lora/lora-linear.js";
 

@@ -1,11 +1,6 @@
 import { join } from "node:path";
-import {
-  type HostTensor,
-  hostTensor,
-  loadBertCheckpoint,
-  readSafetensorsFile,
-  traceForward,
-} from "@tunekit/core";
+import { type HostTensor, hostTensor, loadBertCheckpoint, readSafetensorsFile } from "@tunekit/core";
+import { traceForward } from "@tunekit/core/models";
 import { afterAll, describe, expect, it } from "vitest";
 import { testBackend } from "../onnx.test-helpers.js";
 import { exportOnnx } from "./export-onnx.js";

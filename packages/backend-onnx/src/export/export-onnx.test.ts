@@ -1,25 +1,13 @@
 import {
-  type AnyBertModel,
   BertForSequenceClassification,
   BertForTokenClassification,
-  BertModel,
   type HostTensor,
   hostTensor,
   isTunekitError,
-  mulberry32,
-  parseBertConfig,
-  add,
-  cast,
-  constant,
-  equal,
-  gather,
-  matmul,
-  mul,
-  reshape,
-  sub,
-  trace,
-  traceForward,
 } from "@tunekit/core";
+import { add, cast, constant, equal, gather, matmul, mul, reshape, sub, trace } from "@tunekit/core/ir";
+import { type AnyBertModel, BertModel, parseBertConfig, traceForward } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { afterAll, describe, expect, it } from "vitest";
 import { testBackend } from "../onnx.test-helpers.js";
 import { checkSingleFileSize, exportOnnx } from "./export-onnx.js";

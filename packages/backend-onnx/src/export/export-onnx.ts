@@ -1,4 +1,5 @@
-import { type Graph, TunekitError } from "@tunekit/core";
+import { TunekitError } from "@tunekit/core";
+import type { Graph } from "@tunekit/core/ir";
 import { type DynamicAxisNames, DEFAULT_AXIS_NAMES, type ExportIO, lowerSymbolic } from "./lower-symbolic.js";
 import { type QuantizeReport, quantizeMatMulWeights } from "./quantize-int8.js";
 import { traceSymbolic } from "./symbolic-dims.js";

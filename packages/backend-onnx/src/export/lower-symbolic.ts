@@ -1,4 +1,5 @@
-import { type DType, type Node, type OpName, TunekitError } from "@tunekit/core";
+import { type DType, TunekitError } from "@tunekit/core";
+import type { Node, OpName } from "@tunekit/core/ir";
 import type { LowerContext, LowerOptions, LowerRule } from "../lower-context.js";
 import { ELEMENTWISE_RULES } from "../lower-elementwise.js";
 import { emitGemmBias, planGemmBias } from "../lower-fusion.js";

@@ -1,4 +1,5 @@
-import { type Graph, type HostTensor, type Node, TunekitError } from "@tunekit/core";
+import { type HostTensor, TunekitError } from "@tunekit/core";
+import type { Graph, Node } from "@tunekit/core/ir";
 import { type IndexPattern, indexPattern } from "./index-constants.js";
 
 /**

@@ -1,14 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import {
-  type CausalLm,
-  ChatTemplate,
-  Gpt2LMHeadModel,
-  loadCausalLmCheckpoint,
-  loadTokenizer,
-  TunekitError,
-} from "@tunekit/core";
+import { type CausalLm, loadCausalLmCheckpoint, loadTokenizer, TunekitError } from "@tunekit/core";
+import { Gpt2LMHeadModel } from "@tunekit/core/models";
+import { ChatTemplate } from "@tunekit/core/data";
 import { type CliCommand, type CommandContext, intFlag, stringFlag, UsageError } from "../command.js";
 import { createBackend } from "../setup/backend-setup.js";
 import { modelContextLength, runChatSession } from "../setup/chat-session.js";

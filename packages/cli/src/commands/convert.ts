@@ -1,13 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import {
-  type HostTensor,
-  readModelWeights,
-  readSafetensorsFile,
-  TunekitError,
-  writeFileAtomic,
-  writeSafetensorsFile,
-} from "@tunekit/core";
+import { type HostTensor, readSafetensorsFile, TunekitError, writeSafetensorsFile } from "@tunekit/core";
+import { readModelWeights, writeFileAtomic } from "@tunekit/core/io";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import { hubFolder } from "../setup/hub-model.js";
 import { TOKENIZER_FILES } from "../setup/run-files.js";

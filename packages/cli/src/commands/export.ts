@@ -1,7 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { exportOnnx, loadOnnxInference, type OnnxInference } from "@tunekit/backend-onnx";
-import { type HostTensor, loadTokenizer, TunekitError, writeFileAtomic } from "@tunekit/core";
+import { type HostTensor, loadTokenizer, TunekitError } from "@tunekit/core";
+import { writeFileAtomic } from "@tunekit/core/io";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import { createBackend } from "../setup/backend-setup.js";
 import { hubFolder } from "../setup/hub-model.js";

@@ -1,14 +1,13 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
-  type BertConfig,
   createBertForTask,
   formatParameterReport,
   loadTokenizer,
   type Module,
   parameterReport,
-  readBertConfig,
 } from "@tunekit/core";
+import { type BertConfig, readBertConfig } from "@tunekit/core/models";
 import { type CliCommand, type CommandContext, intFlag, UsageError } from "../command.js";
 import { formatTable } from "../format-table.js";
 import { ConfigValidator } from "../config/validate.js";

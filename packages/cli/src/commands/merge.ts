@@ -1,5 +1,6 @@
 import { relative, resolve } from "node:path";
-import { type AnyBertModel, type HostTensor, saveBertCheckpoint } from "@tunekit/core";
+import { type HostTensor, saveBertCheckpoint } from "@tunekit/core";
+import type { AnyBertModel } from "@tunekit/core/models";
 import { checkMerge, maxOutputDifference, mergeAndUnload } from "@tunekit/strategies";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import { loadAdaptedRun, MERGEABLE_METHODS } from "../setup/adapted-run.js";

@@ -1,6 +1,7 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from "@tunekit/core";
+import { readSafetensorsFile, writeSafetensorsFile } from "@tunekit/core";
+import { writeFileAtomic } from "@tunekit/core/io";
 import { applyOverrides, type CommandContext, type ConfigOverride } from "../command.js";
 import { ConfigValidator, isRecord } from "../config/validate.js";
 import { formatTable } from "../format-table.js";

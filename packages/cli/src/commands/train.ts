@@ -1,18 +1,16 @@
 import { dirname, join, relative, resolve } from "node:path";
 import {
   adamw,
-  assignWeights,
   type EvaluationResult,
   loadTokenizer,
-  loadTrainingCheckpoint,
   parameterReport,
-  TASK_METRICS,
   Trainer,
   isTunekitError,
   TunekitError,
   type TrainerModel,
   type TrainerOptions,
 } from "@tunekit/core";
+import { assignWeights, loadTrainingCheckpoint, TASK_METRICS } from "@tunekit/core/trainer";
 import { baseModelName } from "@tunekit/strategies";
 import { type CliCommand, type CommandContext, stringFlag, UsageError } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";

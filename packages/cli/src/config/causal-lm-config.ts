@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CAUSAL_LM_FORMATS, type CausalLmFormat, isCausalLmConfigJson, TunekitError } from "@tunekit/core";
+import { TunekitError } from "@tunekit/core";
+import { isCausalLmConfigJson } from "@tunekit/core/models";
+import { CAUSAL_LM_FORMATS, type CausalLmFormat } from "@tunekit/core/data";
 import type { ConfigValidator } from "./validate.js";
 
 /**

@@ -1,4 +1,5 @@
-import { balancedClassWeights, TunekitError } from "@tunekit/core";
+import { TunekitError } from "@tunekit/core";
+import { balancedClassWeights } from "@tunekit/core/trainer";
 import { type ConfigValidator, isRecord } from "./validate.js";
 
 /**

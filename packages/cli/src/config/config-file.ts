@@ -1,5 +1,6 @@
 import { extname } from "node:path";
-import { isTunekitError, readRegularFile, TunekitError } from "@tunekit/core";
+import { isTunekitError, TunekitError } from "@tunekit/core";
+import { readRegularFile } from "@tunekit/core/io";
 import { parse as parseYaml } from "yaml";
 
 /**

@@ -3,7 +3,7 @@ import {
   TASK_SAMPLING_STRATEGIES,
   type TaskSamplingOptions,
   type TaskSamplingStrategy,
-} from "@tunekit/core";
+} from "@tunekit/core/data";
 import { type CliTask, type DataSpec, parseData } from "./train-config.js";
 import type { ConfigValidator } from "./validate.js";
 

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { type DatasetConfig, parseDatasetConfig } from "@tunekit/core";
+import { type DatasetConfig, parseDatasetConfig } from "@tunekit/core/data";
 import type { TokenDataSpec } from "../setup/token-data.js";
 import {
   CAUSAL_LM_DATA_KEYS,

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { type AnyBertModel, type Strategy, TunekitError } from "@tunekit/core";
+import { type Strategy, TunekitError } from "@tunekit/core";
+import type { AnyBertModel } from "@tunekit/core/models";
 import type { TrainConfig } from "../config/train-config.js";
 import { RUN_FILE, type RunRecord, resolveRun } from "./run-files.js";
 import { loadAdaptedModel } from "./trained-model.js";

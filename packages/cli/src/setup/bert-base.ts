@@ -1,16 +1,15 @@
 import { join } from "node:path";
+import { type Module, TunekitError } from "@tunekit/core";
 import {
   type BertCheckpointReport,
   type BertConfig,
   bertConfigToJson,
   type LoadBertWeightsOptions,
   loadBertWeights,
-  type Module,
   parseBertConfig,
   readBertConfig,
-  readModelWeights,
-  TunekitError,
-} from "@tunekit/core";
+} from "@tunekit/core/models";
+import { readModelWeights } from "@tunekit/core/io";
 import type { ModelSpec } from "../config/train-config.js";
 import { fitTensorsToVocabulary, vocabularyPlan } from "./vocabulary.js";
 

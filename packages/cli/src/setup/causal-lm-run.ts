@@ -1,21 +1,23 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
-  assertIdsInVocabulary,
-  type CausalLmData,
-  type CausalLmExample,
-  ChatTemplate,
   isTunekitError,
   type CausalLm,
-  Gpt2LMHeadModel,
   loadCausalLmJsonl,
   loadCausalLmCheckpoint,
-  packCausalLm,
   type Tokenizer,
   type TrainerData,
   TunekitError,
   tokenizeCausalLm,
 } from "@tunekit/core";
+import { Gpt2LMHeadModel } from "@tunekit/core/models";
+import {
+  assertIdsInVocabulary,
+  type CausalLmData,
+  type CausalLmExample,
+  ChatTemplate,
+  packCausalLm,
+} from "@tunekit/core/data";
 import type { CausalLmDataSpec } from "../config/causal-lm-config.js";
 import type { TrainConfig } from "../config/train-config.js";
 

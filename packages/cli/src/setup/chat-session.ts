@@ -1,13 +1,6 @@
-import {
-  type Backend,
-  type CausalLm,
-  type ChatMessage,
-  type ChatTemplate,
-  type GenerateOptions,
-  Gpt2LMHeadModel,
-  generate,
-  type Tokenizer,
-} from "@tunekit/core";
+import { type Backend, type CausalLm, type GenerateOptions, generate, type Tokenizer } from "@tunekit/core";
+import { Gpt2LMHeadModel } from "@tunekit/core/models";
+import type { ChatMessage, ChatTemplate } from "@tunekit/core/data";
 
 /**
  * One answered turn of a chat session: the user's message, the reply, how many tokens the

@@ -1,12 +1,5 @@
-import {
-  type Dataset,
-  type DatasetConfig,
-  type DatasetSplits,
-  loadDataset,
-  parseDatasetConfig,
-  subsetDataset,
-  TunekitError,
-} from "@tunekit/core";
+import { type Dataset, type DatasetSplits, loadDataset, TunekitError } from "@tunekit/core";
+import { type DatasetConfig, parseDatasetConfig, subsetDataset } from "@tunekit/core/data";
 import { readConfigFile } from "../config/config-file.js";
 import type { CliTask, DataSpec } from "../config/train-config.js";
 

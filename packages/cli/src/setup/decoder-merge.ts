@@ -3,15 +3,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import {
   type Backend,
   type CausalLm,
-  Graph,
   type HostTensor,
   hostTensor,
-  isCausalLmConfigJson,
   loadCausalLmCheckpoint,
   saveCausalLmCheckpoint,
-  stateDict,
   TunekitError,
 } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
+import { isCausalLmConfigJson, stateDict } from "@tunekit/core/models";
 import { loadAdapter, mergeAndUnload } from "@tunekit/strategies";
 import { copyTokenizerFiles } from "./run-files.js";
 

@@ -1,13 +1,5 @@
-import {
-  isMultiTaskConfig,
-  loadMultiTaskCheckpoint,
-  readBertConfig,
-  type Backend,
-  Trainer,
-  type TrainerData,
-  type TrainerModel,
-  TunekitError,
-} from "@tunekit/core";
+import { type Backend, Trainer, type TrainerData, type TrainerModel, TunekitError } from "@tunekit/core";
+import { isMultiTaskConfig, loadMultiTaskCheckpoint, readBertConfig } from "@tunekit/core/models";
 import { resolve } from "node:path";
 import type { CommandContext } from "../command.js";
 import { intFlag, stringFlag, UsageError } from "../command.js";

@@ -1,5 +1,7 @@
 import type { OnnxInference } from "@tunekit/backend-onnx";
-import { collateRows, type HostTensor, pearson, type TrainerData } from "@tunekit/core";
+import type { HostTensor, TrainerData } from "@tunekit/core";
+import { collateRows } from "@tunekit/core/data";
+import { pearson } from "@tunekit/core/trainer";
 import type { ExportTask } from "./export-files.js";
 
 /**

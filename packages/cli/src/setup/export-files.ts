@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readTokenizerSources, TunekitError } from "@tunekit/core";
+import { TunekitError } from "@tunekit/core";
+import { readTokenizerSources } from "@tunekit/core/data";
 import { writeJson } from "./run-files.js";
 
 /**

@@ -1,17 +1,15 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import {
-  type AnyBertModel,
-  type BertInputs,
   type Backend,
-  EVAL_CONTEXT,
   type ForwardContext,
-  Graph,
   type HostTensor,
   loadBertCheckpoint,
   type Tensor,
   TunekitError,
 } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
+import { type AnyBertModel, type BertInputs, EVAL_CONTEXT } from "@tunekit/core/models";
 import { checkMerge, mergeAndUnload } from "@tunekit/strategies";
 import type { BackendSpec, TrainConfig } from "../config/train-config.js";
 import { MERGEABLE_METHODS } from "./adapted-run.js";

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { downloadModel, type HubProgress, hubReferenceOf, withNoLocalFolder } from "@tunekit/core";
+import { downloadModel } from "@tunekit/core";
+import { type HubProgress, hubReferenceOf, withNoLocalFolder } from "@tunekit/core/io";
 import type { CliIo } from "../cli-io.js";
 import { isRecord } from "../config/validate.js";
 

@@ -1,15 +1,13 @@
 import { extname } from "node:path";
+import { type Dataset, loadDataset, TunekitError } from "@tunekit/core";
 import {
-  type Dataset,
   type DatasetConfig,
-  loadDataset,
   parseDelimited,
   parseJsonDocument,
   parseJsonLines,
   readTextFile,
   sniffFormat,
-  TunekitError,
-} from "@tunekit/core";
+} from "@tunekit/core/data";
 
 /**
  * Formats of a `predict --input` / `evaluate --data` file: delimited tables with a header,

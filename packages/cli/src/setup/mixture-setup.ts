@@ -1,11 +1,6 @@
-import {
-  type BertConfig,
-  MultiTaskModel,
-  type TaskHeadSpec,
-  type TaskMixture,
-  type Tokenizer,
-  TunekitError,
-} from "@tunekit/core";
+import { type Tokenizer, TunekitError } from "@tunekit/core";
+import { type BertConfig, MultiTaskModel, type TaskHeadSpec } from "@tunekit/core/models";
+import type { TaskMixture } from "@tunekit/core/trainer";
 import type { MixtureSpec } from "../config/tasks-config.js";
 import type { CliTask, ModelSpec } from "../config/train-config.js";
 import { bertBase } from "./bert-base.js";

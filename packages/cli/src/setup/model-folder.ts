@@ -3,11 +3,11 @@ import { dirname, join } from "node:path";
 import {
   loadBertCheckpoint,
   loadTokenizer,
-  readBertConfig,
   type Tokenizer,
   type TrainerModel,
   TunekitError,
 } from "@tunekit/core";
+import { readBertConfig } from "@tunekit/core/models";
 import { loadAdapterFolder } from "@tunekit/strategies";
 import type { CliTask } from "../config/train-config.js";
 import { RUN_FILE } from "./run-files.js";

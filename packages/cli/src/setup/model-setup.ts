@@ -1,12 +1,11 @@
 import {
-  type BertConfig,
   type BertForSequenceClassification,
   type BertForTokenClassification,
   createBertForTask,
   loadBertCheckpoint,
-  readBertConfig,
   TunekitError,
 } from "@tunekit/core";
+import { type BertConfig, readBertConfig } from "@tunekit/core/models";
 import { decoderRunError } from "../config/causal-lm-config.js";
 import type { CliTask, ModelSpec } from "../config/train-config.js";
 import { bertBase } from "./bert-base.js";

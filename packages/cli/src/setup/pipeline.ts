@@ -3,11 +3,11 @@ import { join } from "node:path";
 import {
   type Dataset,
   loadTokenizer,
-  type PaddingStrategy,
   type Tokenizer,
   type TrainerData,
   tokenizeDataset,
 } from "@tunekit/core";
+import type { PaddingStrategy } from "@tunekit/core/data";
 
 /**
  * Padding buckets for `maxLength`: powers of two from 16 below it, then `maxLength`, so only

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
-import { isTunekitError, listCheckpoints, loadTrainingCheckpoint, TunekitError } from "@tunekit/core";
+import { isTunekitError, TunekitError } from "@tunekit/core";
+import { listCheckpoints, loadTrainingCheckpoint } from "@tunekit/core/trainer";
 
 /**
  * The checkpoint `--resume` continues from: the newest in `dir` that reads back whole. A

@@ -1,13 +1,6 @@
-import {
-  type CausalLm,
-  MACRO_METRIC,
-  type MultiTaskModel,
-  type ResolvedTaskHead,
-  type TaskMixture,
-  type Tokenizer,
-  type TrainerData,
-  TunekitError,
-} from "@tunekit/core";
+import { type CausalLm, type Tokenizer, type TrainerData, TunekitError } from "@tunekit/core";
+import type { MultiTaskModel, ResolvedTaskHead } from "@tunekit/core/models";
+import { MACRO_METRIC, type TaskMixture } from "@tunekit/core/trainer";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { prepareCausalLmRun } from "./causal-lm-run.js";
 import { buildMultiTaskModel, prepareMixture } from "./mixture-setup.js";

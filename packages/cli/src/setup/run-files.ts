@@ -1,6 +1,8 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { isTunekitError, type ResolvedTaskHead, TunekitError, writeFileAtomic } from "@tunekit/core";
+import { isTunekitError, TunekitError } from "@tunekit/core";
+import type { ResolvedTaskHead } from "@tunekit/core/models";
+import { writeFileAtomic } from "@tunekit/core/io";
 import type { CliIo } from "../cli-io.js";
 import { applyOverrides, type ConfigOverride } from "../command.js";
 import { readConfigFile } from "../config/config-file.js";

@@ -1,4 +1,4 @@
-import type { ResolvedTaskHead } from "@tunekit/core";
+import type { ResolvedTaskHead } from "@tunekit/core/models";
 import { type CommandContext, stringFlag, UsageError } from "../command.js";
 import type { CliTask, DataSpec, TrainConfig } from "../config/train-config.js";
 import { cliTask } from "./run-data.js";

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
-import { parseConll, readTextFile, type Tokenizer, type TrainerData, TunekitError } from "@tunekit/core";
+import { type Tokenizer, type TrainerData, TunekitError } from "@tunekit/core";
+import { parseConll, readTextFile } from "@tunekit/core/data";
 
 /**
  * A token classification data set (e.g. NER): JSON Lines files with one pre-split sentence a

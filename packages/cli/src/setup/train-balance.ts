@@ -1,4 +1,5 @@
-import { isTaskMixture, type TrainerData, type TrainerOptions, TunekitError } from "@tunekit/core";
+import { type TrainerData, type TrainerOptions, TunekitError } from "@tunekit/core";
+import { isTaskMixture } from "@tunekit/core/trainer";
 import { resolveClassWeights } from "../config/class-balance.js";
 import type { TrainConfig } from "../config/train-config.js";
 import type { RunData } from "./run-data.js";

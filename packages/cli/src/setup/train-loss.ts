@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { listCheckpoints, type TrainerCallbacks, writeFileAtomic } from "@tunekit/core";
+import type { TrainerCallbacks } from "@tunekit/core";
+import { listCheckpoints } from "@tunekit/core/trainer";
+import { writeFileAtomic } from "@tunekit/core/io";
 
 /**
  * File the CLI adds to each checkpoint folder (in the same atomic write as the weights): the

@@ -1,25 +1,26 @@
 import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import {
-  assignWeights,
   type CausalLm,
-  Gpt2LMHeadModel,
-  LlamaForCausalLM,
   loadTokenizer,
   type Module,
-  modelConfigJson,
-  MultiTaskModel,
-  type ResolvedTaskHead,
   readSafetensorsFile,
   type Strategy,
   saveBertCheckpoint,
   saveCausalLmCheckpoint,
-  saveMultiTaskCheckpoint,
-  stateDict,
   type TrainerModel,
-  writeFileAtomic,
   writeSafetensorsFile,
 } from "@tunekit/core";
+import {
+  Gpt2LMHeadModel,
+  LlamaForCausalLM,
+  MultiTaskModel,
+  type ResolvedTaskHead,
+  saveMultiTaskCheckpoint,
+  stateDict,
+} from "@tunekit/core/models";
+import { assignWeights, modelConfigJson } from "@tunekit/core/trainer";
+import { writeFileAtomic } from "@tunekit/core/io";
 import type { CliTask, TrainConfig } from "../config/train-config.js";
 import { createStrategy } from "../strategy-config.js";
 import { buildMultiTaskModel } from "./mixture-setup.js";

@@ -1,12 +1,11 @@
+import type { HostTensor, Tokenizer } from "@tunekit/core";
 import {
-  assertIdsInVocabulary,
   type BertConfig,
-  type HostTensor,
   resizeVocabularyTensors,
-  type Tokenizer,
   WORD_EMBEDDING_NAMES,
   wordEmbeddingRows,
-} from "@tunekit/core";
+} from "@tunekit/core/models";
+import { assertIdsInVocabulary } from "@tunekit/core/data";
 
 /**
  * How a pre-trained model meets a tokenizer with more ids than its `vocab_size` — the one rule

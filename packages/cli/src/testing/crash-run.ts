@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mulberry32 } from "@tunekit/core";
+import { mulberry32 } from "@tunekit/core/data";
 import { LOCK_FILE } from "../setup/run-lock.js";
 import { REPO } from "./small-run.js";
 

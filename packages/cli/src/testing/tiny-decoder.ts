@@ -7,7 +7,7 @@ import {
   parseLlamaConfig,
   saveGpt2Checkpoint,
   saveLlamaCheckpoint,
-} from "@tunekit/core";
+} from "@tunekit/core/models";
 import { byteLevelTokenizerJson, CHATML_TEMPLATE } from "@tunekit/core/testing";
 
 // Test fixture (not shipped): a tiny Llama folder with a byte-level BPE tokenizer in the layout

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend } from "../backend/backend.js";
 import { createReferenceBackend } from "../backend/reference-backend.js";
-import * as tk from "../index.js";
+import * as tk from "../entries/trainer.js";
+import * as models from "../entries/models.js";
 import { tinyTrainerConfig, toyData } from "./trainer-fixtures.js";
 import { globalL2Norm, relativeL2Error } from "./parity-metrics.js";
 
-const HEADS: readonly tk.TaskHeadSpec[] = [
+const HEADS: readonly models.TaskHeadSpec[] = [
   { name: "cls", kind: "classification", numLabels: 2, lossWeight: 0.7 },
   { name: "reg", kind: "regression" },
   { name: "tok", kind: "token-classification", numLabels: 2 },
@@ -50,7 +51,7 @@ export function describeMultiTaskTraining(
   describe(`multi-task training on ${backendName}`, () => {
     it("a mixed batch: joint and per-task losses and every gradient match the reference backend", async () => {
       const run = async (b: Backend) => {
-        const model = new tk.MultiTaskModel(tinyTrainerConfig(2), HEADS, { seed: 2 });
+        const model = new models.MultiTaskModel(tinyTrainerConfig(2), HEADS, { seed: 2 });
         const source = new tk.MixtureSource(mixture(), model.tasks);
         const feeds = source.collate(Int32Array.of(0, 30, 41, 5, 26, 44, 9, 33), "longest", true).feeds;
         const runner = new tk.TrainStepRunner({
@@ -98,12 +99,12 @@ export function describeMultiTaskTraining(
         padding: { buckets: [8, 16] },
         ...extra,
       });
-      const full = new tk.MultiTaskModel(tinyTrainerConfig(2), HEADS, { seed: 1 });
+      const full = new models.MultiTaskModel(tinyTrainerConfig(2), HEADS, { seed: 1 });
       await new tk.Trainer(options(full)).fit(mixture());
-      const first = new tk.MultiTaskModel(tinyTrainerConfig(2), HEADS, { seed: 1 });
+      const first = new models.MultiTaskModel(tinyTrainerConfig(2), HEADS, { seed: 1 });
       const stop = { onStep: (s: tk.StepInfo) => (s.step === 2 ? "stop" : undefined) };
       await new tk.Trainer(options(first, { checkpoints: { dir }, callbacks: [stop] })).fit(mixture());
-      const second = new tk.MultiTaskModel(tinyTrainerConfig(2), HEADS, { seed: 9 });
+      const second = new models.MultiTaskModel(tinyTrainerConfig(2), HEADS, { seed: 9 });
       const resumed = await new tk.Trainer(options(second, { checkpoints: { dir } })).fit(mixture(), {
         resumeFrom: "latest",
       });

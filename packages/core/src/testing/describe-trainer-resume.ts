@@ -4,9 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend } from "../backend/backend.js";
 import * as tk from "../index.js";
+import * as models from "../entries/models.js";
+import * as tkData from "../entries/data.js";
+import type * as trainer from "../entries/trainer.js";
 
 // A tiny BERT (1 layer, hidden 16) and a toy task: class 1 when the row holds token 7.
-const config = tk.parseBertConfig({
+const config = models.parseBertConfig({
   model_type: "bert",
   vocab_size: 20,
   hidden_size: 16,
@@ -19,7 +22,7 @@ const config = tk.parseBertConfig({
 });
 
 function toyData(n: number, seed: number): tk.TokenizedDataset {
-  const rng = tk.mulberry32(seed);
+  const rng = tkData.mulberry32(seed);
   const ids = Array.from({ length: n }, () => {
     const len = 3 + Math.floor(rng() * 6);
     return Int32Array.from({ length: len }, (_, t) =>
@@ -89,7 +92,7 @@ export function describeTrainerResume(
       expect(after.loss).toBeLessThan(before.loss);
 
       const first = new tk.BertForSequenceClassification(config, { seed: 1 });
-      const stop = { onStep: (s: tk.StepInfo) => (s.step === 2 ? "stop" : undefined) };
+      const stop = { onStep: (s: trainer.StepInfo) => (s.step === 2 ? "stop" : undefined) };
       const part = await new tk.Trainer(options(first, { checkpoints: { dir }, callbacks: [stop] })).fit(
         data,
       );

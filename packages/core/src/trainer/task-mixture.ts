@@ -67,7 +67,7 @@ export function isTaskMixture(data: unknown): data is TaskMixture {
 
 /**
  * A model the Trainer can train on a {@link TaskMixture}: its `tasks` name the heads, in
- * `task_ids` order (e.g. {@link MultiTaskModel}, or one a strategy adapted).
+ * `task_ids` order (e.g. {@link @tunekit/core/models!MultiTaskModel}, or one a strategy adapted).
  *
  * @example
  * ```ts

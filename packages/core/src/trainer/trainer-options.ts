@@ -134,7 +134,7 @@ export interface TrainerOptions {
    * in evaluation. See `balancedClassWeights`.
    */
   readonly classWeights?: readonly number[];
-  /** Metric names (default: per task, see {@link TASK_METRICS}). */
+  /** Metric names (default: per task, see {@link @tunekit/core/trainer!TASK_METRICS}). */
   readonly metrics?: readonly string[];
   /** Metric that picks the best checkpoint (default `"loss"`). */
   readonly metricForBest?: string;

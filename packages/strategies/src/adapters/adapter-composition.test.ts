@@ -1,14 +1,7 @@
-import {
-  add,
-  evaluateGraphFloat64,
-  Graph,
-  grad,
-  type Layer,
-  mulberry32,
-  normalTensor,
-  sum,
-  traceForward,
-} from "@tunekit/core";
+import { add, evaluateGraphFloat64, Graph, sum } from "@tunekit/core/ir";
+import { grad } from "@tunekit/core/autodiff";
+import { type Layer, normalTensor, traceForward } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { describe, expect, it } from "vitest";
 import { logitsOf } from "../testing/logits.js";
 import { checkParameterGradients } from "../testing/parameter-gradients.js";

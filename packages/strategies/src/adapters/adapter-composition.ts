@@ -1,12 +1,6 @@
-import {
-  cloneModuleTree,
-  freezeAll,
-  type Module,
-  mixSeeds,
-  type Strategy,
-  type StrategyOptions,
-  TunekitError,
-} from "@tunekit/core";
+import { freezeAll, type Module, type Strategy, type StrategyOptions, TunekitError } from "@tunekit/core";
+import { cloneModuleTree } from "@tunekit/core/models";
+import { mixSeeds } from "@tunekit/core/data";
 import { AdapterFusionLayer } from "./adapter-fusion-layer.js";
 import { adapterSites } from "./adapter-site.js";
 import { headFresh, hiddenSizeOf, trainHead } from "./bottleneck-strategies.js";

@@ -1,17 +1,7 @@
-import {
-  add,
-  concat,
-  filledTensor,
-  Linear,
-  Module,
-  mul,
-  mulberry32,
-  slice,
-  softmax,
-  sum,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { Linear, Module, type Tensor, TunekitError } from "@tunekit/core";
+import { add, concat, mul, slice, softmax, sum } from "@tunekit/core/ir";
+import { filledTensor } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 
 /**
  * AdapterFusion at one adapter site (AdapterHub's `BertFusion`, "dynamic" config): children

@@ -1,13 +1,6 @@
-import {
-  add,
-  BertLayer,
-  EVAL_CONTEXT,
-  type ForwardContext,
-  type Layer,
-  Module,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { type ForwardContext, Module, type Tensor, TunekitError } from "@tunekit/core";
+import { add } from "@tunekit/core/ir";
+import { BertLayer, EVAL_CONTEXT, type Layer } from "@tunekit/core/models";
 import type { AdapterFusionLayer } from "./adapter-fusion-layer.js";
 import type { BottleneckAdapter } from "./bottleneck-adapter.js";
 import { type AdapterSetup, type FuseBlock, fusionName } from "./composition.js";

@@ -1,15 +1,7 @@
-import {
-  applyActivation,
-  filledTensor,
-  LayerNorm,
-  Linear,
-  Module,
-  ModuleList,
-  mul,
-  mulberry32,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { LayerNorm, Linear, Module, type Tensor, TunekitError } from "@tunekit/core";
+import { mul } from "@tunekit/core/ir";
+import { applyActivation, filledTensor, ModuleList } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 
 /**
  * Non-linearities of a bottleneck adapter (AdapterHub's `non_linearity`).

@@ -1,4 +1,5 @@
-import { BertResidualOutput, createReferenceBackend } from "@tunekit/core";
+import { createReferenceBackend } from "@tunekit/core";
+import { BertResidualOutput } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { logitsOf } from "../testing/logits.js";
 import { checkParameterGradients } from "../testing/parameter-gradients.js";

@@ -1,13 +1,6 @@
-import {
-  BertModel,
-  cloneModuleTree,
-  freezeAll,
-  type Module,
-  mixSeeds,
-  type Strategy,
-  type StrategyOptions,
-  TunekitError,
-} from "@tunekit/core";
+import { freezeAll, type Module, type Strategy, type StrategyOptions, TunekitError } from "@tunekit/core";
+import { BertModel, cloneModuleTree } from "@tunekit/core/models";
+import { mixSeeds } from "@tunekit/core/data";
 import { AdapterSite, type AdapterSiteKind, adapterSites, bertLayerPaths } from "./adapter-site.js";
 import { type AdapterNonLinearity, type AdapterPlacement, BottleneckAdapter } from "./bottleneck-adapter.js";
 import { checkAdapterName } from "./composition.js";

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostTensor, readSafetensorsFile, writeSafetensors } from "@tunekit/core";
+import { hostTensor, readSafetensorsFile } from "@tunekit/core";
+import { writeSafetensors } from "@tunekit/core/io";
 import { afterAll, describe, expect, it } from "vitest";
 import { logitsOf } from "../testing/logits.js";
 import { probeBatch, randomizeParameters, tinyBert } from "../testing/tiny-bert.js";

@@ -1,13 +1,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createReferenceBackend,
-  evaluateGraphFloat64,
-  sgd,
-  TrainStepRunner,
-  trainerForward,
-} from "@tunekit/core";
+import { createReferenceBackend, sgd, TrainStepRunner, trainerForward } from "@tunekit/core";
+import { evaluateGraphFloat64 } from "@tunekit/core/ir";
 import { describe, expect, it } from "vitest";
 import { randomizeUnder, taskIds, traceHyper } from "../testing/hyperformer-trace.js";
 import { maxAbsDiff, probeBatch, tinyBert } from "../testing/tiny-bert.js";

@@ -1,13 +1,6 @@
-import {
-  cloneModuleTree,
-  freezeAll,
-  type HostTensor,
-  type Module,
-  mulberry32,
-  normalTensor,
-  type Parameter,
-  TunekitError,
-} from "@tunekit/core";
+import { freezeAll, type HostTensor, type Module, type Parameter, TunekitError } from "@tunekit/core";
+import { cloneModuleTree, normalTensor } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { hypernetworkOf } from "./hyperformer-strategy.js";
 
 /**

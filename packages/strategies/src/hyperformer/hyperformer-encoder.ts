@@ -1,11 +1,5 @@
-import {
-  type BertLayer,
-  EVAL_CONTEXT,
-  type ForwardContext,
-  Module,
-  type ModuleList,
-  type Tensor,
-} from "@tunekit/core";
+import { type ForwardContext, Module, type Tensor } from "@tunekit/core";
+import { type BertLayer, EVAL_CONTEXT, type ModuleList } from "@tunekit/core/models";
 import { type GeneratedAdapter, gatherAdapter } from "./adapter-generators.js";
 import type { HyperFormerHypernetwork } from "./hypernetwork.js";
 import { clearRowAdapters, resolveTaskIds, setRowAdapters } from "./row-adapters.js";

@@ -1,12 +1,5 @@
-import {
-  evaluateGraphFloat64,
-  Graph,
-  type HostTensor,
-  hostTensor,
-  type Module,
-  type Parameter,
-  TunekitError,
-} from "@tunekit/core";
+import { type HostTensor, hostTensor, type Module, type Parameter, TunekitError } from "@tunekit/core";
+import { evaluateGraphFloat64, Graph } from "@tunekit/core/ir";
 import { BOTTLENECK_FORMAT, type BottleneckAdapterFileConfig } from "../adapters/adapter-file.js";
 import { bertModelOf } from "../adapters/bottleneck-strategies.js";
 import { checkAdapterName } from "../adapters/composition.js";

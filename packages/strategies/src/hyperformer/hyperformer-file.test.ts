@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { evaluateGraphFloat64, isTunekitError, traceForward } from "@tunekit/core";
+import { isTunekitError } from "@tunekit/core";
+import { evaluateGraphFloat64 } from "@tunekit/core/ir";
+import { traceForward } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { loadAdapterFolder } from "../adapters/adapter-folder.js";
 import { randomizeUnder, taskIds, traceHyper } from "../testing/hyperformer-trace.js";

@@ -4,12 +4,10 @@ import {
   type HostTensor,
   type Module,
   type Parameter,
-  readJsonFile,
   readSafetensorsFile,
   TunekitError,
-  writeFileAtomic,
-  writeSafetensors,
 } from "@tunekit/core";
+import { readJsonFile, writeFileAtomic, writeSafetensors } from "@tunekit/core/io";
 import {
   ADAPTER_NON_LINEARITIES,
   type AdapterNonLinearity,

@@ -1,18 +1,6 @@
-import {
-  add,
-  applyActivation,
-  EVAL_CONTEXT,
-  type ForwardContext,
-  full,
-  type Layer,
-  layerNorm,
-  matmul,
-  Module,
-  mul,
-  reshape,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { type ForwardContext, Module, type Tensor, TunekitError } from "@tunekit/core";
+import { add, full, layerNorm, matmul, mul, reshape } from "@tunekit/core/ir";
+import { applyActivation, EVAL_CONTEXT, type Layer } from "@tunekit/core/models";
 import type { AdapterNonLinearity } from "../adapters/bottleneck-adapter.js";
 import type { GeneratedAdapter } from "./adapter-generators.js";
 import { rowAdaptersOf } from "./row-adapters.js";

@@ -1,4 +1,7 @@
-import { evaluateGraphFloat64, grad, isTunekitError, traceForward } from "@tunekit/core";
+import { isTunekitError } from "@tunekit/core";
+import { evaluateGraphFloat64 } from "@tunekit/core/ir";
+import { grad } from "@tunekit/core/autodiff";
+import { traceForward } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { nudged, randomizeUnder, taskIds, traceHyper } from "../testing/hyperformer-trace.js";
 import { maxAbsDiff, probeBatch, tinyBert } from "../testing/tiny-bert.js";

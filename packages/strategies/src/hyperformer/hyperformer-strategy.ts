@@ -1,13 +1,5 @@
-import {
-  BertEncoder,
-  cloneModuleTree,
-  freezeAll,
-  type Module,
-  MultiTaskModel,
-  type Strategy,
-  type StrategyOptions,
-  TunekitError,
-} from "@tunekit/core";
+import { freezeAll, type Module, type Strategy, type StrategyOptions, TunekitError } from "@tunekit/core";
+import { BertEncoder, cloneModuleTree, MultiTaskModel } from "@tunekit/core/models";
 import {
   ADAPTER_NON_LINEARITIES,
   type AdapterNonLinearity,

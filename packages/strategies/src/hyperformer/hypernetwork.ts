@@ -1,17 +1,7 @@
-import {
-  broadcastTo,
-  concat,
-  Embedding,
-  type Graph,
-  Module,
-  ModuleList,
-  mixSeeds,
-  mulberry32,
-  reshape,
-  slice,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { Embedding, Module, type Tensor, TunekitError } from "@tunekit/core";
+import { broadcastTo, concat, type Graph, reshape, slice } from "@tunekit/core/ir";
+import { ModuleList } from "@tunekit/core/models";
+import { mixSeeds, mulberry32 } from "@tunekit/core/data";
 import type { AdapterSiteKind } from "../adapters/adapter-site.js";
 import type { AdapterNonLinearity } from "../adapters/bottleneck-adapter.js";
 import { AdapterGenerators, type GeneratedAdapter } from "./adapter-generators.js";

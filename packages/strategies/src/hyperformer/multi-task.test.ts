@@ -1,13 +1,13 @@
 import {
   createReferenceBackend,
-  Graph,
   hostTensor,
-  MultiTaskModel,
   sgd,
   type Tensor,
   TrainStepRunner,
   trainerForward,
 } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
+import { MultiTaskModel } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { randomizeUnder, taskIds } from "../testing/hyperformer-trace.js";
 import { TINY_CONFIG } from "../testing/task-adapters-fixtures.js";

@@ -1,4 +1,5 @@
-import { type ForwardContext, full, type Graph, type Tensor, TunekitError } from "@tunekit/core";
+import { type ForwardContext, type Tensor, TunekitError } from "@tunekit/core";
+import { full, type Graph } from "@tunekit/core/ir";
 import type { AdapterNonLinearity } from "../adapters/bottleneck-adapter.js";
 import type { GeneratedAdapter } from "./adapter-generators.js";
 

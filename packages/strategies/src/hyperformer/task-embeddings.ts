@@ -1,15 +1,7 @@
-import {
-  concat,
-  type Graph,
-  type HostTensor,
-  Module,
-  mulberry32,
-  normalTensor,
-  Parameter,
-  reshape,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { type HostTensor, Module, Parameter, type Tensor, TunekitError } from "@tunekit/core";
+import { concat, type Graph, reshape } from "@tunekit/core/ir";
+import { normalTensor } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 
 /**
  * Checks a task name: it becomes a parameter-path segment (`task_embeddings.<name>`), so it

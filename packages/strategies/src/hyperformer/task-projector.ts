@@ -1,4 +1,6 @@
-import { applyActivation, LayerNorm, Linear, Module, mulberry32, type Tensor } from "@tunekit/core";
+import { LayerNorm, Linear, Module, type Tensor } from "@tunekit/core";
+import { applyActivation } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 
 /**
  * Options of {@link TaskProjector}.

@@ -1,16 +1,13 @@
 import {
-  add,
   type ForwardContext,
   type HostTensor,
   hostTensor,
-  Layer,
   type Linear,
-  matmul,
-  mul,
   Parameter,
-  reshape,
   type Tensor,
 } from "@tunekit/core";
+import { add, matmul, mul, reshape } from "@tunekit/core/ir";
+import { Layer } from "@tunekit/core/models";
 import { plainLinear } from "../lora/lora-linear.js";
 
 /**

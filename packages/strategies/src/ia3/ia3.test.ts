@@ -1,13 +1,7 @@
-import {
-  createReferenceBackend,
-  EVAL_CONTEXT,
-  Graph,
-  hostTensor,
-  Linear,
-  mulberry32,
-  normalTensor,
-  stateDict,
-} from "@tunekit/core";
+import { createReferenceBackend, hostTensor, Linear } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
+import { EVAL_CONTEXT, normalTensor, stateDict } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { describe, expect, it } from "vitest";
 import { probeOutput } from "../merge.js";
 import { maxAbsDiff, probeBatch, randomizeParameters, tinyBert } from "../testing/tiny-bert.js";

@@ -1,17 +1,10 @@
 import { readFileSync } from "node:fs";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
-import {
-  constant,
-  createReferenceBackend,
-  EVAL_CONTEXT,
-  Graph,
-  grad,
-  hostTensor,
-  Linear,
-  mul,
-  mulberry32,
-  sum,
-} from "@tunekit/core";
+import { createReferenceBackend, hostTensor, Linear } from "@tunekit/core";
+import { constant, Graph, mul, sum } from "@tunekit/core/ir";
+import { grad } from "@tunekit/core/autodiff";
+import { EVAL_CONTEXT } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { relativeL2Error } from "@tunekit/core/testing";
 import { describe, expect, it } from "vitest";
 import { LoraLinear } from "./lora-linear.js";

@@ -1,22 +1,15 @@
 import {
-  add,
   Dropout,
-  div,
   type ForwardContext,
   type HostTensor,
   hostTensor,
-  Layer,
   Linear,
-  matmul,
-  mul,
   Parameter,
-  type Rng,
-  reshape,
-  sqrt,
-  sub,
-  sum,
   type Tensor,
 } from "@tunekit/core";
+import { add, div, matmul, mul, reshape, sqrt, sub, sum } from "@tunekit/core/ir";
+import { Layer } from "@tunekit/core/models";
+import type { Rng } from "@tunekit/core/data";
 import { kaimingUniformA, mergedLoraWeight, rowNorms } from "./lora-math.js";
 import { stopGradientNonNegative } from "./stop-gradient.js";
 

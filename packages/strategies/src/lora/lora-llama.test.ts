@@ -1,13 +1,6 @@
-import {
-  createReferenceBackend,
-  EVAL_CONTEXT,
-  Graph,
-  hostTensor,
-  Linear,
-  LlamaForCausalLM,
-  parseLlamaConfig,
-  stateDict,
-} from "@tunekit/core";
+import { createReferenceBackend, hostTensor, Linear } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
+import { EVAL_CONTEXT, LlamaForCausalLM, parseLlamaConfig, stateDict } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { lora } from "./lora.js";
 import { LoraLinear } from "./lora-linear.js";

@@ -1,4 +1,5 @@
-import { type HostTensor, hostTensor, type Rng } from "@tunekit/core";
+import { type HostTensor, hostTensor } from "@tunekit/core";
+import type { Rng } from "@tunekit/core/data";
 
 /**
  * LoRA's `A` initialisation, as PEFT's default (`nn.init.kaiming_uniform_(a=√5)`):

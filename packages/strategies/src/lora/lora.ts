@@ -1,4 +1,5 @@
-import { type Linear, mulberry32, type Module, type Strategy, TunekitError } from "@tunekit/core";
+import { type Linear, type Module, type Strategy, TunekitError } from "@tunekit/core";
+import { mulberry32 } from "@tunekit/core/data";
 import { recordAdapter } from "../peft/adapter-record.js";
 import { injectAdapter } from "../peft/inject-adapter.js";
 import { DEFAULT_MODULES_TO_SAVE } from "../peft/modules-to-save.js";

@@ -1,4 +1,6 @@
-import { createReferenceBackend, Graph, grad, hostTensor, mul, sum } from "@tunekit/core";
+import { createReferenceBackend, hostTensor } from "@tunekit/core";
+import { Graph, mul, sum } from "@tunekit/core/ir";
+import { grad } from "@tunekit/core/autodiff";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import { createTfjsBackend } from "@tunekit/backend-tfjs";
 import { describe, expect, it } from "vitest";

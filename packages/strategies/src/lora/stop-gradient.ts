@@ -1,4 +1,5 @@
-import { add, cast, mul, sub, type Tensor } from "@tunekit/core";
+import type { Tensor } from "@tunekit/core";
+import { add, cast, mul, sub } from "@tunekit/core/ir";
 
 // Scales of the three truncation levels: level k keeps the bits of x between 2^-e(k-1)
 // and 2^-e(k). Each level's integer stays below 2^31 for 0 <= x < 2^27.

@@ -1,13 +1,6 @@
-import {
-  cloneModuleTree,
-  Graph,
-  type HostTensor,
-  hostTensor,
-  Linear,
-  type Module,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { type HostTensor, hostTensor, Linear, type Module, type Tensor, TunekitError } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
+import { cloneModuleTree } from "@tunekit/core/models";
 import { LoraLinear } from "../lora/lora-linear.js";
 import { adapterRecordOf } from "../peft/adapter-record.js";
 import { type LoadAdapterOptions, loadAdapter } from "../peft/load-adapter.js";

@@ -1,21 +1,14 @@
 import {
-  add,
-  concat,
   type ForwardContext,
-  full,
-  gather,
   type HostTensor,
-  Layer,
   type Linear,
-  matmul,
   Module,
-  mul,
-  pad,
   Parameter,
-  reshape,
   type Tensor,
   TunekitError,
 } from "@tunekit/core";
+import { add, concat, full, gather, matmul, mul, pad, reshape } from "@tunekit/core/ir";
+import { Layer } from "@tunekit/core/models";
 
 /**
  * A forward context that routes each batch row to an adapter: `adapterIndex` is an int32

@@ -1,13 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { HostTensor } from "@tunekit/core";
 import {
-  type HostTensor,
   type ReadJsonFileOptions,
   readJsonFile,
   readJsonFileText,
   writeFileAtomic,
   writeSafetensors,
-} from "@tunekit/core";
+} from "@tunekit/core/io";
 
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./save-adapter.js";
 

@@ -1,4 +1,5 @@
-import { Conv1D, Gpt2LMHeadModel, LlamaForCausalLM, type Module, TunekitError } from "@tunekit/core";
+import { type Module, TunekitError } from "@tunekit/core";
+import { Conv1D, Gpt2LMHeadModel, LlamaForCausalLM } from "@tunekit/core/models";
 
 /**
  * The Hugging Face `model_type` of a causal LM tunekit builds (`llama`, `mistral`, `qwen2`,

@@ -1,4 +1,5 @@
-import { createBertForTask, Linear, parseBertConfig } from "@tunekit/core";
+import { createBertForTask, Linear } from "@tunekit/core";
+import { parseBertConfig } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { ia3 } from "../ia3/ia3.js";
 import { LoraLinear } from "../lora/lora-linear.js";

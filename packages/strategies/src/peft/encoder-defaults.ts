@@ -1,4 +1,5 @@
-import { BertModel, type EncoderModelType, type Module } from "@tunekit/core";
+import type { Module } from "@tunekit/core";
+import { BertModel, type EncoderModelType } from "@tunekit/core/models";
 import { DECODER_PEFT_DEFAULTS, decoderModelType } from "./decoder-defaults.js";
 
 /**

@@ -1,4 +1,5 @@
-import { cloneModuleTree, type Linear, type Module } from "@tunekit/core";
+import type { Linear, Module } from "@tunekit/core";
+import { cloneModuleTree } from "@tunekit/core/models";
 import { isUnderModule, modulesToSavePaths } from "./modules-to-save.js";
 import { findTargetLinears, type TargetSelection } from "./target-modules.js";
 

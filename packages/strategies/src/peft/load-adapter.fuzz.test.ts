@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mulberry32 } from "@tunekit/core";
+import { mulberry32 } from "@tunekit/core/data";
 import { type HostileOutcome, mutateJson, mutations, runHostileCase } from "@tunekit/core/testing";
 import { assertHostileProperty, hostileBytes, hostileJson } from "@tunekit/core/testing/properties";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -4,12 +4,12 @@ import { join } from "node:path";
 import {
   type CausalLm,
   createReferenceBackend,
-  Graph,
   type HostTensor,
   loadCausalLmCheckpoint,
   readSafetensorsFile,
-  stateDict,
 } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
+import { stateDict } from "@tunekit/core/models";
 import { findRepoRoot } from "@tunekit/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPromptLearningAdapter, savePromptLearningAdapter } from "../prompt/prompt-learning-peft.js";

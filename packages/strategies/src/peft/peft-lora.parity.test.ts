@@ -6,12 +6,12 @@ import { createTfjsBackend } from "@tunekit/backend-tfjs";
 import {
   type Backend,
   createReferenceBackend,
-  grad,
   type HostTensor,
   readSafetensorsFile,
-  stateDict,
   writeSafetensorsFile,
 } from "@tunekit/core";
+import { grad } from "@tunekit/core/autodiff";
+import { stateDict } from "@tunekit/core/models";
 import {
   committedParityFixtureFolders,
   globalL2Norm,

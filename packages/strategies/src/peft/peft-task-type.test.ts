@@ -1,13 +1,12 @@
+import { BertForSequenceClassification, BertForTokenClassification } from "@tunekit/core";
 import {
-  BertForSequenceClassification,
-  BertForTokenClassification,
   BertModel,
   Gpt2LMHeadModel,
   LlamaForCausalLM,
   parseBertConfig,
   parseGpt2Config,
   parseLlamaConfig,
-} from "@tunekit/core";
+} from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { ia3 } from "../ia3/ia3.js";
 import { lora } from "../lora/lora.js";

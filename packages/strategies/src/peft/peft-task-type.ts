@@ -1,11 +1,5 @@
-import {
-  BertForSequenceClassification,
-  BertForTokenClassification,
-  BertModel,
-  Gpt2LMHeadModel,
-  LlamaForCausalLM,
-  type Module,
-} from "@tunekit/core";
+import { BertForSequenceClassification, BertForTokenClassification, type Module } from "@tunekit/core";
+import { BertModel, Gpt2LMHeadModel, LlamaForCausalLM } from "@tunekit/core/models";
 
 /**
  * PEFT's `task_type` of an adapter saved from `model`, the same for every adapter type (LoRA,

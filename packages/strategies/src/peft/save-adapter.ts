@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type Module, TunekitError, writeFileAtomic, writeSafetensors } from "@tunekit/core";
+import { type Module, TunekitError } from "@tunekit/core";
+import { writeFileAtomic, writeSafetensors } from "@tunekit/core/io";
 import { type AdapterRecord, adapterRecordOf, adapterTensors } from "./adapter-record.js";
 
 /**

@@ -1,4 +1,6 @@
-import { Embedding, type Graph, Linear, Module, mulberry32, type Tensor, tanh } from "@tunekit/core";
+import { Embedding, Linear, Module, type Tensor } from "@tunekit/core";
+import { type Graph, tanh } from "@tunekit/core/ir";
+import { mulberry32 } from "@tunekit/core/data";
 
 /**
  * Sizes of a {@link PrefixEncoder}.

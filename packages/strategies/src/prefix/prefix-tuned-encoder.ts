@@ -1,17 +1,6 @@
-import {
-  type BertLayer,
-  broadcastTo,
-  concat,
-  EVAL_CONTEXT,
-  type ForwardContext,
-  full,
-  Module,
-  type ModuleList,
-  reshape,
-  slice,
-  type Tensor,
-  transpose,
-} from "@tunekit/core";
+import { type ForwardContext, Module, type Tensor } from "@tunekit/core";
+import { broadcastTo, concat, full, reshape, slice, transpose } from "@tunekit/core/ir";
+import { type BertLayer, EVAL_CONTEXT, type ModuleList } from "@tunekit/core/models";
 import type { PrefixEncoder } from "./prefix-encoder.js";
 
 /**

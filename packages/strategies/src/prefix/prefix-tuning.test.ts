@@ -1,16 +1,12 @@
+import { BertForTokenClassification, type HostTensor, hostTensor } from "@tunekit/core";
+import { concat, evaluateGraphFloat64, Graph } from "@tunekit/core/ir";
 import {
   type BertEmbeddings,
-  BertForTokenClassification,
   type BertLayer,
-  concat,
-  evaluateGraphFloat64,
-  Graph,
-  type HostTensor,
-  hostTensor,
   type Layer,
   parseBertConfig,
   traceForward,
-} from "@tunekit/core";
+} from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { logitsOf } from "../testing/logits.js";
 import { checkParameterGradients } from "../testing/parameter-gradients.js";

@@ -1,12 +1,5 @@
-import {
-  type BertEmbeddings,
-  cloneModuleTree,
-  freezeAll,
-  type Module,
-  type Strategy,
-  type StrategyOptions,
-  TunekitError,
-} from "@tunekit/core";
+import { freezeAll, type Module, type Strategy, type StrategyOptions, TunekitError } from "@tunekit/core";
+import { type BertEmbeddings, cloneModuleTree } from "@tunekit/core/models";
 import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
 import { applyDecoderPromptLearning, isDecoderModel } from "../prompt/decoder-prompt-learning.js";
 import { PrefixEncoder } from "./prefix-encoder.js";

@@ -1,15 +1,12 @@
+import { createReferenceBackend, type CausalLm, generate, hostTensor } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
 import {
-  createReferenceBackend,
-  type CausalLm,
-  Graph,
-  generate,
   Gpt2LMHeadModel,
-  hostTensor,
   LlamaForCausalLM,
   parseGpt2Config,
   parseLlamaConfig,
   stateDict,
-} from "@tunekit/core";
+} from "@tunekit/core/models";
 import { countingRows, fitLosses } from "@tunekit/core/testing";
 import { describe, expect, it } from "vitest";
 import { prefixTuning } from "../prefix/prefix-tuning.js";

@@ -1,16 +1,12 @@
+import { type CausalLm, freezeAll, type HostTensor, type Module, TunekitError } from "@tunekit/core";
 import {
-  type CausalLm,
   cloneModuleTree,
   DecoderPromptEncoder,
   decoderPromptEncoderOf,
-  freezeAll,
   Gpt2LMHeadModel,
-  type HostTensor,
-  type Module,
-  mulberry32,
   normalTensor,
-  TunekitError,
-} from "@tunekit/core";
+} from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { decoderModelType } from "../peft/decoder-defaults.js";
 
 /**

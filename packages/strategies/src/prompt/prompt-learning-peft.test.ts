@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostTensor, loadBertCheckpoint, readSafetensorsFile, writeSafetensors } from "@tunekit/core";
+import { hostTensor, loadBertCheckpoint, readSafetensorsFile } from "@tunekit/core";
+import { writeSafetensors } from "@tunekit/core/io";
 import { afterAll, describe, expect, it } from "vitest";
 import { prefixTuning } from "../prefix/prefix-tuning.js";
 import { logitsOf } from "../testing/logits.js";

@@ -1,10 +1,6 @@
 import { join } from "node:path";
 import {
   type CausalLm,
-  type DecoderPromptEncoder,
-  decoderPromptEncoderOf,
-  evaluateGraphFloat64,
-  Graph,
   type HostTensor,
   hostTensor,
   type Module,
@@ -13,6 +9,8 @@ import {
   type Strategy,
   TunekitError,
 } from "@tunekit/core";
+import { evaluateGraphFloat64, Graph } from "@tunekit/core/ir";
+import { type DecoderPromptEncoder, decoderPromptEncoderOf } from "@tunekit/core/models";
 import { bertModelOf } from "../adapters/bottleneck-strategies.js";
 import { assignTensorsStrictly } from "../adapters/strict-tensors.js";
 import { prefixTunedEncoderOf, prefixTuning } from "../prefix/prefix-tuning.js";

@@ -1,12 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type BertForSequenceClassification,
-  evaluateGraphFloat64,
-  Graph,
-  hostTensor,
-  loadBertCheckpoint,
-} from "@tunekit/core";
+import { type BertForSequenceClassification, hostTensor, loadBertCheckpoint } from "@tunekit/core";
+import { evaluateGraphFloat64, Graph } from "@tunekit/core/ir";
 import { describe, expect, it } from "vitest";
 import { promptTuning } from "./prompt-tuning.js";
 

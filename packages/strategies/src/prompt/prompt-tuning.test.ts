@@ -1,10 +1,5 @@
-import {
-  BertForTokenClassification,
-  type HostTensor,
-  hostTensor,
-  parseBertConfig,
-  traceForward,
-} from "@tunekit/core";
+import { BertForTokenClassification, type HostTensor, hostTensor } from "@tunekit/core";
+import { parseBertConfig, traceForward } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { logitsOf } from "../testing/logits.js";
 import { checkParameterGradients } from "../testing/parameter-gradients.js";

@@ -1,24 +1,20 @@
 import {
   BertForTokenClassification,
-  type BertModel,
   type CausalLm,
-  cloneModuleTree,
   type Embedding,
   type ForwardContext,
   freezeAll,
-  Gpt2LMHeadModel,
   type HostTensor,
   hostTensor,
-  Layer,
   type Module,
-  mulberry32,
-  normalTensor,
-  slice,
   type Strategy,
   type StrategyOptions,
   type Tensor,
   TunekitError,
 } from "@tunekit/core";
+import { slice } from "@tunekit/core/ir";
+import { type BertModel, cloneModuleTree, Gpt2LMHeadModel, Layer, normalTensor } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { bertModelOf, headFresh, trainHead } from "../adapters/bottleneck-strategies.js";
 import { applyDecoderPromptLearning, isDecoderModel } from "./decoder-prompt-learning.js";
 import { PromptWordEmbeddings } from "./prompt-word-embeddings.js";

@@ -1,14 +1,6 @@
-import {
-  broadcastTo,
-  concat,
-  type Embedding,
-  gather,
-  type HostTensor,
-  Layer,
-  Parameter,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { type Embedding, type HostTensor, Parameter, type Tensor, TunekitError } from "@tunekit/core";
+import { broadcastTo, concat, gather } from "@tunekit/core/ir";
+import { Layer } from "@tunekit/core/models";
 
 /**
  * Replaces `bert.embeddings.word_embeddings` for prompt tuning: looks the tokens up in the

@@ -1,12 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  BertForSequenceClassification,
-  createReferenceBackend,
-  type MultiTaskModel,
-  readSafetensorsFile,
-} from "@tunekit/core";
+import { BertForSequenceClassification, createReferenceBackend, readSafetensorsFile } from "@tunekit/core";
+import type { MultiTaskModel } from "@tunekit/core/models";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadAdapterFolder } from "../adapters/adapter-folder.js";
 import {

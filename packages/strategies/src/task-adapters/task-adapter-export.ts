@@ -1,13 +1,12 @@
 import {
   BertForSequenceClassification,
   BertForTokenClassification,
-  cloneModuleTree,
   type HostTensor,
   hostTensor,
   type Module,
-  MultiTaskModel,
   TunekitError,
 } from "@tunekit/core";
+import { cloneModuleTree, MultiTaskModel } from "@tunekit/core/models";
 import { saveAdapterFolder } from "../adapters/adapter-folder.js";
 import { adapterSites } from "../adapters/adapter-site.js";
 import { bottleneckAdapter } from "../adapters/bottleneck-strategies.js";

@@ -1,13 +1,6 @@
-import {
-  add,
-  EVAL_CONTEXT,
-  type ForwardContext,
-  type Layer,
-  Module,
-  type Parameter,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { type ForwardContext, Module, type Parameter, type Tensor, TunekitError } from "@tunekit/core";
+import { add } from "@tunekit/core/ir";
+import { EVAL_CONTEXT, type Layer } from "@tunekit/core/models";
 import { ModuleTable } from "../adapters/adapter-site.js";
 import type { BottleneckAdapter } from "../adapters/bottleneck-adapter.js";
 import { routedSum, taskIdsOf } from "./task-routing.js";

@@ -1,4 +1,5 @@
-import { type Module, MultiTaskModel } from "@tunekit/core";
+import type { Module } from "@tunekit/core";
+import { MultiTaskModel } from "@tunekit/core/models";
 import { isHeadPath } from "../hyperformer/hyperformer-strategy.js";
 import { taskAdapterParameters, taskAdaptersOf } from "./task-adapters.js";
 import { TunekitError } from "@tunekit/core";

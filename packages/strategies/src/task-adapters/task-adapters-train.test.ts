@@ -3,13 +3,13 @@ import { createTfjsBackend } from "@tunekit/backend-tfjs";
 import {
   type Backend,
   createReferenceBackend,
-  type MultiTaskModel,
   sgd,
-  type TaskMixture,
   Trainer,
   TrainStepRunner,
   trainerForward,
 } from "@tunekit/core";
+import type { MultiTaskModel } from "@tunekit/core/models";
+import type { TaskMixture } from "@tunekit/core/trainer";
 import { describe, expect, it } from "vitest";
 import {
   mixedFeeds,

@@ -1,11 +1,7 @@
-import {
-  createReferenceBackend,
-  evaluateGraphFloat64,
-  Graph,
-  grad,
-  isTunekitError,
-  type MultiTaskModel,
-} from "@tunekit/core";
+import { createReferenceBackend, isTunekitError } from "@tunekit/core";
+import { evaluateGraphFloat64, Graph } from "@tunekit/core/ir";
+import { grad } from "@tunekit/core/autodiff";
+import type { MultiTaskModel } from "@tunekit/core/models";
 import { describe, expect, it } from "vitest";
 import { nudged } from "../testing/hyperformer-trace.js";
 import {

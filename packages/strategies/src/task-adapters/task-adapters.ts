@@ -1,16 +1,14 @@
 import {
-  cloneModuleTree,
   freezeAll,
   type Linear,
   type Module,
-  MultiTaskModel,
-  mixSeeds,
-  mulberry32,
   type Parameter,
   type Strategy,
   type StrategyOptions,
   TunekitError,
 } from "@tunekit/core";
+import { cloneModuleTree, MultiTaskModel } from "@tunekit/core/models";
+import { mixSeeds, mulberry32 } from "@tunekit/core/data";
 import { bertLayerPaths } from "../adapters/adapter-site.js";
 import { BottleneckAdapter } from "../adapters/bottleneck-adapter.js";
 import { ADAPTER_ARCHITECTURES, bertModelOf } from "../adapters/bottleneck-strategies.js";

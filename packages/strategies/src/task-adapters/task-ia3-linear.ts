@@ -1,18 +1,6 @@
-import {
-  add,
-  concat,
-  type ForwardContext,
-  gather,
-  hostTensor,
-  Layer,
-  type Linear,
-  Module,
-  matmul,
-  mul,
-  Parameter,
-  reshape,
-  type Tensor,
-} from "@tunekit/core";
+import { type ForwardContext, hostTensor, type Linear, Module, Parameter, type Tensor } from "@tunekit/core";
+import { add, concat, gather, matmul, mul, reshape } from "@tunekit/core/ir";
+import { Layer } from "@tunekit/core/models";
 import { taskIdsOf } from "./task-routing.js";
 
 /** PEFT's `ParameterDict`: one parameter per task, named by the task. */

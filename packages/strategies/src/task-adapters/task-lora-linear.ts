@@ -1,17 +1,7 @@
-import {
-  add,
-  Dropout,
-  type ForwardContext,
-  hostTensor,
-  Layer,
-  Linear,
-  matmul,
-  mul,
-  type Parameter,
-  type Rng,
-  reshape,
-  type Tensor,
-} from "@tunekit/core";
+import { Dropout, type ForwardContext, hostTensor, Linear, type Parameter, type Tensor } from "@tunekit/core";
+import { add, matmul, mul, reshape } from "@tunekit/core/ir";
+import { Layer } from "@tunekit/core/models";
+import type { Rng } from "@tunekit/core/data";
 import { kaimingUniformA } from "../lora/lora-math.js";
 import { AdapterDict } from "../multi-adapter/multi-lora-layers.js";
 import { routedSum, taskIdsOf } from "./task-routing.js";

@@ -1,14 +1,6 @@
-import {
-  add,
-  cast,
-  EVAL_CONTEXT,
-  equal,
-  type ForwardContext,
-  mul,
-  reshape,
-  type Tensor,
-  TunekitError,
-} from "@tunekit/core";
+import { type ForwardContext, type Tensor, TunekitError } from "@tunekit/core";
+import { add, cast, equal, mul, reshape } from "@tunekit/core/ir";
+import { EVAL_CONTEXT } from "@tunekit/core/models";
 import { resolveTaskIds } from "../hyperformer/row-adapters.js";
 
 const OWNER = {

@@ -3,12 +3,12 @@ import { isAbsolute, join, resolve } from "node:path";
 import {
   type Backend,
   type BertForSequenceClassification,
-  grad,
   type HostTensor,
   loadBertCheckpoint,
   readSafetensorsFile,
-  stateDict,
 } from "@tunekit/core";
+import { grad } from "@tunekit/core/autodiff";
+import { stateDict } from "@tunekit/core/models";
 import {
   findRepoRoot,
   globalL2Norm,

@@ -1,13 +1,7 @@
-import {
-  type BertForSequenceClassification,
-  type Float64Tensor,
-  Graph,
-  type HostTensor,
-  hostTensor,
-  mulberry32,
-  normalTensor,
-  type Tensor,
-} from "@tunekit/core";
+import { type BertForSequenceClassification, type HostTensor, hostTensor, type Tensor } from "@tunekit/core";
+import { type Float64Tensor, Graph } from "@tunekit/core/ir";
+import { normalTensor } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 
 /** Test support: a traced HyperFormer forward with inputs named like the batch feeds. */
 export interface HyperTrace {

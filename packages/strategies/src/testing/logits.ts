@@ -1,4 +1,5 @@
-import { type AnyBertModel, createReferenceBackend, type HostTensor, traceForward } from "@tunekit/core";
+import { createReferenceBackend, type HostTensor } from "@tunekit/core";
+import { type AnyBertModel, traceForward } from "@tunekit/core/models";
 
 const backend = createReferenceBackend();
 

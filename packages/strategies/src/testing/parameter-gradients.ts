@@ -1,11 +1,7 @@
-import {
-  type AnyBertModel,
-  evaluateGraphFloat64,
-  grad,
-  type HostTensor,
-  type Parameter,
-  traceForward,
-} from "@tunekit/core";
+import type { HostTensor, Parameter } from "@tunekit/core";
+import { evaluateGraphFloat64 } from "@tunekit/core/ir";
+import { grad } from "@tunekit/core/autodiff";
+import { type AnyBertModel, traceForward } from "@tunekit/core/models";
 
 /** Result of {@link checkParameterGradients}: the worst absolute error and where. */
 export interface ParameterGradientCheck {

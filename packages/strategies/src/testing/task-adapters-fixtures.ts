@@ -1,17 +1,14 @@
 import {
   type Backend,
-  Graph,
   type HostTensor,
   hostTensor,
   type Module,
-  MultiTaskModel,
-  mulberry32,
-  normalTensor,
-  parseBertConfig,
-  type TaskHeadSpec,
   type Tensor,
   type TokenizedDataset,
 } from "@tunekit/core";
+import { Graph } from "@tunekit/core/ir";
+import { MultiTaskModel, normalTensor, parseBertConfig, type TaskHeadSpec } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 import { TINY_BERT_JSON } from "./tiny-bert.js";
 
 /** Test support (not exported): a tiny BERT config without dropout. */

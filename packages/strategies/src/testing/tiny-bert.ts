@@ -4,10 +4,9 @@ import {
   type HostTensor,
   hostTensor,
   type Module,
-  mulberry32,
-  normalTensor,
-  parseBertConfig,
 } from "@tunekit/core";
+import { normalTensor, parseBertConfig } from "@tunekit/core/models";
+import { mulberry32 } from "@tunekit/core/data";
 
 /** Test support (not exported): the `config.json` fields of the tiny BERT the tests build (2 layers, hidden 8, vocabulary 24). */
 export const TINY_BERT_JSON = {
