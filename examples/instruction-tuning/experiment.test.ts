@@ -67,6 +67,7 @@ describe("the instruction-tuning experiment end to end (tiny model, a few steps)
         generation: { batchSize: 4, maxNewTokens: 2 },
         backend,
         seed: 1,
+        instructionFormat: "chat",
         log: (line) => lines.push(line),
       });
       expect(result.tasks).toEqual([
@@ -103,7 +104,10 @@ describe("the instruction-tuning experiment end to end (tiny model, a few steps)
       expect(tuned!.cost.trainTokens).toBeGreaterThan(tuned!.cost.supervisedTokens);
       expect(perTask!.cost).toMatchObject({ trainRows: 16, steps: 4, trainableParameters: 224 });
       expect(zero!.samples.sst2).toHaveLength(3);
-      expect(lines.some((l) => l.includes("held out mrpc"))).toBe(true);
+      expect(lines.some((l) => l.includes("LoRA instructions as chat") && l.includes("held out mrpc"))).toBe(
+        true,
+      );
+      expect(result.settings.instructionFormat).toBe("chat");
 
       const table = resultsMarkdown(result).split("\n");
       expect(table[0]).toBe(

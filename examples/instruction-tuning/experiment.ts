@@ -34,6 +34,12 @@ export interface ExperimentOptions {
   readonly generation: { readonly batchSize: number; readonly maxNewTokens: number };
   readonly backend: Backend;
   readonly seed: number;
+  /**
+   * How the LoRAs are trained and asked: `plain` (`<instruction>\nAnswer: <answer>`, the default)
+   * or `chat` (the model's chat template: user instruction, assistant answer). Prompting the base
+   * model is always plain text, as it was pre-trained.
+   */
+  readonly instructionFormat?: "plain" | "chat";
   readonly log?: (line: string) => void;
 }
 
@@ -248,7 +254,15 @@ export async function runExperiment(
   const tasks = names.map(taskByName);
   const { model: base } = await loadCausalLmCheckpoint(o.modelDir);
   const tokenizer = await loadTokenizer(o.modelDir);
-  const format = await readPromptFormat(o.modelDir, tokenizer, base);
+  const modelFormat = await readPromptFormat(o.modelDir, tokenizer, base);
+  if (o.instructionFormat === "chat" && modelFormat.kind !== "chat") {
+    throw new TunekitError(
+      "CONFIG_INVALID",
+      `${o.modelDir}/tokenizer_config.json has no chat_template, so instructions cannot be chats; ` +
+        'use instructionFormat "plain" (--format plain) or a model folder with a chat template',
+    );
+  }
+  const format = o.instructionFormat === "chat" ? modelFormat : plainFormat(modelFormat);
   const rows = new Map<string, TaskRows>();
   for (const task of tasks) rows.set(task.name, await loadTaskRows(task, o));
   const context = ("llamaConfig" in base ? base.llamaConfig : base.gpt2Config).maxPositionEmbeddings;
@@ -256,7 +270,7 @@ export async function runExperiment(
   const room = context - o.generation.maxNewTokens;
   const s: Setup = { base, tokenizer, format, tasks, rows, room, lora };
   log(
-    `model ${o.modelDir} (${base.architecture}), prompts as ${format.kind}; tasks ${o.trainTasks.join(", ")}; held out ${o.heldOut}`,
+    `model ${o.modelDir} (${base.architecture}), LoRA instructions as ${format.kind}; tasks ${o.trainTasks.join(", ")}; held out ${o.heldOut}`,
   );
 
   const methods: MethodResult[] = [];
@@ -268,7 +282,7 @@ export async function runExperiment(
     samples: {},
   });
   for (const shots of [false, true]) {
-    const e = await evaluate(s, o, base, evalItems(s, plainFormat(format), tasks, shots));
+    const e = await evaluate(s, o, base, evalItems(s, plainFormat(modelFormat), tasks, shots));
     methods.push({
       method: shots ? "few-shot" : "zero-shot",
       description: shots
@@ -344,7 +358,7 @@ export async function runExperiment(
       trainRows: o.trainRows,
       devRows: o.devRows,
       seed: o.seed,
-      promptFormat: format.kind,
+      instructionFormat: format.kind,
     },
     seconds: (performance.now() - started) / 1000,
   };

@@ -19,11 +19,12 @@ MODEL_DIR   a Llama-family / GPT-2 folder with tokenizer.json (default examples/
 --train-rows N       training rows per task (default 320)
 --dev-rows N         evaluation rows per task (default 64)
 --rank R --alpha A   LoRA rank and scaling (default 8, 16)
---lr LR              peak learning rate (default 0.002)
+--lr LR              peak learning rate (default 0.01)
 --batch-size B       training batch size (default 16)
 --epochs E           epochs over the training rows (default 1)
 --max-new-tokens N   generated tokens at most (default 4)
---seed S             sampling of rows and training (default 1)`;
+--seed S             sampling of rows and training (default 1)
+--format F           plain (default) or chat: how the LoRAs see instructions (chat: the model's chat_template)`;
 
 function int(name: string, v: string | undefined, fallback: number, min = 1): number {
   if (v === undefined) return fallback;
@@ -39,6 +40,11 @@ function num(name: string, v: string | undefined, fallback: number): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new Error(`--${name} is ${JSON.stringify(v)}; expected a number > 0\n${USAGE}`);
   return n;
+}
+
+function instructionFormat(v: string | undefined): "plain" | "chat" {
+  if (v === undefined || v === "plain" || v === "chat") return v ?? "plain";
+  throw new Error(`--format is ${JSON.stringify(v)}; expected plain or chat\n${USAGE}`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -59,6 +65,7 @@ async function main(argv: readonly string[]): Promise<void> {
       epochs: { type: "string" },
       "max-new-tokens": { type: "string" },
       seed: { type: "string" },
+      format: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -83,7 +90,7 @@ async function main(argv: readonly string[]): Promise<void> {
         r: rank,
         alpha: num("alpha", values.alpha, 2 * rank),
         targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
-        lr: num("lr", values.lr, 2e-3),
+        lr: num("lr", values.lr, 1e-2),
         batchSize: int("batch-size", values["batch-size"], 16),
         epochs: int("epochs", values.epochs, 1),
         maxLength: 256,
@@ -92,6 +99,7 @@ async function main(argv: readonly string[]): Promise<void> {
       generation: { batchSize: 48, maxNewTokens: int("max-new-tokens", values["max-new-tokens"], 4) },
       backend,
       seed: int("seed", values.seed, 1, 0),
+      instructionFormat: instructionFormat(values.format),
       log: (line) => console.error(line),
     });
     await mkdir(out, { recursive: true });
