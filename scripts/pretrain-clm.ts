@@ -20,7 +20,8 @@
 // prompt does. AdamW (beta2 0.95, weight decay 0.1 except on norms, as Hugging Face's Trainer), linear warm-up over 5% of the steps then
 // linear decay to 0, clip norm 1, no dropout. The held-out loss is measured every
 // --eval-every steps; every --save-every steps the folder is rewritten (an early usable model).
-// --init continues from a folder this script wrote (weights only; the schedule restarts).
+// --init continues from a folder this script wrote (weights only: the optimizer state and the
+// schedule restart); give it another --seed so the rows come in another order.
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -89,12 +90,15 @@ const { docs, perSet, dropped } = await readPretrainingCorpus(ROOT);
 const tok = await loadTokenizer(TOKENIZER);
 const EOT = tok.tokenToId("<|endoftext|>");
 if (EOT === undefined) throw new Error(`${TOKENIZER}: the tokenizer has no <|endoftext|>`);
-const rng = mulberry32(seed);
+// The held-out split is the same for every --seed (a generator seeded 0); --seed picks the
+// order of the training rows (seed 0 continues the split's generator).
+const splitRng = mulberry32(0);
 const texts = shuffleInPlace(
   docs.flatMap((d) => (d.pair === undefined ? [d.text] : [d.text, d.pair])),
-  rng,
+  splitRng,
 );
 const heldOutTexts = texts.splice(0, Math.floor(texts.length / 100));
+const rng = seed === 0 ? splitRng : mulberry32(seed);
 const t0 = Date.now();
 /** Packed rows of `text <|endoftext|>` examples (each truncated to `seq`). */
 function packTexts(list: readonly string[]): ReturnType<typeof packCausalLm> {
