@@ -121,6 +121,21 @@ describe("HostUpdatePool", () => {
     expect(backing.length).toBe(n + 8); // the caller's larger buffer was not detached
   });
 
+  it("a worker that has stopped makes run reject (BACKEND_EXECUTION), not hang", async () => {
+    const pool = new HostUpdatePool(2);
+    pools.push(pool);
+    const worker = (pool as unknown as { workers: import("node:worker_threads").Worker[] }).workers[0]!;
+    await worker.terminate();
+    const n = 70_000;
+    const job = {
+      call: opt.hostKernel!({ name: "w", step: 1, lr: 0.1 }),
+      param: new Float32Array(n),
+      grad: new Float32Array(n),
+      state: { m: new Float32Array(n), v: new Float32Array(n) },
+    };
+    await expect(pool.run([job])).rejects.toMatchObject({ code: "BACKEND_EXECUTION" });
+  });
+
   it("rejects a bad thread count and a run after dispose (INVALID_ARGUMENT)", async () => {
     expect(() => new HostUpdatePool(0)).toThrow(/threads must be an integer from 1 to 64, got 0/);
     expect(() => new HostUpdatePool(1.5)).toThrow(/got 1.5/);

@@ -86,6 +86,7 @@ export class HostUpdatePool {
   readonly threads: number;
   private readonly workers: Worker[] = [];
   private disposed = false;
+  private readonly dead = new Set<Worker>();
 
   constructor(threads: number) {
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
@@ -100,6 +101,7 @@ export class HostUpdatePool {
     for (let i = 1; i < threads; i++) {
       const worker = new Worker(source, { eval: true });
       worker.unref(); // referenced only while a run is in flight
+      worker.once("exit", () => this.dead.add(worker));
       this.workers.push(worker);
     }
   }
@@ -174,6 +176,7 @@ export class HostUpdatePool {
       const done = (): void => {
         w.off("message", onMessage);
         w.off("error", onError);
+        w.off("exit", onExit);
         w.unref();
       };
       const onMessage = (m: { ok: boolean; message?: string; buffers?: ArrayBuffer[] }): void => {
@@ -187,8 +190,27 @@ export class HostUpdatePool {
           new TunekitError("BACKEND_EXECUTION", `HostUpdatePool: a worker died: ${e.message}`, { cause: e }),
         );
       };
+      const onExit = (code: number): void => {
+        done();
+        reject(
+          new TunekitError(
+            "BACKEND_EXECUTION",
+            `HostUpdatePool: a worker exited (code ${code}); dispose the runner and create a new one`,
+          ),
+        );
+      };
+      if (this.disposed || this.dead.has(w)) {
+        reject(
+          new TunekitError(
+            "BACKEND_EXECUTION",
+            "HostUpdatePool: a worker thread has stopped; dispose the runner and create a new one",
+          ),
+        );
+        return;
+      }
       w.on("message", onMessage);
       w.on("error", onError);
+      w.on("exit", onExit);
       w.ref();
       w.postMessage(
         msg,
