@@ -28,7 +28,8 @@
  *   2 layers × 128, vocab 8192, batch 8 × 128, and of a SmolLM2-135M-shaped decoder, 576 hidden,
  *   9 heads, 3 key/value heads, 1536 intermediate, vocab 49152, tied, batch 4 × 128, each next to
  *   the PyTorch peer scripts/bench/causal_lm_peer.py; one summary line per case)
- *   --smol-layers=N (layers of the SmolLM2-135M shape; default 30, all of them)
+ *   --smol-layers=N (layers of the SmolLM2-135M shape; default 30, all of them); with --causal-lm,
+ *   --optimizer-on-host, --host-threads and --profile apply to the ONNX causal-LM cases too
  * (The 1,000-step memory check is a unit test: packages/backend-onnx/src/memory.test.ts.)
  */
 import { spawnSync } from "node:child_process";
@@ -153,6 +154,9 @@ if (flags.has("causal-lm")) {
     peerSteps: int("peer-steps", 3),
     smolLayers: int("smol-layers", 30),
     probePeak: !flags.has("no-peak"),
+    optimizerOnHost: flags.has("optimizer-on-host"),
+    hostThreads: Number(flags.get("host-threads") ?? 1),
+    profile: flags.has("profile"),
     python: flags.has("no-peer") ? undefined : findTorchPython(flags.get("python")),
     refDir,
     child,

@@ -6,12 +6,15 @@
  *
  * usage: tsx --conditions=@tunekit/source scripts/bench/causal-lm-case.ts '<CausalLmSpec as JSON>'
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createOnnxBackend } from "@tunekit/backend-onnx";
 import * as tk from "@tunekit/core";
 import * as models from "@tunekit/core/models";
 import * as data from "@tunekit/core/data";
 import { lora } from "@tunekit/strategies";
 import { type CausalLmShape, causalLmFlops, shapeConfig } from "./causal-lm-shape.js";
+import { profileFields } from "./onnx-profile.js";
 import { timeTrainSteps, timingFields } from "./time-steps.js";
 
 /** What the parent asks one child to time. */
@@ -22,6 +25,12 @@ export interface CausalLmSpec {
   readonly steps: number;
   readonly threads: number;
   readonly probePeak: boolean;
+  /** AdamW on the host (TrainStepRunner's `optimizerOnHost`). */
+  readonly optimizerOnHost?: boolean;
+  /** With `optimizerOnHost`: threads sharing the host update. */
+  readonly hostThreads?: number;
+  /** onnxruntime's profiler on: the line gains the top op types and nodes. */
+  readonly profile?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -30,7 +39,15 @@ async function main(): Promise<void> {
   const base = new models.LlamaForCausalLM(models.parseLlamaConfig(shapeConfig(s)), { seed: 0 });
   const model =
     spec.mode === "full" ? base : lora({ r: 8, alpha: 16, targetModules: ["q_proj", "v_proj"] }).apply(base);
-  const backend = await createOnnxBackend({ intraOpNumThreads: spec.threads });
+  const backend = await createOnnxBackend({
+    intraOpNumThreads: spec.threads,
+    ...(spec.profile
+      ? {
+          enableProfiling: true,
+          profileFilePrefix: join(tmpdir(), `tunekit-bench-${s.name}-${spec.mode}-${process.pid}`),
+        }
+      : {}),
+  });
   const params = model.parameters();
   const runner = new tk.TrainStepRunner({
     backend,
@@ -43,6 +60,9 @@ async function main(): Promise<void> {
       return { loss: loss!, logits };
     },
     optimizer: tk.adamw({ weightDecay: 0.01 }),
+    // As the Trainer: a training step returns the loss, not the [B, S, vocab] logits.
+    stepOutputs: "loss",
+    ...(spec.optimizerOnHost ? { optimizerOnHost: true, hostThreads: spec.hostThreads ?? 1 } : {}),
   });
   const n = s.batch * s.seq;
   const rng = data.mulberry32(1);
@@ -53,6 +73,7 @@ async function main(): Promise<void> {
     labels: tk.hostTensor("int32", [s.batch, s.seq], ids),
   };
   const timing = await timeTrainSteps(runner, batch, spec);
+  const profile = spec.profile ? await profileFields(backend, 1 + spec.warmup) : {};
   await runner.dispose();
   backend.dispose();
   console.log(
@@ -61,6 +82,7 @@ async function main(): Promise<void> {
       task: "causal-lm",
       shape: s.name,
       mode: spec.mode,
+      ...(spec.optimizerOnHost ? { optimizer: "host", host_threads: spec.hostThreads ?? 1 } : {}),
       layers: s.layers < s.fullLayers ? `${s.layers} of ${s.fullLayers}` : s.layers,
       H: s.hidden,
       V: s.vocab,
@@ -68,6 +90,7 @@ async function main(): Promise<void> {
       seq: s.seq,
       trainable_params: params.filter((p) => p.trainable).reduce((k, p) => k + tk.sizeOf(p.value.shape), 0),
       ...timingFields(timing, causalLmFlops(s, spec.mode), n),
+      ...profile,
     }),
   );
 }

@@ -10,6 +10,12 @@ export interface CausalLmRunOptions {
   readonly peerSteps: number;
   readonly smolLayers: number;
   readonly probePeak: boolean;
+  /** AdamW on the host (TrainStepRunner's `optimizerOnHost`): the ONNX step returns gradients only. */
+  readonly optimizerOnHost: boolean;
+  /** With `optimizerOnHost`: threads sharing the host update (TrainStepRunner's `hostThreads`). */
+  readonly hostThreads: number;
+  /** onnxruntime's profiler on the ONNX cases: their lines gain the top op types and nodes. */
+  readonly profile: boolean;
   /** An interpreter with torch, or undefined to skip the peer. */
   readonly python: string | undefined;
   readonly refDir: string;
@@ -69,6 +75,9 @@ export function runCausalLm(o: CausalLmRunOptions): void {
         steps: o.steps,
         threads: o.threads,
         probePeak: o.probePeak,
+        optimizerOnHost: o.optimizerOnHost,
+        hostThreads: o.hostThreads,
+        profile: o.profile,
       };
       const [ours] = o.child("causal-lm-case.ts", spec);
       if (ours) o.print(ours);

@@ -2,6 +2,7 @@ import * as tk from "@tunekit/core/ir";
 import type * as tkCore from "@tunekit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
+import { lowerGraph } from "./lower.js";
 import { expectClose, f32, i32 } from "./onnx.test-helpers.js";
 
 const linear = () =>
@@ -49,6 +50,36 @@ describe("createOnnxBackend", async () => {
     await expect(exe.run({ x: feeds.x, ids: feeds.ids })).resolves.toBeDefined();
     await expect(exe.run({ x: feeds.x, w: feeds.w })).rejects.toThrow(/bound as a constant/);
     exe.dispose();
+  });
+
+  it("feeds bound constants of at least feedConstantsFrom bytes instead of embedding them", async () => {
+    const w = f32([3, 2], [2, 0, 0, 2, 0, 0]); // 24 bytes
+    // The lowered model holds w's bytes only when it is embedded.
+    const holds = (m: { bytes: Uint8Array }) => Buffer.from(m.bytes).includes(Buffer.from(w.data.buffer));
+    const fedModel = lowerGraph(linear(), { constants: { w }, outputs: ["y"], feedConstantsFrom: 24 });
+    expect(fedModel.constantInputs.map((io) => io.name)).toEqual(["w"]);
+    expect(holds(fedModel)).toBe(false);
+    const embeddedModel = lowerGraph(linear(), { constants: { w }, outputs: ["y"], feedConstantsFrom: 25 });
+    expect(embeddedModel.constantInputs).toEqual([]);
+    expect(holds(embeddedModel)).toBe(true);
+    const fedBackend = await createOnnxBackend({ feedConstantsFrom: 24 });
+    const fed = await fedBackend.compile(linear(), { constants: { w }, outputs: ["y"] });
+    const embedBackend = await createOnnxBackend({ feedConstantsFrom: 25 });
+    const embedded = await embedBackend.compile(linear(), { constants: { w }, outputs: ["y"] });
+    for (const exe of [fed, embedded]) {
+      expectClose((await exe.run({ x: feeds.x })).y, [2, 2], [2, 4, 8, 10]);
+      await expect(exe.run({ x: feeds.x, w: feeds.w })).rejects.toThrow(/bound as a constant/);
+    }
+    // Two compiles of one graph with different fed constants share a session, each with its own values.
+    const other = await fedBackend.compile(linear(), {
+      constants: { w: f32([3, 2], [1, 0, 0, 1, 0, 0]) },
+      outputs: ["y"],
+    });
+    expect(fedBackend.sessionStats()).toEqual({ created: 1, live: 1 });
+    expectClose((await other.run({ x: feeds.x })).y, [2, 2], [1, 2, 4, 5]);
+    expectClose((await fed.run({ x: feeds.x })).y, [2, 2], [2, 4, 8, 10]);
+    fedBackend.dispose();
+    embedBackend.dispose();
   });
 
   it("reuses one session when the same graph is compiled twice, and releases it on dispose", async () => {

@@ -1,7 +1,8 @@
+import { grad } from "@tunekit/core/autodiff";
 import * as tk from "@tunekit/core/ir";
 import { describe, expect, it } from "vitest";
 import { lowerGraph } from "./lower.js";
-import { expectClose, f32, runOnnx } from "./onnx.test-helpers.js";
+import { expectClose, f32, i32, runOnnx } from "./onnx.test-helpers.js";
 
 // x [2, 3], w [2, 3] (used as wᵀ), bias [2]: y = x·wᵀ + bias, by hand.
 const x = f32([2, 3], [1, 2, 3, 4, 5, 6]);
@@ -57,5 +58,59 @@ describe("Gemm + bias fusion", () => {
       return { y: tk.add(mm, g.input("b", "float32", [2, 4])) };
     };
     expect(lowerGraph(tk.trace(fn)).onnxNodeCount).toBe(2);
+  });
+});
+
+describe("softmax − one-hot fusion (the cross-entropy gradient)", () => {
+  // 4 rows × 3 classes; labels: in range, -100 (ignored), 3 (out of range), 0.
+  const logits = f32([4, 3], [1, 2, 3, 0, 0, 0, -1, 5, 2, 0.5, -0.5, 1.5]);
+  const labels = i32([4], [2, -100, 3, 0]);
+  const softmaxRow = (r: number[]) => {
+    const e = r.map((v) => Math.exp(v - Math.max(...r)));
+    const s = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / s);
+  };
+  const want = [0, 1, 2, 3].flatMap((i) => {
+    const p = softmaxRow(Array.from(logits.data.slice(3 * i, 3 * i + 3)));
+    const label = labels.data[i]!;
+    return p.map((v, j) => v - (j === label ? 1 : 0));
+  });
+  const fn = (g: tk.Graph, extraUse: boolean) => {
+    const oh = tk.oneHot(g.input("labels", "int32", [4]), 3);
+    const d = tk.sub(tk.softmax(g.input("x", "float32", [4, 3]), 1), oh);
+    return extraUse ? { d, oh } : { d };
+  };
+
+  it("is one ScatterElements into the softmax, values by hand (ignored and out-of-range rows unchanged)", async () => {
+    const m = lowerGraph(tk.trace((g) => fn(g, false)));
+    const text = new TextDecoder("latin1").decode(m.bytes);
+    expect(text).toContain("ScatterElements");
+    expect(text).not.toMatch(/\bSub\b/);
+    const r = await runOnnx((g) => fn(g, false), { x: logits, labels });
+    expectClose(r.d, [4, 3], want);
+  });
+
+  it("a one-hot with another use is still emitted, and the result is the same", async () => {
+    const r = await runOnnx((g) => fn(g, true), { x: logits, labels });
+    expectClose(r.d, [4, 3], want);
+    expectClose(r.oh, [4, 3], [0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
+  });
+
+  it("crossEntropy's gradient through the fusion matches the reference backend", async () => {
+    const fwd = (g: tk.Graph) => {
+      const x = g.input("x", "float32", [4, 3]);
+      const loss = tk.crossEntropy(x, g.input("labels", "int32", [4]));
+      const [dx] = grad(loss, [x]);
+      return { loss, dx: dx! };
+    };
+    const valid = i32([4], [2, -100, 1, 0]); // the reference refuses out-of-range labels
+    const ref = await (await tk.createReferenceBackend().compile(tk.trace(fwd))).run({
+      x: logits,
+      labels: valid,
+    });
+    const onnx = await runOnnx(fwd, { x: logits, labels: valid });
+    expect(new TextDecoder("latin1").decode(lowerGraph(tk.trace(fwd)).bytes)).toContain("ScatterElements");
+    expectClose(onnx.loss, [], Array.from(ref.loss!.data));
+    expectClose(onnx.dx, [4, 3], Array.from(ref.dx!.data));
   });
 });

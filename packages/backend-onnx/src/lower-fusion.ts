@@ -1,5 +1,6 @@
 import type { Graph, Node } from "@tunekit/core/ir";
-import { attrInt, type OnnxGraphBuilder } from "./onnx-builder.js";
+import { attrInt, attrString, type OnnxGraphBuilder } from "./onnx-builder.js";
+import { OnnxDataType } from "./onnx-model.js";
 
 /**
  * Matrix products whose only use is a bias add, found before lowering: `add(matmul(a, b), c)`
@@ -77,5 +78,95 @@ export function emitGemmBias(b: OnnxGraphBuilder, matmul: Node, a: string, w: st
     "Gemm",
     [a, w, bias],
     [attrInt("transA", transposeA ? 1 : 0), attrInt("transB", transposeB ? 1 : 0)],
+  );
+}
+
+/**
+ * Cross-entropy gradients found before lowering: `sub(softmax(x, 1), oneHot(labels, C))` on
+ * rank-2 `[N, C]` (what the `crossEntropy` VJP builds) becomes `ScatterElements` of `-1` into
+ * the softmax at each row's label (`reduction="add"`; rows whose label is out of range, such as
+ * ignored `-100` rows, get `0`). No `[N, C]` one-hot (and its boolean mask) is made and no
+ * separate subtraction pass runs; onnxruntime can scatter into the softmax's own buffer. Maps
+ * each fused sub to its softmax and one-hot nodes; `oneHots` holds the one-hots used only there
+ * (not emitted).
+ *
+ * @example
+ * ```ts
+ * const plan = planSoftmaxMinusOneHot(graph, live, outputIds);
+ * ```
+ */
+export interface SoftmaxMinusOneHotPlan {
+  readonly subs: ReadonlyMap<number, { readonly softmax: number; readonly oneHot: number }>;
+  readonly oneHots: ReadonlySet<number>;
+}
+
+/**
+ * Plans the fusions of {@link SoftmaxMinusOneHotPlan} among the live nodes.
+ *
+ * @example
+ * ```ts
+ * const plan = planSoftmaxMinusOneHot(graph, graph.liveNodes(outputIds), outputIds);
+ * ```
+ */
+export function planSoftmaxMinusOneHot(
+  graph: Graph,
+  live: readonly number[],
+  outputIds: readonly number[],
+): SoftmaxMinusOneHotPlan {
+  const uses = new Map<number, number>();
+  for (const id of live) for (const i of graph.nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const id of outputIds) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const subs = new Map<number, { softmax: number; oneHot: number }>();
+  const oneHots = new Set<number>();
+  for (const id of live) {
+    const node = graph.nodes[id]!;
+    if (node.op !== "sub" || node.dtype !== "float32" || node.shape.length !== 2) continue;
+    const [sm, oh] = node.inputs.map((i) => graph.nodes[i]!) as [Node, Node];
+    const axis = sm.op === "softmax" ? (sm.attrs as { axis: number }).axis : undefined;
+    if (axis !== 1 && axis !== -1) continue;
+    if (oh.op !== "oneHot" || oh.dtype !== "float32") continue;
+    if (sm.shape.join() !== node.shape.join() || oh.shape.join() !== node.shape.join()) continue;
+    if (graph.nodes[oh.inputs[0]!]!.shape.length !== 1) continue;
+    subs.set(id, { softmax: sm.id, oneHot: oh.id });
+    if (uses.get(oh.id) === 1) oneHots.add(oh.id);
+  }
+  return { subs, oneHots };
+}
+
+/**
+ * Emits `softmax − oneHot(labels, classes)` for a planned sub: `ScatterElements(softmax,
+ * labels, -1, axis=1, reduction="add")`, out-of-range labels scattering `0` at column 0.
+ *
+ * @example
+ * ```ts
+ * const grad = emitSoftmaxMinusOneHot(b, softmax, labels, 49152);
+ * ```
+ */
+export function emitSoftmaxMinusOneHot(
+  b: OnnxGraphBuilder,
+  softmax: string,
+  labels: string,
+  classes: number,
+): string {
+  const inRange = b.node("And", [
+    b.node("GreaterOrEqual", [labels, b.scalar("int32", 0)]),
+    b.node("Less", [labels, b.scalar("int32", classes)]),
+  ]);
+  const column = b.node("Unsqueeze", [
+    b.node(
+      "Cast",
+      [b.node("Where", [inRange, labels, b.scalar("int32", 0)])],
+      [attrInt("to", OnnxDataType.INT64)],
+    ),
+    b.int64s([1]),
+  ]);
+  const minusOne = b.node("Unsqueeze", [
+    b.node("Where", [inRange, b.scalar("float32", -1), b.scalar("float32", 0)]),
+    b.int64s([1]),
+  ]);
+  return b.node(
+    "ScatterElements",
+    [softmax, column, minusOne],
+    [attrInt("axis", 1), attrString("reduction", "add")],
   );
 }

@@ -2,7 +2,12 @@ import { type DType, type HostTensor, TunekitError } from "@tunekit/core";
 import { checkHostTensor, type Graph, type OpName } from "@tunekit/core/ir";
 import type { LowerContext, LowerOptions, LowerRule } from "./lower-context.js";
 import { ELEMENTWISE_RULES } from "./lower-elementwise.js";
-import { emitGemmBias, planGemmBias } from "./lower-fusion.js";
+import {
+  emitGemmBias,
+  emitSoftmaxMinusOneHot,
+  planGemmBias,
+  planSoftmaxMinusOneHot,
+} from "./lower-fusion.js";
 import { LAYOUT_RULES } from "./lower-layout.js";
 import { NN_RULES } from "./lower-nn.js";
 import { ONNX_DTYPE, OnnxGraphBuilder, rawBytes } from "./onnx-builder.js";
@@ -45,6 +50,11 @@ export interface LoweredModel {
   readonly bytes: Uint8Array;
   /** Run-time inputs and unbound parameters the outputs need, in graph order. */
   readonly inputs: readonly ModelIO[];
+  /**
+   * Bound constants of at least `feedConstantsFrom` bytes: graph inputs of the model, fed on
+   * every run from the bound value itself (see {@link lowerGraph}), in graph order.
+   */
+  readonly constantInputs: readonly ModelIO[];
   /** Requested outputs, in request order. */
   readonly outputs: readonly ModelIO[];
   /** Every input and parameter name of the IR graph (fed or not) with its declaration. */
@@ -61,7 +71,10 @@ const safeName = (name: string, fallback: string): string => (name.startsWith("/
 /**
  * Lowers the live part of `graph` (the nodes the requested outputs need) to an ONNX model
  * of the default domain. Values bound in `constants` (frozen weights, fixed inputs) become
- * initializers; every other live input and parameter becomes a graph input.
+ * initializers; every other live input and parameter becomes a graph input. With
+ * `feedConstantsFrom`, bound values of at least that many bytes become graph inputs instead
+ * (listed in `constantInputs`): the model then holds no copy of them, and the caller feeds
+ * the bound value on every run (onnxruntime reads a fed CPU tensor in place).
  *
  * @example
  * ```ts
@@ -74,6 +87,7 @@ export function lowerGraph(
     readonly constants?: Readonly<Record<string, HostTensor>>;
     readonly outputs?: readonly string[];
     readonly lower?: Partial<LowerOptions>;
+    readonly feedConstantsFrom?: number;
   } = {},
 ): LoweredModel {
   const options: LowerOptions = { ...DEFAULT_LOWER_OPTIONS, ...opts.lower };
@@ -108,11 +122,22 @@ export function lowerGraph(
   const b = new OnnxGraphBuilder();
   const values = new Map<number, string>();
   const inputs: ModelIO[] = [];
+  const constantInputs: ModelIO[] = [];
+  const feedFrom = opts.feedConstantsFrom ?? Number.POSITIVE_INFINITY;
   const live = graph.liveNodes(outputIds);
   const gemmBias = planGemmBias(graph, live, outputIds);
+  const crossEntropyGrads = planSoftmaxMinusOneHot(graph, live, outputIds);
   for (const id of live) {
     const node = graph.nodes[id]!;
     if (gemmBias.matmuls.has(id)) continue; // emitted by its bias add
+    if (crossEntropyGrads.oneHots.has(id)) continue; // folded into its softmax − one-hot
+    const ceGrad = crossEntropyGrads.subs.get(id);
+    if (ceGrad) {
+      const labels = graph.nodes[ceGrad.oneHot]!.inputs[0]!;
+      const classes = node.shape[1]!;
+      values.set(id, emitSoftmaxMinusOneHot(b, values.get(ceGrad.softmax)!, values.get(labels)!, classes));
+      continue;
+    }
     const fused = gemmBias.adds.get(id);
     if (fused) {
       const mm = graph.nodes[fused.matmul]!;
@@ -123,7 +148,11 @@ export function lowerGraph(
     if (node.op === "input" || node.op === "param") {
       const name = (node.attrs as { name: string }).name;
       const bound = constants[name];
-      if (bound) {
+      if (bound && bound.data.byteLength >= feedFrom) {
+        const onnxName = safeName(name, `/in/c${constantInputs.length}`);
+        constantInputs.push({ name, onnxName, shape: node.shape, dtype: node.dtype });
+        values.set(id, b.input(onnxName, node.dtype, node.shape));
+      } else if (bound) {
         values.set(
           id,
           b.initializer(
@@ -159,5 +188,12 @@ export function lowerGraph(
     b.output(values.get(node.id)!, onnxName, node.dtype, node.shape);
     return { name, onnxName, shape: node.shape, dtype: node.dtype };
   });
-  return { bytes: b.toBytes(), inputs, outputs, declared, onnxNodeCount: b.nodes.length };
+  return {
+    bytes: b.toBytes(),
+    inputs,
+    constantInputs,
+    outputs,
+    declared,
+    onnxNodeCount: b.nodes.length,
+  };
 }

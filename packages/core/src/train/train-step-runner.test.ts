@@ -89,6 +89,27 @@ describe("TrainStepRunner (reference backend)", () => {
     ]);
   });
 
+  it('stepOutputs "loss" compiles the loss and updates alone and trains exactly as "all"', async () => {
+    const batch = toyXorBatch(16, 3);
+    const run = async (stepOutputs: "all" | "loss") => {
+      const mlp = toyMlp({ inputs: 2, hidden: 8, classes: 2, seed: 4 });
+      const backend = spyBackend();
+      const runner = new TrainStepRunner({ backend, ...mlp, optimizer: adamw(), stepOutputs });
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(await runner.step(batch, { lr: 0.05 }));
+      return { results, values: values(mlp.params), compiled: backend.compiles[0]!.options.outputs };
+    };
+    const all = await run("all");
+    const lossOnly = await run("loss");
+    expect(all.compiled).toBeUndefined();
+    expect(lossOnly.compiled).toContain("loss");
+    expect(lossOnly.compiled).not.toContain("logits");
+    expect(all.results[2]!.outputs.logits!.shape).toEqual([16, 2]);
+    expect(lossOnly.results.map((r) => Object.keys(r.outputs))).toEqual([[], [], []]);
+    expect(lossOnly.results.map((r) => r.loss)).toEqual(all.results.map((r) => r.loss));
+    expect(lossOnly.values).toEqual(all.values);
+  });
+
   it("two runners with the same seed and data produce identical parameters (dropout on)", async () => {
     const run = async (seed: number): Promise<number[][]> => {
       const mlp = toyMlp({ inputs: 2, hidden: 16, classes: 2, seed: 4, dropoutRate: 0.3 });

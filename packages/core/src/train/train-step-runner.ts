@@ -62,6 +62,14 @@ export interface TrainStepRunnerOptions {
    * Call {@link TrainStepRunner.dispose} to stop the workers.
    */
   readonly hostThreads?: number;
+  /**
+   * Which forward outputs a training step returns: `"all"` (default) the loss and every extra
+   * output of the forward (`logits` …, in {@link TrainStepResult.outputs}); `"loss"` the loss
+   * alone, so the backend neither keeps nor copies out the extras (a causal LM's logits are
+   * `[B, S, vocab]`: 100 MB per step for batch 4 × 128 and a 49,152-token vocabulary).
+   * `evaluate` always returns every output.
+   */
+  readonly stepOutputs?: "all" | "loss";
 }
 
 /**
@@ -274,7 +282,7 @@ export class TrainStepRunner {
       });
       const out = await exe.run(feeds);
       const outputs: Record<string, HostTensor> = {};
-      for (const name of step.extraOutputNames) outputs[name] = out[name]!;
+      for (const name of step.extraOutputNames) if (out[name] !== undefined) outputs[name] = out[name];
       const loss = out[LOSS_OUTPUT]!.data[0]!;
       if (!update) {
         for (const name of step.accumulatorNames) this.accumulators.set(name, out[newValueName(name)]!);
@@ -470,8 +478,10 @@ export class TrainStepRunner {
       ...(o.optimizerOnHost ? { optimizerOnHost: true } : {}),
       ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
     });
+    const extras = new Set(o.stepOutputs === "loss" ? step.extraOutputNames : []);
     const exe = await o.backend.compile(step.graph, {
       constants: this.constants(step.graph, step.frozenNames),
+      ...(extras.size > 0 ? { outputs: [...step.graph.outputs.keys()].filter((n) => !extras.has(n)) } : {}),
     });
     return { step, exe };
   }

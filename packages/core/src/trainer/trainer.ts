@@ -396,6 +396,8 @@ export class Trainer {
         gradientAccumulation: o.gradientAccumulation ?? 1,
         dropout: o.dropout ?? true,
         seed: o.seed ?? 42,
+        // Training reads the loss only: no logits copied out of each step.
+        stepOutputs: "loss",
         ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
       });
     }

@@ -1,7 +1,7 @@
 import { TunekitError } from "../../errors.js";
 import { crossEntropy } from "../../ir/composites.js";
 import type { Tensor } from "../../ir/graph.js";
-import { reshape, slice } from "../../ir/ops.js";
+import { concat, full, reshape, slice } from "../../ir/ops.js";
 
 /**
  * Hugging Face's causal-LM loss: the logits at position `t` predict the label at `t + 1`;
@@ -9,6 +9,11 @@ import { reshape, slice } from "../../ir/ops.js";
  * the mean cross-entropy over the remaining positions of the whole batch (0 when none is
  * left). `logits [B, S, V]` float32, `labels [B, S]` int32 (the input ids themselves, not
  * shifted: the shift happens here).
+ *
+ * The labels are shifted, not the logits: each row's last position gets `ignoreIndex` as its
+ * label and the cross-entropy runs over all `B·S` positions of the logits as they are. The
+ * result is the same, and no `[B, S-1, V]` copy of the logits (nor its gradient's padding back
+ * to `[B, S, V]`) is made: 100 MB each for batch 4 × 128 and a 49,152-token vocabulary.
  *
  * @example
  * ```ts
@@ -36,7 +41,7 @@ export function causalLmLoss(logits: Tensor, labels: Tensor, ignoreIndex = -100)
       `causalLmLoss: sequences of length ${s} have no next token to predict; a causal-LM loss needs at least 2 positions`,
     );
   }
-  const predicting = reshape(slice(logits, [0, 0, 0], [b, s - 1, v]), [b * (s - 1), v]);
-  const next = reshape(slice(labels, [0, 1], [b, s - 1]), [b * (s - 1)]);
-  return crossEntropy(predicting, next, ignoreIndex);
+  const last = full(labels.graph, [b, 1], ignoreIndex, "int32");
+  const next = reshape(concat([slice(labels, [0, 1], [b, s - 1]), last], 1), [b * s]);
+  return crossEntropy(reshape(logits, [b * s, v]), next, ignoreIndex);
 }
