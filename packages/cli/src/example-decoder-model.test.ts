@@ -163,7 +163,7 @@ describe("examples/models/llama-4l-h256 (the pre-trained decoder of the examples
       .loss;
     // ln(8192) = 9.01 is a uniform guess; the card states the measured loss on these 64 sentences.
     expect(random).toBeGreaterThan(8.5);
-    expect(trained).toBeLessThan(6); // measured 5.48 (see the model card)
+    expect(trained).toBeLessThan(5.8); // measured 5.34 (see the model card)
     expect(trained).toBeLessThan(random - 3);
   });
 
