@@ -52,9 +52,11 @@ export function adamwRange(
  * const { fn, slots } = HOST_KERNELS.adamw; // slots: ["m", "v"]
  * ```
  */
-export const HOST_KERNELS = {
+export const HOST_KERNELS: Readonly<
+  Record<HostKernelCall["kernel"], { readonly fn: typeof adamwRange; readonly slots: readonly string[] }>
+> = {
   adamw: { fn: adamwRange, slots: ["m", "v"] },
-} as const;
+};
 
 /**
  * One optimizer update as a host kernel call: the kernel's name and its scalars (the
@@ -66,7 +68,8 @@ export const HOST_KERNELS = {
  * ```
  */
 export interface HostKernelCall {
-  readonly kernel: keyof typeof HOST_KERNELS;
+  /** The kernel's name (`"adamw"`: the AdamW update, one pass). */
+  readonly kernel: "adamw";
   readonly scalars: readonly number[];
 }
 

@@ -1,12 +1,12 @@
-import type { Backend, Executable } from "../backend/backend.js";
+import type { Executable } from "../backend/backend.js";
 import { mixSeeds } from "../data/random.js";
 import { TunekitError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
-import type { Optimizer, OptimizerConfig } from "../optim/optimizer.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import { hostTensor } from "../tensor/host-tensor.js";
 import { HostStepUpdate } from "./host-step-update.js";
-import type { ForwardFn, InputSpec, TrainableParameterLike, TrainStep } from "./train-step.js";
+import type { TrainStepResult, TrainStepRunnerOptions, TrainStepState } from "./train-step-runner-types.js";
+import type { InputSpec, TrainableParameterLike, TrainStep } from "./train-step.js";
 import { buildEvalStep, buildTrainStep } from "./train-step.js";
 import {
   accumulatorInputName,
@@ -19,94 +19,7 @@ import {
   stateInputName,
 } from "./train-step-names.js";
 
-/**
- * Options of {@link TrainStepRunner}.
- *
- * @example
- * ```ts
- * const opts: TrainStepRunnerOptions = { backend, params, forward, optimizer: adamw(), clipNorm: 1, dropout: true, seed: 42 };
- * ```
- */
-export interface TrainStepRunnerOptions {
-  readonly backend: Backend;
-  readonly params: readonly TrainableParameterLike[];
-  readonly forward: ForwardFn;
-  readonly optimizer: Optimizer;
-  readonly clipNorm?: number;
-  /** Micro-batches per optimizer update (default 1). */
-  readonly gradientAccumulation?: number;
-  /** Dropout on during training steps (default false: the forward runs as in eval mode). */
-  readonly dropout?: boolean;
-  /** Base seed of the per-step dropout seeds (default 0). */
-  readonly seed?: number;
-  /**
-   * Apply the optimizer on the host, in place and in one pass per parameter
-   * ({@link Optimizer.updateOnHost}), instead of in the graph (default false). The backend
-   * then returns gradients only, and optimizer state never crosses into the backend: for
-   * full fine-tuning on the CPU this replaces about 14 elementwise passes per parameter with
-   * one pass and drops two thirds of the per-step output copies (200 MB lower peak RSS on the
-   * bench model). An embedding table read only through `gather` comes back as its gathered
-   * rows' gradients and indices (not a dense `[vocab, width]` gradient); the host sums them
-   * into a buffer it keeps, and AdamW still updates every row, as PyTorch does. With
-   * `clipNorm`, the norm is taken and the gradients are scaled on the host. Parameters are
-   * updated in place (each parameter's `value` is replaced by a private copy once, at the
-   * first update).
-   */
-  readonly optimizerOnHost?: boolean;
-  /**
-   * With `optimizerOnHost`: threads that share the host update (default 1). With 2 or more,
-   * `hostThreads − 1` worker threads update the largest parameters while the calling thread
-   * updates the rest; each worker's arrays are transferred to it and back, not copied (the
-   * optimizer needs {@link Optimizer.hostKernel}; results are bit-identical to one thread).
-   * A parameter's earlier `value` arrays may be detached after a step: read `value` again.
-   * Call {@link TrainStepRunner.dispose} to stop the workers.
-   */
-  readonly hostThreads?: number;
-  /**
-   * Which forward outputs a training step returns: `"all"` (default) the loss and every extra
-   * output of the forward (`logits` …, in {@link TrainStepResult.outputs}); `"loss"` the loss
-   * alone, so the backend neither keeps nor copies out the extras (a causal LM's logits are
-   * `[B, S, vocab]`: 100 MB per step for batch 4 × 128 and a 49,152-token vocabulary).
-   * `evaluate` always returns every output.
-   */
-  readonly stepOutputs?: "all" | "loss";
-}
-
-/**
- * The result of one {@link TrainStepRunner.step}: the (micro-)batch loss, the gradient norm
- * before clipping (when clipping and an update was applied), the forward's extra outputs,
- * and whether this call applied an optimizer update (always, without accumulation).
- *
- * @example
- * ```ts
- * const { loss, applied } = await runner.step(batch, { lr: 2e-5 });
- * ```
- */
-export interface TrainStepResult {
-  readonly loss: number;
-  readonly gradNorm?: number;
-  readonly applied: boolean;
-  readonly outputs: Record<string, HostTensor>;
-}
-
-/**
- * Everything a checkpoint needs to resume training exactly: updates done, micro-batches
- * accumulated toward the next update, optimizer state by `<param>::<slot>`, gradient
- * accumulators by `<param>::grad_acc`, and the optimizer config.
- *
- * @example
- * ```ts
- * const state: TrainStepState = runner.getState();
- * writeSafetensorsFile("optimizer.safetensors", { ...state.optimizer });
- * ```
- */
-export interface TrainStepState {
-  readonly step: number;
-  readonly microStep: number;
-  readonly optimizer: Readonly<Record<string, HostTensor>>;
-  readonly accumulators: Readonly<Record<string, HostTensor>>;
-  readonly optimizerConfig: OptimizerConfig;
-}
+export type { TrainStepResult, TrainStepRunnerOptions, TrainStepState } from "./train-step-runner-types.js";
 
 const fmt = (s: readonly number[]): string => `[${s.join(", ")}]`;
 
