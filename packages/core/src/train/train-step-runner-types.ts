@@ -29,12 +29,12 @@ export interface TrainStepRunnerOptions {
    * then returns gradients only, and optimizer state never crosses into the backend: for
    * full fine-tuning on the CPU this replaces about 14 elementwise passes per parameter with
    * one pass and drops most of the per-step output copies (on the bench BERT, 2 cores: 280 MB
-   * lower peak RSS, a 6 % shorter step on a quiet machine). An embedding table read only through `gather` comes back as its gathered
-   * rows' gradients and indices (not a dense `[vocab, width]` gradient); the host sums them
-   * into a buffer it keeps, and AdamW still updates every row, as PyTorch does. With
-   * `clipNorm`, the norm is taken and the gradients are scaled on the host. Parameters are
-   * updated in place (each parameter's `value` is replaced by a private copy once, at the
-   * first update).
+   * lower peak RSS, a 5–10 % shorter step on a quiet machine). An embedding table read only
+   * through `gather` comes back as its gathered rows' gradients and indices (not a dense
+   * `[vocab, width]` gradient); the host sums them into a buffer it keeps, and AdamW still
+   * updates every row, as PyTorch does. With `clipNorm`, the norm is taken and the gradients
+   * are scaled on the host. Parameters are updated in place (each parameter's `value` is
+   * replaced by a private copy once, at the first update).
    */
   readonly optimizerOnHost?: boolean;
   /**
