@@ -1,4 +1,4 @@
-import { sizeOf } from "@tunekit/core";
+import { sizeOf } from "@tunekit/core/ir";
 import { attrInt, attrString, type OnnxGraphBuilder, rawBytes } from "./onnx-builder.js";
 import { castTo, filled, type LowerContext } from "./lower-context.js";
 import { OnnxDataType } from "./onnx-model.js";
