@@ -399,6 +399,8 @@ export class Trainer {
         // Training reads the loss only: no logits copied out of each step.
         stepOutputs: "loss",
         ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
+        ...(o.optimizerOnHost === true ? { optimizerOnHost: true } : {}),
+        ...(o.hostThreads === undefined ? {} : { hostThreads: o.hostThreads }),
       });
     }
     return this.runner;
