@@ -258,6 +258,8 @@ async function trainLocked(
     ...(t.warmupRatio === undefined ? {} : { warmupRatio: t.warmupRatio }),
     ...(t.clipNorm === undefined ? {} : { clipNorm: t.clipNorm }),
     gradientAccumulation: t.gradientAccumulation,
+    ...(t.optimizerOnHost === undefined ? {} : { optimizerOnHost: t.optimizerOnHost }),
+    ...(t.hostThreads === undefined ? {} : { hostThreads: t.hostThreads }),
     seed: t.seed,
     dropout: t.dropout,
     padding: paddingBuckets(t.maxLength),

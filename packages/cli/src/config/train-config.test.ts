@@ -141,3 +141,28 @@ describe("parseTrainConfig", () => {
     expect(ok.data.maxRows).toEqual({ train: 10 });
   });
 });
+
+describe("training.optimizerOnHost / hostThreads", () => {
+  it("are passed through when given and left out otherwise", () => {
+    const withHost = parseTrainConfig(
+      { ...minimal, training: { epochs: 1, optimizerOnHost: true, hostThreads: 2 } },
+      where,
+    );
+    expect(withHost.training).toMatchObject({ optimizerOnHost: true, hostThreads: 2 });
+    const plain = parseTrainConfig(minimal, where);
+    expect(plain.training.optimizerOnHost).toBeUndefined();
+    expect(plain.training.hostThreads).toBeUndefined();
+  });
+
+  it("reject hostThreads above 1 without optimizerOnHost, a non-boolean optimizerOnHost and 0 threads, naming the key", () => {
+    const noHost = errorOf({ ...minimal, training: { epochs: 1, hostThreads: 2 } });
+    expect(noHost.message).toContain("training.hostThreads");
+    expect(noHost.message).toContain("optimizerOnHost is true");
+    expect(errorOf({ ...minimal, training: { epochs: 1, optimizerOnHost: "yes" } }).message).toContain(
+      "training.optimizerOnHost",
+    );
+    expect(
+      errorOf({ ...minimal, training: { epochs: 1, optimizerOnHost: true, hostThreads: 0 } }).message,
+    ).toContain("training.hostThreads");
+  });
+});

@@ -22,6 +22,10 @@ export interface TrainingSpec {
   readonly weightDecay: number;
   readonly clipNorm?: number;
   readonly gradientAccumulation: number;
+  /** AdamW in place on the host (the Trainer's `optimizerOnHost`): lower peak memory. */
+  readonly optimizerOnHost?: boolean;
+  /** With `optimizerOnHost`: threads sharing the host update. */
+  readonly hostThreads?: number;
   /** Evaluate every N updates (and at epoch ends), at epoch ends (`"epoch"`, default) or `"never"` during training. */
   readonly evalEvery?: number | "epoch" | "never";
   /** Also write a checkpoint every N updates (besides epoch ends). */
@@ -53,6 +57,8 @@ const TRAINING_KEYS = [
   "weightDecay",
   "clipNorm",
   "gradientAccumulation",
+  "optimizerOnHost",
+  "hostThreads",
   "evalEvery",
   "checkpointEvery",
   "classWeights",
@@ -116,6 +122,20 @@ export function parseTraining(v: ConfigValidator, t: Record<string, unknown>): T
           )
         : v.fail("training.evalEvery", t.evalEvery, 'a positive integer (updates), "epoch" or "never"');
   const checkpointEvery = v.positiveInt("training.checkpointEvery", t.checkpointEvery, true, 500);
+  const optimizerOnHost = v.boolean("training.optimizerOnHost", t.optimizerOnHost, true);
+  const hostThreads = v.number(
+    "training.hostThreads",
+    t.hostThreads,
+    { integer: true, min: 1, max: 64, example: 2 },
+    true,
+  );
+  if (hostThreads !== undefined && hostThreads > 1 && optimizerOnHost !== true) {
+    v.fail(
+      "training.hostThreads",
+      hostThreads,
+      "1 or left out unless training.optimizerOnHost is true (set it to true)",
+    );
+  }
   const classWeights = parseClassWeights(v, t.classWeights);
   const sampling = v.oneOf("training.sampling", t.sampling, ["shuffle", "balanced"], true);
   let earlyStopping: TrainingSpec["earlyStopping"];
@@ -158,6 +178,8 @@ export function parseTraining(v: ConfigValidator, t: Record<string, unknown>): T
       false,
       1,
     ),
+    ...opt("optimizerOnHost", optimizerOnHost),
+    ...opt("hostThreads", hostThreads),
     ...opt("evalEvery", evalEvery),
     ...opt("checkpointEvery", checkpointEvery),
     ...(classWeights === undefined ? {} : { classWeights }),
