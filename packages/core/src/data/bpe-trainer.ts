@@ -1,4 +1,5 @@
 import { TunekitError } from "../errors.js";
+import { byteLevelAlphabet, byteLevelBpeJson } from "./byte-level-bpe-json.js";
 
 /**
  * Options of {@link trainByteLevelBpe}.
@@ -39,17 +40,6 @@ const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+
 
 /** Largest vocabulary accepted: pair keys `a·2^21 + b` stay exact in a double. */
 const MAX_VOCAB = 1 << 21;
-
-/** GPT-2's table from a byte to the printable character that stands for it. */
-function byteLevelAlphabet(): string[] {
-  const symbols = new Array<string>(256);
-  const printable = (b: number): boolean => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-  let shifted = 0;
-  for (let b = 0; b < 256; b++) {
-    symbols[b] = printable(b) ? String.fromCodePoint(b) : String.fromCodePoint(256 + shifted++);
-  }
-  return symbols;
-}
 
 const invalid = (what: string): TunekitError =>
   new TunekitError("INVALID_ARGUMENT", `trainByteLevelBpe: ${what}`);
@@ -260,14 +250,14 @@ export function trainByteLevelBpe(
     where.delete(k);
   }
   return {
-    tokenizerJson: byteLevelBpeJson(specials, symbols, merges),
+    tokenizerJson: trainedBpeJson(specials, symbols, merges),
     merges,
     words: { distinct: counts.size, total },
   };
 }
 
-/** The Hugging Face `tokenizer.json` of a byte-level BPE: specials first, then bytes and merges. */
-function byteLevelBpeJson(
+/** The `tokenizer.json` of a trained byte-level BPE: specials first, then bytes and merges. */
+function trainedBpeJson(
   specials: readonly string[],
   symbols: readonly string[],
   merges: readonly string[],
@@ -279,35 +269,9 @@ function byteLevelBpeJson(
   symbols.forEach((s, i) => {
     vocab[s] = specials.length + i;
   });
-  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: specials.map((content, id) => ({
-      id,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges: [...merges],
-    },
-  };
+  return byteLevelBpeJson(
+    vocab,
+    merges,
+    specials.map((content, id) => ({ content, id })),
+  );
 }
