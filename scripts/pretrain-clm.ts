@@ -36,7 +36,13 @@ import {
   TrainStepRunner,
   writeSafetensorsFile,
 } from "@tunekit/core";
-import { mulberry32, packCausalLm, packedAttentionFeeds, shuffleInPlace } from "@tunekit/core/data";
+import {
+  causalLmRows,
+  mulberry32,
+  packCausalLm,
+  packedAttentionFeeds,
+  shuffleInPlace,
+} from "@tunekit/core/data";
 import {
   LlamaForCausalLM,
   llamaConfigToJson,
@@ -105,15 +111,7 @@ function packTexts(list: readonly string[]): ReturnType<typeof packCausalLm> {
   const ids = list.map((t) => Int32Array.from([...tok.tokenize(t).slice(0, seq - 1), EOT]));
   return packCausalLm(
     {
-      task: "classification",
-      ids,
-      tokenTypeIds: ids.map((r) => new Int32Array(r.length)),
-      lengths: Int32Array.from(ids, (r) => r.length),
-      labels: undefined,
-      padId: tok.padId,
-      maxLength: seq,
-      numTruncated: 0,
-      tokenLabels: ids,
+      ...causalLmRows(ids, ids, { padId: tok.padId, maxLength: seq }),
       dropped: [],
       numLossTokens: ids.reduce((n, r) => n + r.length - 1, 0),
     },

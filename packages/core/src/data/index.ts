@@ -62,6 +62,7 @@ export type {
 } from "./causal-lm/index.js";
 export {
   alpacaPrompt,
+  causalLmRows,
   CAUSAL_LM_FORMATS,
   ChatTemplate,
   detectCausalLmFormat,

@@ -73,6 +73,7 @@ export type {
 } from "../data/index.js";
 export {
   alpacaPrompt,
+  causalLmRows,
   assertIdsInVocabulary,
   balancedEpochRows,
   CAUSAL_LM_FORMATS,
