@@ -1,4 +1,5 @@
-import { attrFloat, attrInt } from "./onnx-builder.js";
+import { chunkBounds } from "@tunekit/core/ir";
+import { attrFloat, attrInt, type OnnxGraphBuilder } from "./onnx-builder.js";
 import { castTo, type LowerRules, transposeLastTwo } from "./lower-context.js";
 import { OnnxDataType } from "./onnx-model.js";
 
@@ -14,6 +15,8 @@ import { OnnxDataType } from "./onnx-model.js";
  * - `attention` → `Softmax(MatMul(q, kᵀ) · scale + bias) · v`
  * - `crossEntropy` → `LogSoftmax` + `GatherElements` at the label, masked mean over
  *   non-ignored rows (0 when all are ignored, unlike `SoftmaxCrossEntropyLoss`, which gives NaN)
+ * - `linearCrossEntropy` → one `Split` of the rows, then per chunk `Gemm(h_c, W, transB)` and the
+ *   `crossEntropy` lowering's masked sum; one division by the count of valid rows at the end
  *
  * @example
  * ```ts
@@ -67,25 +70,69 @@ export const NN_RULES: LowerRules = {
     const { b } = c;
     const [logits, labels] = c.ins as [string, string];
     const [n, classes] = c.inNodes[0]!.shape as [number, number];
-    const logp = b.node("LogSoftmax", [logits], [attrInt("axis", 1)]);
+    const total = b.node("Neg", [pickedLogProbSum(b, logits, labels, n, classes, c.node.attrs.ignoreIndex)]);
     const kept = b.node("Not", [b.node("Equal", [labels, b.scalar("int32", c.node.attrs.ignoreIndex)])]);
-    const inRange = b.node("And", [
-      b.node("GreaterOrEqual", [labels, b.scalar("int32", 0)]),
-      b.node("Less", [labels, b.scalar("int32", classes)]),
-    ]);
-    const picks = b.node("And", [kept, inRange]);
-    const safe = b.node("Where", [picks, labels, b.scalar("int32", 0)]);
-    const col = b.node("Unsqueeze", [
-      b.node("Cast", [safe], [attrInt("to", OnnxDataType.INT64)]),
-      b.int64s([1]),
-    ]);
-    const picked = b.node("Reshape", [
-      b.node("GatherElements", [logp, col], [attrInt("axis", 1)]),
-      b.int64s([n]),
-    ]);
-    const masked = b.node("Where", [picks, picked, b.scalar("float32", 0)]);
-    const total = b.node("Neg", [b.node("ReduceSum", [masked, b.int64s([0])], [attrInt("keepdims", 0)])]);
     const count = b.node("ReduceSum", [castTo(b, kept, "float32"), b.int64s([0])], [attrInt("keepdims", 0)]);
     return b.node("Div", [total, b.node("Max", [count, b.scalar("float32", 1)])]);
   },
+  linearCrossEntropy: (c) => {
+    const { b } = c;
+    const [hidden, weight, labels] = c.ins as [string, string, string];
+    const [n] = c.inNodes[0]!.shape as [number, number];
+    const vocab = c.inNodes[1]!.shape[0]!;
+    const bounds = chunkBounds(n, c.node.attrs.chunkRows);
+    // The chunks come from one Split, never from Slices: the gradient (core's VJP) slices
+    // the same rows and recomputes the same products, and onnxruntime's common-subexpression
+    // elimination would merge identical Slice → Gemm pairs, keeping every chunk's logits alive
+    // from the forward pass into the backward.
+    const split = (x: string) =>
+      bounds.length === 1
+        ? [x]
+        : b.nodeMulti("Split", [x, b.int64s(bounds.map(([, rows]) => rows))], bounds.length, [
+            attrInt("axis", 0),
+          ]);
+    const hs = split(hidden);
+    const ys = split(labels);
+    let total: string | undefined;
+    hs.forEach((hc, i) => {
+      const logits = b.node("Gemm", [hc, weight], [attrInt("transA", 0), attrInt("transB", 1)]);
+      const part = pickedLogProbSum(b, logits, ys[i]!, bounds[i]![1], vocab, c.node.attrs.ignoreIndex);
+      total = total === undefined ? part : b.node("Add", [total, part]);
+    });
+    const kept = b.node("Not", [b.node("Equal", [labels, b.scalar("int32", c.node.attrs.ignoreIndex)])]);
+    const count = b.node("ReduceSum", [castTo(b, kept, "float32"), b.int64s([0])], [attrInt("keepdims", 0)]);
+    return b.node("Div", [b.node("Neg", [total!]), b.node("Max", [count, b.scalar("float32", 1)])]);
+  },
 };
+
+/**
+ * `Σ log p(label)` over the rows of `logits [rows, classes]` whose label is not `ignoreIndex`
+ * (a label outside `[0, classes)` picks 0 but still counts, as `crossEntropy` does).
+ */
+function pickedLogProbSum(
+  b: OnnxGraphBuilder,
+  logits: string,
+  labels: string,
+  rows: number,
+  classes: number,
+  ignoreIndex: number,
+): string {
+  const logp = b.node("LogSoftmax", [logits], [attrInt("axis", 1)]);
+  const kept = b.node("Not", [b.node("Equal", [labels, b.scalar("int32", ignoreIndex)])]);
+  const inRange = b.node("And", [
+    b.node("GreaterOrEqual", [labels, b.scalar("int32", 0)]),
+    b.node("Less", [labels, b.scalar("int32", classes)]),
+  ]);
+  const picks = b.node("And", [kept, inRange]);
+  const safe = b.node("Where", [picks, labels, b.scalar("int32", 0)]);
+  const col = b.node("Unsqueeze", [
+    b.node("Cast", [safe], [attrInt("to", OnnxDataType.INT64)]),
+    b.int64s([1]),
+  ]);
+  const picked = b.node("Reshape", [
+    b.node("GatherElements", [logp, col], [attrInt("axis", 1)]),
+    b.int64s([rows]),
+  ]);
+  const masked = b.node("Where", [picks, picked, b.scalar("float32", 0)]);
+  return b.node("ReduceSum", [masked, b.int64s([0])], [attrInt("keepdims", 0)]);
+}

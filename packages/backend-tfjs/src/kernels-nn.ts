@@ -1,4 +1,4 @@
-import type { OpAttrs } from "@tunekit/core/ir";
+import { chunkBounds, type OpAttrs } from "@tunekit/core/ir";
 import type { Tf, TfTensor } from "./engine.js";
 import { type Kernel, scalarOf } from "./kernel.js";
 import { matMul } from "./matmul.js";
@@ -60,6 +60,35 @@ function crossEntropy(tf: Tf, logits: TfTensor, labels: TfTensor, ignoreIndex: n
 }
 
 /**
+ * `crossEntropy(hidden · weightᵀ, labels)` a chunk of `chunkRows` rows at a time, each
+ * chunk's logits freed (`tf.tidy`) before the next is made.
+ */
+function linearCrossEntropy(
+  tf: Tf,
+  hidden: TfTensor,
+  weight: TfTensor,
+  labels: TfTensor,
+  attrs: OpAttrs["linearCrossEntropy"],
+): TfTensor {
+  const [rows, width] = hidden.shape as [number, number];
+  const valid = tf.cast(tf.notEqual(labels, scalarOf(tf, attrs.ignoreIndex, "int32")), "float32");
+  let total = scalarOf(tf, 0, "float32");
+  for (const [start, n] of chunkBounds(rows, attrs.chunkRows)) {
+    const next = tf.tidy(() => {
+      const hc = tf.slice(hidden, [start, 0], [n, width]);
+      const yc = tf.slice(labels, [start], [n]);
+      const mean = crossEntropy(tf, matMul(tf, hc, weight, false, true), yc, attrs.ignoreIndex);
+      // crossEntropy gives this chunk's mean: back to its sum over the chunk's valid rows
+      const count = tf.maximum(tf.sum(tf.slice(valid, [start], [n])), scalarOf(tf, 1, "float32"));
+      return tf.add(total, tf.mul(mean, count));
+    });
+    total.dispose();
+    total = next;
+  }
+  return tf.div(total, tf.maximum(tf.sum(valid), scalarOf(tf, 1, "float32")));
+}
+
+/**
  * Dropout keep-mask: `1 / (1 - rate)` where a uniform draw in [0, 1) is `>= rate`, else 0.
  * The int32 seed is read back to the host and passed to `tf.randomUniform` (an alea PRNG
  * seeded by that number): the same seed gives the same mask on the same engine; engines and
@@ -74,7 +103,7 @@ function dropoutMask(tf: Tf, shape: readonly number[], seed: TfTensor, rate: num
 
 /**
  * Fused lowerings of the composite ops (`softmax`, `logSoftmax`, `layerNorm`, `gelu`,
- * `attention`, `crossEntropy`) and `dropoutMask`.
+ * `attention`, `crossEntropy`, `linearCrossEntropy`) and `dropoutMask`.
  *
  * @example
  * ```ts
@@ -91,5 +120,7 @@ export const NN_KERNELS = {
     attention(tf, q!, k!, v!, bias!, (n.attrs as OpAttrs["attention"]).scale),
   crossEntropy: (tf, n, [logits, labels]) =>
     crossEntropy(tf, logits!, labels!, (n.attrs as OpAttrs["crossEntropy"]).ignoreIndex),
+  linearCrossEntropy: (tf, n, [hidden, weight, labels]) =>
+    linearCrossEntropy(tf, hidden!, weight!, labels!, n.attrs as OpAttrs["linearCrossEntropy"]),
   dropoutMask: (tf, n, [seed]) => dropoutMask(tf, n.shape, seed!, (n.attrs as OpAttrs["dropoutMask"]).rate),
 } satisfies Record<string, Kernel>;

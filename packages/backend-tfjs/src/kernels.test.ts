@@ -23,6 +23,7 @@ import {
   layerNorm,
   less,
   lessEqual,
+  linearCrossEntropy,
   log,
   logSoftmax,
   matmul,
@@ -339,6 +340,25 @@ const CASES: Record<string, Case> = {
     build: (g) => crossEntropy(gx(g), g.input("y", "int32", [2])),
     feeds: { x: x23, y: i32([2], [0, 3]) },
     expected: f32([], [-Math.log(sm([1, -2, 3])[0]!) / 2]),
+  },
+  "linearCrossEntropy in chunks of one row, one row ignored": {
+    ops: ["linearCrossEntropy"],
+    // logits = h · wᵀ = [[1, -2, 3], [0, 1, 2], [1, -2, 3]]
+    build: (g) =>
+      linearCrossEntropy(
+        g.input("h", "float32", [3, 2]),
+        g.input("w", "float32", [3, 2]),
+        g.input("y", "int32", [3]),
+        {
+          chunkRows: 1,
+        },
+      ),
+    feeds: {
+      h: f32([3, 2], [1, 0, 0, 1, 1, 0]),
+      w: f32([3, 2], [1, 0, -2, 1, 3, 2]),
+      y: i32([3], [2, -100, 0]),
+    },
+    expected: f32([], [-(Math.log(sm([1, -2, 3])[2]!) + Math.log(sm([1, -2, 3])[0]!)) / 2]),
   },
   "crossEntropy all ignored": {
     ops: ["crossEntropy"],

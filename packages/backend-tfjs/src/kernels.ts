@@ -45,4 +45,5 @@ export const FUSED_COMPOSITES: readonly OpName[] = [
   "gelu",
   "attention",
   "crossEntropy",
+  "linearCrossEntropy",
 ];

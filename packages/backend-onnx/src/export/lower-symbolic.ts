@@ -74,7 +74,12 @@ const RULES = { ...ELEMENTWISE_RULES, ...LAYOUT_RULES, ...NN_RULES } as {
 /** Inference lowering never samples masks: dropout must be off in the traced forward. */
 const OPTIONS: LowerOptions = { dropout: "seeded", dropoutSeed: 0 };
 /** Ops whose default lowering reads static sizes beyond ranks: refused when a size is symbolic. */
-const STATIC_ONLY: ReadonlySet<OpName> = new Set(["scatterAdd", "crossEntropy", "oneHot"]);
+const STATIC_ONLY: ReadonlySet<OpName> = new Set([
+  "scatterAdd",
+  "crossEntropy",
+  "linearCrossEntropy",
+  "oneHot",
+]);
 
 /** The ONNX element type an IR dtype is exposed as: int32 ids are int64 at the boundary (Hugging Face's). */
 const boundaryDType = (d: DType): ExportIO["dtype"] => (d === "int32" ? "int64" : d);

@@ -31,6 +31,7 @@ const INTEGER_OR_MASK_INPUTS: { readonly [K in OpName]?: readonly number[] } = {
   gather: [1], // int32 indices
   scatterAdd: [0], // int32 indices
   crossEntropy: [1], // int32 labels
+  linearCrossEntropy: [2], // int32 labels
 };
 
 /**

@@ -1,8 +1,10 @@
 import { softmax } from "../ir/composites.js";
+import { asColumn, chunkBounds, chunkRowsOf, validRows } from "../ir/linear-cross-entropy.js";
 import type { Tensor } from "../ir/graph.js";
 import {
   add,
   cast,
+  concat,
   div,
   equal,
   erf,
@@ -34,7 +36,9 @@ const GELU_TANH_COEF = 0.044715;
  * - `gelu`: the analytic derivative of the erf or the tanh form;
  * - `attention`: recomputes the probabilities with the `softmax` composite, then
  *   `dV = Pᵀ g`, `dS = P · (dP − Σ dP·P)`, `dQ = s·dS K`, `dK = s·dSᵀ Q`, `dBias = Σ dS`;
- * - `crossEntropy`: `(softmax(logits) − onehot(labels)) · valid / max(count, 1) · g`.
+ * - `crossEntropy`: `(softmax(logits) − onehot(labels)) · valid / max(count, 1) · g`;
+ * - `linearCrossEntropy`: the same per chunk of rows, with each chunk's logits `h_c Wᵀ`
+ *   recomputed (never kept from the forward pass): `dh_c = d_c W`, `dW = Σ d_c ᵀ h_c`.
  *
  * @example
  * ```ts
@@ -106,6 +110,30 @@ export const COMPOSITE_VJP_RULES: VjpRuleTable = {
     }),
     undefined,
   ],
+  linearCrossEntropy: ({ node, inputs: [hidden, weight, labels], cotangent: g, needs }) => {
+    if (!needs[0] && !needs[1]) return [undefined, undefined, undefined];
+    const { ignoreIndex, chunkRows } = node.attrs;
+    const vocab = weight!.shape[0]!;
+    const valid = validRows(labels!, ignoreIndex);
+    const scaleRows = div(mul(valid, g), maximum(sum(valid), 1)); // [N]
+    const bounds = chunkBounds(hidden!.shape[0]!, chunkRows);
+    const hs = chunkRowsOf(hidden!, bounds);
+    const ys = chunkRowsOf(labels!, bounds);
+    const ss = chunkRowsOf(scaleRows, bounds);
+    const dHidden: Tensor[] = [];
+    let dWeight: Tensor | undefined;
+    hs.forEach((hc, i) => {
+      // The chunk's logits again (not kept from the forward pass), then the crossEntropy rule.
+      const logits = matmul(hc, weight!, { transposeB: true });
+      const d = mul(sub(softmax(logits, 1), oneHot(ys[i]!, vocab)), asColumn(ss[i]!));
+      if (needs[0]) dHidden.push(matmul(d, weight!));
+      if (needs[1]) {
+        const part = matmul(d, hc, { transposeA: true });
+        dWeight = dWeight === undefined ? part : add(dWeight, part);
+      }
+    });
+    return [needs[0] ? concat(dHidden, 0) : undefined, dWeight, undefined];
+  },
 };
 
 /** Sums over every axis but the last (rank-1 tensors are returned as they are). */

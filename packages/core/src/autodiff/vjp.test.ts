@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attention, crossEntropy, gelu, layerNorm, logSoftmax, softmax } from "../ir/composites.js";
+import { linearCrossEntropy } from "../ir/linear-cross-entropy.js";
 import { Graph, type Tensor } from "../ir/graph.js";
 import { ALL_OPS, type OpName } from "../ir/op-attrs.js";
 import {
@@ -236,6 +237,22 @@ const CASES: FdCase[] = [
     name: "crossEntropy all ignored",
     inputs: { x: f([2, 3]), y: { shape: [2], dtype: "int32", data: [-1, -1] } },
     build: ({ x, y }) => crossEntropy(x!, y!, -1),
+  },
+  {
+    op: "linearCrossEntropy",
+    name: "linearCrossEntropy in chunks of 2 with an ignored row",
+    inputs: {
+      h: f([5, 3], [-2, 2]),
+      w: f([4, 3], [-2, 2]),
+      y: { shape: [5], dtype: "int32", data: [3, -100, 0, 1, 3] },
+    },
+    build: ({ h, w, y }) => linearCrossEntropy(h!, w!, y!, { chunkRows: 2 }),
+  },
+  {
+    op: "linearCrossEntropy",
+    name: "linearCrossEntropy in one chunk, all rows ignored",
+    inputs: { h: f([2, 3]), w: f([3, 3]), y: { shape: [2], dtype: "int32", data: [-1, -1] } },
+    build: ({ h, w, y }) => linearCrossEntropy(h!, w!, y!, { ignoreIndex: -1 }),
   },
   {
     op: "layerNorm",

@@ -184,6 +184,40 @@ function crossEntropyKernel(node: Node, [logits, labels]: readonly Float64Tensor
   return f64("float32", [], new Float64Array([count === 0 ? 0 : total / count]));
 }
 
+/**
+ * `linearCrossEntropy`: the `crossEntropy` kernel on the logits `hidden · weightᵀ`, one row
+ * of logits at a time (the chunking only matters to memory, not to the value).
+ */
+function linearCrossEntropyKernel(
+  node: Node,
+  [hidden, weight, labels]: readonly Float64Tensor[],
+): Float64Tensor {
+  const { ignoreIndex } = node.attrs as OpAttrs["linearCrossEntropy"];
+  const [n, h] = hidden!.shape as [number, number];
+  const v = weight!.shape[0]!;
+  const row = new Float64Array(v);
+  let total = 0;
+  let count = 0;
+  for (let r = 0; r < n; r++) {
+    const y = labels!.data[r]!;
+    if (y === ignoreIndex) continue;
+    if (!(Number.isInteger(y) && y >= 0 && y < v)) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `linearCrossEntropy: label ${y} of row ${r} is out of range [0, ${v}) and is not the ignore index ${ignoreIndex}`,
+      );
+    }
+    for (let c = 0; c < v; c++) {
+      let dot = 0;
+      for (let k = 0; k < h; k++) dot += hidden!.data[r * h + k]! * weight!.data[c * h + k]!;
+      row[c] = dot;
+    }
+    total += logSumExp(row, 0, 1, v) - row[y]!;
+    count++;
+  }
+  return f64("float32", [], new Float64Array([count === 0 ? 0 : total / count]));
+}
+
 /** Linear algebra, random masks and composite kernels (composites computed directly, not decomposed). */
 export const NN_KERNELS: { readonly [K in OpName]?: ReferenceKernel } = {
   matmul: matmulKernel,
@@ -194,4 +228,5 @@ export const NN_KERNELS: { readonly [K in OpName]?: ReferenceKernel } = {
   gelu: geluKernel,
   attention: attentionKernel,
   crossEntropy: crossEntropyKernel,
+  linearCrossEntropy: linearCrossEntropyKernel,
 };

@@ -21,7 +21,15 @@
 
 export type { Backend, CompileOptions, Executable, Float64Tensor } from "../backend/index.js";
 export { checkHostTensor, createReferenceBackend, evaluateGraphFloat64 } from "../backend/index.js";
-export type { Node, OpAttrs, OpName, ParameterLike, ShapeDType, TensorOrScalar } from "../ir/index.js";
+export type {
+  LinearCrossEntropyOptions,
+  Node,
+  OpAttrs,
+  OpName,
+  ParameterLike,
+  ShapeDType,
+  TensorOrScalar,
+} from "../ir/index.js";
 export {
   abs,
   add,
@@ -30,11 +38,13 @@ export {
   broadcastShapes,
   broadcastTo,
   cast,
+  chunkBounds,
   COMPOSITE_OPS,
   concat,
   constant,
   crossEntropy,
   decomposeComposite,
+  defaultChunkRows,
   div,
   dropout,
   dropoutMask,
@@ -52,6 +62,7 @@ export {
   layerNorm,
   less,
   lessEqual,
+  linearCrossEntropy,
   log,
   logSoftmax,
   matmul,

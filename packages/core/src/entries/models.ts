@@ -118,6 +118,7 @@ export {
   BertSelfAttention,
   BertWithTiedDecoder,
   causalLmLoss,
+  causalLmLossFromHidden,
   causalMaskBias,
   checkGpt2Size,
   checkLlamaSize,

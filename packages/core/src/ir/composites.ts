@@ -1,5 +1,6 @@
 import { TunekitError } from "../errors.js";
 import type { Node, Tensor } from "./graph.js";
+import { decomposeLinearCrossEntropy } from "./linear-cross-entropy.js";
 import type { OpAttrs } from "./op-attrs.js";
 import {
   add,
@@ -145,6 +146,8 @@ export function decomposeComposite(node: Node, inputs: readonly Tensor[]): Tenso
       const total = neg(sum(mul(picked, valid)));
       return div(total, maximum(sum(valid), 1));
     }
+    case "linearCrossEntropy":
+      return decomposeLinearCrossEntropy(node, inputs);
     default:
       throw new TunekitError("GRAPH_INVALID", `op ${node.op} is not a composite`);
   }

@@ -9,6 +9,8 @@ export {
   softmax,
 } from "./composites.js";
 export type { Node, ParameterLike } from "./graph.js";
+export type { LinearCrossEntropyOptions } from "./linear-cross-entropy.js";
+export { chunkBounds, defaultChunkRows, linearCrossEntropy } from "./linear-cross-entropy.js";
 export { Graph, Tensor, trace } from "./graph.js";
 export type { OpAttrs, OpName } from "./op-attrs.js";
 export {

@@ -114,6 +114,12 @@ export interface OpAttrs {
    * must lie in `[0, C)`; anything else is unspecified (the reference backend throws).
    */
   crossEntropy: { ignoreIndex: number };
+  /**
+   * `linearCrossEntropy(hidden [N, H], weight [V, H], labels int32 [N])` -> the scalar
+   * `crossEntropy(hidden · weightᵀ, labels)`, computed `chunkRows` rows at a time so that the
+   * `[N, V]` logits never exist whole (in the forward pass nor in its gradient).
+   */
+  linearCrossEntropy: { ignoreIndex: number; chunkRows: number };
 }
 
 /**
@@ -142,6 +148,7 @@ export const COMPOSITE_OPS = [
   "gelu",
   "attention",
   "crossEntropy",
+  "linearCrossEntropy",
 ] as const;
 
 /**

@@ -346,6 +346,23 @@ export function inferShape<K extends OpName>(
         fail(op, inputs, "logits must be [N, C] and labels [N]");
       return { shape: [], dtype: "float32" };
     }
+    case "linearCrossEntropy": {
+      checkArity(op, inputs, 3);
+      needDType(op, inputs, 0, ["float32"]);
+      needDType(op, inputs, 1, ["float32"]);
+      needDType(op, inputs, 2, ["int32"]);
+      const [h, w, y] = inputs as [ShapeDType, ShapeDType, ShapeDType];
+      if (h.shape.length !== 2 || w.shape.length !== 2 || y.shape.length !== 1)
+        fail(op, inputs, "hidden must be [N, H], weight [V, H] and labels [N]");
+      if (w.shape[1] !== h.shape[1])
+        fail(op, inputs, `weight must be [V, ${h.shape[1]}] to match hidden [N, ${h.shape[1]}]`);
+      if (y.shape[0] !== h.shape[0])
+        fail(op, inputs, `labels must be [${h.shape[0]}], one per row of hidden`);
+      const { chunkRows } = attrs as OpAttrs["linearCrossEntropy"];
+      if (!Number.isInteger(chunkRows) || chunkRows < 1)
+        fail(op, inputs, `chunkRows must be a positive integer, got ${chunkRows}`);
+      return { shape: [], dtype: "float32" };
+    }
     default:
       throw new TunekitError("GRAPH_INVALID", `unknown op "${String(op)}"`);
   }

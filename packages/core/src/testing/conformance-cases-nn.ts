@@ -1,4 +1,5 @@
 import { attention, crossEntropy, gelu, layerNorm, logSoftmax, softmax } from "../ir/composites.js";
+import { linearCrossEntropy } from "../ir/linear-cross-entropy.js";
 import type { Graph, Tensor } from "../ir/graph.js";
 import type { DType } from "../tensor/host-tensor.js";
 import type { ConformanceCase, FeedSpec } from "./conformance-case.js";
@@ -107,6 +108,45 @@ function compositeCases(): ConformanceCase[] {
       feeds: { labels: { values: [0, 3, 1, 0] }, logits: { range: [-20, 20] } },
       build: (g) => ({ y: crossEntropy(inp(g, "logits", [4, 4]), inp(g, "labels", [4], "int32"), 0) }),
     },
+    {
+      name: "linearCrossEntropy/chunks-with-ignored-rows",
+      feeds: { labels: { values: [2, -100, 0, 6, -100, 1, 3] }, hidden: { range: [-2, 2] } },
+      build: (g) => ({
+        y: linearCrossEntropy(
+          inp(g, "hidden", [7, 4]),
+          inp(g, "weight", [7, 4]),
+          inp(g, "labels", [7], "int32"),
+          {
+            chunkRows: 3,
+          },
+        ),
+      }),
+    },
+    {
+      name: "linearCrossEntropy/one-chunk",
+      feeds: { labels: { range: [0, 5] } },
+      build: (g) => ({
+        y: linearCrossEntropy(
+          inp(g, "hidden", [4, 3]),
+          inp(g, "weight", [5, 3]),
+          inp(g, "labels", [4], "int32"),
+        ),
+      }),
+    },
+    {
+      name: "linearCrossEntropy/all-ignored-is-zero",
+      feeds: { labels: { values: [-100, -100, -100] } },
+      build: (g) => ({
+        y: linearCrossEntropy(
+          inp(g, "hidden", [3, 2]),
+          inp(g, "weight", [4, 2]),
+          inp(g, "labels", [3], "int32"),
+          {
+            chunkRows: 2,
+          },
+        ),
+      }),
+    },
   ];
 }
 
@@ -121,6 +161,7 @@ function fusedVsDecomposedCases(): ConformanceCase[] {
       "gelu/tanh",
       "attention/padding-mask",
       "crossEntropy/ignored-rows",
+      "linearCrossEntropy/chunks-with-ignored-rows",
     ].includes(c.name);
   return compositeCases()
     .filter(keep)

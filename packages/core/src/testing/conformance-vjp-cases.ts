@@ -1,4 +1,5 @@
 import { attention, crossEntropy, gelu, layerNorm, logSoftmax, softmax } from "../ir/composites.js";
+import { linearCrossEntropy } from "../ir/linear-cross-entropy.js";
 import type { Graph, Tensor } from "../ir/graph.js";
 import {
   abs,
@@ -192,6 +193,16 @@ export const vjpConformanceCases: readonly VjpConformanceCase[] = [
     build: (g) => {
       const logits = inp(g, "logits", [5, 5]);
       return { loss: crossEntropy(logits, inp(g, "labels", [5], "int32")), wrt: [logits] };
+    },
+  },
+  {
+    name: "vjp/linearCrossEntropy/chunks-with-ignored-rows",
+    feeds: { labels: { values: [1, -100, 0, 5, 2, -100, 4] } },
+    build: (g) => {
+      const hidden = inp(g, "hidden", [7, 3]);
+      const weight = inp(g, "weight", [6, 3]);
+      const labels = inp(g, "labels", [7], "int32");
+      return { loss: linearCrossEntropy(hidden, weight, labels, { chunkRows: 3 }), wrt: [hidden, weight] };
     },
   },
   {

@@ -1,9 +1,10 @@
 import { TunekitError } from "../../errors.js";
 import type { Tensor } from "../../ir/graph.js";
 import { matmul, oneHot, reshape } from "../../ir/ops.js";
+import { Linear } from "../../modules/linear.js";
 import type { ForwardContext, Layer, Module } from "../../modules/module.js";
 import type { Parameter } from "../../modules/parameter.js";
-import { causalLmLoss } from "../llama/causal-lm-loss.js";
+import { causalLmLoss, causalLmLossFromHidden } from "../llama/causal-lm-loss.js";
 import {
   type DecoderPromptEncoder,
   decoderPromptEncoderOf,
@@ -95,12 +96,34 @@ export function causalLmForward(
   ctx: ForwardContext,
 ): { logits: Tensor; loss?: Tensor } {
   const prompt = decoderPromptEncoderOf(lm.module);
-  const logits = lmHead(lm, lm.stack.forward(inputs, ctx, undefined, prompt), ctx);
+  const hidden = lm.stack.forward(inputs, ctx, undefined, prompt);
+  const logits = lmHead(lm, hidden, ctx);
   if (inputs.labels === undefined) return { logits };
   checkDecoderIds(lm.who, inputs.labels, "labels", inputs.inputIds.shape);
   const labels =
     prompt?.kind === "prompt" ? extendedLabels(inputs.labels, prompt.numVirtualTokens) : inputs.labels;
-  return { logits, loss: causalLmLoss(logits, labels) };
+  // A plain head's loss comes from the hidden states in chunks; the logits above are then only
+  // computed when a step asks for them (a training step returning the loss drops them).
+  const weight = plainHeadWeight(lm);
+  const loss =
+    weight === undefined
+      ? causalLmLoss(logits, labels)
+      : causalLmLossFromHidden(hidden, hidden.graph.param(weight), labels);
+  return { logits, loss };
+}
+
+/**
+ * The weight of a head that is one bias-free product with the hidden states: the token
+ * embedding table when tied, `lm_head.weight` when `lm_head` is a plain `Linear` without
+ * bias. `undefined` when a strategy replaced or wrapped `lm_head` (LoRA on it, say): the loss
+ * then goes through that module's logits.
+ */
+function plainHeadWeight(lm: CausalLmParts): Parameter | undefined {
+  if (lm.config.tieWordEmbeddings) return lm.embedding;
+  const head = lm.module.child<Layer>("lm_head");
+  return head.constructor === Linear && (head as Linear).bias === undefined
+    ? (head as Linear).weight
+    : undefined;
 }
 
 /** The head on the hidden state at `index[b]` of each row: logits `[B, V]`. */

@@ -1,4 +1,4 @@
-export { causalLmLoss } from "./causal-lm-loss.js";
+export { causalLmLoss, causalLmLossFromHidden } from "./causal-lm-loss.js";
 export {
   applyRotary,
   applyRotaryTables,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createReferenceBackend } from "../../backend/reference-backend.js";
-import { Graph } from "../../ir/graph.js";
+import { Graph, type Tensor } from "../../ir/graph.js";
+import { mul } from "../../ir/ops.js";
+import { Linear } from "../../modules/linear.js";
 import { EVAL_CONTEXT } from "../../modules/module.js";
 import { stateDict } from "../../modules/state-dict.js";
 import { adamw } from "../../optim/adamw.js";
@@ -122,6 +124,56 @@ describe("LlamaForCausalLM forward", () => {
     expect(() =>
       model.forward({ inputIds: g.input("i", "int32", [1, 3]), labels: g.input("l", "int32", [1, 2]) }),
     ).toThrow(/labels must be int32 \[1, 3\], got int32\[1, 2\]/);
+  });
+});
+
+describe("LlamaForCausalLM loss from the hidden states", () => {
+  const ids = hostTensor("int32", [2, 4], [3, 4, 5, 6, 7, 8, 0, 0]);
+  const mask = hostTensor("int32", [2, 4], [1, 1, 1, 1, 1, 1, 0, 0]);
+  const labels = hostTensor("int32", [2, 4], [3, 4, 5, 6, 7, 8, -100, -100]);
+
+  /** The forward's loss and the causalLmLoss of its logits, and which loss op the graph used. */
+  async function losses(model: LlamaForCausalLM) {
+    const g = new Graph();
+    const out = model.forward(
+      {
+        inputIds: g.input("input_ids", "int32", [2, 4]),
+        attentionMask: g.input("attention_mask", "int32", [2, 4]),
+        labels: g.input("labels", "int32", [2, 4]),
+      },
+      EVAL_CONTEXT,
+    );
+    g.output("loss", out.loss!);
+    g.output("fromLogits", causalLmLoss(out.logits, g.input("labels2", "int32", [2, 4])));
+    const exe = await createReferenceBackend().compile(g, { constants: stateDict(model) });
+    const r = await exe.run({ input_ids: ids, attention_mask: mask, labels, labels2: labels });
+    const ops = new Set(g.nodes.filter((n) => n.id <= out.loss!.id).map((n) => n.op));
+    return { loss: r.loss!.data[0]!, fromLogits: r.fromLogits!.data[0]!, ops };
+  }
+
+  it.each([
+    ["untied lm_head", SMALL],
+    ["tied embeddings", { ...SMALL, tie_word_embeddings: true }],
+  ])("%s: linearCrossEntropy on the head weight, equal to the loss of the logits (1e-6)", async (_, cfg) => {
+    const r = await losses(new LlamaForCausalLM(parseLlamaConfig(cfg), { seed: 2 }));
+    expect(r.ops.has("linearCrossEntropy")).toBe(true);
+    expect(r.ops.has("crossEntropy")).toBe(false);
+    expect(Math.abs(r.loss - r.fromLogits)).toBeLessThan(1e-6);
+  });
+
+  it("a replaced lm_head (a strategy's wrapper) keeps the loss of its own logits", async () => {
+    const model = new LlamaForCausalLM(parseLlamaConfig(SMALL), { seed: 2 });
+    class ScaledHead extends Linear {
+      override forward(x: Tensor): Tensor {
+        return mul(super.forward(x), 2);
+      }
+    }
+    const head = new ScaledHead(8, 20, { bias: false });
+    head.weight.value = model.getParameter("lm_head.weight").value;
+    model.setSubmodule("lm_head", head);
+    const r = await losses(model);
+    expect(r.ops.has("linearCrossEntropy")).toBe(false);
+    expect(Math.abs(r.loss - r.fromLogits)).toBeLessThan(1e-9);
   });
 });
 

@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { grad } from "@tunekit/core/autodiff";
+import * as tk from "@tunekit/core/ir";
+import { afterAll, describe, expect, it } from "vitest";
+import { createOnnxBackend } from "./backend.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tunekit-linear-ce-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const N = 12;
+const H = 8;
+const V = 40;
+const CHUNK = 4; // 3 chunks
+
+/** The loss and both gradients of `linearCrossEntropy` (or of its decomposition, with `expand`). */
+function lossAndGrads(expand: boolean): tk.Graph {
+  const g = new tk.Graph();
+  const h = g.input("h", "float32", [N, H]);
+  const w = g.input("w", "float32", [V, H]);
+  const loss = tk.linearCrossEntropy(h, w, g.input("y", "int32", [N]), { chunkRows: CHUNK });
+  const [dh, dw] = grad(loss, [h, w]);
+  g.output("loss", loss);
+  g.output("dh", dh!);
+  g.output("dw", dw!);
+  return expand ? tk.expandComposites(g).graph : g;
+}
+
+const feeds = {
+  h: tk.hostTensor(
+    "float32",
+    [N, H],
+    Float32Array.from({ length: N * H }, (_, i) => Math.sin(i * 0.7)),
+  ),
+  w: tk.hostTensor(
+    "float32",
+    [V, H],
+    Float32Array.from({ length: V * H }, (_, i) => Math.cos(i * 0.3)),
+  ),
+  y: tk.hostTensor("int32", [N], [1, 5, -100, 39, 0, 7, 7, -100, 12, 3, 30, 2]),
+};
+
+/** Runs `graph` and returns its outputs and the op types of the model as onnxruntime optimised it. */
+async function optimized(graph: tk.Graph, name: string) {
+  const path = join(dir, `${name}.onnx`);
+  const backend = await createOnnxBackend({ intraOpNumThreads: 1, optimizedModelFilePath: path });
+  const exe = await backend.compile(graph);
+  const out = await exe.run(feeds);
+  backend.dispose();
+  // NodeProto.op_type is field 4 (tag 0x22) followed by its length: count whole op names only.
+  const bytes = readFileSync(path).toString("latin1");
+  const count = (op: string) => bytes.split(`\x22${String.fromCharCode(op.length)}${op}`).length - 1;
+  return { out, gemms: count("Gemm") };
+}
+
+describe("onnx backend: linearCrossEntropy", () => {
+  it("keeps the forward chunk products apart from the gradient's recomputed ones after onnxruntime's optimisation", async () => {
+    const fused = await optimized(lossAndGrads(false), "fused");
+    // 3 forward products (one per chunk of the Split) + per chunk in the gradient: the
+    // recomputed logits and dWᵀ's product. Had common-subexpression elimination merged the
+    // forward's products into the gradient's, every chunk's logits would stay alive.
+    expect(fused.gemms).toBe(3 * (N / CHUNK));
+    // The decomposition slices the rows the way the gradient does: onnxruntime merges the
+    // products (so this test can tell the two apart).
+    const decomposed = await optimized(lossAndGrads(true), "decomposed");
+    expect(decomposed.gemms).toBeLessThan(fused.gemms);
+    for (const k of ["loss", "dh", "dw"] as const) {
+      const a = fused.out[k]!.data;
+      const b = decomposed.out[k]!.data;
+      let worst = 0;
+      a.forEach((v, i) => {
+        worst = Math.max(worst, Math.abs(v - b[i]!));
+      });
+      expect(worst).toBeLessThan(1e-5);
+    }
+  });
+});
