@@ -17,7 +17,7 @@
  *   backend-onnx README)
  *   --sst2 (also: one epoch of SST-2 train, full fine-tuning, tunekit with length buckets against the
  *   PyTorch peer padding each batch to its longest row; scripts/bench/sst2-case.ts)   --sst2-rows=N (the
- *   first N rows only; a full epoch takes about 30 min for tunekit and longer for the peer on 2 cores)
+ *   first N rows only; a full epoch took 7.6 min for tunekit and about 45 min for the peer on 2 cores)
  *   --optimizer-on-host (AdamW in place on the host, one pass per parameter: TrainStepRunner's
  *   optimizerOnHost; the graph returns gradients only)   --host-threads=N (with --optimizer-on-host:
  *   the host update split over N threads, TrainStepRunner's hostThreads)
@@ -29,7 +29,9 @@
  *   9 heads, 3 key/value heads, 1536 intermediate, vocab 49152, tied, batch 4 × 128, each next to
  *   the PyTorch peer scripts/bench/causal_lm_peer.py; one summary line per case)
  *   --smol-layers=N (layers of the SmolLM2-135M shape; default 30, all of them); with --causal-lm,
- *   --optimizer-on-host, --host-threads and --profile apply to the ONNX causal-LM cases too
+ *   --optimizer-on-host, --host-threads, --no-arena and --profile apply to the ONNX causal-LM cases too, and
+ *   --loss-from-logits takes their loss from the whole [B, S, V] logits instead of the chunked
+ *   linearCrossEntropy (the A/B of the two)
  * (The 1,000-step memory check is a unit test: packages/backend-onnx/src/memory.test.ts.)
  */
 import { spawnSync } from "node:child_process";
@@ -84,6 +86,7 @@ const known = new Set([
   "sst2-rows",
   "causal-lm",
   "smol-layers",
+  "loss-from-logits",
 ]);
 for (const k of flags.keys()) {
   if (!known.has(k))
@@ -157,6 +160,8 @@ if (flags.has("causal-lm")) {
     optimizerOnHost: flags.has("optimizer-on-host"),
     hostThreads: Number(flags.get("host-threads") ?? 1),
     profile: flags.has("profile"),
+    lossFromLogits: flags.has("loss-from-logits"),
+    noArena: flags.has("no-arena"),
     python: flags.has("no-peer") ? undefined : findTorchPython(flags.get("python")),
     refDir,
     child,

@@ -31,6 +31,13 @@ export interface CausalLmSpec {
   readonly hostThreads?: number;
   /** onnxruntime's profiler on: the line gains the top op types and nodes. */
   readonly profile?: boolean;
+  /**
+   * The loss from the whole `[B, S, V]` logits (`causalLmLoss`) instead of the model's own
+   * chunked `linearCrossEntropy` on the hidden states: the A/B of the two.
+   */
+  readonly lossFromLogits?: boolean;
+  /** onnxruntime's CPU memory arena off (`enableCpuMemArena: false`): freed blocks go back to malloc. */
+  readonly noArena?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -41,6 +48,7 @@ async function main(): Promise<void> {
     spec.mode === "full" ? base : lora({ r: 8, alpha: 16, targetModules: ["q_proj", "v_proj"] }).apply(base);
   const backend = await createOnnxBackend({
     intraOpNumThreads: spec.threads,
+    ...(spec.noArena ? { enableCpuMemArena: false } : {}),
     ...(spec.profile
       ? {
           enableProfiling: true,
@@ -57,7 +65,7 @@ async function main(): Promise<void> {
         { inputIds: x.input_ids!, attentionMask: x.attention_mask!, labels: x.labels! },
         ctx,
       );
-      return { loss: loss!, logits };
+      return { loss: spec.lossFromLogits ? models.causalLmLoss(logits, x.labels!) : loss!, logits };
     },
     optimizer: tk.adamw({ weightDecay: 0.01 }),
     // As the Trainer: a training step returns the loss, not the [B, S, vocab] logits.
@@ -83,6 +91,8 @@ async function main(): Promise<void> {
       shape: s.name,
       mode: spec.mode,
       ...(spec.optimizerOnHost ? { optimizer: "host", host_threads: spec.hostThreads ?? 1 } : {}),
+      loss: spec.lossFromLogits ? "from [B, S, V] logits" : "linearCrossEntropy",
+      ...(spec.noArena ? { arena: "off" } : {}),
       layers: s.layers < s.fullLayers ? `${s.layers} of ${s.fullLayers}` : s.layers,
       H: s.hidden,
       V: s.vocab,

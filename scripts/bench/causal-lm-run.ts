@@ -16,6 +16,10 @@ export interface CausalLmRunOptions {
   readonly hostThreads: number;
   /** onnxruntime's profiler on the ONNX cases: their lines gain the top op types and nodes. */
   readonly profile: boolean;
+  /** The loss from the whole logits instead of the chunked `linearCrossEntropy` (A/B). */
+  readonly lossFromLogits: boolean;
+  /** onnxruntime's CPU arena off for the ONNX cases. */
+  readonly noArena: boolean;
   /** An interpreter with torch, or undefined to skip the peer. */
   readonly python: string | undefined;
   readonly refDir: string;
@@ -78,6 +82,8 @@ export function runCausalLm(o: CausalLmRunOptions): void {
         optimizerOnHost: o.optimizerOnHost,
         hostThreads: o.hostThreads,
         profile: o.profile,
+        lossFromLogits: o.lossFromLogits,
+        noArena: o.noArena,
       };
       const [ours] = o.child("causal-lm-case.ts", spec);
       if (ours) o.print(ours);
