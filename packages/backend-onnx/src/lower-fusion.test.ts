@@ -114,3 +114,53 @@ describe("softmax − one-hot fusion (the cross-entropy gradient)", () => {
     expectClose(onnx.dx, [4, 3], Array.from(ref.dx!.data));
   });
 });
+
+describe("scatterAdd into an add", () => {
+  // table [4, 2] + rows of u at ids (1 twice, 3 once), by hand
+  const table = f32([4, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+  const u = f32([3, 2], [10, 20, 30, 40, 50, 60]);
+  const ids = i32([3], [1, 3, 1]);
+  const want = [1, 2, 3 + 10 + 50, 4 + 20 + 60, 5, 6, 7 + 30, 8 + 40];
+  const fn = (scatterFirst: boolean, extraUse: boolean) => (g: tk.Graph) => {
+    const s = tk.scatterAdd(g.input("ids", "int32", [3]), g.input("u", "float32", [3, 2]), [4, 2]);
+    const t = g.input("t", "float32", [4, 2]);
+    const y = scatterFirst ? tk.add(s, t) : tk.add(t, s);
+    return extraUse ? { y, s } : { y };
+  };
+
+  it.each([false, true])(
+    "add(x, scatterAdd) writes the summed rows into x (scatter first: %s), values by hand",
+    async (first) => {
+      const fused = lowerGraph(tk.trace(fn(first, false)));
+      const separate = lowerGraph(tk.trace(fn(first, true)), { outputs: ["y"] });
+      // no zero table and no table-sized Add: fewer nodes than the scatter on its own plus an Add
+      const alone = lowerGraph(tk.trace(fn(first, true)));
+      expect(fused.onnxNodeCount).toBeLessThan(alone.onnxNodeCount);
+      expect(separate.onnxNodeCount).toBe(fused.onnxNodeCount);
+      expectClose((await runOnnx(fn(first, false), { t: table, u, ids })).y, [4, 2], want);
+    },
+  );
+
+  it("a scatter with another use (here a requested output) keeps its own zero table", async () => {
+    const r = await runOnnx(fn(false, true), { t: table, u, ids });
+    expectClose(r.y, [4, 2], want);
+    expectClose(r.s, [4, 2], [0, 0, 60, 80, 0, 0, 30, 40]);
+  });
+});
+
+describe("scatterAdd into an add whose other addend is a matrix product", () => {
+  it("fuses the scatter (the product stays a node of its own, not a Gemm with the scatter as C)", async () => {
+    const fn = (g: tk.Graph) => {
+      const mm = tk.matmul(g.input("a", "float32", [2, 4]), g.input("h", "float32", [2, 2]), {
+        transposeA: true,
+      });
+      const s = tk.scatterAdd(g.input("ids", "int32", [3]), g.input("u", "float32", [3, 2]), [4, 2]);
+      return { y: tk.add(mm, s) };
+    };
+    const a = f32([2, 4], [1, 0, 2, 0, 0, 1, 0, 3]);
+    const h = f32([2, 2], [1, 2, 3, 4]);
+    // aᵀ·h = [[1, 2], [3, 4], [2, 4], [9, 12]]; rows 1 += 10+50, 20+60; row 3 += 30, 40
+    const r = await runOnnx(fn, { a, h, u: f32([3, 2], [10, 20, 30, 40, 50, 60]), ids: i32([3], [1, 3, 1]) });
+    expectClose(r.y, [4, 2], [1, 2, 63, 84, 2, 4, 39, 52]);
+  });
+});

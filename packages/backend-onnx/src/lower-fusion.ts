@@ -28,7 +28,8 @@ function gemmBroadcastable(c: readonly number[], m: number, n: number): boolean 
 
 /**
  * Plans the `Gemm` + bias fusions of the live nodes (see {@link GemmBiasPlan}). A matmul is
- * fused only when the add is its single use and it is not itself a requested output.
+ * fused only when the add is its single use and it is not itself a requested output; adds in
+ * `skipAdds` (already fused otherwise) are left alone.
  *
  * @example
  * ```ts
@@ -39,6 +40,7 @@ export function planGemmBias(
   graph: Graph,
   live: readonly number[],
   outputIds: readonly number[],
+  skipAdds: ReadonlySet<number> = new Set(),
 ): GemmBiasPlan {
   const uses = new Map<number, number>();
   for (const id of live) for (const i of graph.nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
@@ -47,7 +49,8 @@ export function planGemmBias(
   const matmuls = new Set<number>();
   for (const id of live) {
     const node = graph.nodes[id]!;
-    if (node.op !== "add" || node.dtype !== "float32" || node.shape.length !== 2) continue;
+    if (node.op !== "add" || node.dtype !== "float32" || node.shape.length !== 2 || skipAdds.has(id))
+      continue;
     const [m, n] = node.shape as [number, number];
     for (const k of [0, 1]) {
       const mm = graph.nodes[node.inputs[k]!]! as Node;
@@ -169,4 +172,61 @@ export function emitSoftmaxMinusOneHot(
     [softmax, column, minusOne],
     [attrInt("axis", 1), attrString("reduction", "add")],
   );
+}
+
+/**
+ * Adds of a dense tensor and a `scatterAdd` (a tied embedding's gradient: the head's dense
+ * part plus the lookup's scattered rows): `add(x, scatterAdd(i, u))` is lowered as the rows
+ * of `x` at `i` plus `u`, written into `x` by one `ScatterND`, instead of scattering into a
+ * zero table of `x`'s size and adding two tables (one less table-sized tensor alive, and one
+ * pass over it less). `adds` maps each fused add to its scatter and the dense addend;
+ * `scatters` holds the scatters emitted inside their add. Only a scatter whose single use is
+ * the add (and that is not a requested output) with a same-shape addend is fused.
+ *
+ * @example
+ * ```ts
+ * const plan = planScatterAddInto(graph, live, outputIds);
+ * if (plan.scatters.has(id)) continue; // lowered with its add
+ * ```
+ */
+export interface ScatterAddIntoPlan {
+  readonly adds: ReadonlyMap<number, { readonly scatter: number; readonly base: number }>;
+  readonly scatters: ReadonlySet<number>;
+}
+
+/**
+ * Plans the scatter-into-add fusions of the live nodes (see {@link ScatterAddIntoPlan}).
+ *
+ * @example
+ * ```ts
+ * const plan = planScatterAddInto(graph, graph.liveNodes(outputIds), outputIds);
+ * ```
+ */
+export function planScatterAddInto(
+  graph: Graph,
+  live: readonly number[],
+  outputIds: readonly number[],
+): ScatterAddIntoPlan {
+  const uses = new Map<number, number>();
+  for (const id of live) for (const i of graph.nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const id of outputIds) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const adds = new Map<number, { scatter: number; base: number }>();
+  const scatters = new Set<number>();
+  const same = (a: readonly number[], b: readonly number[]) =>
+    a.length === b.length && a.every((d, i) => d === b[i]);
+  for (const id of live) {
+    const node = graph.nodes[id]!;
+    if (node.op !== "add" || node.dtype !== "float32") continue;
+    for (const k of [0, 1]) {
+      const scatter = graph.nodes[node.inputs[k]!]!;
+      const base = graph.nodes[node.inputs[1 - k]!]!;
+      if (scatter.op !== "scatterAdd" || scatters.has(scatter.id) || uses.get(scatter.id) !== 1) continue;
+      if (!same(scatter.shape, node.shape) || !same(base.shape, node.shape) || base.id === scatter.id)
+        continue;
+      adds.set(id, { scatter: scatter.id, base: base.id });
+      scatters.add(scatter.id);
+      break;
+    }
+  }
+  return { adds, scatters };
 }

@@ -33,6 +33,58 @@ function runtimeZeros(
 }
 
 /**
+ * `base [rows, width]` with the updates of each distinct index added to its row, reshaped to
+ * `outShape`. Duplicates are summed before the scatter: onnxruntime's CPU ScatterND with
+ * reduction "add" splits the index list over threads without guarding rows that repeat
+ * (updates get lost). `Unique` lists the `U` distinct indices, a `[U, N]` one-hot (`Equal`
+ * of distinct vs all indices) `MatMul` the `[N, width]` updates gives each row's sum in a
+ * fixed order, those rows of `base` are added (`Gather`) and `ScatterND` writes the `U` rows.
+ * Shared by `scatterAdd` (base: zeros) and its fusion with an add (base: the other addend).
+ *
+ * @example
+ * ```ts
+ * const sum = emitScatterRows(b, dense, ids, [16, 128], rows, "float32", [30522, 256]);
+ * ```
+ */
+export function emitScatterRows(
+  b: OnnxGraphBuilder,
+  base: string,
+  indices: string,
+  indexShape: readonly number[],
+  updates: string,
+  dtype: DType,
+  outShape: readonly number[],
+  addBaseRows = false,
+): string {
+  const n = indexShape.reduce((a, d) => a * d, 1);
+  const width = outShape.slice(1).reduce((a, d) => a * d, 1);
+  if (n === 0) return b.node("Reshape", [base, b.int64s(outShape)]);
+  const flat = b.node(
+    "Cast",
+    [b.node("Reshape", [indices, b.int64s([-1])])],
+    [attrInt("to", OnnxDataType.INT64)],
+  );
+  const distinct = b.node("Unique", [flat], [attrInt("sorted", 1)]);
+  const select = b.node(
+    "Cast",
+    [
+      b.node("Equal", [
+        b.node("Unsqueeze", [distinct, b.int64s([-1])]),
+        b.node("Unsqueeze", [flat, b.int64s([0])]),
+      ]),
+    ],
+    [attrInt("to", ONNX_DTYPE[dtype])],
+  );
+  const sums = b.node("MatMul", [select, b.node("Reshape", [updates, b.int64s([n, width])])]);
+  const table = b.node("Reshape", [base, b.int64s([outShape[0]!, width])]);
+  const rows = addBaseRows
+    ? b.node("Add", [b.node("Gather", [table, distinct], [attrInt("axis", 0)]), sums])
+    : sums;
+  const written = b.node("ScatterND", [table, b.node("Unsqueeze", [distinct, b.int64s([-1])]), rows]);
+  return b.node("Reshape", [written, b.int64s(outShape)]);
+}
+
+/**
  * Lowering of layout and indexing ops.
  *
  * - `reshape` → `Reshape` (int64 shape initializer); `transpose` → `Transpose(perm)`
@@ -86,31 +138,9 @@ export const LAYOUT_RULES: LowerRules = {
     const [indices, updates] = c.ins as [string, string];
     const indexShape = c.inNodes[0]!.shape;
     const outShape = c.node.shape;
-    const n = indexShape.reduce((a, d) => a * d, 1);
     const width = outShape.slice(1).reduce((a, d) => a * d, 1);
     const zeros = runtimeZeros(c.b, indices, indexShape, c.node.dtype, [outShape[0]!, width]);
-    if (n === 0) return c.b.node("Reshape", [zeros, c.b.int64s(outShape)]);
-    // Duplicates are summed before the scatter: onnxruntime's CPU ScatterND with reduction "add"
-    // splits the index list over threads without guarding rows that repeat (updates get lost).
-    const flat = c.b.node(
-      "Cast",
-      [c.b.node("Reshape", [indices, c.b.int64s([-1])])],
-      [attrInt("to", OnnxDataType.INT64)],
-    );
-    const distinct = c.b.node("Unique", [flat], [attrInt("sorted", 1)]);
-    const select = c.b.node(
-      "Cast",
-      [
-        c.b.node("Equal", [
-          c.b.node("Unsqueeze", [distinct, c.b.int64s([-1])]),
-          c.b.node("Unsqueeze", [flat, c.b.int64s([0])]),
-        ]),
-      ],
-      [attrInt("to", ONNX_DTYPE[c.node.dtype])],
-    );
-    const sums = c.b.node("MatMul", [select, c.b.node("Reshape", [updates, c.b.int64s([n, width])])]);
-    const rows = c.b.node("ScatterND", [zeros, c.b.node("Unsqueeze", [distinct, c.b.int64s([-1])]), sums]);
-    return c.b.node("Reshape", [rows, c.b.int64s(outShape)]);
+    return emitScatterRows(c.b, zeros, indices, indexShape, updates, c.node.dtype, outShape);
   },
   oneHot: (c) => {
     const { depth } = c.node.attrs;

@@ -6,9 +6,10 @@ import {
   emitGemmBias,
   emitSoftmaxMinusOneHot,
   planGemmBias,
+  planScatterAddInto,
   planSoftmaxMinusOneHot,
 } from "./lower-fusion.js";
-import { LAYOUT_RULES } from "./lower-layout.js";
+import { emitScatterRows, LAYOUT_RULES } from "./lower-layout.js";
 import { NN_RULES } from "./lower-nn.js";
 import { ONNX_DTYPE, OnnxGraphBuilder, rawBytes } from "./onnx-builder.js";
 
@@ -125,11 +126,32 @@ export function lowerGraph(
   const constantInputs: ModelIO[] = [];
   const feedFrom = opts.feedConstantsFrom ?? Number.POSITIVE_INFINITY;
   const live = graph.liveNodes(outputIds);
-  const gemmBias = planGemmBias(graph, live, outputIds);
+  const scatterInto = planScatterAddInto(graph, live, outputIds);
+  const gemmBias = planGemmBias(graph, live, outputIds, new Set(scatterInto.adds.keys()));
   const crossEntropyGrads = planSoftmaxMinusOneHot(graph, live, outputIds);
   for (const id of live) {
     const node = graph.nodes[id]!;
     if (gemmBias.matmuls.has(id)) continue; // emitted by its bias add
+    if (scatterInto.scatters.has(id)) continue; // emitted by its add
+    const into = scatterInto.adds.get(id);
+    if (into) {
+      const scatter = graph.nodes[into.scatter]!;
+      const [indices, updates] = scatter.inputs as [number, number];
+      values.set(
+        id,
+        emitScatterRows(
+          b,
+          values.get(into.base)!,
+          values.get(indices)!,
+          graph.nodes[indices]!.shape,
+          values.get(updates)!,
+          node.dtype,
+          node.shape,
+          true,
+        ),
+      );
+      continue;
+    }
     if (crossEntropyGrads.oneHots.has(id)) continue; // folded into its softmax − one-hot
     const ceGrad = crossEntropyGrads.subs.get(id);
     if (ceGrad) {
