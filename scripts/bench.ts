@@ -29,7 +29,8 @@
  *   9 heads, 3 key/value heads, 1536 intermediate, vocab 49152, tied, batch 4 × 128, each next to
  *   the PyTorch peer scripts/bench/causal_lm_peer.py; one summary line per case)
  *   --smol-layers=N (layers of the SmolLM2-135M shape; default 30, all of them); with --causal-lm,
- *   --optimizer-on-host, --host-threads, --no-arena and --profile apply to the ONNX causal-LM cases too, and
+ *   --host-threads, --no-arena and --profile apply to the ONNX causal-LM cases too (they update with
+ *   AdamW on the host, in place as the PyTorch peer does; --optimizer-in-graph for the one-graph update), and
  *   --loss-from-logits takes their loss from the whole [B, S, V] logits instead of the chunked
  *   linearCrossEntropy (the A/B of the two)
  * (The 1,000-step memory check is a unit test: packages/backend-onnx/src/memory.test.ts.)
@@ -81,6 +82,7 @@ const known = new Set([
   "python",
   "no-arena",
   "optimizer-on-host",
+  "optimizer-in-graph",
   "host-threads",
   "sst2",
   "sst2-rows",
@@ -157,7 +159,9 @@ if (flags.has("causal-lm")) {
     peerSteps: int("peer-steps", 3),
     smolLayers: int("smol-layers", 30),
     probePeak: !flags.has("no-peak"),
-    optimizerOnHost: flags.has("optimizer-on-host"),
+    // As PyTorch's AdamW (the peer), in place: the causal-LM cases update on the host unless
+    // --optimizer-in-graph asks for the one-graph update.
+    optimizerOnHost: !flags.has("optimizer-in-graph"),
     hostThreads: Number(flags.get("host-threads") ?? 1),
     profile: flags.has("profile"),
     lossFromLogits: flags.has("loss-from-logits"),
