@@ -105,16 +105,6 @@ describe("parseTrainConfig", () => {
     expect(errorOf({ ...minimal, model: { random: { hidden: 30, heads: 4 } } }).message).toContain(
       "model.random.heads is 4; expected a divisor of model.random.hidden (30)",
     );
-    expect(
-      parseTrainConfig({ ...minimal, backend: { name: "onnx", threads: 2, memoryArena: false } }, where)
-        .backend,
-    ).toEqual({ name: "onnx", threads: 2, memoryArena: false });
-    expect(errorOf({ ...minimal, backend: { name: "tfjs", memoryArena: false } }).message).toContain(
-      'backend.memoryArena is false; expected nothing unless backend.name is "onnx"',
-    );
-    expect(errorOf({ ...minimal, backend: { name: "onnx", memoryArena: "no" } }).message).toContain(
-      "backend.memoryArena",
-    );
     expect(errorOf({ ...minimal, backend: { name: "onnx", engine: "wasm" } }).message).toContain(
       'backend.engine is "wasm"; expected nothing unless backend.name is "tfjs"',
     );

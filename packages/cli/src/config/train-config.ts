@@ -98,12 +98,6 @@ export interface BackendSpec {
   readonly name: "onnx" | "tfjs";
   readonly engine?: "auto" | "wasm" | "cpu" | "tensorflow";
   readonly threads?: number;
-  /**
-   * onnx: onnxruntime's CPU memory arena (default true). `false` hands freed blocks back to
-   * malloc instead of keeping the arena's high-water mark: lower peak memory for large models
-   * (full fine-tuning of a 135M-parameter decoder: about 520 MB less), somewhat slower steps.
-   */
-  readonly memoryArena?: boolean;
 }
 
 /**
@@ -334,7 +328,7 @@ function parseBackend(v: ConfigValidator, raw: unknown): BackendSpec {
   if (raw === undefined) return { name: "onnx" };
   if (typeof raw === "string") return { name: v.oneOf("backend", raw, ["onnx", "tfjs"]) };
   const b = v.object("backend", raw);
-  v.knownKeys("backend", b, ["name", "engine", "threads", "memoryArena"]);
+  v.knownKeys("backend", b, ["name", "engine", "threads"]);
   const name = v.oneOf("backend.name", b.name, ["onnx", "tfjs"]);
   const engine = v.oneOf("backend.engine", b.engine, ["auto", "wasm", "cpu", "tensorflow"], true);
   if (engine !== undefined && name !== "tfjs")
@@ -342,15 +336,7 @@ function parseBackend(v: ConfigValidator, raw: unknown): BackendSpec {
   const threads = v.positiveInt("backend.threads", b.threads, true, 4);
   if (threads !== undefined && name !== "onnx")
     v.fail("backend.threads", threads, 'nothing unless backend.name is "onnx"');
-  const memoryArena = v.boolean("backend.memoryArena", b.memoryArena, true);
-  if (memoryArena !== undefined && name !== "onnx")
-    v.fail("backend.memoryArena", memoryArena, 'nothing unless backend.name is "onnx"');
-  return {
-    name,
-    ...(engine === undefined ? {} : { engine }),
-    ...(threads === undefined ? {} : { threads }),
-    ...(memoryArena === undefined ? {} : { memoryArena }),
-  };
+  return { name, ...(engine === undefined ? {} : { engine }), ...(threads === undefined ? {} : { threads }) };
 }
 
 export type { TrainingSpec } from "./training-config.js";

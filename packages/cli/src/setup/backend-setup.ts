@@ -16,10 +16,7 @@ export async function createBackend(spec: BackendSpec, log: (line: string) => vo
   if (spec.name === "tfjs") {
     return createTfjsBackend({ engine: spec.engine ?? "auto", log });
   }
-  return createOnnxBackend({
-    ...(spec.threads === undefined ? {} : { intraOpNumThreads: spec.threads }),
-    ...(spec.memoryArena === undefined ? {} : { enableCpuMemArena: spec.memoryArena }),
-  });
+  return createOnnxBackend(spec.threads === undefined ? {} : { intraOpNumThreads: spec.threads });
 }
 
 /**
