@@ -17,7 +17,7 @@
  *   backend-onnx README)
  *   --sst2 (also: one epoch of SST-2 train, full fine-tuning, tunekit with length buckets against the
  *   PyTorch peer padding each batch to its longest row; scripts/bench/sst2-case.ts)   --sst2-rows=N (the
- *   first N rows only; a full epoch took 7.6 min for tunekit and about 45 min for the peer on 2 cores)
+ *   first N rows only; a full epoch took 7.6 min for tunekit and 37 min for the peer on 2 cores)
  *   --optimizer-on-host (AdamW in place on the host, one pass per parameter: TrainStepRunner's
  *   optimizerOnHost; the graph returns gradients only)   --host-threads=N (with --optimizer-on-host:
  *   the host update split over N threads, TrainStepRunner's hostThreads)
