@@ -19,6 +19,14 @@ export interface GemmBiasPlan {
   readonly matmuls: ReadonlySet<number>;
 }
 
+/** How many live nodes (and requested outputs) use each node. */
+function useCounts(graph: Graph, live: readonly number[], outputIds: readonly number[]): Map<number, number> {
+  const uses = new Map<number, number>();
+  for (const id of live) for (const i of graph.nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const id of outputIds) uses.set(id, (uses.get(id) ?? 0) + 1);
+  return uses;
+}
+
 /** `c` broadcasts one way to `[m, n]` (what `Gemm`'s C accepts). */
 function gemmBroadcastable(c: readonly number[], m: number, n: number): boolean {
   if (c.length === 0 || c.length > 2) return false;
@@ -42,9 +50,7 @@ export function planGemmBias(
   outputIds: readonly number[],
   skipAdds: ReadonlySet<number> = new Set(),
 ): GemmBiasPlan {
-  const uses = new Map<number, number>();
-  for (const id of live) for (const i of graph.nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
-  for (const id of outputIds) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const uses = useCounts(graph, live, outputIds);
   const adds = new Map<number, { matmul: number; bias: number }>();
   const matmuls = new Set<number>();
   for (const id of live) {
@@ -116,9 +122,7 @@ export function planSoftmaxMinusOneHot(
   live: readonly number[],
   outputIds: readonly number[],
 ): SoftmaxMinusOneHotPlan {
-  const uses = new Map<number, number>();
-  for (const id of live) for (const i of graph.nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
-  for (const id of outputIds) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const uses = useCounts(graph, live, outputIds);
   const subs = new Map<number, { softmax: number; oneHot: number }>();
   const oneHots = new Set<number>();
   for (const id of live) {
@@ -207,9 +211,7 @@ export function planScatterAddInto(
   live: readonly number[],
   outputIds: readonly number[],
 ): ScatterAddIntoPlan {
-  const uses = new Map<number, number>();
-  for (const id of live) for (const i of graph.nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
-  for (const id of outputIds) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const uses = useCounts(graph, live, outputIds);
   const adds = new Map<number, { scatter: number; base: number }>();
   const scatters = new Set<number>();
   const same = (a: readonly number[], b: readonly number[]) =>

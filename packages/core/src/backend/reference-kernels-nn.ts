@@ -161,27 +161,43 @@ function attentionKernel(node: Node, [q, k, v, bias]: readonly Float64Tensor[]):
 }
 
 /**
+ * Mean over the rows whose label is not `ignoreIndex` of `logsumexp(row) − row[label]` (0 when
+ * every row is ignored); `rowOf(r)` gives the array and offset of row `r`'s `classes` logits.
+ * A label outside `[0, classes)` that is not `ignoreIndex` throws, naming `op`.
+ */
+function meanNegLogLikelihood(
+  op: string,
+  labels: Float64Tensor,
+  ignoreIndex: number,
+  classes: number,
+  rowOf: (r: number) => readonly [Float64Array, number],
+): Float64Tensor {
+  let total = 0;
+  let count = 0;
+  for (let r = 0; r < labels.data.length; r++) {
+    const y = labels.data[r]!;
+    if (y === ignoreIndex) continue;
+    if (!(Number.isInteger(y) && y >= 0 && y < classes)) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `${op}: label ${y} of row ${r} is out of range [0, ${classes}) and is not the ignore index ${ignoreIndex}`,
+      );
+    }
+    const [data, base] = rowOf(r);
+    total += logSumExp(data, base, 1, classes) - data[base + y]!;
+    count++;
+  }
+  return f64("float32", [], new Float64Array([count === 0 ? 0 : total / count]));
+}
+
+/**
  * `crossEntropy`: mean over non-ignored rows of `logsumexp(logits[r]) - logits[r, label]`
  * (0 when every row is ignored). A label outside `[0, C)` that is not `ignoreIndex` throws.
  */
 function crossEntropyKernel(node: Node, [logits, labels]: readonly Float64Tensor[]): Float64Tensor {
   const { ignoreIndex } = node.attrs as OpAttrs["crossEntropy"];
-  const [n, c] = logits!.shape as [number, number];
-  let total = 0;
-  let count = 0;
-  for (let r = 0; r < n; r++) {
-    const y = labels!.data[r]!;
-    if (y === ignoreIndex) continue;
-    if (!(Number.isInteger(y) && y >= 0 && y < c)) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        `crossEntropy: label ${y} of row ${r} is out of range [0, ${c}) and is not the ignore index ${ignoreIndex}`,
-      );
-    }
-    total += logSumExp(logits!.data, r * c, 1, c) - logits!.data[r * c + y]!;
-    count++;
-  }
-  return f64("float32", [], new Float64Array([count === 0 ? 0 : total / count]));
+  const c = logits!.shape[1]!;
+  return meanNegLogLikelihood("crossEntropy", labels!, ignoreIndex, c, (r) => [logits!.data, r * c]);
 }
 
 /**
@@ -193,29 +209,17 @@ function linearCrossEntropyKernel(
   [hidden, weight, labels]: readonly Float64Tensor[],
 ): Float64Tensor {
   const { ignoreIndex } = node.attrs as OpAttrs["linearCrossEntropy"];
-  const [n, h] = hidden!.shape as [number, number];
+  const h = hidden!.shape[1]!;
   const v = weight!.shape[0]!;
   const row = new Float64Array(v);
-  let total = 0;
-  let count = 0;
-  for (let r = 0; r < n; r++) {
-    const y = labels!.data[r]!;
-    if (y === ignoreIndex) continue;
-    if (!(Number.isInteger(y) && y >= 0 && y < v)) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        `linearCrossEntropy: label ${y} of row ${r} is out of range [0, ${v}) and is not the ignore index ${ignoreIndex}`,
-      );
-    }
+  return meanNegLogLikelihood("linearCrossEntropy", labels!, ignoreIndex, v, (r) => {
     for (let c = 0; c < v; c++) {
       let dot = 0;
       for (let k = 0; k < h; k++) dot += hidden!.data[r * h + k]! * weight!.data[c * h + k]!;
       row[c] = dot;
     }
-    total += logSumExp(row, 0, 1, v) - row[y]!;
-    count++;
-  }
-  return f64("float32", [], new Float64Array([count === 0 ? 0 : total / count]));
+    return [row, 0];
+  });
 }
 
 /** Linear algebra, random masks and composite kernels (composites computed directly, not decomposed). */
