@@ -20,7 +20,14 @@ import {
   sum,
 } from "./ops.js";
 
-/** Options of {@link linearCrossEntropy}. */
+/**
+ * Options of {@link linearCrossEntropy}.
+ *
+ * @example
+ * ```ts
+ * const options: LinearCrossEntropyOptions = { ignoreIndex: -100, chunkRows: 128 };
+ * ```
+ */
 export interface LinearCrossEntropyOptions {
   /** Rows whose label equals this are skipped (default -100, as PyTorch). */
   readonly ignoreIndex?: number;
