@@ -41,12 +41,25 @@ const feeds = {
   y: tk.hostTensor("int32", [N], [1, 5, -100, 39, 0, 7, 7, -100, 12, 3, 30, 2]),
 };
 
+/** The loss and the hidden states' gradient, the weight a parameter bound as a constant (frozen). */
+function frozenWeight(): tk.Graph {
+  const g = new tk.Graph();
+  const h = g.input("h", "float32", [N, H]);
+  const w = g.param({ name: "w", value: feeds.w });
+  const loss = tk.linearCrossEntropy(h, w, g.input("y", "int32", [N]), { chunkRows: CHUNK });
+  const [dh] = grad(loss, [h]);
+  g.output("loss", loss);
+  g.output("dh", dh!);
+  return g;
+}
+
 /** Runs `graph` and returns its outputs and the op types of the model as onnxruntime optimised it. */
-async function optimized(graph: tk.Graph, name: string) {
+async function optimized(graph: tk.Graph, name: string, constants: Record<string, tk.HostTensor> = {}) {
   const path = join(dir, `${name}.onnx`);
   const backend = await createOnnxBackend({ intraOpNumThreads: 1, optimizedModelFilePath: path });
-  const exe = await backend.compile(graph);
-  const out = await exe.run(feeds);
+  const exe = await backend.compile(graph, { constants });
+  const { w: _bound, ...fed } = feeds;
+  const out = await exe.run("w" in constants ? fed : feeds);
   backend.dispose();
   // NodeProto.op_type is field 4 (tag 0x22) followed by its length: count whole op names only.
   const bytes = readFileSync(path).toString("latin1");
@@ -68,6 +81,22 @@ describe("onnx backend: linearCrossEntropy", () => {
     for (const k of ["loss", "dh", "dw"] as const) {
       const a = fused.out[k]!.data;
       const b = decomposed.out[k]!.data;
+      let worst = 0;
+      a.forEach((v, i) => {
+        worst = Math.max(worst, Math.abs(v - b[i]!));
+      });
+      expect(worst).toBeLessThan(1e-5);
+    }
+  });
+
+  it("with a frozen weight shares each chunk's product between the forward pass and the gradient", async () => {
+    const frozen = await optimized(frozenWeight(), "frozen", { w: feeds.w });
+    // one product per chunk: the gradient's recomputed logits are the forward's (dh is a MatMul)
+    expect(frozen.gemms).toBe(N / CHUNK);
+    const trainable = await optimized(lossAndGrads(false), "trainable-again");
+    for (const k of ["loss", "dh"] as const) {
+      const a = frozen.out[k]!.data;
+      const b = trainable.out[k]!.data;
       let worst = 0;
       a.forEach((v, i) => {
         worst = Math.max(worst, Math.abs(v - b[i]!));

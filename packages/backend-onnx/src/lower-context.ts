@@ -19,6 +19,11 @@ export interface LowerContext<K extends OpName = OpName> {
   /** IR nodes producing `node.inputs`, in order (for their shapes and dtypes). */
   readonly inNodes: readonly Node[];
   readonly options: LowerOptions;
+  /**
+   * Ids of the graph's leaves bound as constants (frozen weights), when the lowering knows
+   * them: a rule may then lower differently for a frozen operand (see `linearCrossEntropy`).
+   */
+  readonly bound?: ReadonlySet<number>;
 }
 
 /**

@@ -126,6 +126,7 @@ export function lowerGraph(
   const constantInputs: ModelIO[] = [];
   const feedFrom = opts.feedConstantsFrom ?? Number.POSITIVE_INFINITY;
   const live = graph.liveNodes(outputIds);
+  const boundIds = new Set<number>();
   const scatterInto = planScatterAddInto(graph, live, outputIds);
   const gemmBias = planGemmBias(graph, live, outputIds, new Set(scatterInto.adds.keys()));
   const crossEntropyGrads = planSoftmaxMinusOneHot(graph, live, outputIds);
@@ -170,6 +171,7 @@ export function lowerGraph(
     if (node.op === "input" || node.op === "param") {
       const name = (node.attrs as { name: string }).name;
       const bound = constants[name];
+      if (bound) boundIds.add(id);
       if (bound && bound.data.byteLength >= feedFrom) {
         const onnxName = safeName(name, `/in/c${constantInputs.length}`);
         constantInputs.push({ name, onnxName, shape: node.shape, dtype: node.dtype });
@@ -198,6 +200,7 @@ export function lowerGraph(
       ins: node.inputs.map((i) => values.get(i)!),
       inNodes: node.inputs.map((i) => graph.nodes[i]!),
       options,
+      bound: boundIds,
     };
     values.set(id, rule(ctx));
   }
