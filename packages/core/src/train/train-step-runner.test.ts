@@ -64,6 +64,24 @@ describe("TrainStepRunner (reference backend)", () => {
     await runner.dispose();
   });
 
+  it("evaluate({ outputs }) compiles and returns only the named outputs, with the same values", async () => {
+    const backend = spyBackend();
+    const mlp = toyMlp({ inputs: 2, hidden: 8, classes: 2, seed: 2 });
+    const runner = new TrainStepRunner({ backend, ...mlp, optimizer: sgd({}) });
+    const batch = toyXorBatch(8, 1);
+    const all = await runner.evaluate(batch);
+    const lossOnly = await runner.evaluate(batch, { outputs: ["loss"] });
+    expect(Object.keys(all).sort()).toEqual(["logits", "loss"]);
+    expect(Object.keys(lossOnly)).toEqual(["loss"]);
+    expect(lossOnly.loss!.data[0]).toBe(all.loss!.data[0]);
+    expect(backend.compiles.map((c) => c.options.outputs)).toEqual([undefined, ["loss"]]);
+    await runner.evaluate(batch, { outputs: ["loss"] });
+    expect(backend.compiles).toHaveLength(2);
+    await expect(runner.evaluate(batch, { outputs: ["perplexity"] })).rejects.toThrow(
+      /the forward has no output "perplexity"; it returns (loss, logits|logits, loss)/,
+    );
+  });
+
   it("compiles once per batch-shape signature and binds frozen parameters as constants", async () => {
     const backend = spyBackend();
     const mlp = toyMlp({ inputs: 2, hidden: 8, classes: 2, seed: 1 });

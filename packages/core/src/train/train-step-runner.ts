@@ -220,13 +220,20 @@ export class TrainStepRunner {
     }
   }
 
-  /** Runs the forward pass alone (dropout off, no gradients) and returns its outputs. */
-  async evaluate(batch: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  /**
+   * Runs the forward pass alone (dropout off, no gradients) and returns its outputs, or only
+   * `options.outputs` of them: the others are then not computed (a causal LM's evaluation asks
+   * for its `loss` alone, so the `[B, S, V]` logits are neither made nor copied out).
+   */
+  async evaluate(
+    batch: Readonly<Record<string, HostTensor>>,
+    options: { readonly outputs?: readonly string[] } = {},
+  ): Promise<Record<string, HostTensor>> {
     const specs = specsOf(batch);
-    const key = signatureOf(specs);
+    const key = `${signatureOf(specs)}|${options.outputs?.join(",") ?? "*"}`;
     let compiled = this.evalCache.get(key);
     if (!compiled) {
-      compiled = this.compileEval(specs);
+      compiled = this.compileEval(specs, options.outputs);
       this.evalCache.set(key, compiled);
     }
     const { exe, trainableNames } = await compiled;
@@ -399,12 +406,25 @@ export class TrainStepRunner {
     return { step, exe };
   }
 
-  private async compileEval(specs: Record<string, InputSpec>): Promise<CompiledEvalStep> {
-    const { graph } = buildEvalStep({ forward: this.options.forward, inputSpecs: specs });
+  private async compileEval(
+    specs: Record<string, InputSpec>,
+    outputs: readonly string[] | undefined,
+  ): Promise<CompiledEvalStep> {
+    const { graph, outputNames } = buildEvalStep({ forward: this.options.forward, inputSpecs: specs });
+    const unknown = outputs?.filter((n) => !outputNames.includes(n)) ?? [];
+    if (unknown.length > 0) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `TrainStepRunner.evaluate: the forward has no output ${unknown.map((n) => `"${n}"`).join(", ")}; it returns ${outputNames.join(", ")}`,
+      );
+    }
     const trainable = new Set(this.trainable.map((p) => p.name));
     const used = [...graph.params.keys()];
     const frozen = used.filter((n) => !trainable.has(n));
-    const exe = await this.options.backend.compile(graph, { constants: this.constants(graph, frozen) });
+    const exe = await this.options.backend.compile(graph, {
+      constants: this.constants(graph, frozen),
+      ...(outputs === undefined ? {} : { outputs }),
+    });
     return { exe, trainableNames: used.filter((n) => trainable.has(n)) };
   }
 }

@@ -193,14 +193,9 @@ export async function causalLmEvaluation(
     let w = 0;
     for (let i = 0; i < labels.data.length; i++) if (i % s !== 0 && labels.data[i] !== -100) w++;
     if (w === 0) continue;
-    const out = await runner.evaluate(batch.feeds);
-    const loss = out[names.loss];
-    if (loss === undefined) {
-      throw new TunekitError(
-        "GRAPH_INVALID",
-        `Trainer: a causal LM's forward returned no "${names.loss}" output with labels (it returned ${Object.keys(out).join(", ") || "nothing"}); return { loss }`,
-      );
-    }
+    // The loss alone: the [B, S, V] logits are then neither computed nor copied out (a forward
+    // without a loss output is refused by evaluate, naming what it returns).
+    const loss = (await runner.evaluate(batch.feeds, { outputs: [names.loss] }))[names.loss]!;
     lossSum += loss.data[0]! * w;
     weight += w;
   }
