@@ -1,10 +1,11 @@
-import { type Backend, type HostTensor, TunekitError } from "@tunekit/core";
+import { type Backend, TunekitError } from "@tunekit/core";
 import type { CompileOptions, Executable, Graph } from "@tunekit/core/ir";
 import * as ort from "onnxruntime-node";
 import { profileFiles } from "./profile.js";
 import { type OnnxExecutionProvider, resolveExecutionProviders } from "./providers.js";
-import { validateFeeds } from "./feeds.js";
-import { type LoweredModel, lowerGraph } from "./lower.js";
+import { type DeviceReader, identityModel } from "./device-tensor.js";
+import { lowerGraph } from "./lower.js";
+import { OnnxExecutable, toHostTensor } from "./onnx-executable.js";
 import { SessionCache } from "./session-cache.js";
 import { disableOnnxTelemetry } from "./telemetry.js";
 
@@ -98,6 +99,13 @@ export interface OnnxBackendOptions {
 }
 
 /**
+ * Providers whose outputs onnxruntime-node can leave in device memory (`gpu-buffer` tensors)
+ * and take back as inputs. onnxruntime-node 1.30 binds device tensors for WebGPU only: CUDA
+ * outputs are always copied to the host.
+ */
+const DEVICE_RESIDENT_PROVIDERS = new Set(["webgpu"]);
+
+/**
  * The backend returned by {@link createOnnxBackend}: a {@link Backend} plus session statistics.
  *
  * @example
@@ -138,83 +146,6 @@ function providersFromEnv(): OnnxExecutionProvider[] {
 function backendName(eps: readonly OnnxExecutionProvider[]): string {
   const first = eps[0] ?? "cpu";
   return `onnx-${typeof first === "string" ? first : first.name}`;
-}
-
-function toOrtTensor(value: HostTensor): ort.Tensor {
-  return new ort.Tensor(value.dtype, value.data, [...value.shape]);
-}
-
-function toHostTensor(
-  t: ort.Tensor,
-  expected: { shape: readonly number[]; dtype: HostTensor["dtype"] },
-): HostTensor {
-  const data = t.data;
-  const ok =
-    (expected.dtype === "float32" && data instanceof Float32Array) ||
-    (expected.dtype === "int32" && data instanceof Int32Array) ||
-    (expected.dtype === "bool" && data instanceof Uint8Array);
-  if (!ok) {
-    throw new TunekitError(
-      "BACKEND_EXECUTION",
-      `onnxruntime returned ${t.type} data (${data?.constructor?.name}) where ${expected.dtype} was expected`,
-    );
-  }
-  return { dtype: expected.dtype, shape: [...expected.shape], data: data as never };
-}
-
-/** What an executable keeps of its lowered model: not the bytes (onnxruntime has its own copy). */
-type ModelInterface = Pick<LoweredModel, "inputs" | "outputs" | "declared">;
-
-class OnnxExecutable implements Executable {
-  private disposed = false;
-  private readonly required: string[];
-  private readonly bound: ReadonlySet<string>;
-  private readonly model: ModelInterface;
-  /** Bound constants fed on every run (onnxruntime tensors over the bound arrays). */
-  private readonly constantFeeds: Readonly<Record<string, ort.Tensor>>;
-
-  constructor(
-    private readonly name: string,
-    model: LoweredModel,
-    constants: Readonly<Record<string, HostTensor>>,
-    private readonly session: ort.InferenceSession,
-    private readonly onDispose: () => void,
-  ) {
-    this.model = { inputs: model.inputs, outputs: model.outputs, declared: model.declared };
-    this.required = model.inputs.map((i) => i.name);
-    this.bound = new Set(Object.keys(constants));
-    this.constantFeeds = Object.fromEntries(
-      model.constantInputs.map((io) => [io.onnxName, toOrtTensor(constants[io.name]!)]),
-    );
-  }
-
-  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
-    if (this.disposed) {
-      throw new TunekitError("INVALID_ARGUMENT", `${this.name}: run() called on a disposed executable`);
-    }
-    validateFeeds(feeds, this.model.declared, this.required, this.bound);
-    const ortFeeds: Record<string, ort.Tensor> = { ...this.constantFeeds };
-    for (const io of this.model.inputs) ortFeeds[io.onnxName] = toOrtTensor(feeds[io.name]!);
-    let results: ort.InferenceSession.ReturnType;
-    try {
-      results = await this.session.run(ortFeeds);
-    } catch (e) {
-      throw new TunekitError(
-        "BACKEND_EXECUTION",
-        `${this.name}: onnxruntime failed to run the lowered graph: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-    const out: Record<string, HostTensor> = {};
-    for (const io of this.model.outputs) out[io.name] = toHostTensor(results[io.onnxName] as ort.Tensor, io);
-    return out;
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.onDispose();
-  }
 }
 
 const DISABLED_OPTIMIZERS_KEY = "optimization.disable_specified_optimizers";
@@ -258,9 +189,20 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
       ? { optimizedModelFilePath: options.optimizedModelFilePath }
       : {}),
   };
-  const cache = new SessionCache(async (bytes) => {
+  const keepsOnDevice = DEVICE_RESIDENT_PROVIDERS.has(backendName(eps).slice("onnx-".length));
+  const cache = new SessionCache(async (bytes, keepOnDevice) => {
     try {
-      return await ort.InferenceSession.create(bytes, sessionOptions);
+      return await ort.InferenceSession.create(
+        bytes,
+        keepOnDevice.length === 0
+          ? sessionOptions
+          : {
+              ...sessionOptions,
+              preferredOutputLocation: Object.fromEntries(
+                keepOnDevice.map((n) => [n, "gpu-buffer" as const]),
+              ),
+            },
+      );
     } catch (e) {
       throw new TunekitError(
         "BACKEND_EXECUTION",
@@ -272,9 +214,25 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
   const feedConstantsFrom = options.feedConstantsFrom ?? DEFAULT_FEED_CONSTANTS_FROM;
   const live = new Set<OnnxExecutable>();
   let disposed = false;
+  // Device tensors are read back through one Identity session per dtype and shape.
+  const readSessions = new Map<string, Promise<ort.InferenceSession>>();
+  const reader: DeviceReader = async (tensor, dtype, shape) => {
+    if (disposed)
+      throw new TunekitError("INVALID_ARGUMENT", `${name}: read() of a device tensor after dispose()`);
+    const key = `${dtype}[${shape.join(",")}]`;
+    let session = readSessions.get(key);
+    if (session === undefined) {
+      session = ort.InferenceSession.create(identityModel(dtype, shape), sessionOptions);
+      readSessions.set(key, session);
+    }
+    const out = await (await session).run({ x: tensor });
+    return toHostTensor(out.y as ort.Tensor, { dtype, shape });
+  };
+  const owner = {};
 
   return {
     name,
+    keepsOnDevice,
     async compile(graph: Graph, compileOptions: CompileOptions = {}): Promise<Executable> {
       if (disposed)
         throw new TunekitError("INVALID_ARGUMENT", `${name}: compile() called on a disposed backend`);
@@ -295,15 +253,24 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
             "external-data models are not supported yet: feed the large weights instead of binding them as constants",
         );
       }
-      const { key, session, hit } = await cache.acquire(model.bytes);
+      const keep = keepsOnDevice ? new Set(compileOptions.keepOnDevice ?? []) : new Set<string>();
+      const keptOnnx = model.outputs.filter((io) => keep.has(io.name)).map((io) => io.onnxName);
+      const { key, session, hit } = await cache.acquire(model.bytes, keptOnnx);
       options.log?.(
         `${name}: ${hit ? "reusing" : "created"} session for a model of ${model.onnxNodeCount} ONNX nodes, ` +
           `${model.bytes.length} bytes, ${model.inputs.length} inputs, ${model.outputs.length} outputs`,
       );
-      const exe: OnnxExecutable = new OnnxExecutable(name, model, constants, session, () => {
-        live.delete(exe);
-        cache.release(key);
-      });
+      const exe: OnnxExecutable = new OnnxExecutable(
+        name,
+        model,
+        constants,
+        session,
+        () => {
+          live.delete(exe);
+          cache.release(key);
+        },
+        keepsOnDevice ? { owner, keep, reader } : undefined,
+      );
       live.add(exe);
       return exe;
     },
@@ -320,6 +287,9 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
       disposed = true;
       for (const exe of [...live]) exe.dispose();
       cache.clear();
+      for (const session of readSessions.values())
+        void session.then((s) => s.release()).catch(() => undefined);
+      readSessions.clear();
     },
   };
 }

@@ -1,10 +1,34 @@
 import { type DType, type HostTensor, TunekitError } from "@tunekit/core";
-import { checkHostTensor } from "@tunekit/core/ir";
+import { checkHostTensor, type DeviceTensor, isDeviceTensor } from "@tunekit/core/ir";
+
+const fmt = (s: readonly number[]): string => `[${s.join(", ")}]`;
+
+/** A device tensor's dtype and shape against the graph's declaration. */
+function checkDeviceTensor(
+  name: string,
+  value: DeviceTensor,
+  expected: { readonly shape: readonly number[]; readonly dtype: DType },
+): void {
+  if (value.disposed) {
+    throw new TunekitError(
+      "INVALID_ARGUMENT",
+      `feed "${name}": the device tensor was disposed; feed a live one or a HostTensor`,
+    );
+  }
+  const same = fmt(value.shape) === fmt(expected.shape);
+  if (value.dtype !== expected.dtype || !same) {
+    throw new TunekitError(
+      value.dtype !== expected.dtype ? "DTYPE_MISMATCH" : "SHAPE_MISMATCH",
+      `feed "${name}": expected ${expected.dtype}${fmt(expected.shape)}, received a device tensor ${value.dtype}${fmt(value.shape)}`,
+      { details: { name, expected: [...expected.shape], received: [...value.shape] } },
+    );
+  }
+}
 
 /**
  * Validates run-time feeds against the graph: unknown names (listing the known ones),
  * names bound as constants at compile time, missing required values, and each value's
- * shape and dtype.
+ * shape and dtype (device tensors: shape and dtype, and not disposed).
  *
  * @example
  * ```ts
@@ -12,7 +36,7 @@ import { checkHostTensor } from "@tunekit/core/ir";
  * ```
  */
 export function validateFeeds(
-  feeds: Readonly<Record<string, HostTensor>>,
+  feeds: Readonly<Record<string, HostTensor | DeviceTensor>>,
   declared: ReadonlyMap<string, { readonly shape: readonly number[]; readonly dtype: DType }>,
   required: readonly string[],
   bound: ReadonlySet<string>,
@@ -37,7 +61,8 @@ export function validateFeeds(
         `feed "${name}" was bound as a constant at compile time; drop it from the feeds or compile without it`,
       );
     }
-    checkHostTensor("feed", name, value, decl);
+    if (isDeviceTensor(value)) checkDeviceTensor(name, value, decl);
+    else checkHostTensor("feed", name, value, decl);
   }
   const missing = required.filter((n) => feeds[n] === undefined);
   if (missing.length > 0) {

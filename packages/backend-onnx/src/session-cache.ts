@@ -7,13 +7,13 @@ interface Entry {
 }
 
 /**
- * onnxruntime sessions keyed by the SHA-256 of the model bytes, reference-counted: compiling
- * the same lowered graph twice shares one session, and a session is released when the last
- * executable using it is disposed.
+ * onnxruntime sessions keyed by the SHA-256 of the model bytes and the outputs left on the
+ * device, reference-counted: compiling the same lowered graph twice shares one session, and a
+ * session is released when the last executable using it is disposed.
  *
  * @example
  * ```ts
- * const cache = new SessionCache((bytes) => ort.InferenceSession.create(bytes, opts));
+ * const cache = new SessionCache((bytes, keepOnDevice) => ort.InferenceSession.create(bytes, opts));
  * const { key, session } = await cache.acquire(bytes);
  * cache.release(key);
  * ```
@@ -23,20 +23,34 @@ export class SessionCache {
   /** Sessions created so far (cache misses), for tests and logs. */
   created = 0;
 
-  constructor(private readonly create: (bytes: Uint8Array) => Promise<ort.InferenceSession>) {}
+  constructor(
+    private readonly create: (
+      bytes: Uint8Array,
+      keepOnDevice: readonly string[],
+    ) => Promise<ort.InferenceSession>,
+  ) {}
 
   /** Number of live sessions. */
   get size(): number {
     return this.entries.size;
   }
 
-  /** The session for `bytes` (created on first use) and its key; `hit` says it was shared. */
-  async acquire(bytes: Uint8Array): Promise<{ key: string; session: ort.InferenceSession; hit: boolean }> {
-    const key = createHash("sha256").update(bytes).digest("hex");
+  /**
+   * The session for `bytes` whose outputs named in `keepOnDevice` (ONNX names) stay on the
+   * device (created on first use) and its key; `hit` says it was shared.
+   */
+  async acquire(
+    bytes: Uint8Array,
+    keepOnDevice: readonly string[] = [],
+  ): Promise<{ key: string; session: ort.InferenceSession; hit: boolean }> {
+    const kept = [...keepOnDevice].sort();
+    const hash = createHash("sha256").update(bytes);
+    for (const name of kept) hash.update(`\0${name}`);
+    const key = hash.digest("hex");
     let entry = this.entries.get(key);
     const hit = entry !== undefined;
     if (!entry) {
-      entry = { session: this.create(bytes), refs: 0 };
+      entry = { session: this.create(bytes, kept), refs: 0 };
       this.created++;
       this.entries.set(key, entry);
     }

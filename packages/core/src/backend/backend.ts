@@ -18,6 +18,52 @@ export interface CompileOptions {
   readonly constants?: Readonly<Record<string, HostTensor>>;
   /** Outputs to compute (default: every output of the graph). */
   readonly outputs?: readonly string[];
+  /**
+   * Outputs to leave on the backend's device (GPU memory) instead of copying them to the host:
+   * a backend with {@link Backend.keepsOnDevice} returns them from
+   * {@link Executable.runWithDevice} as {@link DeviceTensor}s, to feed to a later run. A
+   * backend without it ignores this option.
+   */
+  readonly keepOnDevice?: readonly string[];
+}
+
+/**
+ * A value an executable left on its backend's device ({@link CompileOptions.keepOnDevice}): fed
+ * to a later {@link Executable.runWithDevice} of the same backend without a host round trip,
+ * and copied to the host only when read.
+ *
+ * @example
+ * ```ts
+ * const out = await exe.runWithDevice!(feeds);
+ * const weight = out["w::new"] as DeviceTensor;
+ * const host = await weight.read(); // a HostTensor copy
+ * weight.dispose();
+ * ```
+ */
+export interface DeviceTensor {
+  readonly kind: "device";
+  readonly dtype: HostTensor["dtype"];
+  readonly shape: readonly number[];
+  /** Where the value lives, as the backend names it (`"gpu-buffer"`). */
+  readonly location: string;
+  /** Copies the value to the host. */
+  read(): Promise<HostTensor>;
+  /** Frees the device memory; the tensor cannot be fed or read afterwards. Idempotent. */
+  dispose(): void;
+  /** Whether {@link DeviceTensor.dispose} was called. */
+  readonly disposed: boolean;
+}
+
+/**
+ * Whether a feed or output is a {@link DeviceTensor} (not a {@link HostTensor}).
+ *
+ * @example
+ * ```ts
+ * const host = isDeviceTensor(value) ? await value.read() : value;
+ * ```
+ */
+export function isDeviceTensor(value: unknown): value is DeviceTensor {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "device";
 }
 
 /**
@@ -32,6 +78,15 @@ export interface CompileOptions {
  */
 export interface Executable {
   run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>>;
+  /**
+   * Present on executables of a backend with {@link Backend.keepsOnDevice}: like `run`, but
+   * feeds may be {@link DeviceTensor}s of this backend, and the outputs named in
+   * {@link CompileOptions.keepOnDevice} come back as {@link DeviceTensor}s (the caller owns
+   * them and disposes them); every other output is a {@link HostTensor}.
+   */
+  runWithDevice?(
+    feeds: Readonly<Record<string, HostTensor | DeviceTensor>>,
+  ): Promise<Record<string, HostTensor | DeviceTensor>>;
   /** Releases the backend resources held by this executable (sessions, resident tensors). */
   dispose(): void;
 }
@@ -50,6 +105,12 @@ export interface Backend {
   /** Short identifier, e.g. `"tfjs-wasm"`, `"onnx-cpu"`, `"reference"`. */
   readonly name: string;
   compile(graph: Graph, options?: CompileOptions): Promise<Executable>;
+  /**
+   * True when the backend runs on a device with its own memory and honours
+   * {@link CompileOptions.keepOnDevice} (its executables have `runWithDevice`): training then
+   * keeps parameters and optimizer state there between steps.
+   */
+  readonly keepsOnDevice?: boolean;
   /** Releases everything the backend holds. */
   dispose(): void;
 }

@@ -19,8 +19,13 @@
  * @packageDocumentation
  */
 
-export type { Backend, CompileOptions, Executable, Float64Tensor } from "../backend/index.js";
-export { checkHostTensor, createReferenceBackend, evaluateGraphFloat64 } from "../backend/index.js";
+export type { Backend, CompileOptions, DeviceTensor, Executable, Float64Tensor } from "../backend/index.js";
+export {
+  checkHostTensor,
+  createReferenceBackend,
+  evaluateGraphFloat64,
+  isDeviceTensor,
+} from "../backend/index.js";
 export type {
   LinearCrossEntropyOptions,
   Node,

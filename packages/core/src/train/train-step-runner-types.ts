@@ -54,6 +54,17 @@ export interface TrainStepRunnerOptions {
    * `evaluate` always returns every output.
    */
   readonly stepOutputs?: "all" | "loss";
+  /**
+   * Keep trainable parameters, optimizer state and gradient accumulators on the backend's
+   * device between steps when the backend has one ({@link Backend.keepsOnDevice}: the ONNX
+   * backend on the WebGPU provider), instead of copying them to the host and back every step
+   * (default true; ignored on host backends and with `optimizerOnHost`). Each parameter's
+   * `value` is then brought up to date only by {@link TrainStepRunner.syncToHost} (which the
+   * `Trainer` calls before every checkpoint and at the end of `fit`) and by `dispose`;
+   * {@link TrainStepRunner.getState} asks for a sync first. Assigning a parameter a new `value`
+   * still takes effect at the next step.
+   */
+  readonly deviceResident?: boolean;
 }
 
 /**

@@ -1,15 +1,17 @@
-import type { Executable } from "../backend/backend.js";
+import type { DeviceTensor, Executable } from "../backend/backend.js";
 import { mixSeeds } from "../data/random.js";
 import { TunekitError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import { hostTensor } from "../tensor/host-tensor.js";
+import { DeviceResidentValues } from "./device-resident-values.js";
+import { checkTrainStepState } from "./train-step-state-check.js";
+import { copyTensor, isDevice, scalarF32, signatureOf, specsOf } from "./train-step-feeds.js";
 import { HostStepUpdate } from "./host-step-update.js";
 import type { TrainStepResult, TrainStepRunnerOptions, TrainStepState } from "./train-step-runner-types.js";
 import type { InputSpec, TrainableParameterLike, TrainStep } from "./train-step.js";
 import { buildEvalStep, buildTrainStep } from "./train-step.js";
 import {
-  accumulatorInputName,
   GRAD_NORM_OUTPUT,
   LOSS_OUTPUT,
   LR_INPUT,
@@ -20,30 +22,6 @@ import {
 } from "./train-step-names.js";
 
 export type { TrainStepResult, TrainStepRunnerOptions, TrainStepState } from "./train-step-runner-types.js";
-
-const fmt = (s: readonly number[]): string => `[${s.join(", ")}]`;
-
-function specsOf(batch: Readonly<Record<string, HostTensor>>): Record<string, InputSpec> {
-  const specs: Record<string, InputSpec> = {};
-  for (const name of Object.keys(batch).sort()) {
-    const t = batch[name]!;
-    specs[name] = { dtype: t.dtype, shape: t.shape };
-  }
-  return specs;
-}
-
-function signatureOf(specs: Record<string, InputSpec>): string {
-  return Object.entries(specs)
-    .map(([n, s]) => `${n}:${s.dtype}${fmt(s.shape)}`)
-    .join(";");
-}
-
-const scalarF32 = (v: number): HostTensor => hostTensor("float32", [], [v]);
-const copyTensor = (t: HostTensor): HostTensor => ({
-  ...t,
-  shape: [...t.shape],
-  data: t.data.slice() as never,
-});
 
 interface CompiledTrainStep {
   readonly step: TrainStep;
@@ -88,6 +66,8 @@ export class TrainStepRunner {
   private busy = false;
   /** optimizerOnHost: the host half of the update (threads, sparse rows, clipping). */
   private readonly hostUpdate: HostStepUpdate | undefined;
+  /** Parameters, state and accumulators kept on the backend's device between steps. */
+  private readonly device: DeviceResidentValues | undefined;
 
   constructor(options: TrainStepRunnerOptions) {
     this.options = options;
@@ -124,6 +104,10 @@ export class TrainStepRunner {
           ...(options.clipNorm === undefined ? {} : { clipNorm: options.clipNorm }),
         })
       : undefined;
+    this.device =
+      options.deviceResident !== false && options.backend.keepsOnDevice === true && !options.optimizerOnHost
+        ? new DeviceResidentValues()
+        : undefined;
     const names = new Set<string>();
     for (const p of options.params) {
       if (names.has(p.name))
@@ -191,23 +175,34 @@ export class TrainStepRunner {
       }
       step.accumulatorNames.forEach((name, i) => {
         const param = byName.get(step.trainableNames[i]!)!;
-        feeds[name] = this.accumulators.get(name) ?? hostTensor("float32", param.value.shape);
+        const acc = this.accumulators.get(name);
+        // A DeviceTensor while accumulating on the device (runStep passes it through).
+        feeds[name] =
+          ((this.device ? this.device.feed(name, acc) : acc) as HostTensor | undefined) ??
+          hostTensor("float32", param.value.shape);
       });
-      const out = await exe.run(feeds);
+      const out = await this.runStep(exe, feeds, [...step.trainableNames, ...step.stateNames]);
       const outputs: Record<string, HostTensor> = {};
       for (const name of step.extraOutputNames) if (out[name] !== undefined) outputs[name] = out[name];
       const loss = out[LOSS_OUTPUT]!.data[0]!;
       if (!update) {
-        for (const name of step.accumulatorNames) this.accumulators.set(name, out[newValueName(name)]!);
+        for (const name of step.accumulatorNames)
+          this.keep(name, out[newValueName(name)]!, this.accumulators);
         this.micro++;
         return { loss, applied: false, outputs };
       }
       let hostNorm: number | undefined;
       if (onHost) hostNorm = await this.applyOnHost(step, byName, out, opts.lr);
       else {
-        for (const name of step.trainableNames) byName.get(name)!.value = out[newValueName(name)]!;
-        for (const name of step.stateNames) this.optimizerState.set(name, out[newValueName(name)]!);
+        for (const name of step.trainableNames) {
+          const p = byName.get(name)!;
+          const value = out[newValueName(name)]!;
+          if (isDevice(value)) this.device!.set(name, value, p.value);
+          else p.value = value;
+        }
+        for (const name of step.stateNames) this.keep(name, out[newValueName(name)]!, this.optimizerState);
       }
+      this.device?.drop((n) => step.accumulatorNames.includes(n));
       this.accumulators.clear();
       this.micro = 0;
       this.updates++;
@@ -240,11 +235,35 @@ export class TrainStepRunner {
     const feeds: Record<string, HostTensor> = { ...batch };
     const byName = new Map(this.trainable.map((p) => [p.name, p]));
     for (const name of trainableNames) feeds[name] = byName.get(name)!.value;
-    return exe.run(feeds);
+    return this.runStep(exe, feeds, trainableNames);
+  }
+
+  /**
+   * Copies the parameters, optimizer state and accumulators that training left on the
+   * backend's device (see {@link TrainStepRunnerOptions.deviceResident}) into their host
+   * values: each parameter's `value` and the state {@link TrainStepRunner.getState} returns.
+   * Nothing to do on a host backend. The `Trainer` calls it before checkpoints and at the end
+   * of `fit`; {@link TrainStepRunner.dispose} calls it too.
+   */
+  async syncToHost(): Promise<void> {
+    if (!this.device?.hasUnsynced) return;
+    const byName = new Map(this.trainable.map((p) => [p.name, p]));
+    await this.device.sync((name, host) => {
+      const param = byName.get(name);
+      if (param !== undefined) param.value = host;
+      else if (this.optimizerState.has(name)) this.optimizerState.set(name, host);
+      else this.accumulators.set(name, host);
+    });
   }
 
   /** Optimizer state, step counters and accumulators, for checkpoints (do not mutate the tensors). */
   getState(): TrainStepState {
+    if (this.device?.hasUnsynced) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `TrainStepRunner.getState: the optimizer state on the ${this.options.backend.name} device is newer than its host copy; await runner.syncToHost() first`,
+      );
+    }
     return {
       step: this.updates,
       microStep: this.micro,
@@ -259,60 +278,28 @@ export class TrainStepRunner {
 
   /** Restores a state from {@link getState} (names and shapes must match this runner's). */
   setState(state: TrainStepState): void {
-    const step = state.step;
-    if (!Number.isInteger(step) || step < 0 || !Number.isInteger(state.microStep) || state.microStep < 0) {
-      throw new TunekitError(
-        "CHECKPOINT_MISMATCH",
-        `TrainStepRunner.setState: step and microStep must be non-negative integers, got ${step} and ${state.microStep}`,
-      );
-    }
-    if (state.microStep >= this.accumulation) {
-      throw new TunekitError(
-        "CHECKPOINT_MISMATCH",
-        `TrainStepRunner.setState: microStep ${state.microStep} must be below gradientAccumulation ${this.accumulation}`,
-      );
-    }
-    const expected = [...this.optimizerState.keys()].sort();
-    const got = Object.keys(state.optimizer).sort();
-    if (expected.join("\n") !== got.join("\n")) {
-      const missing = expected.filter((n) => !(n in state.optimizer));
-      const extra = got.filter((n) => !this.optimizerState.has(n));
-      throw new TunekitError(
-        "CHECKPOINT_MISMATCH",
-        `TrainStepRunner.setState: optimizer state names differ; missing: ${missing.join(", ") || "(none)"}; unexpected: ${extra.join(", ") || "(none)"}`,
-      );
-    }
-    const shapes = new Map(this.trainable.map((p) => [p.name, p.value.shape]));
-    const checkShape = (name: string, t: HostTensor, param: string): void => {
-      const want = shapes.get(param);
-      if (!want || t.dtype !== "float32" || fmt(t.shape) !== fmt(want)) {
-        throw new TunekitError(
-          "CHECKPOINT_MISMATCH",
-          `TrainStepRunner.setState: "${name}" is ${t.dtype}${fmt(t.shape)}, expected float32${fmt(want ?? [])}`,
-        );
-      }
-    };
-    for (const name of got) checkShape(name, state.optimizer[name]!, name.slice(0, name.lastIndexOf("::")));
-    for (const [name, t] of Object.entries(state.accumulators)) {
-      const param = name.slice(0, name.lastIndexOf("::"));
-      if (accumulatorInputName(param) !== name || !shapes.has(param)) {
-        throw new TunekitError(
-          "CHECKPOINT_MISMATCH",
-          `TrainStepRunner.setState: unknown accumulator "${name}"`,
-        );
-      }
-      checkShape(name, t, param);
-    }
+    checkTrainStepState(state, {
+      accumulation: this.accumulation,
+      stateNames: [...this.optimizerState.keys()],
+      shapes: new Map(this.trainable.map((p) => [p.name, p.value.shape])),
+    });
     this.optimizerState = new Map(
       Object.entries(state.optimizer).map(([n, t]) => [n, this.options.optimizerOnHost ? copyTensor(t) : t]),
     );
     this.accumulators = new Map(Object.entries(state.accumulators));
-    this.updates = step;
+    const trainable = new Set(this.trainable.map((p) => p.name));
+    this.device?.drop((n) => !trainable.has(n));
+    this.updates = state.step;
     this.micro = state.microStep;
   }
 
-  /** Releases every compiled executable. */
+  /**
+   * Copies what training left on the device to the host ({@link TrainStepRunner.syncToHost}),
+   * then releases every compiled executable and device value.
+   */
   async dispose(): Promise<void> {
+    await this.syncToHost();
+    this.device?.dispose();
     const all = [...this.trainCache.values(), ...this.evalCache.values()].map(async (c) => (await c).exe);
     this.trainCache.clear();
     this.evalCache.clear();
@@ -359,6 +346,34 @@ export class TrainStepRunner {
     return gradNorm;
   }
 
+  /**
+   * Runs `exe`; with device-resident training, feeds the device values of `residentNames`
+   * and leaves the outputs compiled with `keepOnDevice` on the device (as DeviceTensors).
+   */
+  private async runStep(
+    exe: Executable,
+    feeds: Record<string, HostTensor>,
+    residentNames: readonly string[],
+  ): Promise<Record<string, HostTensor>> {
+    if (this.device === undefined) return exe.run(feeds);
+    if (exe.runWithDevice === undefined) {
+      throw new TunekitError(
+        "BACKEND_EXECUTION",
+        `TrainStepRunner: backend ${this.options.backend.name} says it keeps values on its device but its executable has no runWithDevice`,
+      );
+    }
+    const fed: Record<string, HostTensor | DeviceTensor> = { ...feeds };
+    for (const name of residentNames) fed[name] = this.device.feed(name, feeds[name]!);
+    // Outputs compiled with keepOnDevice are DeviceTensors; callers tell them apart with isDevice.
+    return (await exe.runWithDevice(fed)) as Record<string, HostTensor>;
+  }
+
+  /** Stores a new state or accumulator value: on the device when it is a DeviceTensor. */
+  private keep(name: string, value: HostTensor, hostMap: Map<string, HostTensor>): void {
+    if (isDevice(value)) this.device!.set(name, value, hostMap.get(name));
+    else hostMap.set(name, value);
+  }
+
   /** The parameter's value as this runner's own copy (made once, and again if replaced from outside). */
   private ownValue(p: TrainableParameterLike): HostTensor {
     if (this.privateValues.get(p.name) !== p.value) {
@@ -399,8 +414,10 @@ export class TrainStepRunner {
       ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
     });
     const extras = new Set(o.stepOutputs === "loss" ? step.extraOutputNames : []);
+    const fedBack = phase === "update" ? [...step.trainableNames, ...step.stateNames] : step.accumulatorNames;
     const exe = await o.backend.compile(step.graph, {
       constants: this.constants(step.graph, step.frozenNames),
+      ...(this.device ? { keepOnDevice: fedBack.map(newValueName) } : {}),
       ...(extras.size > 0 ? { outputs: [...step.graph.outputs.keys()].filter((n) => !extras.has(n)) } : {}),
     });
     return { step, exe };

@@ -66,6 +66,7 @@ export class FitCheckpoints {
     const key = `${runner.stepCount}:${pos.epoch}:${pos.batchInEpoch}:${this.bestCheckpoint}`;
     if (key === this.#lastSavedKey) return false; // nothing changed since the last save
     const path = join(dir, name);
+    await runner.syncToHost(); // parameters and optimizer state kept on a device come home first
     const rs = runner.getState();
     await saveTrainingCheckpoint(path, {
       model: this.#ctx.model,

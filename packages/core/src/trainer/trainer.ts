@@ -346,6 +346,7 @@ export class Trainer {
       }
       if (pos.batchInEpoch >= usable) await endEpoch();
     }
+    await runner.syncToHost(); // the model's parameter values are current when fit returns
     await save(false);
     const bestPath =
       ckptDir === undefined || ckpts.bestCheckpoint === null
