@@ -148,6 +148,9 @@ function child(script: string, arg: unknown): Record<string, unknown>[] {
   return lines;
 }
 
+/** Whether the ONNX backend's first provider (`TUNEKIT_ONNX_PROVIDERS`) keeps parameters on its device. */
+const firstProviderKeepsOnDevice = (): boolean =>
+  (process.env.TUNEKIT_ONNX_PROVIDERS ?? "").split(",")[0]?.trim() === "webgpu";
 const print = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -161,7 +164,8 @@ if (flags.has("causal-lm")) {
     probePeak: !flags.has("no-peak"),
     // As PyTorch's AdamW (the peer), in place: the causal-LM cases update on the host unless
     // --optimizer-in-graph asks for the one-graph update.
-    optimizerOnHost: !flags.has("optimizer-in-graph"),
+    // On a provider that keeps parameters on its device (WebGPU), the in-graph update keeps them there.
+    optimizerOnHost: !flags.has("optimizer-in-graph") && !firstProviderKeepsOnDevice(),
     hostThreads: Number(flags.get("host-threads") ?? 1),
     profile: flags.has("profile"),
     lossFromLogits: flags.has("loss-from-logits"),

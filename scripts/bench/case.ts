@@ -108,6 +108,7 @@ async function main(): Promise<void> {
   });
   const batch = benchBatch(spec.sizes);
   const timing = await timeTrainSteps(runner, batch, spec);
+  const deviceResident = runner.deviceResident;
   const ops = topOps ? await topOps() : undefined;
   await runner.dispose();
   backend.dispose();
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       ...line,
       trainable_params: params.filter((p) => p.trainable).reduce((n, p) => n + tk.sizeOf(p.value.shape), 0),
+      ...(deviceResident ? { device_resident: true } : {}),
       ...timingFields(timing, stepFlops(spec.sizes, spec.mode), spec.sizes.batch * spec.sizes.seq),
       ...(ops === undefined ? {} : { top_ops: ops }),
     }),

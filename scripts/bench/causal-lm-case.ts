@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     labels: tk.hostTensor("int32", [s.batch, s.seq], ids),
   };
   const timing = await timeTrainSteps(runner, batch, spec);
+  const deviceResident = runner.deviceResident;
   const profile = spec.profile ? await profileFields(backend, 1 + spec.warmup) : {};
   await runner.dispose();
   backend.dispose();
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
       ...(spec.optimizerOnHost ? { optimizer: "host", host_threads: spec.hostThreads ?? 1 } : {}),
       loss: spec.lossFromLogits ? "from [B, S, V] logits" : "linearCrossEntropy",
       ...(spec.noArena ? { arena: "off" } : {}),
+      ...(deviceResident ? { device_resident: true } : {}),
       layers: s.layers < s.fullLayers ? `${s.layers} of ${s.fullLayers}` : s.layers,
       H: s.hidden,
       V: s.vocab,

@@ -21,6 +21,7 @@ export {
 export { vjpConformanceCases } from "./conformance-vjp-cases.js";
 export type { BackendConformanceOptions } from "./conformance.js";
 export { describeBackendConformance } from "./conformance.js";
+export { describeDeviceResidency } from "./describe-device-residency.js";
 export { describeGenerationParity, readGenerationFixture } from "./describe-generation.js";
 export { describeMultiTaskTraining } from "./describe-multi-task.js";
 export { describeTrainerResume } from "./describe-trainer-resume.js";

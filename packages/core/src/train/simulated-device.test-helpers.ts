@@ -68,7 +68,7 @@ export function withSimulatedDevice(inner: Backend): { backend: Backend; stats: 
       const keep = new Set(keepOnDevice ?? []);
       const exe = await inner.compile(graph, rest);
       return {
-        run: (feeds) => {
+        run: async (feeds) => {
           for (const [n, v] of Object.entries(feeds)) {
             if (isDeviceTensor(v))
               throw new TunekitError("INVALID_ARGUMENT", `run(): "${n}" is a device tensor`);

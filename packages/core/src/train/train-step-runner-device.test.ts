@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createReferenceBackend } from "../backend/reference-backend.js";
 import { loadTrainingCheckpoint } from "../checkpoint/training-checkpoint.js";
 import { adamw } from "../optim/adamw.js";
+import { describeDeviceResidency } from "../testing/describe-device-residency.js";
 import { toyData, toyModel } from "../testing/trainer-fixtures.js";
 import { Trainer } from "../trainer/trainer.js";
 import { withSimulatedDevice } from "./simulated-device.test-helpers.js";
@@ -25,6 +26,8 @@ function runner(backend: ReturnType<typeof createReferenceBackend>, seed = 1) {
   });
   return { mlp, runner: r };
 }
+
+describeDeviceResidency("a simulated device", () => withSimulatedDevice(createReferenceBackend()).backend);
 
 describe("TrainStepRunner with values kept on the device", () => {
   it("trains exactly as on the host, reads nothing back until syncToHost, and holds one device value per parameter and state slot", async () => {

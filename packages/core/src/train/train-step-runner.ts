@@ -123,6 +123,14 @@ export class TrainStepRunner {
     }
   }
 
+  /**
+   * True when parameters and optimizer state live on the backend's device between steps
+   * ({@link TrainStepRunnerOptions.deviceResident} on a backend with `keepsOnDevice`).
+   */
+  get deviceResident(): boolean {
+    return this.device !== undefined;
+  }
+
   /** Optimizer updates applied so far (the `step` fed to the next update is this + 1). */
   get stepCount(): number {
     return this.updates;
