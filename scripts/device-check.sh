@@ -4,7 +4,9 @@
 # with the execution providers asked for, the providers in use and the device.
 #
 #   scripts/device-check.sh                # cuda when nvidia-smi sees a GPU, else cpu
-#   TUNEKIT_ONNX_PROVIDERS=webgpu scripts/device-check.sh
+#   TUNEKIT_ONNX_PROVIDERS=webgpu scripts/device-check.sh   # needs a Vulkan loader (libvulkan1) and driver:
+#                                                          # the GPU's (NVIDIA: VK_DRIVER_FILES=<its ICD json>)
+#                                                          # or Mesa's lavapipe (scripts/install-lavapipe.sh)
 #   DEVICE_CHECK_BENCH="--modes=full,lora --steps=5" scripts/device-check.sh
 #   DEVICE_CHECK_SKIP=bench scripts/device-check.sh   # parity only (or =parity: bench only)
 #
@@ -31,6 +33,8 @@ fi
 export DEVICE
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# Vulkan's window-system code complains on stderr when this is unset (headless machines).
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$work}"
 status=0
 
 # The providers the backend really uses here (after any fallback), once.
@@ -57,7 +61,10 @@ tag() {
 }
 
 if [ "${DEVICE_CHECK_SKIP:-}" != "parity" ]; then
+  # device-resident.test.ts: parameters and optimizer state kept on the device (WebGPU); where WebGPU cannot
+  # start it checks the CPU fallback instead.
   npx vitest run packages/backend-onnx/src/parity.parity.test.ts packages/backend-onnx/src/parity-shapes.parity.test.ts \
+    packages/backend-onnx/src/device-resident.test.ts \
     --reporter=json --outputFile="$work/parity.json" >"$work/parity.log" 2>&1 || status=1
   if [ -s "$work/parity.json" ]; then
     node -e '
