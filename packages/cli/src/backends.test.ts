@@ -46,4 +46,12 @@ describe("backends", () => {
     expect(Math.abs(onnx.evaluation.loss - tfjs.evaluation.loss)).toBeLessThan(1e-4);
     expect(tfjs.evaluation.metrics.accuracy).toBe(onnx.evaluation.metrics.accuracy);
   });
+
+  it('backend.providers ["webgpu"] (parameters kept on the device; the CPU where WebGPU cannot start) agrees with the CPU within 1e-4', async () => {
+    const cpu = await trainOn('{"name":"onnx","providers":["cpu"]}');
+    const webgpu = await trainOn('{"name":"onnx","providers":["webgpu"]}');
+    expect(Math.abs(webgpu.trainLoss - cpu.trainLoss)).toBeLessThan(1e-4);
+    expect(Math.abs(webgpu.evaluation.loss - cpu.evaluation.loss)).toBeLessThan(1e-4);
+    expect(webgpu.evaluation.metrics.accuracy).toBe(cpu.evaluation.metrics.accuracy);
+  });
 });

@@ -42,6 +42,13 @@ describe("parseTrainConfig", () => {
     });
     expect(c.output).toBe("/srv/runs/x");
     expect(c.backend).toEqual({ name: "onnx" });
+    expect(
+      parseTrainConfig({ ...minimal, backend: { name: "onnx", providers: ["webgpu", "cpu"] } }, where)
+        .backend,
+    ).toEqual({
+      name: "onnx",
+      providers: ["webgpu", "cpu"],
+    });
     expect(c.strategy).toEqual({ method: "full", options: {} });
     expect(c.training).toMatchObject({
       lr: 5e-5,
@@ -107,6 +114,15 @@ describe("parseTrainConfig", () => {
     );
     expect(errorOf({ ...minimal, backend: { name: "onnx", engine: "wasm" } }).message).toContain(
       'backend.engine is "wasm"; expected nothing unless backend.name is "tfjs"',
+    );
+    expect(errorOf({ ...minimal, backend: { name: "tfjs", providers: ["webgpu"] } }).message).toContain(
+      'backend.providers is ["webgpu"]; expected nothing unless backend.name is "onnx"',
+    );
+    expect(errorOf({ ...minimal, backend: { name: "onnx", providers: [] } }).message).toContain(
+      'backend.providers is []; expected a non-empty list of "webgpu", "cuda", "cpu"',
+    );
+    expect(errorOf({ ...minimal, backend: { name: "onnx", providers: ["metal"] } }).message).toContain(
+      'backend.providers[0] is "metal"; expected one of "cpu", "cuda", "webgpu"',
     );
     expect(
       errorOf({ ...minimal, training: { epochs: 1, warmupSteps: 10, warmupRatio: 0.1 } }).message,

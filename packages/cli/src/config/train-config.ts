@@ -98,6 +98,12 @@ export interface BackendSpec {
   readonly name: "onnx" | "tfjs";
   readonly engine?: "auto" | "wasm" | "cpu" | "tensorflow";
   readonly threads?: number;
+  /**
+   * onnx: execution providers in priority order (`["webgpu"]`, `["cuda", "cpu"]`); one that
+   * cannot start falls back to the CPU with a message. On `webgpu`, parameters and optimizer
+   * state stay in device memory between steps.
+   */
+  readonly providers?: readonly ("cpu" | "cuda" | "webgpu")[];
 }
 
 /**
@@ -328,7 +334,7 @@ function parseBackend(v: ConfigValidator, raw: unknown): BackendSpec {
   if (raw === undefined) return { name: "onnx" };
   if (typeof raw === "string") return { name: v.oneOf("backend", raw, ["onnx", "tfjs"]) };
   const b = v.object("backend", raw);
-  v.knownKeys("backend", b, ["name", "engine", "threads"]);
+  v.knownKeys("backend", b, ["name", "engine", "threads", "providers"]);
   const name = v.oneOf("backend.name", b.name, ["onnx", "tfjs"]);
   const engine = v.oneOf("backend.engine", b.engine, ["auto", "wasm", "cpu", "tensorflow"], true);
   if (engine !== undefined && name !== "tfjs")
@@ -336,7 +342,24 @@ function parseBackend(v: ConfigValidator, raw: unknown): BackendSpec {
   const threads = v.positiveInt("backend.threads", b.threads, true, 4);
   if (threads !== undefined && name !== "onnx")
     v.fail("backend.threads", threads, 'nothing unless backend.name is "onnx"');
-  return { name, ...(engine === undefined ? {} : { engine }), ...(threads === undefined ? {} : { threads }) };
+  let providers: ("cpu" | "cuda" | "webgpu")[] | undefined;
+  if (b.providers !== undefined) {
+    if (name !== "onnx") v.fail("backend.providers", b.providers, 'nothing unless backend.name is "onnx"');
+    if (!Array.isArray(b.providers) || b.providers.length === 0) {
+      v.fail(
+        "backend.providers",
+        b.providers,
+        'a non-empty list of "webgpu", "cuda", "cpu", e.g. ["webgpu"]',
+      );
+    }
+    providers = b.providers.map((p, i) => v.oneOf(`backend.providers[${i}]`, p, ["cpu", "cuda", "webgpu"]));
+  }
+  return {
+    name,
+    ...(engine === undefined ? {} : { engine }),
+    ...(threads === undefined ? {} : { threads }),
+    ...(providers === undefined ? {} : { providers }),
+  };
 }
 
 export type { TrainingSpec } from "./training-config.js";

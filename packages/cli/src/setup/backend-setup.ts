@@ -16,7 +16,10 @@ export async function createBackend(spec: BackendSpec, log: (line: string) => vo
   if (spec.name === "tfjs") {
     return createTfjsBackend({ engine: spec.engine ?? "auto", log });
   }
-  return createOnnxBackend(spec.threads === undefined ? {} : { intraOpNumThreads: spec.threads });
+  return createOnnxBackend({
+    ...(spec.threads === undefined ? {} : { intraOpNumThreads: spec.threads }),
+    ...(spec.providers === undefined ? {} : { executionProviders: spec.providers }),
+  });
 }
 
 /**
@@ -28,5 +31,6 @@ export async function createBackend(spec: BackendSpec, log: (line: string) => vo
  * ```
  */
 export function describeBackend(spec: BackendSpec): string {
-  return spec.name === "tfjs" ? `tfjs (${spec.engine ?? "auto"})` : "onnx";
+  if (spec.name === "tfjs") return `tfjs (${spec.engine ?? "auto"})`;
+  return spec.providers === undefined ? "onnx" : `onnx (${spec.providers.join(", ")})`;
 }
