@@ -12,6 +12,7 @@
  *   --layers=4 --hidden=256 --heads=4 --intermediate=1024 --vocab=30522 --batch=16 --seq=128
  *   --threads=2   --repeat=1 (runs of each case; with more, a median line follows)
  *   --profile (onnx: top op types from onnxruntime's profiler)   --peer-steps=5
+ *   --tfjs-keep-on-device (tfjs: keepOnDevice, parameters and AdamW state stay tf.Tensors between steps)
  *   --no-peer   --no-fwd   --no-arena (onnx: onnxruntime's CPU arena off; with the environment variable
  *   MALLOC_MMAP_THRESHOLD_=1048576 this trades about 200 MB of peak RSS for slower steps, see the
  *   backend-onnx README)
@@ -64,6 +65,7 @@ const known = new Set([
   "modes",
   "steps",
   "tfjs-steps",
+  "tfjs-keep-on-device",
   "warmup",
   "layers",
   "hidden",
@@ -205,6 +207,7 @@ for (const backend of backends) {
       optimizerOnHost: flags.has("optimizer-on-host"),
       hostThreads: Number(flags.get("host-threads") ?? 1),
       profile: flags.has("profile") && backend === "onnx",
+      tfjsKeepOnDevice: flags.has("tfjs-keep-on-device") && backend !== "onnx",
     };
     const runs: Record<string, unknown>[] = [];
     for (let r = 0; r < repeat; r++) {

@@ -36,6 +36,8 @@ export interface CaseSpec {
   readonly optimizerOnHost?: boolean;
   /** With optimizerOnHost: threads of the host update (TrainStepRunner's `hostThreads`). */
   readonly hostThreads?: number;
+  /** tfjs only: `keepOnDevice` (parameters and AdamW state stay tf.Tensors between steps). */
+  readonly tfjsKeepOnDevice?: boolean;
 }
 
 async function makeBackend(
@@ -69,6 +71,7 @@ async function makeBackend(
     backend: await tfjs.createTfjsBackend({
       engine: spec.backend === "tfjs-cpu" ? "cpu" : "wasm",
       log: () => {},
+      ...(spec.tfjsKeepOnDevice ? { keepOnDevice: true } : {}),
     }),
   };
 }

@@ -2,11 +2,14 @@ import { type HostTensor, TunekitError } from "@tunekit/core";
 import {
   checkHostTensor,
   type CompileOptions,
+  type DeviceTensor,
   type Executable,
   type Graph,
+  isDeviceTensor,
   type Node,
   type OpName,
 } from "@tunekit/core/ir";
+import { TfjsDeviceTensor } from "./device-tensor.js";
 import { type ActiveEngine, ensureActive, type TfTensor } from "./engine.js";
 import { downloadTensor, uploadHostTensor } from "./host-transfer.js";
 import type { Kernel } from "./kernel.js";
@@ -52,7 +55,12 @@ export class TfjsExecutable implements Executable {
   private readonly required = new Set<string>();
   private readonly bound = new Set<string>();
   private readonly outputs: ReadonlyArray<readonly [string, number]>;
+  /** Outputs `runWithDevice` leaves in the engine's memory. */
+  private readonly keep: ReadonlySet<string>;
   private disposed = false;
+  readonly runWithDevice?: (
+    feeds: Readonly<Record<string, HostTensor | DeviceTensor>>,
+  ) => Promise<Record<string, HostTensor | DeviceTensor>>;
 
   constructor(
     private readonly active: ActiveEngine,
@@ -60,8 +68,12 @@ export class TfjsExecutable implements Executable {
     readonly graph: Graph,
     options: CompileOptions,
     private readonly onDispose: (exe: TfjsExecutable) => void,
+    /** Set when the backend keeps values on its device: device tensors of this owner are fed as they are. */
+    private readonly owner?: object,
   ) {
     this.outputs = this.resolveOutputs(options.outputs);
+    this.keep = new Set(owner === undefined ? [] : (options.keepOnDevice ?? []));
+    if (owner !== undefined) this.runWithDevice = (feeds) => this.execute(feeds, true);
     const order = graph.liveNodes(this.outputs.map(([, id]) => id));
     const live = new Set(order);
     const leafNames = new Map<string, number>([...graph.inputs, ...graph.params]);
@@ -145,7 +157,7 @@ export class TfjsExecutable implements Executable {
     });
   }
 
-  private checkFeeds(feeds: Readonly<Record<string, HostTensor>>): void {
+  private checkFeeds(feeds: Readonly<Record<string, HostTensor | DeviceTensor>>, withDevice: boolean): void {
     for (const [name, value] of Object.entries(feeds)) {
       const node = this.feedable.get(name);
       if (node === undefined) {
@@ -157,7 +169,8 @@ export class TfjsExecutable implements Executable {
           `${why}; feedable inputs and parameters: ${[...this.feedable.keys()].join(", ") || "(none)"}`,
         );
       }
-      checkHostTensor("feed", name, value, node);
+      if (isDeviceTensor(value)) this.checkDeviceFeed(name, value, node, withDevice);
+      else checkHostTensor("feed", name, value, node);
     }
     const missing = [...this.required].filter((n) => feeds[n] === undefined);
     if (missing.length > 0) {
@@ -169,14 +182,42 @@ export class TfjsExecutable implements Executable {
     }
   }
 
+  private checkDeviceFeed(name: string, value: DeviceTensor, node: Node, withDevice: boolean): void {
+    if (!withDevice || !(value instanceof TfjsDeviceTensor) || value.owner !== this.owner) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `${this.backendName}: feed "${name}" is a device tensor ${withDevice ? "of another backend" : "fed to run() (use runWithDevice)"}; read() it to the host first`,
+      );
+    }
+    if (value.disposed) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `feed "${name}": the device tensor was disposed; feed a live one or a HostTensor`,
+      );
+    }
+    if (value.dtype !== node.dtype || !sameShape(value.shape, node.shape)) {
+      throw new TunekitError(
+        value.dtype !== node.dtype ? "DTYPE_MISMATCH" : "SHAPE_MISMATCH",
+        `feed "${name}": expected ${sig(node)}, received a device tensor ${sig(value)}`,
+      );
+    }
+  }
+
   async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    return (await this.execute(feeds, false)) as Record<string, HostTensor>;
+  }
+
+  private async execute(
+    feeds: Readonly<Record<string, HostTensor | DeviceTensor>>,
+    withDevice: boolean,
+  ): Promise<Record<string, HostTensor | DeviceTensor>> {
     if (this.disposed) {
       throw new TunekitError(
         "INVALID_ARGUMENT",
         `${this.backendName}: run() called on a disposed executable`,
       );
     }
-    this.checkFeeds(feeds);
+    this.checkFeeds(feeds, withDevice);
     await ensureActive(this.active);
     const { tf, engine } = this.active;
     const values = new Map<number, TfTensor>();
@@ -185,7 +226,14 @@ export class TfjsExecutable implements Executable {
       for (const step of this.steps) {
         const { node } = step;
         if (step.feedName !== undefined) {
-          values.set(node.id, uploadHostTensor(tf, engine, feeds[step.feedName]!, false));
+          const fed = feeds[step.feedName]!;
+          // A device tensor is fed as a clone (shared data): the run frees the clone, not the caller's tensor.
+          values.set(
+            node.id,
+            fed instanceof TfjsDeviceTensor
+              ? tf.clone(fed.tensor)
+              : uploadHostTensor(tf, engine, fed as HostTensor, false),
+          );
         } else if (step.kernel !== undefined) {
           const ins = node.inputs.map(get);
           let out: TfTensor;
@@ -211,9 +259,13 @@ export class TfjsExecutable implements Executable {
           values.delete(id);
         }
       }
-      const result: Record<string, HostTensor> = {};
+      const result: Record<string, HostTensor | DeviceTensor> = {};
       for (const [name, id] of this.outputs) {
-        result[name] = await downloadTensor(get(id), this.graph.nodes[id]!.dtype, engine);
+        const dtype = this.graph.nodes[id]!.dtype;
+        result[name] =
+          withDevice && this.keep.has(name)
+            ? new TfjsDeviceTensor(tf.clone(get(id)), dtype, this.owner!, this.active)
+            : await downloadTensor(get(id), dtype, engine);
       }
       return result;
     } finally {

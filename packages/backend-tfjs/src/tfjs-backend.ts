@@ -20,6 +20,15 @@ export interface TfjsBackendOptions {
   readonly engine?: TfjsEngine | "auto";
   /** Receives one line saying which engine was picked and why (default: `console.info`, once per message). */
   readonly log?: (message: string) => void;
+  /**
+   * Keep values in the engine's memory between runs (default false): the backend then has
+   * `keepsOnDevice`, so `TrainStepRunner` and the `Trainer` keep parameters and optimizer state
+   * there as `tf.Tensor`s between steps instead of downloading and uploading them every step
+   * (on `@tensorflow/tfjs-node-gpu` that keeps them on the GPU). Parameter values on the host
+   * are then brought up to date by `runner.syncToHost()` (the `Trainer` does it before
+   * checkpoints and at the end of `fit`).
+   */
+  readonly keepOnDevice?: boolean;
 }
 
 /**
@@ -45,12 +54,17 @@ function logOnce(message: string): void {
 class TfjsBackendImpl implements TfjsBackend {
   readonly name: string;
   readonly engine: TfjsEngine;
+  readonly keepsOnDevice: boolean;
   private readonly live = new Set<TfjsExecutable>();
   private disposed = false;
 
-  constructor(private readonly active: ActiveEngine) {
+  constructor(
+    private readonly active: ActiveEngine,
+    keepOnDevice: boolean,
+  ) {
     this.engine = active.engine;
     this.name = `tfjs-${active.engine}`;
+    this.keepsOnDevice = keepOnDevice;
   }
 
   async compile(graph: Graph, options: CompileOptions = {}): Promise<Executable> {
@@ -58,7 +72,14 @@ class TfjsBackendImpl implements TfjsBackend {
       throw new TunekitError("INVALID_ARGUMENT", `${this.name}: compile() called on a disposed backend`);
     }
     await ensureActive(this.active);
-    const exe = new TfjsExecutable(this.active, this.name, graph, options, (e) => this.live.delete(e));
+    const exe = new TfjsExecutable(
+      this.active,
+      this.name,
+      graph,
+      options,
+      (e) => this.live.delete(e),
+      this.keepsOnDevice ? this : undefined,
+    );
     this.live.add(exe);
     return exe;
   }
@@ -97,5 +118,5 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
   }
   const active = await initEngine(requested);
   (options.log ?? logOnce)(`tunekit: TensorFlow.js engine "${active.engine}" (${active.reason})`);
-  return new TfjsBackendImpl(active);
+  return new TfjsBackendImpl(active, options.keepOnDevice === true);
 }
