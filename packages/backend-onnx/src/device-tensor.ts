@@ -1,9 +1,7 @@
-import { type DType, type HostTensor, TunekitError } from "@tunekit/core";
-import type { DeviceTensor } from "@tunekit/core/ir";
+import type { DType, HostTensor } from "@tunekit/core";
+import { DeviceTensorBase } from "@tunekit/core/ir";
 import type * as ort from "onnxruntime-node";
 import { OnnxGraphBuilder } from "./onnx-builder.js";
-
-const fmt = (s: readonly number[]): string => `[${s.join(", ")}]`;
 
 /**
  * Copies a device tensor to the host. onnxruntime-node 1.30's own `getData()` on a
@@ -28,10 +26,7 @@ export type DeviceReader = (
  * w.dispose();
  * ```
  */
-export class OnnxDeviceTensor implements DeviceTensor {
-  readonly kind = "device" as const;
-  private released = false;
-
+export class OnnxDeviceTensor extends DeviceTensorBase {
   constructor(
     /** The onnxruntime tensor (`location` `"gpu-buffer"`). */
     readonly ortTensor: ort.Tensor,
@@ -40,29 +35,19 @@ export class OnnxDeviceTensor implements DeviceTensor {
     /** The backend this tensor belongs to (it can be fed only to that backend's executables). */
     readonly owner: object,
     private readonly reader: DeviceReader,
-  ) {}
+  ) {
+    super();
+  }
 
   get location(): string {
     return this.ortTensor.location;
   }
 
-  get disposed(): boolean {
-    return this.released;
-  }
-
-  async read(): Promise<HostTensor> {
-    if (this.released) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        `read() of a disposed device tensor (${this.dtype}${fmt(this.shape)})`,
-      );
-    }
+  protected download(): Promise<HostTensor> {
     return this.reader(this.ortTensor, this.dtype, this.shape);
   }
 
-  dispose(): void {
-    if (this.released) return;
-    this.released = true;
+  protected free(): void {
     this.ortTensor.dispose();
   }
 }

@@ -2,7 +2,7 @@ import * as tk from "@tunekit/core/ir";
 import * as trainer from "@tunekit/core/trainer";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "./backend.js";
-import { batch, model } from "./toy-classifier.test-helpers.js";
+import { toyClassifier as model, toyClassifierBatch as batch } from "@tunekit/core/testing";
 
 describe("TrainStepRunner on the ONNX backend", () => {
   it("20 AdamW steps with clipping: losses match the float64 reference (1e-4 relative), one session", async () => {

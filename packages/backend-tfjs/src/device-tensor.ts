@@ -1,9 +1,7 @@
-import { type DType, type HostTensor, TunekitError } from "@tunekit/core";
-import type { DeviceTensor } from "@tunekit/core/ir";
+import type { DType, HostTensor } from "@tunekit/core";
+import { DeviceTensorBase } from "@tunekit/core/ir";
 import { type ActiveEngine, ensureActive, type TfTensor } from "./engine.js";
 import { downloadTensor } from "./host-transfer.js";
-
-const fmt = (s: readonly number[]): string => `[${s.join(", ")}]`;
 
 /**
  * A value a TF.js executable left in its engine's memory (`keepOnDevice`): a `tf.Tensor`
@@ -18,10 +16,7 @@ const fmt = (s: readonly number[]): string => `[${s.join(", ")}]`;
  * w.dispose();
  * ```
  */
-export class TfjsDeviceTensor implements DeviceTensor {
-  readonly kind = "device" as const;
-  private released = false;
-
+export class TfjsDeviceTensor extends DeviceTensorBase {
   constructor(
     /** The TF.js tensor (owned: disposed by {@link TfjsDeviceTensor.dispose}). */
     readonly tensor: TfTensor,
@@ -29,7 +24,9 @@ export class TfjsDeviceTensor implements DeviceTensor {
     /** The backend this tensor belongs to (it can be fed only to that backend's executables). */
     readonly owner: object,
     private readonly active: ActiveEngine,
-  ) {}
+  ) {
+    super();
+  }
 
   get shape(): readonly number[] {
     return this.tensor.shape;
@@ -39,24 +36,12 @@ export class TfjsDeviceTensor implements DeviceTensor {
     return `tfjs-${this.active.engine}`;
   }
 
-  get disposed(): boolean {
-    return this.released;
-  }
-
-  async read(): Promise<HostTensor> {
-    if (this.released) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        `read() of a disposed device tensor (${this.dtype}${fmt(this.shape)})`,
-      );
-    }
+  protected async download(): Promise<HostTensor> {
     await ensureActive(this.active);
     return downloadTensor(this.tensor, this.dtype, this.active.engine);
   }
 
-  dispose(): void {
-    if (this.released) return;
-    this.released = true;
+  protected free(): void {
     this.tensor.dispose();
   }
 }

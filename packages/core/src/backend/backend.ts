@@ -1,3 +1,4 @@
+import { TunekitError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 
@@ -52,6 +53,51 @@ export interface DeviceTensor {
   dispose(): void;
   /** Whether {@link DeviceTensor.dispose} was called. */
   readonly disposed: boolean;
+}
+
+/**
+ * The bookkeeping every backend's {@link DeviceTensor} shares: `read()` refuses a disposed
+ * tensor with a typed error, `dispose()` frees once. A backend supplies `download` and `free`.
+ *
+ * @example
+ * ```ts
+ * class MyDeviceTensor extends DeviceTensorBase {
+ *   protected download() { return copyToHost(this.handle); }
+ *   protected free() { this.handle.release(); }
+ * }
+ * ```
+ */
+export abstract class DeviceTensorBase implements DeviceTensor {
+  readonly kind = "device" as const;
+  private released = false;
+  abstract readonly dtype: HostTensor["dtype"];
+  abstract readonly shape: readonly number[];
+  abstract readonly location: string;
+
+  get disposed(): boolean {
+    return this.released;
+  }
+
+  async read(): Promise<HostTensor> {
+    if (this.released) {
+      throw new TunekitError(
+        "INVALID_ARGUMENT",
+        `read() of a disposed device tensor (${this.dtype}[${this.shape.join(", ")}])`,
+      );
+    }
+    return this.download();
+  }
+
+  dispose(): void {
+    if (this.released) return;
+    this.released = true;
+    this.free();
+  }
+
+  /** Copies the value to the host (called only while not disposed). */
+  protected abstract download(): Promise<HostTensor>;
+  /** Frees the device memory (called once). */
+  protected abstract free(): void;
 }
 
 /**

@@ -23,6 +23,7 @@ export type { Backend, CompileOptions, DeviceTensor, Executable, Float64Tensor }
 export {
   checkHostTensor,
   createReferenceBackend,
+  DeviceTensorBase,
   evaluateGraphFloat64,
   isDeviceTensor,
 } from "../backend/index.js";

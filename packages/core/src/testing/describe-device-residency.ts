@@ -2,67 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend, DeviceTensor } from "../backend/backend.js";
 import { isDeviceTensor } from "../backend/backend.js";
 import { createReferenceBackend } from "../backend/reference-backend.js";
-import { crossEntropy, gelu, layerNorm } from "../ir/composites.js";
-import { type Graph, type Tensor, trace } from "../ir/graph.js";
-import { add, matmul, mul, sum } from "../ir/ops.js";
+import { trace } from "../ir/graph.js";
+import { add, mul, sum } from "../ir/ops.js";
 import { adamw } from "../optim/adamw.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import { hostTensor } from "../tensor/host-tensor.js";
 import { TrainStepRunner } from "../train/train-step-runner.js";
-import type { TrainableParameterLike } from "../train/train-step.js";
-
-/** Seeded values in [-scale, scale). */
-function seeded(n: number, seed: number, scale: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32 - 0.5) * 2 * scale;
-  });
-}
-
-/** A small classifier (layerNorm, gelu, frozen projection), fresh parameters each call. */
-function classifier() {
-  const p = (name: string, shape: number[], seed: number, trainable = true): TrainableParameterLike => ({
-    name,
-    value: hostTensor(
-      "float32",
-      shape,
-      seeded(
-        shape.reduce((a, b) => a * b, 1),
-        seed,
-        0.5,
-      ),
-    ),
-    trainable,
-  });
-  const params = [
-    p("proj.weight", [4, 8], 1, false),
-    p("ln.weight", [8], 2),
-    p("ln.bias", [8], 3),
-    p("fc.weight", [8, 8], 4),
-    p("head.weight", [8, 3], 5),
-    p("head.bias", [3], 6),
-  ];
-  const [proj, lnW, lnB, fc, head, headB] = params as [
-    TrainableParameterLike,
-    TrainableParameterLike,
-    TrainableParameterLike,
-    TrainableParameterLike,
-    TrainableParameterLike,
-    TrainableParameterLike,
-  ];
-  const forward = (g: Graph, x: Record<string, Tensor>) => {
-    const h = layerNorm(matmul(x.x!, g.param(proj)), g.param(lnW), g.param(lnB), 1e-5);
-    const logits = add(matmul(add(h, gelu(matmul(h, g.param(fc)))), g.param(head)), g.param(headB));
-    return { loss: crossEntropy(logits, x.labels!), logits };
-  };
-  return { params, forward };
-}
-
-const batch = (seed: number): Record<string, HostTensor> => ({
-  x: hostTensor("float32", [6, 4], seeded(24, seed, 1)),
-  labels: hostTensor("int32", [6], [0, 1, 2, 1, -100, 0]),
-});
+import { toyClassifier, toyClassifierBatch } from "./toy-classifier.js";
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
   Array.from(a).reduce((m, v, j) => Math.max(m, Math.abs(v - b[j]!)), 0);
@@ -128,7 +74,7 @@ export function describeDeviceResidency(
 
     it("TrainStepRunner: 12 AdamW updates (clipping, 2 micro-batches each) on the device match the float64 reference (1e-4); host values move only on syncToHost", async () => {
       const make = (b: Backend) => {
-        const m = classifier();
+        const m = toyClassifier();
         const runner = new TrainStepRunner({
           backend: b,
           ...m,
@@ -143,15 +89,15 @@ export function describeDeviceResidency(
       expect(dev.runner.deviceResident).toBe(true);
       const before = dev.m.params.map((p) => p.value);
       for (let i = 0; i < 24; i++) {
-        const a = await dev.runner.step(batch(i % 4), { lr: 0.01 });
-        const b = await ref.runner.step(batch(i % 4), { lr: 0.01 });
+        const a = await dev.runner.step(toyClassifierBatch(i % 4), { lr: 0.01 });
+        const b = await ref.runner.step(toyClassifierBatch(i % 4), { lr: 0.01 });
         expect(rel(a.loss, b.loss), `step ${i}`).toBeLessThan(1e-4);
         if (b.gradNorm !== undefined) expect(rel(a.gradNorm!, b.gradNorm)).toBeLessThan(1e-4);
       }
       for (const [i, p] of dev.m.params.entries()) expect(p.value).toBe(before[i]);
       expect(() => dev.runner.getState()).toThrow(/syncToHost/);
-      const evalDev = await dev.runner.evaluate(batch(9));
-      const evalRef = await ref.runner.evaluate(batch(9));
+      const evalDev = await dev.runner.evaluate(toyClassifierBatch(9));
+      const evalRef = await ref.runner.evaluate(toyClassifierBatch(9));
       expect(rel(evalDev.loss!.data[0]!, evalRef.loss!.data[0]!)).toBeLessThan(1e-4);
       await dev.runner.syncToHost();
       for (const [i, p] of dev.m.params.entries()) {
@@ -168,12 +114,12 @@ export function describeDeviceResidency(
     });
 
     it("TrainStepRunner: a value assigned from outside wins over the device copy, and dispose syncs", async () => {
-      const m = classifier();
+      const m = toyClassifier();
       const runner = new TrainStepRunner({ backend, ...m, optimizer: adamw() });
-      await runner.step(batch(0), { lr: 0.1 });
+      await runner.step(toyClassifierBatch(0), { lr: 0.1 });
       const bias = m.params.find((p) => p.name === "head.bias")!;
       bias.value = hostTensor("float32", [3], [5, 5, 5]);
-      await runner.step(batch(1), { lr: 0 }); // lr 0: the step keeps the values it was fed
+      await runner.step(toyClassifierBatch(1), { lr: 0 }); // lr 0: the step keeps the values it was fed
       await runner.dispose();
       expect([...bias.value.data]).toEqual([5, 5, 5]);
     });

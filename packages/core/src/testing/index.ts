@@ -22,6 +22,7 @@ export { vjpConformanceCases } from "./conformance-vjp-cases.js";
 export type { BackendConformanceOptions } from "./conformance.js";
 export { describeBackendConformance } from "./conformance.js";
 export { describeDeviceResidency } from "./describe-device-residency.js";
+export { toyClassifier, toyClassifierBatch } from "./toy-classifier.js";
 export { describeGenerationParity, readGenerationFixture } from "./describe-generation.js";
 export { describeMultiTaskTraining } from "./describe-multi-task.js";
 export { describeTrainerResume } from "./describe-trainer-resume.js";
