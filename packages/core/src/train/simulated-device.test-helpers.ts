@@ -1,5 +1,5 @@
 import type { Backend, CompileOptions, DeviceTensor, Executable } from "../backend/backend.js";
-import { isDeviceTensor } from "../backend/backend.js";
+import { DeviceTensorBase, isDeviceTensor } from "../backend/backend.js";
 import { TunekitError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
@@ -28,26 +28,18 @@ export function withSimulatedDevice(inner: Backend): { backend: Backend; stats: 
   const stats: SimulatedDeviceStats = { created: 0, live: 0, reads: 0 };
   const values = new WeakMap<DeviceTensor, HostTensor>();
   const wrap = (value: HostTensor): DeviceTensor => {
-    let disposed = false;
-    const t: DeviceTensor = {
-      kind: "device",
-      dtype: value.dtype,
-      shape: [...value.shape],
-      location: "simulated",
-      get disposed() {
-        return disposed;
-      },
-      async read() {
-        if (disposed) throw new TunekitError("INVALID_ARGUMENT", "read() of a disposed device tensor");
+    const t = new (class extends DeviceTensorBase {
+      readonly dtype = value.dtype;
+      readonly shape = [...value.shape];
+      readonly location = "simulated";
+      protected async download(): Promise<HostTensor> {
         stats.reads++;
         return { ...value, shape: [...value.shape], data: value.data.slice() as never };
-      },
-      dispose() {
-        if (disposed) return;
-        disposed = true;
+      }
+      protected free(): void {
         stats.live--;
-      },
-    };
+      }
+    })();
     values.set(t, value);
     stats.created++;
     stats.live++;
