@@ -242,6 +242,7 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
         feedConstantsFrom,
         ...(compileOptions.outputs ? { outputs: compileOptions.outputs } : {}),
         lower: {
+          ...(keepsOnDevice ? { provider: "webgpu" as const } : {}),
           ...(options.dropout !== undefined ? { dropout: options.dropout } : {}),
           ...(options.dropoutSeed !== undefined ? { dropoutSeed: options.dropoutSeed } : {}),
         },

@@ -37,7 +37,7 @@ describe("device-resident values on the ONNX backend (onnxruntime specifics)", (
   }
 
   it("the CPU provider keeps nothing on a device; WebGPU does", async () => {
-    const cpu = await createOnnxBackend({ intraOpNumThreads: 1 });
+    const cpu = await createOnnxBackend({ executionProviders: ["cpu"], intraOpNumThreads: 1 });
     expect(cpu.keepsOnDevice).toBe(false);
     const exe = await cpu.compile(affine, { keepOnDevice: ["y"] });
     expect(exe.runWithDevice).toBeUndefined();

@@ -46,6 +46,14 @@ export interface LowerOptions {
    * attributes (node `i` gets `dropoutSeed + 7919 * i`).
    */
   readonly dropoutSeed: number;
+  /**
+   * The execution provider the model is for (default `"cpu"`). `"webgpu"` avoids ops whose
+   * kernels onnxruntime's WebGPU provider lacks, which would run on the CPU with copies to and
+   * from the device around them: `LogSoftmax` becomes `x − max − log Σ exp(x − max)`, and
+   * `scatterAdd` one `ScatterND(reduction="add")` instead of the `Unique` / `Equal` row sums the
+   * CPU needs (its ScatterND add loses updates to repeated rows across threads).
+   */
+  readonly provider?: "cpu" | "webgpu";
 }
 
 /**

@@ -159,14 +159,12 @@ export function emitSoftmaxMinusOneHot(
     b.node("GreaterOrEqual", [labels, b.scalar("int32", 0)]),
     b.node("Less", [labels, b.scalar("int32", classes)]),
   ]);
-  const column = b.node("Unsqueeze", [
-    b.node(
-      "Cast",
-      [b.node("Where", [inRange, labels, b.scalar("int32", 0)])],
-      [attrInt("to", OnnxDataType.INT64)],
-    ),
-    b.int64s([1]),
-  ]);
+  // Unsqueezed before the int64 cast: WebGPU has no int64 Unsqueeze (it would run on the CPU).
+  const column = b.node(
+    "Cast",
+    [b.node("Unsqueeze", [b.node("Where", [inRange, labels, b.scalar("int32", 0)]), b.int64s([1])])],
+    [attrInt("to", OnnxDataType.INT64)],
+  );
   const minusOne = b.node("Unsqueeze", [
     b.node("Where", [inRange, b.scalar("float32", -1), b.scalar("float32", 0)]),
     b.int64s([1]),

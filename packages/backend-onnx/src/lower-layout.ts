@@ -7,7 +7,7 @@ import {
   type OnnxGraphBuilder,
   rawBytes,
 } from "./onnx-builder.js";
-import { castTo, filled, type LowerRules } from "./lower-context.js";
+import { castTo, filled, type LowerOptions, type LowerRules } from "./lower-context.js";
 import { OnnxDataType } from "./onnx-model.js";
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
@@ -25,9 +25,20 @@ function runtimeZeros(
   indexShape: readonly number[],
   dtype: DType,
   shape: readonly number[],
+  provider: LowerOptions["provider"] = "cpu",
 ): string {
   if (indexShape.some((d) => d === 0)) return filled(b, dtype, shape, 0);
-  const first = b.node("Slice", [b.node("Reshape", [indices, b.int64s([-1])]), b.int64s([0]), b.int64s([1])]);
+  const flat = b.node("Reshape", [indices, b.int64s([-1])]);
+  if (provider === "webgpu") {
+    // Cast before slicing: WebGPU's Slice takes float32 but not int32 (it would run on the CPU).
+    const first = b.node("Slice", [
+      b.node("Cast", [flat], [attrInt("to", ONNX_DTYPE[dtype])]),
+      b.int64s([0]),
+      b.int64s([1]),
+    ]);
+    return b.node("Expand", [b.node("Sub", [first, first]), b.int64s(shape)]);
+  }
+  const first = b.node("Slice", [flat, b.int64s([0]), b.int64s([1])]);
   const zero = b.node("Cast", [b.node("Sub", [first, first])], [attrInt("to", ONNX_DTYPE[dtype])]);
   return b.node("Expand", [zero, b.int64s(shape)]);
 }
@@ -55,10 +66,25 @@ export function emitScatterRows(
   dtype: DType,
   outShape: readonly number[],
   addBaseRows = false,
+  provider: LowerOptions["provider"] = "cpu",
 ): string {
   const n = indexShape.reduce((a, d) => a * d, 1);
   const width = outShape.slice(1).reduce((a, d) => a * d, 1);
   if (n === 0) return b.node("Reshape", [base, b.int64s(outShape)]);
+  if (provider === "webgpu") {
+    // WebGPU has ScatterND with reduction "add" (repeated rows summed on the device) but no
+    // Unique: the rows go straight onto the base, which is the result whether or not its own
+    // rows are meant to be kept (zeros for a plain scatterAdd).
+    const at = b.node(
+      "Cast",
+      [b.node("Reshape", [indices, b.int64s([n, 1])])],
+      [attrInt("to", OnnxDataType.INT64)],
+    );
+    const rows = b.node("Reshape", [updates, b.int64s([n, width])]);
+    const table = b.node("Reshape", [base, b.int64s([outShape[0]!, width])]);
+    const written = b.node("ScatterND", [table, at, rows], [attrString("reduction", "add")]);
+    return b.node("Reshape", [written, b.int64s(outShape)]);
+  }
   const flat = b.node(
     "Cast",
     [b.node("Reshape", [indices, b.int64s([-1])])],
@@ -100,6 +126,8 @@ export function emitScatterRows(
  *   embedding gradient at training size came out wrong by up to 2.8 on sums of ~128 values,
  *   differently from run to run). Cost `U·N·width` multiply-adds: about 1 GFLOP for a
  *   2,048-token batch of width 256, ~2% of a full fine-tuning step of the bench model.
+ * - `scatterAdd` for the WebGPU provider (no `Unique` kernel there): one
+ *   `ScatterND(reduction="add")`, which sums repeated rows on the device
  * - `oneHot` → `Cast(Equal(indices[..., None], 0..depth-1), float)`: out-of-range and negative
  *   indices give a zero row (ONNX `OneHot` would wrap negative indices)
  *
@@ -125,6 +153,16 @@ export const LAYOUT_RULES: LowerRules = {
       starts.push(s);
       ends.push(s + size[i]!);
     });
+    if (c.options.provider === "webgpu" && c.node.dtype !== "float32") {
+      // WebGPU's Slice takes float32 only (an int32 slice, such as a causal LM's shifted
+      // labels, would run on the CPU); its Gather takes int32: one Gather of the kept range per axis.
+      let out = c.ins[0]!;
+      axes.forEach((axis, k) => {
+        const range = Array.from({ length: ends[k]! - starts[k]! }, (_, j) => starts[k]! + j);
+        out = c.b.node("Gather", [out, c.b.int64s(range)], [attrInt("axis", axis)]);
+      });
+      return out;
+    }
     return c.b.node("Slice", [c.ins[0]!, c.b.int64s(starts), c.b.int64s(ends), c.b.int64s(axes)]);
   },
   pad: (c) => {
@@ -139,8 +177,25 @@ export const LAYOUT_RULES: LowerRules = {
     const indexShape = c.inNodes[0]!.shape;
     const outShape = c.node.shape;
     const width = outShape.slice(1).reduce((a, d) => a * d, 1);
-    const zeros = runtimeZeros(c.b, indices, indexShape, c.node.dtype, [outShape[0]!, width]);
-    return emitScatterRows(c.b, zeros, indices, indexShape, updates, c.node.dtype, outShape);
+    const zeros = runtimeZeros(
+      c.b,
+      indices,
+      indexShape,
+      c.node.dtype,
+      [outShape[0]!, width],
+      c.options.provider,
+    );
+    return emitScatterRows(
+      c.b,
+      zeros,
+      indices,
+      indexShape,
+      updates,
+      c.node.dtype,
+      outShape,
+      false,
+      c.options.provider,
+    );
   },
   oneHot: (c) => {
     const { depth } = c.node.attrs;

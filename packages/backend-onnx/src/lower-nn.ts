@@ -1,6 +1,6 @@
 import { chunkBounds } from "@tunekit/core/ir";
 import { attrFloat, attrInt, type OnnxGraphBuilder } from "./onnx-builder.js";
-import { castTo, type LowerRules, transposeLastTwo } from "./lower-context.js";
+import { castTo, type LowerOptions, type LowerRules, transposeLastTwo } from "./lower-context.js";
 import { OnnxDataType } from "./onnx-model.js";
 
 /**
@@ -8,7 +8,8 @@ import { OnnxDataType } from "./onnx-model.js";
  *
  * - `matmul`: plain → `MatMul`; with transposes on two rank-2 operands → `Gemm(transA, transB)`;
  *   otherwise `Transpose` of the last two axes + `MatMul` (ORT folds these into `FusedMatMul`)
- * - `softmax` → `Softmax(axis)`, `logSoftmax` → `LogSoftmax(axis)` (opset-13 single-axis semantics)
+ * - `softmax` → `Softmax(axis)`, `logSoftmax` → `LogSoftmax(axis)` (opset-13 single-axis semantics;
+ *   for the WebGPU provider, which lacks it, `x − max − log Σ exp(x − max)`: see `emitLogSoftmax`)
  * - `layerNorm` → `LayerNormalization(axis=-1, epsilon)` (opset 17)
  * - `gelu` → `x · 0.5 · (1 + Erf(x / √2))` (the pattern ORT's Gelu fusion recognises);
  *   tanh form → `x · 0.5 · (1 + Tanh(√(2/π) · (x + 0.044715 x³)))`
@@ -43,7 +44,7 @@ export const NN_RULES: LowerRules = {
     return c.b.node("MatMul", [ta, tb]);
   },
   softmax: (c) => c.b.node("Softmax", c.ins, [attrInt("axis", c.node.attrs.axis)]),
-  logSoftmax: (c) => c.b.node("LogSoftmax", c.ins, [attrInt("axis", c.node.attrs.axis)]),
+  logSoftmax: (c) => emitLogSoftmax(c.b, c.ins[0]!, c.node.attrs.axis, c.options.provider),
   layerNorm: (c) =>
     c.b.node("LayerNormalization", c.ins, [attrInt("axis", -1), attrFloat("epsilon", c.node.attrs.eps)]),
   gelu: (c) => {
@@ -71,7 +72,9 @@ export const NN_RULES: LowerRules = {
     const { b } = c;
     const [logits, labels] = c.ins as [string, string];
     const [n, classes] = c.inNodes[0]!.shape as [number, number];
-    const total = b.node("Neg", [pickedLogProbSum(b, logits, labels, n, classes, c.node.attrs.ignoreIndex)]);
+    const total = b.node("Neg", [
+      pickedLogProbSum(b, logits, labels, n, classes, c.node.attrs.ignoreIndex, c.options.provider),
+    ]);
     const kept = b.node("Not", [b.node("Equal", [labels, b.scalar("int32", c.node.attrs.ignoreIndex)])]);
     const count = b.node("ReduceSum", [castTo(b, kept, "float32"), b.int64s([0])], [attrInt("keepdims", 0)]);
     return b.node("Div", [total, b.node("Max", [count, b.scalar("float32", 1)])]);
@@ -107,7 +110,15 @@ export const NN_RULES: LowerRules = {
     let total: string | undefined;
     hs.forEach((hc, i) => {
       const logits = b.node("Gemm", [hc, weight], [attrInt("transA", 0), attrInt("transB", 1)]);
-      const part = pickedLogProbSum(b, logits, ys[i]!, bounds[i]![1], vocab, c.node.attrs.ignoreIndex);
+      const part = pickedLogProbSum(
+        b,
+        logits,
+        ys[i]!,
+        bounds[i]![1],
+        vocab,
+        c.node.attrs.ignoreIndex,
+        c.options.provider,
+      );
       total = total === undefined ? part : b.node("Add", [total, part]);
     });
     const kept = b.node("Not", [b.node("Equal", [labels, b.scalar("int32", c.node.attrs.ignoreIndex)])]);
@@ -115,6 +126,30 @@ export const NN_RULES: LowerRules = {
     return b.node("Div", [b.node("Neg", [total!]), b.node("Max", [count, b.scalar("float32", 1)])]);
   },
 };
+
+/**
+ * `log softmax(x)` along `axis`: ONNX `LogSoftmax`, or for the WebGPU provider (which has no
+ * `LogSoftmax` kernel) `x − max − log Σ exp(x − max)` from ops it has.
+ *
+ * @example
+ * ```ts
+ * const logp = emitLogSoftmax(b, logits, 1, "webgpu");
+ * ```
+ */
+export function emitLogSoftmax(
+  b: OnnxGraphBuilder,
+  x: string,
+  axis: number,
+  provider: LowerOptions["provider"],
+): string {
+  if (provider !== "webgpu") return b.node("LogSoftmax", [x], [attrInt("axis", axis)]);
+  const axes = b.int64s([axis]);
+  const shifted = b.node("Sub", [x, b.node("ReduceMax", [x, axes], [attrInt("keepdims", 1)])]);
+  const logSum = b.node("Log", [
+    b.node("ReduceSum", [b.node("Exp", [shifted]), axes], [attrInt("keepdims", 1)]),
+  ]);
+  return b.node("Sub", [shifted, logSum]);
+}
 
 /**
  * `Σ log p(label)` over the rows of `logits [rows, classes]` whose label is not `ignoreIndex`
@@ -127,8 +162,9 @@ function pickedLogProbSum(
   rows: number,
   classes: number,
   ignoreIndex: number,
+  provider: LowerOptions["provider"],
 ): string {
-  const logp = b.node("LogSoftmax", [logits], [attrInt("axis", 1)]);
+  const logp = emitLogSoftmax(b, logits, 1, provider);
   const kept = b.node("Not", [b.node("Equal", [labels, b.scalar("int32", ignoreIndex)])]);
   const inRange = b.node("And", [
     b.node("GreaterOrEqual", [labels, b.scalar("int32", 0)]),
@@ -136,10 +172,12 @@ function pickedLogProbSum(
   ]);
   const picks = b.node("And", [kept, inRange]);
   const safe = b.node("Where", [picks, labels, b.scalar("int32", 0)]);
-  const col = b.node("Unsqueeze", [
-    b.node("Cast", [safe], [attrInt("to", OnnxDataType.INT64)]),
-    b.int64s([1]),
-  ]);
+  // Unsqueezed before the int64 cast: WebGPU has no int64 Unsqueeze (it would run on the CPU).
+  const col = b.node(
+    "Cast",
+    [b.node("Unsqueeze", [safe, b.int64s([1])])],
+    [attrInt("to", OnnxDataType.INT64)],
+  );
   const picked = b.node("Reshape", [
     b.node("GatherElements", [logp, col], [attrInt("axis", 1)]),
     b.int64s([rows]),

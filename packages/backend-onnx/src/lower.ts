@@ -149,6 +149,7 @@ export function lowerGraph(
           node.dtype,
           node.shape,
           true,
+          options.provider,
         ),
       );
       continue;
