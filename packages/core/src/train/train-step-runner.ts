@@ -1,16 +1,20 @@
 import type { DeviceTensor, Executable } from "../backend/backend.js";
 import { mixSeeds } from "../data/random.js";
 import { TunekitError } from "../errors.js";
-import type { Graph } from "../ir/graph.js";
 import type { HostTensor } from "../tensor/host-tensor.js";
 import { hostTensor } from "../tensor/host-tensor.js";
 import { DeviceResidentValues } from "./device-resident-values.js";
 import { checkTrainStepState } from "./train-step-state-check.js";
+import {
+  type CompiledEvalStep,
+  type CompiledTrainStep,
+  compileEvalStep,
+  compileTrainStep,
+} from "./train-step-compile.js";
 import { copyTensor, isDevice, scalarF32, signatureOf, specsOf } from "./train-step-feeds.js";
 import { HostStepUpdate } from "./host-step-update.js";
 import type { TrainStepResult, TrainStepRunnerOptions, TrainStepState } from "./train-step-runner-types.js";
 import type { InputSpec, TrainableParameterLike, TrainStep } from "./train-step.js";
-import { buildEvalStep, buildTrainStep } from "./train-step.js";
 import {
   GRAD_NORM_OUTPUT,
   LOSS_OUTPUT,
@@ -22,17 +26,6 @@ import {
 } from "./train-step-names.js";
 
 export type { TrainStepResult, TrainStepRunnerOptions, TrainStepState } from "./train-step-runner-types.js";
-
-interface CompiledTrainStep {
-  readonly step: TrainStep;
-  readonly exe: Executable;
-}
-
-interface CompiledEvalStep {
-  /** Trainable parameters the forward pass reads (fed by name each call). */
-  readonly trainableNames: readonly string[];
-  readonly exe: Executable;
-}
 
 /**
  * Runs training steps on a backend: traces and compiles the one-graph training step once
@@ -401,55 +394,20 @@ export class TrainStepRunner {
     this.busy = true;
   }
 
-  private constants(graph: Graph, frozen: readonly string[]): Record<string, HostTensor> {
-    return Object.fromEntries(frozen.map((n) => [n, graph.parameters.get(n)!.value]));
-  }
-
-  private async compileTrain(
+  private compileTrain(
     specs: Record<string, InputSpec>,
     phase: "update" | "accumulate",
   ): Promise<CompiledTrainStep> {
-    const o = this.options;
-    const step = buildTrainStep({
-      params: o.params,
-      forward: o.forward,
-      inputSpecs: specs,
-      optimizer: o.optimizer,
-      gradientAccumulation: this.accumulation,
-      phase,
-      dropout: o.dropout ?? false,
-      ...(o.optimizerOnHost ? { optimizerOnHost: true } : {}),
-      ...(o.clipNorm === undefined ? {} : { clipNorm: o.clipNorm }),
+    return compileTrainStep(this.options, specs, phase, {
+      accumulation: this.accumulation,
+      keepOnDevice: this.device !== undefined,
     });
-    const extras = new Set(o.stepOutputs === "loss" ? step.extraOutputNames : []);
-    const fedBack = phase === "update" ? [...step.trainableNames, ...step.stateNames] : step.accumulatorNames;
-    const exe = await o.backend.compile(step.graph, {
-      constants: this.constants(step.graph, step.frozenNames),
-      ...(this.device ? { keepOnDevice: fedBack.map(newValueName) } : {}),
-      ...(extras.size > 0 ? { outputs: [...step.graph.outputs.keys()].filter((n) => !extras.has(n)) } : {}),
-    });
-    return { step, exe };
   }
 
-  private async compileEval(
+  private compileEval(
     specs: Record<string, InputSpec>,
     outputs: readonly string[] | undefined,
   ): Promise<CompiledEvalStep> {
-    const { graph, outputNames } = buildEvalStep({ forward: this.options.forward, inputSpecs: specs });
-    const unknown = outputs?.filter((n) => !outputNames.includes(n)) ?? [];
-    if (unknown.length > 0) {
-      throw new TunekitError(
-        "INVALID_ARGUMENT",
-        `TrainStepRunner.evaluate: the forward has no output ${unknown.map((n) => `"${n}"`).join(", ")}; it returns ${outputNames.join(", ")}`,
-      );
-    }
-    const trainable = new Set(this.trainable.map((p) => p.name));
-    const used = [...graph.params.keys()];
-    const frozen = used.filter((n) => !trainable.has(n));
-    const exe = await this.options.backend.compile(graph, {
-      constants: this.constants(graph, frozen),
-      ...(outputs === undefined ? {} : { outputs }),
-    });
-    return { exe, trainableNames: used.filter((n) => trainable.has(n)) };
+    return compileEvalStep(this.options, specs, outputs, new Set(this.trainable.map((p) => p.name)));
   }
 }
