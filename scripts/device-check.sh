@@ -3,7 +3,8 @@
 # this machine has, and prints one JSON line per case (parity test or bench line), each tagged
 # with the execution providers asked for, the providers in use and the device.
 #
-#   scripts/device-check.sh                # cuda when nvidia-smi sees a GPU, else cpu
+#   scripts/device-check.sh                # on a GPU (nvidia-smi sees one): a cuda pass, then a webgpu
+#                                          # pass (parameters kept on the device); else cpu
 #   TUNEKIT_ONNX_PROVIDERS=webgpu scripts/device-check.sh   # needs a Vulkan loader (libvulkan1) and driver:
 #                                                          # the GPU's (NVIDIA: VK_DRIVER_FILES=<its ICD json>)
 #                                                          # or Mesa's lavapipe (scripts/install-lavapipe.sh)
@@ -19,10 +20,13 @@ cd "$(dirname "$0")/.."
 
 if [ -z "${TUNEKIT_ONNX_PROVIDERS:-}" ]; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-    TUNEKIT_ONNX_PROVIDERS=cuda
-  else
-    TUNEKIT_ONNX_PROVIDERS=cpu
+    # Both GPU routes, one pass each: CUDA (state crosses to the host every step) and WebGPU
+    # (state stays on the device); a pass whose provider cannot start says so in providers_in_use.
+    rc=0
+    for providers in cuda webgpu; do TUNEKIT_ONNX_PROVIDERS="$providers" bash "$0" || rc=1; done
+    exit "$rc"
   fi
+  TUNEKIT_ONNX_PROVIDERS=cpu
 fi
 export TUNEKIT_ONNX_PROVIDERS
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
