@@ -203,7 +203,10 @@ export class TrainStepRunner {
         }
         for (const name of step.stateNames) this.keep(name, out[newValueName(name)]!, this.optimizerState);
       }
-      this.device?.drop((n) => step.accumulatorNames.includes(n));
+      if (this.device && step.accumulatorNames.length > 0) {
+        const accumulators = new Set(step.accumulatorNames);
+        this.device.drop((n) => accumulators.has(n));
+      }
       this.accumulators.clear();
       this.micro = 0;
       this.updates++;
