@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // One temporary folder per run, removed at the end (tests' scratch folders go with it).
+    globalSetup: ["./scripts/vitest-temp-dir.ts"],
     projects: [
       {
         extends: true,
